@@ -1,0 +1,34 @@
+// How slotproxy handles a command: one handler kind per request family (lib/proxy/requests/).
+
+export type LocalCommand =
+  | 'ping'
+  | 'echo'
+  | 'quit'
+  | 'select'
+  | 'hello'
+  | 'auth'
+  | 'info'
+  | 'ok' // accepted and ignored: READONLY, READWRITE, ASKING, CLIENT NO-EVICT ...
+  | 'client-setname'
+  | 'client-getname'
+  | 'client-id'
+  | 'client-setinfo'
+  | 'client-getredir'
+  | 'cluster-keyslot';
+
+export type Handler =
+  /** routed by the slot of its keys; a keyless command goes to any master */
+  | { kind: 'keyed' }
+  /** runs on a dedicated connection of the key's node; the client waits behind it */
+  | { kind: 'blocking' }
+  /** blocking only when the option is present (XREAD ... BLOCK ms) */
+  | { kind: 'blocking-with-option'; option: string }
+  /** answered by the proxy itself */
+  | { kind: 'local'; name: LocalCommand }
+  /** refused with this error reply (without the leading '-') */
+  | { kind: 'refused'; message: string }
+  /** Redis treats these as an attack (HTTP on the port): close without a reply */
+  | { kind: 'close' };
+
+export const KEYED: Handler = { kind: 'keyed' };
+export const BLOCKING: Handler = { kind: 'blocking' };

@@ -1,0 +1,110 @@
+// slotproxy's decisions about commands, as rows: every command not listed here is routed by its
+// key specs (keyless ones to any master), except blocking ones (dedicated connections) and
+// keyless admin commands (refused until they are implemented across the cluster).
+import type { Handler, LocalCommand } from './handlers';
+import type { CommandInfo } from './command-info';
+
+const local = (name: LocalCommand): Handler => ({ kind: 'local', name });
+const notYet = (what: string): Handler => ({
+  kind: 'refused',
+  message: `ERR ${what} is not supported by slotproxy yet`,
+});
+
+export const POLICIES: Readonly<Record<string, Handler>> = {
+  // answered by the proxy
+  ping: local('ping'),
+  echo: local('echo'),
+  quit: local('quit'),
+  select: local('select'),
+  hello: local('hello'),
+  auth: local('auth'),
+  info: local('info'),
+  readonly: local('ok'), // no replica reads yet: accepted so cluster-aware clients connect
+  readwrite: local('ok'),
+  asking: local('ok'), // the proxy follows ASK itself; a client's ASKING must not reach a shared connection
+  'client|setname': local('client-setname'),
+  'client|getname': local('client-getname'),
+  'client|id': local('client-id'),
+  'client|setinfo': local('client-setinfo'),
+  'client|getredir': local('client-getredir'),
+  'client|no-evict': local('ok'),
+  'client|help': { kind: 'keyed' },
+  'client|no-touch': local('ok'),
+  'cluster|keyslot': local('cluster-keyslot'),
+
+  // blocking only with BLOCK
+  xread: { kind: 'blocking-with-option', option: 'BLOCK' },
+  xreadgroup: { kind: 'blocking-with-option', option: 'BLOCK' },
+
+  // Redis Cluster answers these itself with the error a cluster gives
+  swapdb: { kind: 'keyed' },
+  lastsave: { kind: 'keyed' },
+  role: { kind: 'keyed' },
+
+  // connection state that must not reach a shared backend connection, or cluster-wide commands
+  multi: notYet('MULTI'),
+  exec: { kind: 'refused', message: 'ERR EXEC without MULTI' },
+  discard: { kind: 'refused', message: 'ERR DISCARD without MULTI' },
+  watch: notYet('WATCH'),
+  unwatch: notYet('UNWATCH'),
+  subscribe: notYet('SUBSCRIBE'),
+  psubscribe: notYet('PSUBSCRIBE'),
+  ssubscribe: notYet('SSUBSCRIBE'),
+  unsubscribe: notYet('UNSUBSCRIBE'),
+  punsubscribe: notYet('PUNSUBSCRIBE'),
+  sunsubscribe: notYet('SUNSUBSCRIBE'),
+  pubsub: notYet('PUBSUB'),
+  reset: notYet('RESET'),
+  monitor: notYet('MONITOR'),
+  wait: notYet('WAIT'),
+  keys: notYet('KEYS'),
+  scan: notYet('SCAN'),
+  dbsize: notYet('DBSIZE'),
+  randomkey: notYet('RANDOMKEY'),
+  flushall: notYet('FLUSHALL'),
+  flushdb: notYet('FLUSHDB'),
+  script: notYet('SCRIPT'),
+  function: notYet('FUNCTION'),
+  config: notYet('CONFIG'),
+  cluster: notYet('this CLUSTER subcommand'),
+  client: notYet('this CLIENT subcommand'),
+  sync: { kind: 'refused', message: 'ERR replication through slotproxy is not possible: connect replicas to cluster nodes directly' },
+  psync: { kind: 'refused', message: 'ERR replication through slotproxy is not possible: connect replicas to cluster nodes directly' },
+  replconf: { kind: 'refused', message: 'ERR replication through slotproxy is not possible: connect replicas to cluster nodes directly' },
+
+  // Redis 7 treats these as HTTP sent to the port (src/server.c securityWarningCommand)
+  post: { kind: 'close' },
+  'host:': { kind: 'close' },
+};
+
+/** Commands slotproxy knows that a Redis 7.0 COMMAND reply lacks (newer or hidden ones). */
+export const EXTRA_COMMANDS: CommandInfo[] = [
+  { name: 'post', arity: -1, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['connection'], tips: [], keySpecs: [], subcommands: [] },
+  { name: 'host:', arity: -1, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['connection'], tips: [], keySpecs: [], subcommands: [] },
+];
+
+/** Subcommands added to containers when the cluster does not describe them (Redis 7.2 additions). */
+export const EXTRA_SUBCOMMANDS: Record<string, CommandInfo[]> = {
+  client: [
+    { name: 'client|setinfo', arity: 4, flags: ['noscript', 'loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['slow', 'connection'], tips: [], keySpecs: [], subcommands: [] },
+    { name: 'client|no-touch', arity: 3, flags: ['noscript', 'loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['slow', 'connection'], tips: [], keySpecs: [], subcommands: [] },
+  ],
+};
+
+/** The handler of a command the cluster describes, from the rows above and its flags. */
+export function handlerFor(info: CommandInfo, parent: CommandInfo | null): Handler {
+  const own = POLICIES[info.name];
+  if (own) return own;
+  if (info.flags.includes('blocking')) return { kind: 'blocking' };
+  const keyless = info.keySpecs.length === 0;
+  const admin = info.aclCategories.includes('admin') || info.aclCategories.includes('dangerous');
+  if (keyless && admin) {
+    return { kind: 'refused', message: `ERR '${info.name.replace('|', ' ').toUpperCase()}' is an admin command; slotproxy does not send admin commands to cluster nodes yet` };
+  }
+  if (parent) {
+    const inherited = POLICIES[parent.name];
+    // a container refused as a whole (CLUSTER, CLIENT ...) keeps that for subcommands not listed
+    if (inherited && inherited.kind === 'refused') return inherited;
+  }
+  return { kind: 'keyed' };
+}

@@ -1,0 +1,70 @@
+// The command table: one row per command and subcommand, the single place that says how each is
+// handled. Built from what the cluster's COMMAND reply describes (or the Redis 7.0 snapshot
+// until the cluster answers), plus slotproxy's policies; ids are what the scanners report.
+import type { CommandInfo } from './command-info';
+import type { Handler } from './handlers';
+import type { ScannerRow } from './key-spec';
+import { EXTRA_COMMANDS, EXTRA_SUBCOMMANDS, handlerFor } from './policies';
+import { SNAPSHOT_COMMANDS } from './redis-commands.generated';
+
+export interface CommandRow extends ScannerRow {
+  info: CommandInfo;
+  handler: Handler;
+  parent: CommandRow | null;
+}
+
+export class CommandTable {
+  /** indexed by id; index 0 is unused (0 means "unknown command" in scanner records) */
+  readonly rows: (CommandRow | undefined)[] = [undefined];
+  private readonly byName = new Map<string, CommandRow>();
+
+  constructor(infos: readonly CommandInfo[]) {
+    const all = [...infos, ...EXTRA_COMMANDS.filter((c) => !infos.some((i) => i.name === c.name))];
+    for (const info of all) {
+      if (this.byName.has(info.name)) continue;
+      const row = this.add(info, null);
+      const extra = (EXTRA_SUBCOMMANDS[info.name] ?? []).filter((e) => !info.subcommands.some((s) => s.name === e.name));
+      for (const sub of [...info.subcommands, ...extra]) this.add(sub, row);
+    }
+  }
+
+  get(name: string): CommandRow | undefined {
+    return this.byName.get(name.toLowerCase());
+  }
+
+  row(id: number): CommandRow | undefined {
+    return this.rows[id];
+  }
+
+  scannerRows(): ScannerRow[] {
+    return this.rows.filter((r): r is CommandRow => r !== undefined);
+  }
+
+  private add(info: CommandInfo, parent: CommandRow | null): CommandRow {
+    const row: CommandRow = {
+      id: this.rows.length,
+      name: info.name,
+      parentId: parent ? parent.id : 0,
+      arity: info.arity,
+      wantKeys: false,
+      specs: info.keySpecs,
+      info,
+      handler: handlerFor(info, parent ? parent.info : null),
+      parent,
+    };
+    this.rows.push(row);
+    this.byName.set(row.name, row);
+    return row;
+  }
+}
+
+/**
+ * The snapshot's commands, overridden and extended by what a live cluster describes, so a
+ * newer cluster's commands are routed by their own key specs.
+ */
+export function mergeCommandInfos(live: readonly CommandInfo[] | null): CommandInfo[] {
+  if (!live || live.length === 0) return [...SNAPSHOT_COMMANDS];
+  const byName = new Map(SNAPSHOT_COMMANDS.map((c) => [c.name, c] as const));
+  for (const c of live) byName.set(c.name, c);
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}

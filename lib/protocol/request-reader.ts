@@ -1,0 +1,95 @@
+// Turns a client's socket reads into scanner records. Complete commands are handed on as views
+// of the bytes received (no copy); only an unfinished tail is copied, once, into a buffer sized
+// for what the scanner says the command still needs, so a huge argument is not re-copied per read.
+import type { RequestScanner, Scanners } from './scanners';
+import { REQ_CONSUMED, REQ_HEADER, REQ_NEED, REQ_RECORD } from './records';
+
+export interface RequestSink {
+  /**
+   * `count` records for `buf` are in scanners.requestRecords (read them before returning).
+   * Return false to stop reading this client (it is closing).
+   */
+  onRequests(buf: Buffer, count: number): boolean;
+}
+
+const MIN_TAIL_BUFFER = 16 * 1024;
+
+export class RequestReader {
+  private acc: Buffer | null = null; // unconsumed tail at [0, accLen); no frame handed out points into it
+  private accLen = 0;
+  private need = 0;
+  private readonly records: Int32Array;
+  private readonly capacity: number;
+
+  constructor(
+    private readonly scanner: RequestScanner,
+    scanners: Scanners,
+  ) {
+    this.records = scanners.requestRecords;
+    this.capacity = (this.records.length - REQ_HEADER) / REQ_RECORD;
+  }
+
+  /** Bytes received but not yet part of a complete command. */
+  get buffered(): number {
+    return this.accLen;
+  }
+
+  push(chunk: Buffer, authRequired: boolean, sink: RequestSink): void {
+    let buf: Buffer;
+    if (this.accLen === 0) {
+      buf = chunk;
+    } else {
+      this.append(chunk);
+      if (this.accLen < this.need) return; // a large argument is still arriving
+      buf = this.acc!.subarray(0, this.accLen);
+    }
+    let start = 0;
+    let consumed = 0;
+    const rec = this.records;
+    for (;;) {
+      const n = this.scanner.scan(buf, start, buf.length, authRequired);
+      consumed = rec[REQ_CONSUMED];
+      if (n > 0 && !sink.onRequests(buf, n)) {
+        this.acc = null;
+        this.accLen = 0;
+        return;
+      }
+      if (n === this.capacity && consumed < buf.length) {
+        start = consumed;
+        continue;
+      }
+      break;
+    }
+    this.need = rec[REQ_NEED];
+    const tail = buf.length - consumed;
+    if (tail === 0) {
+      this.acc = null;
+      this.accLen = 0;
+    } else if (consumed === 0 && this.accLen > 0) {
+      // nothing completed: the accumulated bytes stay where they are
+    } else {
+      const next = Buffer.allocUnsafe(Math.max(MIN_TAIL_BUFFER, tail * 2, this.need));
+      buf.copy(next, 0, consumed);
+      this.acc = next;
+      this.accLen = tail;
+    }
+  }
+
+  reset(): void {
+    this.acc = null;
+    this.accLen = 0;
+    this.need = 0;
+    this.scanner.reset();
+  }
+
+  private append(chunk: Buffer): void {
+    const acc = this.acc!;
+    if (acc.length - this.accLen < chunk.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.accLen + chunk.length, acc.length * 2, this.need));
+      acc.copy(grown, 0, 0, this.accLen);
+      this.acc = grown;
+    }
+    chunk.copy(this.acc!, this.accLen);
+    this.accLen += chunk.length;
+  }
+}

@@ -1,0 +1,128 @@
+// The one place that decides which scanners run (SLOTPROXY_PARSER=auto|native|js) and owns the
+// typed arrays they write into. Everything else reads records through the constants in
+// records.ts, whichever implementation filled them.
+import { encodeSpecs, specProblem, type ScannerRow } from '../commands/key-spec';
+import { JsCommandIndex } from './js-command-index';
+import { DEFAULT_SCAN_LIMITS, JsRequestScanner, type ScanLimits } from './js-request-scanner';
+import { JsReplyScanner } from './js-reply-scanner';
+import { loadNative, type NativeAddon } from './native';
+import {
+  KEY_TRIPLE,
+  KEY_TRIPLE_CAPACITY,
+  REPLY_ELEMENT_CAPACITY,
+  REPLY_RECORD_CAPACITY,
+  REP_HEADER,
+  REP_RECORD,
+  REQUEST_RECORD_CAPACITY,
+  REQ_HEADER,
+  REQ_RECORD,
+} from './records';
+
+export type ParserChoice = 'auto' | 'native' | 'js';
+
+export interface RequestScanner {
+  /** Frames buf[start, end); see records.ts for what lands in `requestRecords`. */
+  scan(buf: Uint8Array, start: number, end: number, authRequired: boolean): number;
+  reset(): void;
+}
+
+export interface ReplyScanner {
+  /** Frames a chunk of replies; without bytes, continues after REP_MORE. */
+  scan(buf?: Uint8Array): number;
+}
+
+export interface Scanners {
+  readonly kind: 'native' | 'js';
+  /** why this kind was chosen, for the start-up log line */
+  readonly reason: string;
+  readonly requestRecords: Int32Array;
+  readonly requestKeys: Int32Array;
+  readonly replyRecords: Int32Array;
+  readonly replyElems: Int32Array;
+  newRequestScanner(): RequestScanner;
+  newReplyScanner(): ReplyScanner;
+  registerCommands(rows: readonly ScannerRow[]): void;
+  setLimits(limits: ScanLimits): void;
+}
+
+function allocate(): Pick<Scanners, 'requestRecords' | 'requestKeys' | 'replyRecords' | 'replyElems'> {
+  return {
+    requestRecords: new Int32Array(REQ_HEADER + REQUEST_RECORD_CAPACITY * REQ_RECORD),
+    requestKeys: new Int32Array(KEY_TRIPLE_CAPACITY * KEY_TRIPLE),
+    replyRecords: new Int32Array(REP_HEADER + REPLY_RECORD_CAPACITY * REP_RECORD),
+    replyElems: new Int32Array(REPLY_ELEMENT_CAPACITY),
+  };
+}
+
+function checkRows(rows: readonly ScannerRow[]): void {
+  for (const row of rows) {
+    if (!/^[a-z0-9_\-.:|]{1,64}$/i.test(row.name) || row.name !== row.name.toLowerCase()) {
+      throw new Error(`command table: bad name ${JSON.stringify(row.name)}`);
+    }
+    for (const s of row.specs) {
+      const problem = specProblem(s);
+      if (problem) throw new Error(`command table: ${row.name}: ${problem}`);
+    }
+  }
+}
+
+export function createJsScanners(reason: string): Scanners {
+  const arrays = allocate();
+  const index = new JsCommandIndex();
+  const limits: ScanLimits = { ...DEFAULT_SCAN_LIMITS };
+  const requestOut = { records: arrays.requestRecords, keys: arrays.requestKeys };
+  const replyOut = { records: arrays.replyRecords, elems: arrays.replyElems };
+  return {
+    kind: 'js',
+    reason,
+    ...arrays,
+    newRequestScanner: () => new JsRequestScanner(index, limits, requestOut),
+    newReplyScanner: () => new JsReplyScanner(replyOut),
+    registerCommands(rows) {
+      checkRows(rows);
+      index.clear();
+      for (const row of rows) index.add(row);
+    },
+    setLimits(l) {
+      Object.assign(limits, l);
+    },
+  };
+}
+
+let nativeScanners: Scanners | null = null;
+
+function createNativeScanners(addon: NativeAddon, reason: string): Scanners {
+  // The addon's command table and output arrays are process-wide: one native Scanners object.
+  if (nativeScanners) return nativeScanners;
+  const arrays = allocate();
+  addon.setRequestOutput(arrays.requestRecords, arrays.requestKeys);
+  addon.setReplyOutput(arrays.replyRecords, arrays.replyElems);
+  nativeScanners = {
+    kind: 'native',
+    reason,
+    ...arrays,
+    newRequestScanner: () => new addon.RequestScanner(),
+    newReplyScanner: () => new addon.ReplyScanner(),
+    registerCommands(rows) {
+      checkRows(rows);
+      addon.clearCommands();
+      for (const row of rows) {
+        const { ints, keywords } = encodeSpecs(row.specs);
+        addon.registerCommand(row.id, row.name, row.parentId, row.arity, row.wantKeys ? 2 : 0, ints, keywords);
+      }
+    },
+    setLimits(l) {
+      addon.setLimits(l.maxMultibulk, l.maxBulk, l.maxInline, l.unauthMultibulk, l.unauthBulk);
+    },
+  };
+  return nativeScanners;
+}
+
+/** Picks the scanners for a SLOTPROXY_PARSER value; throws when `native` was asked for and cannot load. */
+export function createScanners(choice: ParserChoice): Scanners {
+  if (choice === 'js') return createJsScanners('SLOTPROXY_PARSER=js');
+  const { addon, error } = loadNative();
+  if (addon) return createNativeScanners(addon, choice === 'native' ? 'SLOTPROXY_PARSER=native' : 'native addon loaded');
+  if (choice === 'native') throw new Error(`SLOTPROXY_PARSER=native but the ${error}`);
+  return createJsScanners(error ?? 'native addon not loadable');
+}
