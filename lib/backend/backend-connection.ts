@@ -1,0 +1,252 @@
+// One TCP connection to a cluster node, multiplexed: commands of many clients are written in
+// order, replies come back in the same order and are matched to the FIFO of commands in flight.
+import net from 'node:net';
+import { ReplyReader, type ReplySink } from '../protocol/reply-reader';
+import type { Scanners } from '../protocol/scanners';
+import { TYPE_ERROR } from '../protocol/records';
+import { command } from '../protocol/resp';
+import type { BackendAddress, BackendCommand } from './backend-command';
+import { scheduleFlush, type Flushable } from './flush-queue';
+import { Ring } from './ring';
+
+const ASKING = command(['ASKING']);
+/** Stands in the in-flight FIFO for the reply of an ASKING we sent ourselves. */
+const ASKING_REPLY = Symbol('asking');
+/** Frames up to this size are copied into one write; larger ones are written as they are. */
+const COPY_LIMIT = 16 * 1024;
+
+export const enum ConnState {
+  Connecting,
+  Ready,
+  Closed,
+}
+
+export interface ConnectionHooks {
+  /** Commands queued but never written (so never run): route them again. */
+  onOrphaned(cmds: BackendCommand[], conn: BackendConnection): void;
+  /** The connection failed or was lost; `reason` is for error replies and logs. */
+  onLost(conn: BackendConnection, reason: string): void;
+  /** Connected (again). */
+  onReady?(conn: BackendConnection): void;
+}
+
+export interface ConnectionOptions {
+  connectTimeoutMs: number;
+  /** reconnect with back-off after a loss, keeping unwritten commands (multiplexed connections) */
+  reconnect: boolean;
+  /** commands sent on every new connection before any other (AUTH ...) */
+  handshake?: Buffer[];
+}
+
+export class BackendConnection implements ReplySink, Flushable, BackendAddress {
+  state = ConnState.Connecting;
+  flushQueued = false;
+  /** routed here but not yet written */
+  private pending: BackendCommand[] = [];
+  private readonly inflight = new Ring<BackendCommand | typeof ASKING_REPLY>();
+  private socket: net.Socket | null = null;
+  private reader: ReplyReader;
+  private retryDelay = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private handshakeLeft = 0;
+  lastError = '';
+  /** set by the dedicated pool while the connection serves one command */
+  busy = false;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly address: string,
+    private readonly scanners: Scanners,
+    private readonly options: ConnectionOptions,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.reader = new ReplyReader(scanners.newReplyScanner(), scanners);
+    this.connect();
+  }
+
+  /** Commands written and waiting for their reply. */
+  get inFlight(): number {
+    return this.inflight.length;
+  }
+
+  get queued(): number {
+    return this.pending.length;
+  }
+
+  /** The oldest command written and not answered yet. */
+  oldestInFlight(): BackendCommand | null {
+    const head = this.inflight.peek();
+    return head === undefined || head === ASKING_REPLY ? null : head;
+  }
+
+  send(cmd: BackendCommand): void {
+    this.pending.push(cmd);
+    if (this.state === ConnState.Ready) scheduleFlush(this);
+  }
+
+  flush(): void {
+    if (this.state !== ConnState.Ready || this.pending.length === 0) return;
+    const cmds = this.pending;
+    this.pending = [];
+    const socket = this.socket!;
+    let total = 0;
+    let big = false;
+    for (let i = 0; i < cmds.length; i++) {
+      const c = cmds[i];
+      total += c.frame.length + (c.asking ? ASKING.length : 0);
+      if (c.frame.length > COPY_LIMIT) big = true;
+    }
+    if (!big) {
+      const out = Buffer.allocUnsafe(total);
+      let at = 0;
+      for (let i = 0; i < cmds.length; i++) {
+        const c = cmds[i];
+        if (c.asking) at += ASKING.copy(out, at);
+        at += c.frame.copy(out, at);
+      }
+      socket.write(out);
+    } else {
+      this.writeSegments(cmds);
+    }
+    for (let i = 0; i < cmds.length; i++) {
+      const c = cmds[i];
+      if (c.asking) {
+        this.inflight.push(ASKING_REPLY);
+        c.asking = false;
+      }
+      this.inflight.push(c);
+    }
+  }
+
+  /** Takes back every command not yet written (the topology changed under them). */
+  takePending(): BackendCommand[] {
+    const cmds = this.pending;
+    this.pending = [];
+    return cmds;
+  }
+
+  /** Fails the unwritten commands whose deadline passed; returns how many. */
+  expirePending(now: number, message: (cmd: BackendCommand) => string): number {
+    if (this.pending.length === 0 || this.pending[0].deadline > now) return 0;
+    const keep: BackendCommand[] = [];
+    const expired: BackendCommand[] = [];
+    for (const c of this.pending) (c.deadline <= now ? expired : keep).push(c);
+    this.pending = keep;
+    for (const c of expired) c.onFailure(message(c));
+    return expired.length;
+  }
+
+  /** Closes for good: in-flight commands get `reason` as an error, unwritten ones are handed back. */
+  close(reason: string): void {
+    if (this.state === ConnState.Closed && !this.socket) return;
+    this.options.reconnect = false;
+    this.lost(reason);
+  }
+
+  onReply(frame: Buffer, type: number, redirect: number, elems: number, elemBase: number): void {
+    if (this.handshakeLeft > 0) {
+      this.handshakeLeft--;
+      if (type === TYPE_ERROR) this.lost(`handshake with ${this.address} failed: ${frame.toString('latin1', 1).trim()}`);
+      return;
+    }
+    const cmd = this.inflight.shift();
+    if (cmd === undefined) {
+      this.lost(`${this.address} sent a reply nobody asked for`);
+      return;
+    }
+    if (cmd === ASKING_REPLY) return;
+    cmd.onReply(frame, type, redirect, elems, elemBase, this);
+  }
+
+  onProtocolError(): void {
+    this.lost(`${this.address} sent bytes that are not RESP`);
+  }
+
+  private writeSegments(cmds: BackendCommand[]): void {
+    const socket = this.socket!;
+    socket.cork();
+    let run: Buffer[] = [];
+    let runLen = 0;
+    const flushRun = (): void => {
+      if (runLen) socket.write(run.length === 1 ? run[0] : Buffer.concat(run, runLen));
+      run = [];
+      runLen = 0;
+    };
+    for (const c of cmds) {
+      if (c.asking) {
+        run.push(ASKING);
+        runLen += ASKING.length;
+      }
+      if (c.frame.length > COPY_LIMIT) {
+        flushRun();
+        socket.write(c.frame);
+      } else {
+        run.push(c.frame);
+        runLen += c.frame.length;
+      }
+    }
+    flushRun();
+    socket.uncork();
+  }
+
+  private connect(): void {
+    this.state = ConnState.Connecting;
+    const socket = net.connect({ host: this.host, port: this.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000);
+    const timer = setTimeout(() => {
+      socket.destroy(new Error(`connect timed out after ${this.options.connectTimeoutMs} ms`));
+    }, this.options.connectTimeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      if (this.socket !== socket) return;
+      this.state = ConnState.Ready;
+      this.retryDelay = 0;
+      const handshake = this.options.handshake ?? [];
+      this.handshakeLeft = handshake.length;
+      for (const h of handshake) socket.write(h);
+      this.hooks.onReady?.(this);
+      if (this.pending.length) scheduleFlush(this);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (this.socket === socket) this.reader.push(chunk, this);
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      if (this.socket === socket) this.lost(`${this.address}: ${err.message}`);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (this.socket === socket) this.lost(`connection to ${this.address} closed`);
+    });
+  }
+
+  private lost(reason: string): void {
+    const socket = this.socket;
+    this.socket = null;
+    this.state = ConnState.Closed;
+    this.lastError = reason;
+    socket?.destroy();
+    // A written command may have run: it gets an error, never a second try.
+    const written = this.inflight.drain();
+    for (const c of written) if (c !== ASKING_REPLY) c.onFailure(`ERR ${reason}; the command may or may not have run`);
+    this.reader = new ReplyReader(this.scanners.newReplyScanner(), this.scanners);
+    this.hooks.onLost(this, reason);
+    if (this.options.reconnect) {
+      this.retryDelay = Math.min(1000, this.retryDelay ? this.retryDelay * 2 : 50);
+      if (!this.retryTimer) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          if (this.options.reconnect && this.state === ConnState.Closed) this.connect();
+        }, this.retryDelay);
+      }
+    } else {
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      const orphans = this.takePending();
+      if (orphans.length) this.hooks.onOrphaned(orphans, this);
+    }
+  }
+}

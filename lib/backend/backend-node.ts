@@ -1,0 +1,92 @@
+// Everything the proxy holds open to one cluster node: a few multiplexed connections (each
+// client pinned to one) and a bounded pool of dedicated connections for blocking commands.
+import type { Scanners } from '../protocol/scanners';
+import { BackendConnection, ConnState, type ConnectionHooks } from './backend-connection';
+
+export interface NodeOptions {
+  connections: number;
+  dedicatedLimit: number;
+  connectTimeoutMs: number;
+  handshake: Buffer[];
+}
+
+export class BackendNode {
+  private readonly conns: (BackendConnection | undefined)[];
+  private readonly idle: BackendConnection[] = [];
+  /** dedicated connections open (idle or busy) */
+  dedicatedOpen = 0;
+
+  constructor(
+    readonly address: string,
+    readonly host: string,
+    readonly port: number,
+    private readonly scanners: Scanners,
+    private readonly options: NodeOptions,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.conns = new Array(options.connections);
+  }
+
+  connectionFor(pin: number): BackendConnection {
+    const i = pin % this.conns.length;
+    return (this.conns[i] ??= this.open(true));
+  }
+
+  /** Multiplexed connections opened so far. */
+  multiplexed(): BackendConnection[] {
+    return this.conns.filter((c): c is BackendConnection => c !== undefined);
+  }
+
+  /** A dedicated connection, or null when the node's limit is reached. */
+  acquireDedicated(): BackendConnection | null {
+    while (this.idle.length) {
+      const conn = this.idle.pop()!;
+      if (conn.state !== ConnState.Closed) {
+        conn.busy = true;
+        return conn;
+      }
+    }
+    if (this.dedicatedOpen >= this.options.dedicatedLimit) return null;
+    this.dedicatedOpen++;
+    const conn = this.open(false);
+    conn.busy = true;
+    return conn;
+  }
+
+  /** Back to the pool after its command was answered; a connection in doubt is closed instead. */
+  releaseDedicated(conn: BackendConnection, reusable: boolean): void {
+    conn.busy = false;
+    if (reusable && conn.state !== ConnState.Closed && conn.inFlight === 0 && conn.queued === 0) {
+      this.idle.push(conn);
+    } else {
+      conn.close('dedicated connection released');
+    }
+  }
+
+  /** Called by the hooks when a dedicated connection is gone. */
+  dedicatedClosed(conn: BackendConnection): void {
+    const i = this.idle.indexOf(conn);
+    if (i >= 0) this.idle.splice(i, 1);
+    this.dedicatedOpen = Math.max(0, this.dedicatedOpen - 1);
+  }
+
+  isDedicated(conn: BackendConnection): boolean {
+    return !this.conns.includes(conn);
+  }
+
+  close(reason: string): void {
+    for (const c of this.multiplexed()) c.close(reason);
+    for (const c of this.idle.splice(0)) c.close(reason);
+  }
+
+  private open(multiplexed: boolean): BackendConnection {
+    return new BackendConnection(
+      this.host,
+      this.port,
+      this.address,
+      this.scanners,
+      { connectTimeoutMs: this.options.connectTimeoutMs, reconnect: multiplexed, handshake: this.options.handshake },
+      this.hooks,
+    );
+  }
+}

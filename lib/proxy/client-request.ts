@@ -1,0 +1,30 @@
+// What a client session keeps per command: the reply slot in the client's in-order list.
+// Request classes (requests/) implement it, one per command family.
+
+export interface ClientRequest {
+  /** next request of the same client, in the order it was sent */
+  next: ClientRequest | null;
+  done: boolean;
+  /** the reply bytes, once done */
+  reply: Buffer | null;
+  /** later requests of the client wait until this one is answered (blocking commands) */
+  readonly holds: boolean;
+  /** starts the work; called in client order once no earlier request holds the client */
+  start(): void;
+  /** the client went away while this was outstanding */
+  abandon(): void;
+}
+
+/** A reply known when the command is read: local commands and errors. */
+export class ImmediateReply implements ClientRequest {
+  next: ClientRequest | null = null;
+  done = true;
+  readonly holds = false;
+  constructor(
+    public reply: Buffer | null,
+    /** close the connection once this reply is written (QUIT, protocol errors) */
+    readonly closeAfter = false,
+  ) {}
+  start(): void {}
+  abandon(): void {}
+}

@@ -1,0 +1,263 @@
+// One client connection: reads commands, turns each record into a request of its family, and
+// writes replies strictly in the order the commands arrived, whichever node answers first.
+import type net from 'node:net';
+import { cachedNow, tick } from '../clock';
+import { scheduleFlush, type Flushable } from '../backend/flush-queue';
+import type { CommandRow } from '../commands/table';
+import { inlineLine, splitInline } from '../protocol/inline';
+import {
+  CMD_INLINE,
+  CMD_PROTOCOL_ERROR,
+  FLAG_ARITY,
+  FLAG_CROSSSLOT,
+  FLAG_UNKNOWN_SUBCOMMAND,
+  REQ_HEADER,
+  REQ_RECORD,
+  R_ARGC,
+  R_CMD,
+  R_END,
+  R_FLAGS,
+  R_SLOT,
+  R_START,
+} from '../protocol/records';
+import { RequestReader, type RequestSink } from '../protocol/request-reader';
+import { command, error, frameArgs } from '../protocol/resp';
+import { ImmediateReply, type ClientRequest } from './client-request';
+import type { ProxyContext, SessionInfo } from './context';
+import { CROSSSLOT, UNBALANCED_QUOTES, protocolError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
+import { LOCAL_COMMANDS } from './local-commands';
+import { BlockingRequest } from './requests/blocking-request';
+import { SingleRequest } from './requests/single-request';
+
+/** Requests held behind a blocking command before the socket stops being read. */
+const HELD_LIMIT = 4096;
+
+export class ClientSession implements RequestSink, Flushable, SessionInfo {
+  name: string | null = null;
+  libName: string | null = null;
+  libVer: string | null = null;
+  closed = false;
+  flushQueued = false;
+  private closing = false; // a reply asked to close after it: read nothing more
+  private head: ClientRequest | null = null;
+  private tail: ClientRequest | null = null;
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private holding: ClientRequest | null = null;
+  private held: ClientRequest[] = [];
+  private readonly reader: RequestReader;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: net.Socket,
+    readonly ctx: ProxyContext,
+  ) {
+    this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.onClose());
+    socket.on('close', () => this.onClose());
+  }
+
+  get blocked(): boolean {
+    return this.holding !== null;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    tick();
+    this.reader.push(chunk, false, this);
+    if (this.reader.buffered > this.ctx.config.maxQueryBuffer) {
+      // Redis closes such a client without a reply (client-query-buffer-limit).
+      this.socket.destroy();
+    }
+  }
+
+  onRequests(buf: Buffer, count: number): boolean {
+    let rec = this.ctx.scanners.requestRecords;
+    for (let i = 0; i < count; i++) {
+      if (rec[REQ_HEADER + i * REQ_RECORD + R_CMD] === CMD_INLINE) {
+        // Inline commands are scanned again once re-encoded, which overwrites the shared
+        // records: keep this batch's own copy (inline commands are rare).
+        rec = rec.slice(0, REQ_HEADER + count * REQ_RECORD);
+        break;
+      }
+    }
+    const timeout = this.ctx.config.requestTimeoutMs;
+    const deadline = timeout > 0 ? cachedNow() + timeout : Infinity;
+    const rows = this.ctx.table.rows;
+    for (let i = 0; i < count && !this.closing; i++) {
+      const at = REQ_HEADER + i * REQ_RECORD;
+      const cmd = rec[at + R_CMD];
+      // Fast path: a known command routed by its slot, nothing to report.
+      if (cmd > 0 && rec[at + R_FLAGS] === 0) {
+        const row = rows[cmd]!;
+        if (row.handler.kind === 'keyed') {
+          this.enqueue(new SingleRequest(this, buf.subarray(rec[at + R_START], rec[at + R_END]), rec[at + R_SLOT], this.id, deadline));
+          continue;
+        }
+      }
+      this.slowPath(buf, rec, at, deadline);
+    }
+    this.ctx.stats.commandsProcessed += count;
+    return !this.closing;
+  }
+
+  private slowPath(buf: Buffer, rec: Int32Array, at: number, deadline: number): void {
+    const cmd = rec[at + R_CMD];
+    const frame = buf.subarray(rec[at + R_START], rec[at + R_END]);
+    if (cmd === CMD_PROTOCOL_ERROR) {
+      this.enqueue(new ImmediateReply(error(protocolError(rec[at + R_ARGC], rec[at + R_SLOT])), true));
+      return;
+    }
+    if (cmd === CMD_INLINE) {
+      this.inline(frame, deadline);
+      return;
+    }
+    if (cmd === 0) {
+      this.enqueue(new ImmediateReply(error(unknownCommand(frameArgs(frame)))));
+      return;
+    }
+    const row = this.ctx.table.rows[cmd]!;
+    const flags = rec[at + R_FLAGS];
+    if (flags & FLAG_UNKNOWN_SUBCOMMAND) {
+      this.reject(unknownSubcommand(frameArgs(frame)));
+    } else if (flags & FLAG_ARITY) {
+      this.reject(wrongArity(row.name));
+    } else if (flags & FLAG_CROSSSLOT && row.handler.kind !== 'local' && row.handler.kind !== 'refused') {
+      this.reject(CROSSSLOT);
+    } else {
+      this.dispatchRow(row, frame, rec[at + R_SLOT], deadline);
+    }
+  }
+
+  private dispatchRow(row: CommandRow, frame: Buffer, slot: number, deadline: number): void {
+    const h = row.handler;
+    switch (h.kind) {
+      case 'keyed':
+        this.enqueue(new SingleRequest(this, frame, slot, this.id, deadline));
+        return;
+      case 'blocking':
+        this.enqueue(new BlockingRequest(this, frame, slot, this.id));
+        return;
+      case 'blocking-with-option': {
+        const option = h.option.toLowerCase();
+        const blocks = frameArgs(frame).some((a) => a.length === option.length && a.toString('latin1').toLowerCase() === option);
+        this.enqueue(blocks ? new BlockingRequest(this, frame, slot, this.id) : new SingleRequest(this, frame, slot, this.id, deadline));
+        return;
+      }
+      case 'local': {
+        const result = LOCAL_COMMANDS[h.name](frameArgs(frame), this, this.ctx);
+        this.enqueue(new ImmediateReply(result.reply, result.close === true));
+        return;
+      }
+      case 'refused':
+        this.reject(h.message);
+        return;
+      case 'close':
+        // Redis logs "Possible SECURITY ATTACK detected" and drops the connection unanswered.
+        this.enqueue(new ImmediateReply(null, true));
+        return;
+    }
+  }
+
+  private inline(frame: Buffer, deadline: number): void {
+    const args = splitInline(inlineLine(frame));
+    if (args === null) {
+      this.enqueue(new ImmediateReply(error(UNBALANCED_QUOTES), true));
+      return;
+    }
+    if (args.length === 0) return;
+    const resp = command(args);
+    const n = this.ctx.inlineScanner.scan(resp, 0, resp.length, false);
+    if (n !== 1) return; // cannot happen: a well-formed command
+    const rec = this.ctx.scanners.requestRecords;
+    this.slowPath(resp, rec, REQ_HEADER, deadline);
+  }
+
+  private reject(message: string): void {
+    this.enqueue(new ImmediateReply(error(message)));
+  }
+
+  private enqueue(req: ClientRequest): void {
+    // After QUIT or a protocol error nothing more of this client is run (as in Redis).
+    if (req instanceof ImmediateReply && req.closeAfter) this.closing = true;
+    if (this.tail) this.tail.next = req;
+    else this.head = req;
+    this.tail = req;
+    if (this.holding) {
+      this.held.push(req);
+      if (this.held.length === HELD_LIMIT) this.socket.pause();
+      return;
+    }
+    this.begin(req);
+  }
+
+  private begin(req: ClientRequest): void {
+    if (!req.done) {
+      req.start();
+      if (req.holds && !req.done) this.holding = req;
+    }
+    if (req.done && req === this.head) this.collectReplies();
+  }
+
+  requestDone(req: ClientRequest): void {
+    if (this.closed) return;
+    if (req === this.holding) {
+      this.holding = null;
+      const held = this.held;
+      let i = 0;
+      while (i < held.length && !this.holding) this.begin(held[i++]);
+      this.held = held.slice(i);
+      if (this.held.length < HELD_LIMIT && this.socket.isPaused()) this.socket.resume();
+    }
+    if (req === this.head) this.collectReplies();
+  }
+
+  private collectReplies(): void {
+    let req = this.head;
+    while (req && req.done) {
+      if (req.reply) {
+        this.out.push(req.reply);
+        this.outBytes += req.reply.length;
+      }
+      if (req instanceof ImmediateReply && req.closeAfter) {
+        this.closing = true;
+        req = null;
+        break;
+      }
+      req = req.next;
+    }
+    this.head = req;
+    if (!req) this.tail = null;
+    scheduleFlush(this);
+  }
+
+  flush(): void {
+    if (this.closed) return;
+    const out = this.out;
+    if (out.length === 1) this.socket.write(out[0]);
+    else if (out.length > 1) this.socket.write(Buffer.concat(out, this.outBytes));
+    this.out = [];
+    this.outBytes = 0;
+    if (this.closing && !this.head) {
+      this.socket.end();
+      this.onClose();
+    }
+  }
+
+  /** Ends the connection without waiting for outstanding replies (shutdown). */
+  closeNow(): void {
+    this.socket.destroy();
+    this.onClose();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let req = this.head; req; req = req.next) if (!req.done) req.abandon();
+    this.head = this.tail = this.holding = null;
+    this.held = [];
+    this.ctx.onSessionClosed(this);
+  }
+}

@@ -1,0 +1,180 @@
+// Commands the proxy answers itself, with Redis 7's replies and errors (src/server.c,
+// src/networking.c). Each takes the decoded arguments (arity already checked by the table).
+import os from 'node:os';
+import type { LocalCommand } from '../commands/handlers';
+import { keySlot } from '../protocol/crc16';
+import { bulk, encode, error, integer, NULL_BULK, OK, PONG } from '../protocol/resp';
+import type { ProxyContext, SessionInfo } from './context';
+import { wrongArity } from './errors';
+
+export interface LocalResult {
+  reply: Buffer;
+  /** close the connection after this reply (QUIT) */
+  close?: boolean;
+}
+
+type LocalFn = (args: Buffer[], session: SessionInfo, ctx: ProxyContext) => LocalResult;
+
+const r = (reply: Buffer): LocalResult => ({ reply });
+
+/** Redis's getLongLongFromObject: string2ll rules (no spaces, no '+', no leading zeros). */
+function strictInt(b: Buffer): number | null {
+  const s = b.toString('latin1');
+  if (!/^(0|-?[1-9][0-9]{0,18})$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Client names and CLIENT SETINFO values: printable ASCII without spaces (clientSetName). */
+function printableNoSpaces(b: Buffer): boolean {
+  for (const c of b) if (c < 33 || c > 126) return false;
+  return true;
+}
+
+function setName(session: SessionInfo, name: Buffer): LocalResult | null {
+  if (!printableNoSpaces(name)) return r(error('ERR Client names cannot contain spaces, newlines or special characters.'));
+  session.name = name.length ? name.toString('latin1') : null;
+  return null;
+}
+
+function infoText(ctx: ProxyContext, sections: string[]): string {
+  const uptime = Math.floor((Date.now() - ctx.startedAt) / 1000);
+  let blocked = 0;
+  for (const s of ctx.sessions) if (s.blocked) blocked++;
+  const map = ctx.router.slotMap;
+  const all: Record<string, [string, string | number][]> = {
+    server: [
+      ['redis_version', ctx.clusterVersion],
+      ['slotproxy_version', ctx.version],
+      ['redis_mode', 'standalone'],
+      ['os', `${os.type()} ${os.release()} ${os.arch()}`],
+      ['arch_bits', process.arch.includes('64') ? 64 : 32],
+      ['process_id', process.pid],
+      ['tcp_port', ctx.listenPort],
+      ['uptime_in_seconds', uptime],
+      ['uptime_in_days', Math.floor(uptime / 86400)],
+      ['executable', process.argv[1] ?? ''],
+      ['scanners', ctx.scanners.kind],
+    ],
+    clients: [
+      ['connected_clients', ctx.sessions.size],
+      ['blocked_clients', blocked],
+      ['maxclients', ctx.config.maxClients],
+    ],
+    persistence: [['loading', 0]],
+    stats: [
+      ['total_connections_received', ctx.stats.connectionsReceived],
+      ['total_commands_processed', ctx.stats.commandsProcessed],
+      ['rejected_connections', ctx.stats.connectionsRejected],
+    ],
+    replication: [
+      ['role', 'master'],
+      ['connected_slaves', 0],
+    ],
+    cluster: [
+      ['cluster_enabled', 0],
+      ['cluster_masters', map.masters.length],
+      ['cluster_slots_served', map.coveredSlots()],
+      ['cluster_moved', ctx.router.stats.moved],
+      ['cluster_ask', ctx.router.stats.ask],
+    ],
+    keyspace: [],
+  };
+  const names = Object.keys(all);
+  const wanted = sections.length === 0 || sections.some((s) => ['all', 'everything', 'default'].includes(s)) ? names : sections;
+  const out: string[] = [];
+  for (const name of names) {
+    if (!wanted.includes(name)) continue;
+    out.push(`# ${name[0].toUpperCase()}${name.slice(1)}`);
+    for (const [k, v] of all[name]) out.push(`${k}:${v}`);
+    out.push('');
+  }
+  return out.join('\r\n');
+}
+
+export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
+  ping(args) {
+    if (args.length > 2) return r(error(wrongArity('ping')));
+    return r(args.length === 2 ? bulk(args[1]) : PONG);
+  },
+  echo: (args) => r(bulk(args[1])),
+  quit: () => ({ reply: OK, close: true }),
+  select(args) {
+    const id = strictInt(args[1]);
+    if (id === null || id < -(2 ** 31) || id > 2 ** 31 - 1) return r(error('ERR value is not an integer or out of range'));
+    if (id !== 0) return r(error('ERR SELECT is not allowed in cluster mode'));
+    return r(OK);
+  },
+  hello(args, session, ctx) {
+    let proto = 2;
+    if (args.length >= 2) {
+      const v = strictInt(args[1]);
+      if (v === null) return r(error('ERR Protocol version is not an integer or out of range'));
+      // RESP3 needs reply conversion the proxy does not do yet: refuse it the way Redis refuses
+      // an unknown version, so clients fall back to RESP2.
+      if (v !== 2) return r(error('NOPROTO unsupported protocol version'));
+      proto = v;
+    }
+    let name: Buffer | null = null;
+    for (let j = 2; j < args.length; j++) {
+      const opt = args[j].toString('latin1').toLowerCase();
+      const more = args.length - 1 - j;
+      if (opt === 'auth' && more >= 2) {
+        if (args[j + 1].toString('latin1') !== 'default') {
+          return r(error('WRONGPASS invalid username-password pair or user is disabled.'));
+        }
+        j += 2;
+      } else if (opt === 'setname' && more >= 1) {
+        name = args[++j];
+      } else {
+        return r(error(`ERR Syntax error in HELLO option '${args[j].toString('latin1')}'`));
+      }
+    }
+    if (name) {
+      const bad = setName(session, name);
+      if (bad) return bad;
+    }
+    return r(
+      encode([
+        'server', 'redis',
+        'version', ctx.clusterVersion,
+        'proto', proto,
+        'id', session.id,
+        'mode', 'standalone',
+        'role', 'master',
+        'modules', [],
+      ]),
+    );
+  },
+  auth(args) {
+    // No password is configured for proxy clients (SLOTPROXY_PASSWORD comes later): answer as a
+    // Redis without requirepass does.
+    if (args.length > 3) return r(error('ERR syntax error'));
+    if (args.length === 2) {
+      return r(error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'));
+    }
+    if (args[1].toString('latin1') !== 'default') return r(error('WRONGPASS invalid username-password pair or user is disabled.'));
+    return r(OK);
+  },
+  info(args, _session, ctx) {
+    return r(bulk(infoText(ctx, args.slice(1).map((a) => a.toString('latin1').toLowerCase()))));
+  },
+  ok: () => r(OK),
+  'client-setname'(args, session) {
+    return setName(session, args[2]) ?? r(OK);
+  },
+  'client-getname': (_args, session) => r(session.name === null ? NULL_BULK : bulk(session.name)),
+  'client-id': (_args, session) => r(integer(session.id)),
+  'client-setinfo'(args, session) {
+    const attr = args[2].toString('latin1');
+    const which = attr.toLowerCase();
+    if (which !== 'lib-name' && which !== 'lib-ver') return r(error(`ERR Unrecognized option '${attr}'`));
+    if (!printableNoSpaces(args[3])) return r(error(`ERR ${attr} cannot contain spaces, newlines or special characters.`));
+    const value = args[3].length ? args[3].toString('latin1') : null;
+    if (which === 'lib-name') session.libName = value;
+    else session.libVer = value;
+    return r(OK);
+  },
+  'client-getredir': () => r(integer(-1)),
+  'cluster-keyslot': (args) => r(integer(keySlot(args[2]))),
+};

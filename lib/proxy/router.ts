@@ -1,0 +1,206 @@
+// Sends commands to the node that owns their slot, follows the cluster's redirects, and moves
+// unwritten commands when the topology changes. Routing is a table lookup: slot -> master.
+import { cachedNow } from '../clock';
+import { BackendNode, type NodeOptions } from '../backend/backend-node';
+import type { BackendCommand } from '../backend/backend-command';
+import type { BackendConnection, ConnectionHooks } from '../backend/backend-connection';
+import { ConnState } from '../backend/backend-connection';
+import { parseAddress } from '../cluster/cluster-slots';
+import { parseRedirect } from '../cluster/redirect';
+import { SlotMap } from '../cluster/slot-map';
+import { Redirect } from '../protocol/records';
+import type { Scanners } from '../protocol/scanners';
+import { SLOT_NOT_SERVED, tooManyRedirects, unreachable } from './errors';
+
+export interface RouterOptions extends NodeOptions {
+  maxRedirects: number;
+  retryDelayMs: number;
+  requestTimeoutMs: number;
+}
+
+export interface RouterEvents {
+  /** something suggests the slot map is stale */
+  refreshNeeded(reason: string): void;
+  connectionLost?(conn: BackendConnection, reason: string): void;
+}
+
+export class Router implements ConnectionHooks {
+  private map = SlotMap.empty();
+  /** aligned with map.masters */
+  private masterNodes: BackendNode[] = [];
+  private readonly nodes = new Map<string, BackendNode>();
+  private nextKeyless = 0;
+  readonly stats = { moved: 0, ask: 0, tryagain: 0, clusterdown: 0, reroutes: 0 };
+
+  constructor(
+    private readonly scanners: Scanners,
+    private readonly options: RouterOptions,
+    private readonly events: RouterEvents,
+  ) {}
+
+  get slotMap(): SlotMap {
+    return this.map;
+  }
+
+  allNodes(): BackendNode[] {
+    return [...this.nodes.values()];
+  }
+
+  node(address: string): BackendNode {
+    let node = this.nodes.get(address);
+    if (!node) {
+      const { host, port } = parseAddress(address);
+      const hooks: ConnectionHooks = {
+        onOrphaned: (cmds) => this.onOrphaned(cmds),
+        onLost: (conn, reason) => this.onLost(conn, reason),
+      };
+      node = new BackendNode(address, host, port, this.scanners, this.options, hooks);
+      this.nodes.set(address, node);
+    }
+    return node;
+  }
+
+  /** The master for a slot, or any master for keyless commands (slot < 0); null when none. */
+  nodeForSlot(slot: number, pin: number): BackendNode | null {
+    if (slot >= 0) {
+      const i = this.map.owners[slot];
+      return i < 0 ? null : this.masterNodes[i];
+    }
+    const n = this.masterNodes.length;
+    if (n === 0) return null;
+    // Spread keyless commands, preferring masters that are connected.
+    for (let k = 0; k < n; k++) {
+      const node = this.masterNodes[(pin + this.nextKeyless++) % n];
+      if (node.connectionFor(pin).state !== ConnState.Closed) return node;
+    }
+    return this.masterNodes[pin % n];
+  }
+
+  route(cmd: BackendCommand): void {
+    const node = this.nodeForSlot(cmd.slot, cmd.pin);
+    if (!node) {
+      this.events.refreshNeeded('slot not served');
+      cmd.onFailure(SLOT_NOT_SERVED);
+      return;
+    }
+    cmd.sendTo(node);
+  }
+
+  /**
+   * A redirect or retryable error came back for `cmd`. Returns true when the router took the
+   * command over (resent or scheduled); false when the error reply should go to the client.
+   */
+  redirect(cmd: BackendCommand, frame: Buffer, kind: number, from: { host: string }): boolean {
+    if (cmd.abandoned) return false;
+    if (++cmd.redirects > this.options.maxRedirects) {
+      if (kind === Redirect.Moved || kind === Redirect.Ask) {
+        cmd.onFailure(tooManyRedirects(this.options.maxRedirects, frame.toString('latin1', 1).trim()));
+        return true;
+      }
+      return false;
+    }
+    switch (kind) {
+      case Redirect.Moved: {
+        const target = parseRedirect(frame, from.host);
+        this.events.refreshNeeded('MOVED');
+        if (!target) return false;
+        this.stats.moved++;
+        if (this.map.owner(target.slot) !== target.address) this.setMap(this.map.withSlot(target.slot, target.address));
+        cmd.asking = false;
+        cmd.sendTo(this.node(target.address));
+        return true;
+      }
+      case Redirect.Ask: {
+        const target = parseRedirect(frame, from.host);
+        if (!target) return false;
+        this.stats.ask++;
+        cmd.asking = true;
+        cmd.sendTo(this.node(target.address));
+        return true;
+      }
+      case Redirect.TryAgain:
+      case Redirect.ClusterDown: {
+        if (kind === Redirect.TryAgain) this.stats.tryagain++;
+        else {
+          this.stats.clusterdown++;
+          this.events.refreshNeeded('CLUSTERDOWN');
+        }
+        const delay = Math.min(this.options.retryDelayMs * 2 ** (cmd.redirects - 1), this.options.retryDelayMs * 25);
+        if (cachedNow() + delay > cmd.deadline) return false;
+        setTimeout(() => this.retry(cmd), delay);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** A new topology: swap the map and move unwritten commands off nodes that lost their slots. */
+  applyMap(map: SlotMap): void {
+    this.setMap(map);
+    const known = new Set(map.allNodes());
+    const masters = new Set(map.masters);
+    for (const node of [...this.nodes.values()]) {
+      for (const conn of node.multiplexed()) {
+        if (!masters.has(node.address) || conn.state !== ConnState.Ready) this.reroute(conn.takePending());
+      }
+      if (!known.has(node.address) && node.multiplexed().every((c) => c.inFlight === 0)) {
+        node.close(`${node.address} left the cluster`);
+        this.nodes.delete(node.address);
+      }
+    }
+  }
+
+  /** Fails commands that waited too long; disconnects a node that stopped answering. */
+  sweep(now: number): void {
+    const timeout = this.options.requestTimeoutMs;
+    if (timeout <= 0) return;
+    for (const node of this.nodes.values()) {
+      for (const conn of node.multiplexed()) {
+        conn.expirePending(now, () => unreachable(conn.address, timeout, conn.state === ConnState.Ready ? '' : conn.lastError));
+        const oldest = conn.oldestInFlight();
+        if (oldest && oldest.deadline <= now) {
+          conn.close(`no reply from ${conn.address} within ${timeout} ms (SLOTPROXY_REQUEST_TIMEOUT_MS)`);
+          this.events.refreshNeeded('backend timeout');
+        }
+      }
+    }
+  }
+
+  close(): void {
+    for (const node of this.nodes.values()) node.close('slotproxy is shutting down');
+    this.nodes.clear();
+  }
+
+  onOrphaned(cmds: BackendCommand[]): void {
+    this.reroute(cmds);
+  }
+
+  onLost(conn: BackendConnection, reason: string): void {
+    const node = this.nodes.get(conn.address);
+    if (node && node.isDedicated(conn)) node.dedicatedClosed(conn);
+    this.events.connectionLost?.(conn, reason);
+    this.events.refreshNeeded(`connection lost: ${reason}`);
+  }
+
+  private retry(cmd: BackendCommand): void {
+    if (cmd.abandoned) {
+      cmd.onFailure('ERR client gone');
+      return;
+    }
+    this.route(cmd);
+  }
+
+  private reroute(cmds: BackendCommand[]): void {
+    this.stats.reroutes += cmds.length;
+    for (const c of cmds) {
+      c.asking = false;
+      this.route(c);
+    }
+  }
+
+  private setMap(map: SlotMap): void {
+    this.map = map;
+    this.masterNodes = map.masters.map((a) => this.node(a));
+  }
+}

@@ -1,0 +1,172 @@
+// The proxy: discovers the cluster, builds the command table, listens for clients and wires
+// sessions to the router. Start-up fails with one clear message when no seed answers.
+import net from 'node:net';
+import { tick } from './clock';
+import { ControlConnection } from './backend/control-connection';
+import { parseCommandReply } from './commands/command-info';
+import { CommandTable, mergeCommandInfos } from './commands/table';
+import type { Config } from './config';
+import { formatAddress, parseAddress } from './cluster/cluster-slots';
+import { TopologyRefresher } from './cluster/refresher';
+import { logger } from './log';
+import { createScanners, type RequestScanner, type Scanners } from './protocol/scanners';
+import { error } from './protocol/resp';
+import { ClientSession } from './proxy/client-session';
+import type { ProxyContext, ProxyStats, SessionInfo } from './proxy/context';
+import { Router } from './proxy/router';
+import { VERSION } from './version';
+
+const MAX_CLIENTS_REPLY = error('ERR max number of clients reached');
+
+export class Proxy implements ProxyContext {
+  readonly version = VERSION;
+  readonly startedAt = Date.now();
+  readonly stats: ProxyStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 };
+  readonly sessions = new Set<ClientSession>();
+  readonly inlineScanner: RequestScanner;
+  readonly router: Router;
+  listenPort = 0;
+  private nextClientId = 1;
+  private server: net.Server | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly log = logger('proxy');
+
+  private constructor(
+    readonly config: Config,
+    readonly scanners: Scanners,
+    readonly table: CommandTable,
+    readonly clusterVersion: string,
+    readonly refresher: TopologyRefresher,
+  ) {
+    this.inlineScanner = scanners.newRequestScanner();
+    this.router = new Router(
+      scanners,
+      {
+        connections: config.backendConnections,
+        dedicatedLimit: config.blockingConnections,
+        connectTimeoutMs: config.connectTimeoutMs,
+        handshake: [],
+        maxRedirects: config.maxRedirects,
+        retryDelayMs: config.retryDelayMs,
+        requestTimeoutMs: config.requestTimeoutMs,
+      },
+      {
+        refreshNeeded: (reason) => void this.refresher.refresh(reason),
+      },
+    );
+  }
+
+  /** Discovers the cluster and starts listening. */
+  static async start(config: Config): Promise<Proxy> {
+    const log = logger('proxy');
+    const scanners = createScanners(config.parser);
+    log.info({ scanners: scanners.kind, reason: scanners.reason }, `using the ${scanners.kind} scanners (${scanners.reason})`);
+    scanners.setLimits({
+      maxMultibulk: 1024 * 1024,
+      maxBulk: config.maxBulkLength,
+      maxInline: 64 * 1024,
+      unauthMultibulk: 10,
+      unauthBulk: 16384,
+    });
+    const seeds = config.cluster.map((s) => formatAddress(s.host, s.port));
+    if (seeds.length === 0) throw new Error('no cluster configured: set SLOTPROXY_CLUSTER=host:port[,host:port...] or run with --demo');
+    let proxy: Proxy | null = null;
+    const control = { connectTimeoutMs: config.connectTimeoutMs, commandTimeoutMs: Math.max(2000, config.connectTimeoutMs) };
+    const refresher = new TopologyRefresher(
+      { seeds, periodMs: config.refreshMs, minIntervalMs: config.refreshMinIntervalMs, control },
+      () => (proxy ? proxy.router.slotMap.allNodes() : []),
+      (result) => proxy?.onTopology(result.map),
+    );
+    const first = await refresher.fetch();
+    const { table, version } = await loadCommands(first.map.masters, control);
+    scanners.registerCommands(table.scannerRows());
+    proxy = new Proxy(config, scanners, table, version, refresher);
+    proxy.router.applyMap(first.map);
+    log.info(
+      { from: first.from, masters: first.map.masters.length, slots: first.map.coveredSlots(), redisVersion: version },
+      `cluster found through ${first.from}: ${first.map.masters.length} masters serving ${first.map.coveredSlots()} slots (Redis ${version})`,
+    );
+    await proxy.listen();
+    refresher.start();
+    return proxy;
+  }
+
+  get address(): string {
+    return formatAddress(this.config.host, this.listenPort);
+  }
+
+  onSessionClosed(session: SessionInfo): void {
+    this.sessions.delete(session as ClientSession);
+  }
+
+  async stop(): Promise<void> {
+    this.refresher.stop();
+    if (this.sweeper) clearInterval(this.sweeper);
+    const server = this.server;
+    this.server = null;
+    for (const s of this.sessions) s.closeNow();
+    this.router.close();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private onTopology(map: import('./cluster/slot-map').SlotMap): void {
+    const before = this.router.slotMap;
+    this.router.applyMap(map);
+    if (!before.sameAs(map)) {
+      this.log.info({ masters: map.masters, slots: map.coveredSlots() }, 'slot map changed');
+    }
+  }
+
+  private listen(): Promise<void> {
+    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server = server;
+    const timeout = this.config.requestTimeoutMs;
+    if (timeout > 0) {
+      this.sweeper = setInterval(() => this.router.sweep(tick()), Math.max(10, Math.min(250, timeout / 10)));
+      this.sweeper.unref();
+    }
+    return new Promise((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(new Error(`cannot listen on ${this.config.host}:${this.config.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use (set SLOTPROXY_PORT)' : err.message}`));
+      });
+      server.listen(this.config.port, this.config.host, () => {
+        this.listenPort = (server.address() as net.AddressInfo).port;
+        server.on('error', (err) => this.log.error({ err }, 'listener error'));
+        resolve();
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.sessions.size >= this.config.maxClients) {
+      this.stats.connectionsRejected++;
+      socket.on('error', () => {});
+      socket.end(MAX_CLIENTS_REPLY);
+      return;
+    }
+    this.sessions.add(new ClientSession(this.nextClientId++, socket, this));
+  }
+}
+
+/** COMMAND and the server version from one master; the snapshot stands in when that fails. */
+async function loadCommands(masters: readonly string[], control: { connectTimeoutMs: number; commandTimeoutMs: number }) {
+  const log = logger('commands');
+  for (const address of masters) {
+    const { host, port } = parseAddress(address);
+    let conn: ControlConnection | null = null;
+    try {
+      conn = await ControlConnection.connect(host, port, control);
+      const info = String(await conn.call('INFO', 'server'));
+      const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+      const infos = parseCommandReply(await conn.call('COMMAND'));
+      return { table: new CommandTable(mergeCommandInfos(infos)), version };
+    } catch (err) {
+      log.warn({ address, err: (err as Error).message }, 'could not read COMMAND from a master');
+    } finally {
+      conn?.close();
+    }
+  }
+  log.warn('using the built-in Redis 7.0 command table: no master answered COMMAND');
+  return { table: new CommandTable(mergeCommandInfos(null)), version: 'unknown' };
+}
