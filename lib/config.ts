@@ -226,3 +226,15 @@ export function helpText(): string {
   lines.push('', '  --help      print this and exit', '  --version   print the version and the scanners in use, and exit');
   return lines.join('\n');
 }
+
+/** The README's configuration table (a unit test keeps the README equal to it). */
+export function configTable(): string {
+  const rows = ['| variable | flag | default | meaning |', '|---|---|---|---|'];
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    const spec: OptionSpec = OPTIONS[name];
+    const def = spec.default === '' ? '(none)' : `\`${spec.default}\``;
+    const values = spec.type === 'enum' ? ` (${spec.values!.join(', ')})` : '';
+    rows.push(`| \`${spec.env}\` | \`${flagName(name)}\` | ${def} | ${spec.help}${values} |`);
+  }
+  return rows.join('\n');
+}

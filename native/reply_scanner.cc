@@ -131,7 +131,7 @@ bool ReplyScanner::RunFramer(const uint8_t* p, size_t n, int64_t abs, const Repl
   return true;
 }
 
-int32_t ReplyScanner::RunHiredis(const ReplyOutput& out) {
+int32_t ReplyScanner::RunHiredis(const uint8_t* buf, size_t len, const ReplyOutput& out) {
   for (;;) {
     if (count_ >= out.recordCap) return kRepMore;
     void* reply = nullptr;
@@ -144,19 +144,42 @@ int32_t ReplyScanner::RunHiredis(const ReplyOutput& out) {
       failed_ = true;
       return kRepError;
     }
-    // Too deep for hiredis: the frame's bytes are all still in its buffer (it compacts only
-    // after complete replies). Replay them through the framer, then go on with a new reader.
-    size_t from = reader_->len - static_cast<size_t>(fed_ - frameStart_);
-    moved_.assign(reader_->buf + from, reader_->buf + reader_->len);
+    // Too deep for hiredis, which has dropped its buffer. The frame's bytes are the carried
+    // ones from earlier reads plus this read's from the frame start (the header that was too
+    // deep is in this read: hiredis parsed everything before it without complaint).
+    int64_t startInBuf = frameStart_ - base_;
+    std::vector<uint8_t> bytes;
+    if (startInBuf < 0) bytes = carry_;
+    size_t from = startInBuf < 0 ? 0 : static_cast<size_t>(startInBuf);
+    bytes.insert(bytes.end(), buf + from, buf + len);
+    size_t carried = startInBuf < 0 ? carry_.size() : 0;
+    carry_.clear();
     elems_.clear();
     redirect_ = 0;
     framer_.Reset();
     deep_ = true;
     NewReader();
     size_t used = 0;
-    if (!RunFramer(moved_.data(), moved_.size(), frameStart_, out, &used)) return kRepError;
+    if (!RunFramer(bytes.data(), bytes.size(), frameStart_, out, &used)) return kRepError;
     if (deep_) return kRepDone;
-    FeedReader(moved_.data() + used, moved_.size() - used);
+    // The deep frame ended inside this read: the rest goes to the new reader.
+    size_t rest = from + (used - carried);
+    FeedReader(buf + rest, len - rest);
+  }
+}
+
+void ReplyScanner::Carry(const uint8_t* buf, size_t len) {
+  if (deep_ || fed_ == frameStart_) {
+    carry_.clear();
+    return;
+  }
+  int64_t startInBuf = frameStart_ - base_;
+  if (startInBuf >= 0) {
+    // Only arrays can nest too deep for hiredis; a long bulk string is not copied.
+    carry_.clear();
+    if (buf[startInBuf] == '*') carry_.assign(buf + startInBuf, buf + len);
+  } else if (!carry_.empty()) {
+    carry_.insert(carry_.end(), buf, buf + len);
   }
 }
 
@@ -165,15 +188,18 @@ int32_t ReplyScanner::Scan(const uint8_t* buf, size_t len, const ReplyOutput& ou
   elemUsed_ = 0;
   int32_t status = kRepError;
   if (!failed_) {
-    size_t used = 0;
     bool ok = true;
     if (len) {
       base_ = fed_;
       fed_ += static_cast<int64_t>(len);
+      buf_ = buf;
+      len_ = len;
+      size_t used = 0;
       if (deep_) ok = RunFramer(buf, len, base_, out, &used);
       if (ok && !deep_) FeedReader(buf + used, len - used);
     }
-    status = !ok ? kRepError : deep_ ? kRepDone : RunHiredis(out);
+    status = !ok ? kRepError : deep_ ? kRepDone : RunHiredis(buf_, len_, out);
+    if (status == kRepDone) Carry(buf_, len_);
   }
   out.records[kRepCount] = static_cast<int32_t>(count_);
   out.records[kRepStatus] = status;

@@ -44,7 +44,8 @@ class ReplyScanner {
   void NewReader();
   void ElementEnded(const redisReadTask* task, size_t bufOffset);
   bool Emit(int64_t endAbs, int32_t type, int32_t redirect, const ReplyOutput& out);
-  int32_t RunHiredis(const ReplyOutput& out);
+  int32_t RunHiredis(const uint8_t* buf, size_t len, const ReplyOutput& out);
+  void Carry(const uint8_t* buf, size_t len);
   bool RunFramer(const uint8_t* p, size_t n, int64_t abs, const ReplyOutput& out, size_t* used);
   void FeedReader(const uint8_t* p, size_t n);
 
@@ -58,7 +59,11 @@ class ReplyScanner {
   int32_t redirect_ = 0;        // of the frame in progress
   int32_t rootType_ = 0;
   std::vector<int64_t> elems_;  // element ends of the frame in progress (stream offsets)
-  std::vector<uint8_t> moved_;  // bytes handed from hiredis to framer_ (deep replies only)
+  // Bytes of an array reply still arriving, from earlier reads: hiredis drops its buffer when a
+  // reply is too deep, and the framer then needs the frame from its start.
+  std::vector<uint8_t> carry_;
+  const uint8_t* buf_ = nullptr;  // the read being scanned (kept for kRepMore continuations)
+  size_t len_ = 0;
   size_t count_ = 0, elemUsed_ = 0;
 };
 

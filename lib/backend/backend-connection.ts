@@ -52,6 +52,10 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
   lastError = '';
   /** set by the dedicated pool while the connection serves one command */
   busy = false;
+  /** close() was called: the loss says nothing about the cluster */
+  closedByUs = false;
+  /** serves one command at a time for one client (blocking commands) */
+  readonly dedicated: boolean;
 
   constructor(
     readonly host: string,
@@ -61,6 +65,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
     private readonly options: ConnectionOptions,
     private readonly hooks: ConnectionHooks,
   ) {
+    this.dedicated = !options.reconnect;
     this.reader = new ReplyReader(scanners.newReplyScanner(), scanners);
     this.connect();
   }
@@ -139,9 +144,21 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
 
   /** Closes for good: in-flight commands get `reason` as an error, unwritten ones are handed back. */
   close(reason: string): void {
-    if (this.state === ConnState.Closed && !this.socket) return;
+    if (this.state === ConnState.Closed && !this.socket && !this.options.reconnect) return;
     this.options.reconnect = false;
+    this.closedByUs = true;
     this.lost(reason);
+  }
+
+  /** Drops the socket (a stalled node) and reconnects; unwritten commands stay queued. */
+  reset(reason: string): void {
+    if (this.state === ConnState.Closed) return;
+    this.lost(reason);
+  }
+
+  /** Closed for good: a new connection is needed. */
+  get dead(): boolean {
+    return this.state === ConnState.Closed && !this.options.reconnect;
   }
 
   onReply(frame: Buffer, type: number, redirect: number, elems: number, elemBase: number): void {

@@ -29,7 +29,8 @@ export class BackendNode {
 
   connectionFor(pin: number): BackendConnection {
     const i = pin % this.conns.length;
-    return (this.conns[i] ??= this.open(true));
+    const conn = this.conns[i];
+    return conn && !conn.dead ? conn : (this.conns[i] = this.open(true));
   }
 
   /** Multiplexed connections opened so far. */
@@ -68,10 +69,6 @@ export class BackendNode {
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
     this.dedicatedOpen = Math.max(0, this.dedicatedOpen - 1);
-  }
-
-  isDedicated(conn: BackendConnection): boolean {
-    return !this.conns.includes(conn);
   }
 
   close(reason: string): void {

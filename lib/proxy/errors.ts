@@ -18,7 +18,9 @@ export function protocolError(code: number, byte: number): string {
 }
 
 export const UNBALANCED_QUOTES = 'ERR Protocol error: unbalanced quotes in request';
-export const CROSSSLOT = "CROSSSLOT Keys in the request don't hash to the same slot";
+// Redis 7.0's cluster.c words it "in request" (ANCHORS.md quotes a later wording); the proxy
+// answers as the cluster it fronts does.
+export const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
 export const SLOT_NOT_SERVED = 'CLUSTERDOWN Hash slot not served';
 
 /** Redis prints arguments with %s: a NUL byte ends them. */

@@ -101,7 +101,8 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
   quit: () => ({ reply: OK, close: true }),
   select(args) {
     const id = strictInt(args[1]);
-    if (id === null || id < -(2 ** 31) || id > 2 ** 31 - 1) return r(error('ERR value is not an integer or out of range'));
+    if (id === null) return r(error('ERR value is not an integer or out of range'));
+    if (id < -(2 ** 31) || id > 2 ** 31 - 1) return r(error('ERR value is out of range, value must between -2147483648 and 2147483647'));
     if (id !== 0) return r(error('ERR SELECT is not allowed in cluster mode'));
     return r(OK);
   },

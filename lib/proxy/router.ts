@@ -160,7 +160,7 @@ export class Router implements ConnectionHooks {
         conn.expirePending(now, () => unreachable(conn.address, timeout, conn.state === ConnState.Ready ? '' : conn.lastError));
         const oldest = conn.oldestInFlight();
         if (oldest && oldest.deadline <= now) {
-          conn.close(`no reply from ${conn.address} within ${timeout} ms (SLOTPROXY_REQUEST_TIMEOUT_MS)`);
+          conn.reset(`no reply from ${conn.address} within ${timeout} ms (SLOTPROXY_REQUEST_TIMEOUT_MS)`);
           this.events.refreshNeeded('backend timeout');
         }
       }
@@ -178,9 +178,9 @@ export class Router implements ConnectionHooks {
 
   onLost(conn: BackendConnection, reason: string): void {
     const node = this.nodes.get(conn.address);
-    if (node && node.isDedicated(conn)) node.dedicatedClosed(conn);
+    if (node && conn.dedicated) node.dedicatedClosed(conn);
     this.events.connectionLost?.(conn, reason);
-    this.events.refreshNeeded(`connection lost: ${reason}`);
+    if (!conn.closedByUs) this.events.refreshNeeded(`connection lost: ${reason}`);
   }
 
   private retry(cmd: BackendCommand): void {

@@ -1,0 +1,96 @@
+// The slotproxy command: configuration errors, --help, and a real run in front of a cluster.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import Redis from 'ioredis';
+import { OPTIONS } from '../../lib/config';
+import { findFreePort } from '../../lib/localcluster/free-port';
+import { sharedCluster } from '../harness/mocha-hooks';
+import { until } from '../harness/wait';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'slotproxy.js');
+const run = promisify(execFile);
+
+async function exitOf(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the slotproxy command', function () {
+  it('--help lists every setting with its default', async function () {
+    const { code, stdout } = await exitOf(['--help']);
+    assert.equal(code, 0);
+    for (const spec of Object.values(OPTIONS)) assert.ok(stdout.includes(spec.env), `${spec.env} in --help`);
+  });
+
+  it('--version names the scanners in use', async function () {
+    const { code, stdout } = await exitOf(['--version']);
+    assert.equal(code, 0);
+    assert.match(stdout, /^slotproxy \d+\.\d+\.\d+ \(scanners: (native|js): /);
+    const js = await exitOf(['--version'], { SLOTPROXY_PARSER: 'js' });
+    assert.match(js.stdout, /scanners: js: SLOTPROXY_PARSER=js/);
+  });
+
+  for (const [env, value] of [
+    ['SLOTPROXY_PORT', 'abc'],
+    ['SLOTPROXY_PORT', '70000'],
+    ['SLOTPROXY_CLUSTER', 'nohostport'],
+    ['SLOTPROXY_PARSER', 'fast'],
+    ['SLOTPROXY_MAX_QUERY_BUFFER', '12 parsecs'],
+    ['SLOTPROXY_DEMO', 'maybe'],
+  ]) {
+    it(`a bad ${env} stops start-up with one line and exit code 2`, async function () {
+      const { code, stderr } = await exitOf([], { [env]: value, SLOTPROXY_CLUSTER: env === 'SLOTPROXY_CLUSTER' ? value : '127.0.0.1:1' });
+      assert.equal(code, 2);
+      const lines = stderr.trim().split('\n');
+      assert.equal(lines.length, 1, stderr);
+      assert.match(lines[0], new RegExp(`^slotproxy: ${env} must be `));
+    });
+  }
+
+  it('an unknown flag and a missing cluster are refused with exit code 2', async function () {
+    assert.equal((await exitOf(['--no-such-flag'])).code, 2);
+    const none = await exitOf([]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no cluster configured.*--demo/);
+  });
+
+  it('no seed answering is a clear failure', async function () {
+    const port = await findFreePort('127.0.0.1', false);
+    const { code, stderr } = await exitOf([], { SLOTPROXY_CLUSTER: `127.0.0.1:${port}`, SLOTPROXY_LOG_LEVEL: 'silent' });
+    assert.equal(code, 1);
+    assert.match(stderr, /no cluster node answered CLUSTER SLOTS/);
+  });
+
+  it('serves clients in front of a cluster and stops on SIGTERM', async function () {
+    const cluster = await sharedCluster();
+    const port = await findFreePort('127.0.0.1', false);
+    const child = spawn(process.execPath, [BIN, '--port', String(port)], {
+      env: { PATH: process.env.PATH, SLOTPROXY_CLUSTER: cluster.seeds().split(',')[0], SLOTPROXY_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await until(() => out.includes('listening on'), 'the daemon listens');
+      assert.match(out, /using the (native|js) scanners/);
+      const client = new Redis({ port, host: '127.0.0.1' });
+      try {
+        assert.equal(await client.set('daemon:k', 'v'), 'OK');
+        assert.equal(await client.get('daemon:k'), 'v');
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+  });
+});
