@@ -1,5 +1,6 @@
 // Every data type's single-key commands through the proxy give what a standalone Redis gives.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import Redis from 'ioredis';
 import { startStandalone } from '../../lib/localcluster/local-cluster';
 import { sharedCluster } from '../harness/mocha-hooks';
@@ -93,6 +94,18 @@ async function run(client: Redis, cmds: Cmd[]): Promise<unknown[]> {
   return out;
 }
 
+/** One redis-cli process reading every command from stdin, as a user piping a script would. */
+function redisCli(port: number, cmds: Cmd[]): Promise<string> {
+  const quote = (a: string | number): string =>
+    '"' + [...Buffer.from(String(a))].map((c) => (c === 34 || c === 92 ? `\\${String.fromCharCode(c)}` : c < 32 || c > 126 ? `\\x${c.toString(16).padStart(2, '0')}` : String.fromCharCode(c))).join('') + '"';
+  return new Promise((resolve, reject) => {
+    const child = execFile('redis-cli', ['-h', '127.0.0.1', '-p', String(port)], { maxBuffer: 1 << 24 }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
+    child.stdin!.end(cmds.map((c) => c.map(quote).join(' ')).join('\n') + '\n');
+  });
+}
+
 describe('data types through the proxy match a standalone Redis', function () {
   let proxy: RunningProxy;
   let viaProxy: Redis;
@@ -114,6 +127,19 @@ describe('data types through the proxy match a standalone Redis', function () {
     direct?.disconnect();
     await proxy?.stop();
     await standalone?.stop();
+  });
+
+  it('redis-cli gives the same output through the proxy as from a standalone Redis', async function () {
+    // fresh keys, and no replies in hash order: the output is compared as text
+    const cmds = Object.values(SCRIPTS)
+      .flat()
+      .filter((c) => !UNORDERED.has(String(c[0]).toUpperCase()))
+      .map((c) => c.map((a, i) => (i > 0 && typeof a === 'string' && /^[a-z]+:|^\{/.test(a) ? `cli-${a}` : a)));
+    const [mine, theirs] = await Promise.all([redisCli(proxy.port, cmds), redisCli(standalone.port, cmds)]);
+    const a = mine.split('\n');
+    const b = theirs.split('\n');
+    assert.ok(b.length > cmds.length, 'redis-cli printed a line per reply at least');
+    for (let i = 0; i < Math.max(a.length, b.length); i++) assert.equal(a[i], b[i], `line ${i + 1}`);
   });
 
   for (const [family, cmds] of Object.entries(SCRIPTS)) {

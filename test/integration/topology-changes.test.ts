@@ -117,6 +117,7 @@ describe('topology changes under load', function () {
       assert.ok(result.batches > 20, `the load ran (${result.batches} batches)`);
       await checkNothingLost(proxy.port, result);
       assert.equal(proxy.proxy.router.slotMap.owner(slot), `${replica.host}:${replica.port}`);
+      assert.ok(proxy.proxy.router.stats.moved > 0, 'the proxy learnt the new master from MOVED, not from a periodic refresh');
     });
   });
 });

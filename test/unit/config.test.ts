@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, configTable, flagName, loadConfig, OPTIONS, type OptionName } from '../../lib/config';
+
+describe('configuration', function () {
+  it('defaults come from the one defaults table', function () {
+    const c = loadConfig({}, []);
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, 7777);
+    assert.deepEqual(c.cluster, []);
+    assert.equal(c.maxQueryBuffer, 1024 ** 3);
+    assert.equal(c.maxBulkLength, 512 * 1024 ** 2);
+    assert.equal(c.parser, 'auto');
+    assert.equal(c.demo, false);
+  });
+
+  it('reads SLOTPROXY_* variables, and flags win over them', function () {
+    const c = loadConfig({ SLOTPROXY_PORT: '8000', SLOTPROXY_CLUSTER: '10.0.0.1:7000, [::1]:7001' }, ['--port', '9000', '--demo', '--log-level=debug']);
+    assert.equal(c.port, 9000);
+    assert.deepEqual(c.cluster, [
+      { host: '10.0.0.1', port: 7000 },
+      { host: '::1', port: 7001 },
+    ]);
+    assert.equal(c.demo, true);
+    assert.equal(c.logLevel, 'debug');
+  });
+
+  it('sizes take units', function () {
+    assert.equal(loadConfig({ SLOTPROXY_MAX_QUERY_BUFFER: '64kb' }, []).maxQueryBuffer, 65536);
+    assert.equal(loadConfig({ SLOTPROXY_MAX_QUERY_BUFFER: '2MB' }, []).maxQueryBuffer, 2 * 1024 * 1024);
+    assert.equal(loadConfig({ SLOTPROXY_MAX_QUERY_BUFFER: '5000' }, []).maxQueryBuffer, 5000);
+  });
+
+  const bad: [Record<string, string>, string[], RegExp][] = [
+    [{ SLOTPROXY_PORT: 'x' }, [], /^SLOTPROXY_PORT must be an integer between 0 and 65535, got "x"$/],
+    [{}, ['--port', '-1'], /^--port must be at least 0/],
+    [{ SLOTPROXY_CLUSTER: 'a:b' }, [], /^SLOTPROXY_CLUSTER must be comma-separated host:port pairs/],
+    [{ SLOTPROXY_CLUSTER: 'h:70000' }, [], /^SLOTPROXY_CLUSTER must be/],
+    [{ SLOTPROXY_PARSER: 'c' }, [], /^SLOTPROXY_PARSER must be one of auto, native, js/],
+    [{ SLOTPROXY_DEMO: 'perhaps' }, [], /^SLOTPROXY_DEMO must be yes or no/],
+    [{ SLOTPROXY_MAX_BULK_LENGTH: '4gb' }, [], /^SLOTPROXY_MAX_BULK_LENGTH must be at most/],
+    [{}, ['--nope'], /^unknown option --nope/],
+    [{}, ['stray'], /^unexpected argument "stray"/],
+    [{}, ['--port'], /^--port needs a value/],
+  ];
+  for (const [env, argv, message] of bad) {
+    it(`refuses ${JSON.stringify(env)} ${argv.join(' ')} with one clear line`, function () {
+      assert.throws(() => loadConfig(env, argv), (err: Error) => err instanceof ConfigError && message.test(err.message) && !err.message.includes('\n'));
+    });
+  }
+
+  it('every option has a flag named after it', function () {
+    for (const name of Object.keys(OPTIONS) as OptionName[]) assert.match(flagName(name), /^--[a-z]+(-[a-z]+)*$/);
+  });
+
+  it("the README's configuration table is the generated one", function () {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    assert.ok(readme.includes(configTable()), 'README.md is out of date: paste the output of configTable() (lib/config.ts) into it');
+  });
+});
