@@ -2,33 +2,20 @@
 // node: on a shared one they would stall every other client. The client's later commands wait
 // behind it, as they do in Redis. If the client leaves while blocked, the connection is closed,
 // which also ends the command on the server: nothing leaks.
-import { BackendCommand, type BackendAddress } from '../../backend/backend-command';
+import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendConnection } from '../../backend/backend-connection';
 import type { BackendNode } from '../../backend/backend-node';
 import { error } from '../../protocol/resp';
-import type { ClientRequest } from '../client-request';
 import { tooManyBlocked } from '../errors';
-import type { RequestOwner } from './single-request';
+import { RoutedRequest, type RequestOwner } from './routed-request';
 
-export class BlockingRequest extends BackendCommand implements ClientRequest {
-  next: ClientRequest | null = null;
-  done = false;
-  reply: Buffer | null = null;
+export class BlockingRequest extends RoutedRequest {
   readonly holds = true;
   private conn: BackendConnection | null = null;
   private node: BackendNode | null = null;
 
-  constructor(
-    private readonly owner: RequestOwner,
-    frame: Buffer,
-    slot: number,
-    pin: number,
-  ) {
-    super(frame, slot, pin, Infinity);
-  }
-
-  start(): void {
-    this.owner.ctx.router.route(this);
+  constructor(owner: RequestOwner, frame: Buffer, slot: number, pin: number) {
+    super(owner, frame, slot, pin, Infinity);
   }
 
   sendTo(node: BackendNode): void {
@@ -53,27 +40,14 @@ export class BlockingRequest extends BackendCommand implements ClientRequest {
     this.finish(error(message));
   }
 
-  get abandoned(): boolean {
-    return this.owner.closed;
-  }
-
   abandon(): void {
     // The server still blocks this command on that connection: closing it is what frees it.
-    const conn = this.conn;
     this.release(false);
-    conn?.close('the client of a blocking command disconnected');
   }
 
   private release(reusable: boolean): void {
     if (this.conn && this.node) this.node.releaseDedicated(this.conn, reusable);
     this.conn = null;
     this.node = null;
-  }
-
-  private finish(reply: Buffer): void {
-    if (this.done) return;
-    this.reply = reply;
-    this.done = true;
-    this.owner.requestDone(this);
   }
 }

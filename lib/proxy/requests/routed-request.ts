@@ -1,0 +1,45 @@
+// A client request that is itself one backend command: the reply slot of the client's ordered
+// list and the command a node runs, in one object (no per-request glue on the hot path).
+import { BackendCommand } from '../../backend/backend-command';
+import type { ClientRequest } from '../client-request';
+import type { ProxyContext } from '../context';
+
+export interface RequestOwner {
+  readonly ctx: ProxyContext;
+  readonly closed: boolean;
+  requestDone(req: ClientRequest): void;
+}
+
+export abstract class RoutedRequest extends BackendCommand implements ClientRequest {
+  next: ClientRequest | null = null;
+  done = false;
+  reply: Buffer | null = null;
+  abstract readonly holds: boolean;
+
+  constructor(
+    protected readonly owner: RequestOwner,
+    frame: Buffer,
+    slot: number,
+    pin: number,
+    deadline: number,
+  ) {
+    super(frame, slot, pin, deadline);
+  }
+
+  start(): void {
+    this.owner.ctx.router.route(this);
+  }
+
+  get abandoned(): boolean {
+    return this.owner.closed;
+  }
+
+  abstract abandon(): void;
+
+  protected finish(reply: Buffer): void {
+    if (this.done) return;
+    this.reply = reply;
+    this.done = true;
+    this.owner.requestDone(this);
+  }
+}
