@@ -9,7 +9,9 @@ namespace slotproxy {
 constexpr int32_t kReqHeader = 4;
 constexpr int32_t kReqCount = 0;     // records written
 constexpr int32_t kReqConsumed = 1;  // offset where the unconsumed tail starts
-constexpr int32_t kReqNeed = 2;      // bytes from Consumed needed before a new scan can progress (0: any)
+constexpr int32_t kReqNeed = 2;      // bytes from Consumed needed before a new scan can progress (0: any;
+                                     // kNeedRescan: stopped for lack of room, scan again from Consumed)
+constexpr int32_t kNeedRescan = -1;
 constexpr int32_t kReqKeys = 3;      // key triples written
 
 constexpr int32_t kReqRecord = 8;

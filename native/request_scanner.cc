@@ -82,6 +82,7 @@ int32_t RequestScanner::Scan(const uint8_t* buf, size_t start, size_t end, bool 
   int32_t* records = out.records + kReqHeader;
   size_t count = 0, keyCount = 0;
   size_t pos = start, consumed = start, need = 0;
+  bool stoppedForRoom = false;
 
   auto fail = [&](int32_t code, size_t at, int32_t detail) {
     int32_t* rec = records + count * kReqRecord;
@@ -200,6 +201,7 @@ int32_t RequestScanner::Scan(const uint8_t* buf, size_t start, size_t end, bool 
       args_.clear();
       inCommand_ = false;
       pos = consumed = cmdStart;
+      stoppedForRoom = true;
       break;
     }
     count++;
@@ -208,7 +210,8 @@ int32_t RequestScanner::Scan(const uint8_t* buf, size_t start, size_t end, bool 
   }
   header[kReqCount] = static_cast<int32_t>(count);
   header[kReqConsumed] = static_cast<int32_t>(consumed);
-  header[kReqNeed] = static_cast<int32_t>(need > INT32_MAX ? INT32_MAX : need);
+  if (!dead_ && count == out.recordCap && consumed < end) stoppedForRoom = true;
+  header[kReqNeed] = stoppedForRoom ? kNeedRescan : static_cast<int32_t>(need > INT32_MAX ? INT32_MAX : need);
   header[kReqKeys] = static_cast<int32_t>(keyCount);
   return static_cast<int32_t>(count);
 }

@@ -44,13 +44,14 @@ bool ParseInt(const char* s, size_t n, int64_t* out) {
     neg = true;
     if (++i == n) return false;
   }
-  if (n - i > 18) return false;  // no reply length or integer Redis sends comes near this
-  int64_t v = 0;
+  if (n - i > 19) return false;  // INT64 has 19 digits (INCR near its limits replies with them)
+  uint64_t v = 0;
   for (; i < n; i++) {
     if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
+    v = v * 10 + static_cast<uint64_t>(s[i] - '0');
   }
-  *out = neg ? -v : v;
+  if (v > static_cast<uint64_t>(INT64_MAX) + (neg ? 1 : 0)) return false;
+  *out = neg ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
   return true;
 }
 }  // namespace

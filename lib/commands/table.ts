@@ -4,6 +4,7 @@
 import type { CommandInfo } from './command-info';
 import type { Handler } from './handlers';
 import type { ScannerRow } from './key-spec';
+import { KEY_PROCS, type KeyProc } from './key-procs';
 import { EXTRA_COMMANDS, EXTRA_SUBCOMMANDS, handlerFor } from './policies';
 import { SNAPSHOT_COMMANDS } from './redis-commands.generated';
 
@@ -11,6 +12,10 @@ export interface CommandRow extends ScannerRow {
   info: CommandInfo;
   handler: Handler;
   parent: CommandRow | null;
+  /** keys found by Redis's per-command function, not the specs (the scanner sees no keys) */
+  keyProc: KeyProc | null;
+  /** routed straight from the scanner's record: keyed, keys from the specs */
+  fastPath: boolean;
 }
 
 export class CommandTable {
@@ -41,16 +46,20 @@ export class CommandTable {
   }
 
   private add(info: CommandInfo, parent: CommandRow | null): CommandRow {
+    const keyProc: KeyProc | null = KEY_PROCS[info.name] ?? null;
+    const handler = handlerFor(info, parent ? parent.info : null);
     const row: CommandRow = {
       id: this.rows.length,
       name: info.name,
       parentId: parent ? parent.id : 0,
       arity: info.arity,
       wantKeys: false,
-      specs: info.keySpecs,
+      specs: keyProc ? [] : info.keySpecs,
       info,
-      handler: handlerFor(info, parent ? parent.info : null),
+      handler,
       parent,
+      keyProc,
+      fastPath: handler.kind === 'keyed' && !keyProc,
     };
     this.rows.push(row);
     this.byName.set(row.name, row);

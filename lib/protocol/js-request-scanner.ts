@@ -10,6 +10,7 @@ import {
   FLAG_CROSSSLOT,
   FLAG_UNKNOWN_SUBCOMMAND,
   KEY_TRIPLE,
+  NEED_RESCAN,
   ProtocolError,
   REQ_CONSUMED,
   REQ_COUNT,
@@ -134,6 +135,7 @@ export class JsRequestScanner {
     let pos = start;
     let consumed = start;
     let need = 0;
+    let stoppedForRoom = false;
     const keyCount = { n: 0 };
 
     const fail = (code: ProtocolError, at: number, detail: number): void => {
@@ -252,6 +254,7 @@ export class JsRequestScanner {
         this.argc = 0;
         this.inCommand = false;
         pos = consumed = cmdStart;
+        stoppedForRoom = true;
         break;
       }
       count++;
@@ -260,7 +263,8 @@ export class JsRequestScanner {
     }
     out[REQ_COUNT] = count;
     out[REQ_CONSUMED] = consumed;
-    out[REQ_NEED] = need > 0x7fffffff ? 0x7fffffff : need;
+    if (!this.dead && count === recordCap && consumed < end) stoppedForRoom = true;
+    out[REQ_NEED] = stoppedForRoom ? NEED_RESCAN : need > 0x7fffffff ? 0x7fffffff : need;
     out[REQ_KEYS] = keyCount.n;
     return count;
   }

@@ -6,6 +6,8 @@ export const REQ_HEADER = 4;
 export const REQ_COUNT = 0; // records written
 export const REQ_CONSUMED = 1; // offset where the unconsumed tail starts
 export const REQ_NEED = 2; // bytes (from CONSUMED) needed before another scan can progress; 0 = any
+/** REQ_NEED when the scanner stopped for lack of room in the shared arrays: scan again from CONSUMED */
+export const NEED_RESCAN = -1;
 export const REQ_KEYS = 3; // key triples written
 
 export const REQ_RECORD = 8;

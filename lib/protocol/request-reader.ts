@@ -2,7 +2,7 @@
 // of the bytes received (no copy); only an unfinished tail is copied, once, into a buffer sized
 // for what the scanner says the command still needs, so a huge argument is not re-copied per read.
 import type { RequestScanner, Scanners } from './scanners';
-import { REQ_CONSUMED, REQ_HEADER, REQ_NEED, REQ_RECORD } from './records';
+import { NEED_RESCAN, REQ_CONSUMED, REQ_NEED } from './records';
 
 export interface RequestSink {
   /**
@@ -19,14 +19,12 @@ export class RequestReader {
   private accLen = 0;
   private need = 0;
   private readonly records: Int32Array;
-  private readonly capacity: number;
 
   constructor(
     private readonly scanner: RequestScanner,
     scanners: Scanners,
   ) {
     this.records = scanners.requestRecords;
-    this.capacity = (this.records.length - REQ_HEADER) / REQ_RECORD;
   }
 
   /** Bytes received but not yet part of a complete command. */
@@ -54,7 +52,7 @@ export class RequestReader {
         this.accLen = 0;
         return;
       }
-      if (n === this.capacity && consumed < buf.length) {
+      if (rec[REQ_NEED] === NEED_RESCAN) {
         start = consumed;
         continue;
       }

@@ -4,6 +4,7 @@ import type net from 'node:net';
 import { cachedNow, tick } from '../clock';
 import { scheduleFlush, type Flushable } from '../backend/flush-queue';
 import type { CommandRow } from '../commands/table';
+import { keySlot } from '../protocol/crc16';
 import { inlineLine, splitInline } from '../protocol/inline';
 import {
   CMD_INLINE,
@@ -92,7 +93,7 @@ export class ClientSession implements RequestSink, Flushable, SessionInfo {
       // Fast path: a known command routed by its slot, nothing to report.
       if (cmd > 0 && rec[at + R_FLAGS] === 0) {
         const row = rows[cmd]!;
-        if (row.handler.kind === 'keyed') {
+        if (row.fastPath) {
           this.enqueue(new SingleRequest(this, buf.subarray(rec[at + R_START], rec[at + R_END]), rec[at + R_SLOT], this.id, deadline));
           continue;
         }
@@ -135,6 +136,15 @@ export class ClientSession implements RequestSink, Flushable, SessionInfo {
     const h = row.handler;
     switch (h.kind) {
       case 'keyed':
+        if (row.keyProc) {
+          const args = frameArgs(frame);
+          const slots = new Set(row.keyProc(args).map((i) => keySlot(args[i])));
+          if (slots.size > 1) {
+            this.reject(CROSSSLOT);
+            return;
+          }
+          slot = slots.size ? slots.values().next().value! : -1;
+        }
         this.enqueue(new SingleRequest(this, frame, slot, this.id, deadline));
         return;
       case 'blocking':
