@@ -47,14 +47,15 @@ function parseInt64ish(head: Uint8Array, n: number): number {
     neg = true;
     if (++i === n) return NaN;
   }
-  if (n - i > 19) return NaN; // INT64 has 19 digits; beyond 2^53 only the range checks use the value
+  const digits = n - i;
+  if (digits > 19) return NaN; // INT64 has 19 digits; beyond 2^53 only the range checks use the value
   let v = 0;
   for (; i < n; i++) {
     const c = head[i];
     if (c < 48 || c > 57) return NaN;
     v = v * 10 + (c - 48);
   }
-  if (n - i === 19 && v >= 9223372036854775807) {
+  if (digits === 19 && v >= 9223372036854775807) {
     // A double cannot tell 2^63-1 from 2^63: decide the int64 range exactly.
     const big = BigInt(String.fromCharCode(...head.subarray(0, n)));
     if (big > 9223372036854775807n || big < -9223372036854775808n) return NaN;

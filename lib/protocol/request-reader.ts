@@ -44,21 +44,24 @@ export class RequestReader {
     let start = 0;
     let consumed = 0;
     const rec = this.records;
+    let need = 0;
     for (;;) {
       const n = this.scanner.scan(buf, start, buf.length, authRequired);
+      // Read the header before the sink runs: it may scan again (inline commands) and overwrite it.
       consumed = rec[REQ_CONSUMED];
+      need = rec[REQ_NEED];
       if (n > 0 && !sink.onRequests(buf, n)) {
         this.acc = null;
         this.accLen = 0;
         return;
       }
-      if (rec[REQ_NEED] === NEED_RESCAN) {
+      if (need === NEED_RESCAN) {
         start = consumed;
         continue;
       }
       break;
     }
-    this.need = rec[REQ_NEED];
+    this.need = need;
     const tail = buf.length - consumed;
     if (tail === 0) {
       this.acc = null;
