@@ -1,51 +1,12 @@
 // A tiny one-shot RESP2 client for polling local nodes (PING, CLUSTER INFO/SLOTS/NODES, INFO).
 // Polling every 100 ms through redis-cli would spawn dozens of processes a second and flatten
-// CLUSTER SLOTS into lines; this keeps the harness independent of the proxy's own protocol code,
-// which is what the harness is there to test.
+// CLUSTER SLOTS into lines. Replies are decoded by redis-parser, not by the proxy's scanners,
+// which are what the harness is there to test.
 import net from 'node:net';
+import RedisParser from 'redis-parser';
 
 export class RespError extends Error {}
 export type RespValue = string | number | null | RespError | RespValue[];
-
-class Incomplete {}
-const INCOMPLETE = new Incomplete();
-
-function parseAt(buf: Buffer, pos: number): [RespValue, number] | Incomplete {
-  const eol = buf.indexOf('\r\n', pos);
-  if (eol < 0) return INCOMPLETE;
-  const type = String.fromCharCode(buf[pos]!);
-  const line = buf.toString('utf8', pos + 1, eol);
-  const next = eol + 2;
-  switch (type) {
-    case '+':
-      return [line, next];
-    case '-':
-      return [new RespError(line), next];
-    case ':':
-      return [Number(line), next];
-    case '$': {
-      const len = Number(line);
-      if (len < 0) return [null, next];
-      if (buf.length < next + len + 2) return INCOMPLETE;
-      return [buf.toString('utf8', next, next + len), next + len + 2];
-    }
-    case '*': {
-      const count = Number(line);
-      if (count < 0) return [null, next];
-      const items: RespValue[] = [];
-      let at = next;
-      for (let i = 0; i < count; i++) {
-        const r = parseAt(buf, at);
-        if (r instanceof Incomplete) return r;
-        items.push(r[0]);
-        at = r[1];
-      }
-      return [items, at];
-    }
-    default:
-      throw new Error(`unexpected RESP type byte ${JSON.stringify(type)}`);
-  }
-}
 
 function encode(args: readonly string[]): string {
   return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
@@ -66,7 +27,6 @@ export function respCommands(
   const timeoutMs = opts.timeoutMs ?? 2000;
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
-    let buf: Buffer = Buffer.alloc(0);
     const replies: RespValue[] = [];
     let done = false;
     const finish = (err: Error | null): void => {
@@ -90,23 +50,18 @@ export function respCommands(
     const timer = setTimeout(() => finish(new Error(`${host}:${port} did not answer within ${timeoutMs} ms`)), timeoutMs);
     socket.setNoDelay(true);
     socket.on('connect', () => socket.write(all.map(encode).join('')));
-    socket.on('data', (chunk: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      try {
-        let at = 0;
-        while (replies.length < all.length) {
-          const r = parseAt(buf, at);
-          if (r instanceof Incomplete) break;
-          replies.push(r[0]);
-          at = r[1];
-        }
-        buf = buf.subarray(at);
-      } catch (err) {
-        finish(err as Error);
-        return;
-      }
-      if (replies.length === all.length) finish(null);
+    const parser = new RedisParser({
+      returnReply: (reply: RespValue) => {
+        replies.push(reply);
+        if (replies.length === all.length) finish(null);
+      },
+      returnError: (err: Error) => {
+        replies.push(new RespError(err.message));
+        if (replies.length === all.length) finish(null);
+      },
+      returnFatalError: (err: Error) => finish(new Error(`${host}:${port} sent a malformed reply: ${err.message}`)),
     });
+    socket.on('data', (chunk: Buffer) => parser.execute(chunk));
     socket.on('error', (err) => finish(new Error(`${host}:${port}: ${err.message}`)));
     socket.on('close', () => finish(new Error(`${host}:${port} closed the connection after ${replies.length} of ${all.length} replies`)));
   });
