@@ -8,6 +8,7 @@ import { CommandTable, mergeCommandInfos } from './commands/table';
 import type { Config } from './config';
 import { formatAddress, parseAddress } from './cluster/cluster-slots';
 import { TopologyRefresher } from './cluster/refresher';
+import type { SlotMap } from './cluster/slot-map';
 import { logger } from './log';
 import { createScanners, type RequestScanner, type Scanners } from './protocol/scanners';
 import { error } from './protocol/resp';
@@ -109,7 +110,7 @@ export class Proxy implements ProxyContext {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private onTopology(map: import('./cluster/slot-map').SlotMap): void {
+  private onTopology(map: SlotMap): void {
     const before = this.router.slotMap;
     this.router.applyMap(map);
     if (!before.sameAs(map)) {
