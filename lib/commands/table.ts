@@ -14,7 +14,7 @@ export interface CommandRow extends ScannerRow {
   parent: CommandRow | null;
   /** keys found by Redis's per-command function, not the specs (the scanner sees no keys) */
   keyProc: KeyProc | null;
-  /** routed straight from the scanner's record: keyed, keys from the specs */
+  /** routed straight from the scanner's record when it has no flags: keys from the specs, one slot */
   fastPath: boolean;
 }
 
@@ -48,18 +48,20 @@ export class CommandTable {
   private add(info: CommandInfo, parent: CommandRow | null): CommandRow {
     const keyProc: KeyProc | null = KEY_PROCS[info.name] ?? null;
     const handler = handlerFor(info, parent ? parent.info : null);
+    const split = handler.kind === 'family' && handler.family === 'split';
     const row: CommandRow = {
       id: this.rows.length,
       name: info.name,
       parentId: parent ? parent.id : 0,
       arity: info.arity,
-      wantKeys: false,
+      wantKeys: split,
       specs: keyProc ? [] : info.keySpecs,
       info,
       handler,
       parent,
       keyProc,
-      fastPath: handler.kind === 'keyed' && !keyProc,
+      // A split command whose keys share a slot is an ordinary keyed command.
+      fastPath: (handler.kind === 'keyed' && !keyProc) || split,
     };
     this.rows.push(row);
     this.byName.set(row.name, row);

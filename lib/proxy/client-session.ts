@@ -3,7 +3,6 @@
 import type net from 'node:net';
 import { cachedNow, tick } from '../clock';
 import { scheduleFlush, type Flushable } from '../backend/flush-queue';
-import type { CommandRow } from '../commands/table';
 import { keySlot } from '../protocol/crc16';
 import { inlineLine, splitInline } from '../protocol/inline';
 import {
@@ -18,14 +17,19 @@ import {
   R_CMD,
   R_END,
   R_FLAGS,
+  R_KEYIDX,
+  R_NKEYS,
   R_SLOT,
   R_START,
+  KEY_TRIPLE,
 } from '../protocol/records';
 import { RequestReader, type RequestSink } from '../protocol/request-reader';
 import { command, error, frameArgs } from '../protocol/resp';
 import { ImmediateReply, type ClientRequest } from './client-request';
-import type { ProxyContext, SessionInfo } from './context';
+import type { ProxyContext } from './context';
 import { CROSSSLOT, UNBALANCED_QUOTES, protocolError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
+import { FAMILIES } from './families';
+import type { FamilySession, ParsedCommand, SessionMode } from './family';
 import { LOCAL_COMMANDS } from './local-commands';
 import { BlockingRequest } from './requests/blocking-request';
 import { SingleRequest } from './requests/single-request';
@@ -33,12 +37,14 @@ import { SingleRequest } from './requests/single-request';
 /** Requests held behind a blocking command before the socket stops being read. */
 const HELD_LIMIT = 4096;
 
-export class ClientSession implements RequestSink, Flushable, SessionInfo {
+export class ClientSession implements RequestSink, Flushable, FamilySession {
   name: string | null = null;
   libName: string | null = null;
   libVer: string | null = null;
   closed = false;
   flushQueued = false;
+  mode: SessionMode | null = null;
+  outputLimits: { hard: number; soft: number; softSeconds: number } | null = null;
   private closing = false; // a reply asked to close after it: read nothing more
   private head: ClientRequest | null = null;
   private tail: ClientRequest | null = null;
@@ -93,7 +99,7 @@ export class ClientSession implements RequestSink, Flushable, SessionInfo {
       // Fast path: a known command routed by its slot, nothing to report.
       if (cmd > 0 && rec[at + R_FLAGS] === 0) {
         const row = rows[cmd]!;
-        if (row.fastPath) {
+        if (row.fastPath && this.mode === null) {
           this.enqueue(new SingleRequest(this, buf.subarray(rec[at + R_START], rec[at + R_END]), rec[at + R_SLOT], this.id, deadline));
           continue;
         }
@@ -116,57 +122,89 @@ export class ClientSession implements RequestSink, Flushable, SessionInfo {
       return;
     }
     if (cmd === 0) {
-      this.enqueue(new ImmediateReply(error(unknownCommand(frameArgs(frame)))));
+      this.refuse(unknownCommand(frameArgs(frame)));
       return;
     }
     const row = this.ctx.table.rows[cmd]!;
     const flags = rec[at + R_FLAGS];
     if (flags & FLAG_UNKNOWN_SUBCOMMAND) {
-      this.reject(unknownSubcommand(frameArgs(frame)));
-    } else if (flags & FLAG_ARITY) {
-      this.reject(wrongArity(row.name));
-    } else if (flags & FLAG_CROSSSLOT && row.handler.kind !== 'local' && row.handler.kind !== 'refused') {
-      this.reject(CROSSSLOT);
-    } else {
-      this.dispatchRow(row, frame, rec[at + R_SLOT], deadline);
+      this.refuse(unknownSubcommand(frameArgs(frame)));
+      return;
     }
+    if (flags & FLAG_ARITY) {
+      this.refuse(wrongArity(row.name));
+      return;
+    }
+    let keys: Int32Array | null = null;
+    const keyIdx = rec[at + R_KEYIDX];
+    if (row.wantKeys && keyIdx >= 0) {
+      // the shared key array is overwritten by the next scan: keep this command's triples
+      keys = this.ctx.scanners.requestKeys.slice(keyIdx * KEY_TRIPLE, (keyIdx + rec[at + R_NKEYS]) * KEY_TRIPLE);
+      const start = rec[at + R_START];
+      for (let k = 0; k < keys.length; k += KEY_TRIPLE) keys[k] -= start;
+    }
+    let args: Buffer[] | null = null;
+    const parsed: ParsedCommand = {
+      row,
+      frame,
+      slot: rec[at + R_SLOT],
+      crossSlot: (flags & FLAG_CROSSSLOT) !== 0,
+      deadline,
+      keys,
+      args: () => (args ??= frameArgs(frame)),
+    };
+    if (this.mode && this.mode.command(parsed)) return;
+    this.dispatchRow(parsed);
   }
 
-  private dispatchRow(row: CommandRow, frame: Buffer, slot: number, deadline: number): void {
+  private dispatchRow(cmd: ParsedCommand): void {
+    const { row, frame, deadline } = cmd;
+    let slot = cmd.slot;
     const h = row.handler;
     switch (h.kind) {
       case 'keyed':
         if (row.keyProc) {
-          const args = frameArgs(frame);
+          const args = cmd.args();
           const slots = new Set(row.keyProc(args).map((i) => keySlot(args[i])));
           if (slots.size > 1) {
-            this.reject(CROSSSLOT);
+            this.refuse(CROSSSLOT);
             return;
           }
           slot = slots.size ? slots.values().next().value! : -1;
+        } else if (cmd.crossSlot) {
+          this.refuse(CROSSSLOT);
+          return;
         }
         this.enqueue(new SingleRequest(this, frame, slot, this.id, deadline));
         return;
       case 'blocking':
-        this.enqueue(new BlockingRequest(this, frame, slot, this.id));
-        return;
       case 'blocking-with-option': {
-        const option = h.option.toLowerCase();
-        const blocks = frameArgs(frame).some((a) => a.length === option.length && a.toString('latin1').toLowerCase() === option);
+        if (cmd.crossSlot) {
+          this.refuse(CROSSSLOT);
+          return;
+        }
+        let blocks = true;
+        if (h.kind === 'blocking-with-option') {
+          const option = h.option.toLowerCase();
+          blocks = cmd.args().some((a) => a.length === option.length && a.toString('latin1').toLowerCase() === option);
+        }
         this.enqueue(blocks ? new BlockingRequest(this, frame, slot, this.id) : new SingleRequest(this, frame, slot, this.id, deadline));
         return;
       }
       case 'local': {
-        const result = LOCAL_COMMANDS[h.name](frameArgs(frame), this, this.ctx);
+        const result = LOCAL_COMMANDS[h.name](cmd.args(), this, this.ctx);
         this.enqueue(new ImmediateReply(result.reply, result.close === true));
         return;
       }
       case 'refused':
-        this.reject(h.message);
+        this.refuse(h.message);
         return;
       case 'close':
         // Redis logs "Possible SECURITY ATTACK detected" and drops the connection unanswered.
         this.enqueue(new ImmediateReply(null, true));
+        return;
+      case 'family':
+        FAMILIES[h.family](this, cmd);
         return;
     }
   }
@@ -185,11 +223,18 @@ export class ClientSession implements RequestSink, Flushable, SessionInfo {
     this.slowPath(resp, rec, REQ_HEADER, deadline);
   }
 
-  private reject(message: string): void {
+  /** An error reply, in order. */
+  reject(message: string): void {
     this.enqueue(new ImmediateReply(error(message)));
   }
 
-  private enqueue(req: ClientRequest): void {
+  /** A command refused before it ran: a transaction in progress must learn of it (EXECABORT). */
+  private refuse(message: string): void {
+    this.reject(message);
+    this.mode?.rejected(message);
+  }
+
+  enqueue(req: ClientRequest): void {
     // After QUIT or a protocol error nothing more of this client is run (as in Redis).
     if (req instanceof ImmediateReply && req.closeAfter) this.closing = true;
     if (this.tail) this.tail.next = req;
@@ -266,6 +311,8 @@ export class ClientSession implements RequestSink, Flushable, SessionInfo {
     if (this.closed) return;
     this.closed = true;
     for (let req = this.head; req; req = req.next) if (!req.done) req.abandon();
+    this.mode?.close();
+    this.mode = null;
     this.head = this.tail = this.holding = null;
     this.held = [];
     this.ctx.onSessionClosed(this);

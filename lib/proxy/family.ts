@@ -1,0 +1,45 @@
+// What a command family module (lib/proxy/families/) gets to work with. A family turns one parsed
+// command into requests on the client's ordered reply list, and may put the session into a mode
+// (a transaction, subscribed) that sees every later command first.
+import type { CommandRow } from '../commands/table';
+import type { ClientRequest } from './client-request';
+import type { ProxyContext, SessionInfo } from './context';
+import type { RequestOwner } from './requests/routed-request';
+
+export interface ParsedCommand {
+  readonly row: CommandRow;
+  /** the command as RESP (inline commands are re-encoded) */
+  readonly frame: Buffer;
+  /** slot of the keys from the scanner; -1 when keyless; meaningless when crossSlot */
+  readonly slot: number;
+  readonly crossSlot: boolean;
+  /** clock (ms) after which the request times out */
+  readonly deadline: number;
+  /** rows with wantKeys: [start, length, slot] per key, offsets within `frame`; null otherwise */
+  readonly keys: Int32Array | null;
+  /** the decoded arguments (views into the frame), decoded on first use */
+  args(): Buffer[];
+}
+
+export interface SessionMode {
+  /** Sees each command with a table row first; returns true when it took care of it. */
+  command(cmd: ParsedCommand): boolean;
+  /** The proxy answered a command with an error before it reached the mode (unknown, arity ...). */
+  rejected(message: string): void;
+  /** The client is gone. */
+  close(): void;
+}
+
+export interface FamilySession extends SessionInfo, RequestOwner {
+  /** appends to the client's ordered replies and starts it once nothing earlier holds the client */
+  enqueue(req: ClientRequest): void;
+  /** replies with an error, in order */
+  reject(message: string): void;
+  /** set by a family while the session is in a transaction or subscribed */
+  mode: SessionMode | null;
+  /** output buffer limits while in a mode (bytes; soft for `softSeconds`), null = unlimited */
+  outputLimits: { hard: number; soft: number; softSeconds: number } | null;
+  readonly ctx: ProxyContext;
+}
+
+export type FamilyDispatch = (session: FamilySession, cmd: ParsedCommand) => void;
