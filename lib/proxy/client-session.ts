@@ -51,6 +51,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   private out: Buffer[] = [];
   private outBytes = 0;
   private holding: ClientRequest | null = null;
+  private overSoftSince = 0;
   private held: ClientRequest[] = [];
   private readonly reader: RequestReader;
 
@@ -295,9 +296,27 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     else if (out.length > 1) this.socket.write(Buffer.concat(out, this.outBytes));
     this.out = [];
     this.outBytes = 0;
+    if (this.outputLimits) this.checkOutputLimits(this.outputLimits);
     if (this.closing && !this.head) {
       this.socket.end();
       this.onClose();
+    }
+  }
+
+  /**
+   * A client that does not read its replies fills the socket's buffer; past the limits of its
+   * mode (Redis's client-output-buffer-limit for its class) it is closed, alone.
+   */
+  private checkOutputLimits(limits: { hard: number; soft: number; softSeconds: number }): void {
+    const queued = this.socket.writableLength;
+    if (queued > limits.hard) {
+      this.closeNow();
+    } else if (queued > limits.soft) {
+      const now = Date.now();
+      if (this.overSoftSince === 0) this.overSoftSince = now;
+      else if (now - this.overSoftSince > limits.softSeconds * 1000) this.closeNow();
+    } else {
+      this.overSoftSince = 0;
     }
   }
 
