@@ -96,6 +96,12 @@ export const OPTIONS = {
     max: 2 ** 31 - 64,
     help: 'largest argument accepted (like proto-max-bulk-len)',
   },
+  adminCommands: {
+    env: 'SLOTPROXY_ADMIN_COMMANDS',
+    type: 'bool',
+    default: 'no',
+    help: 'let clients run CONFIG GET (one master) and CONFIG SET/RESETSTAT (every node) through the proxy',
+  },
   parser: {
     env: 'SLOTPROXY_PARSER',
     type: 'enum',

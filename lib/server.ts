@@ -24,6 +24,7 @@ export class Proxy implements ProxyContext {
   readonly startedAt = Date.now();
   readonly stats: ProxyStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 };
   readonly sessions = new Set<ClientSession>();
+  readonly scripts = new Map<string, Buffer>();
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
   listenPort = 0;

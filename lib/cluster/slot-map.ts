@@ -56,6 +56,23 @@ export class SlotMap {
     return new SlotMap(owners, masters, this.replicas, this.createdAt);
   }
 
+  /**
+   * Masters in the order of the first slot each serves: stable across a failover (the promoted
+   * replica serves the same slots), so it can number nodes in SCAN cursors.
+   */
+  mastersBySlot(): string[] {
+    const seen = new Set<number>();
+    const out: string[] = [];
+    for (let s = 0; s < SLOTS; s++) {
+      const i = this.owners[s];
+      if (i >= 0 && !seen.has(i)) {
+        seen.add(i);
+        out.push(this.masters[i]);
+      }
+    }
+    return out;
+  }
+
   /** Slots served, for logs and INFO. */
   coveredSlots(): number {
     let n = 0;

@@ -19,7 +19,7 @@ export const POLICIES: Readonly<Record<string, Handler>> = {
   select: local('select'),
   hello: local('hello'),
   auth: local('auth'),
-  info: local('info'),
+  info: family('fanout', 'info'),
   readonly: local('ok'), // no replica reads yet: accepted so cluster-aware clients connect
   readwrite: local('ok'),
   asking: local('ok'), // the proxy follows ASK itself; a client's ASKING must not reach a shared connection
@@ -57,7 +57,7 @@ export const POLICIES: Readonly<Record<string, Handler>> = {
   flushdb: family('fanout', 'flush'),
   wait: family('fanout', 'wait'),
   'script|load': family('fanout', 'script-load'),
-  'script|flush': family('fanout', 'all-ok'),
+  'script|flush': family('fanout', 'script-flush'),
   'script|exists': family('fanout', 'script-exists'),
   'script|kill': family('fanout', 'script-kill'),
   'function|load': family('fanout', 'function-load'),

@@ -14,6 +14,8 @@ export interface CommandRow extends ScannerRow {
   parent: CommandRow | null;
   /** keys found by Redis's per-command function, not the specs (the scanner sees no keys) */
   keyProc: KeyProc | null;
+  /** a write command (COMMAND flag "write") */
+  writes: boolean;
   /** routed straight from the scanner's record when it has no flags: keys from the specs, one slot */
   fastPath: boolean;
 }
@@ -60,6 +62,7 @@ export class CommandTable {
       handler,
       parent,
       keyProc,
+      writes: info.flags.includes('write'),
       // A split command whose keys share a slot is an ordinary keyed command.
       fastPath: (handler.kind === 'keyed' && !keyProc) || split,
     };

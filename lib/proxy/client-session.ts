@@ -45,6 +45,9 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   flushQueued = false;
   mode: SessionMode | null = null;
   outputLimits: { hard: number; soft: number; softSeconds: number } | null = null;
+  readonly written = new Set<string>();
+  readonly createdAt = Date.now();
+  lastActive = this.createdAt;
   private closing = false; // a reply asked to close after it: read nothing more
   private head: ClientRequest | null = null;
   private tail: ClientRequest | null = null;
@@ -71,9 +74,22 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     return this.holding !== null;
   }
 
+  get flags(): string {
+    return this.mode?.flag ?? (this.holding ? 'b' : 'N');
+  }
+
+  get remoteAddress(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  get localAddress(): string {
+    return `${this.socket.localAddress}:${this.socket.localPort}`;
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closing) return;
     tick();
+    this.lastActive = Date.now();
     this.reader.push(chunk, false, this);
     if (this.reader.buffered > this.ctx.config.maxQueryBuffer) {
       // Redis closes such a client without a reply (client-query-buffer-limit).
@@ -101,7 +117,9 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       if (cmd > 0 && rec[at + R_FLAGS] === 0) {
         const row = rows[cmd]!;
         if (row.fastPath && this.mode === null) {
-          this.enqueue(new SingleRequest(this, buf.subarray(rec[at + R_START], rec[at + R_END]), rec[at + R_SLOT], this.id, deadline));
+          const req = new SingleRequest(this, buf.subarray(rec[at + R_START], rec[at + R_END]), rec[at + R_SLOT], this.id, deadline);
+          req.writes = row.writes;
+          this.enqueue(req);
           continue;
         }
       }
@@ -163,7 +181,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     let slot = cmd.slot;
     const h = row.handler;
     switch (h.kind) {
-      case 'keyed':
+      case 'keyed': {
         if (row.keyProc) {
           const args = cmd.args();
           const slots = new Set(row.keyProc(args).map((i) => keySlot(args[i])));
@@ -176,8 +194,11 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
           this.refuse(CROSSSLOT);
           return;
         }
-        this.enqueue(new SingleRequest(this, frame, slot, this.id, deadline));
+        const req = new SingleRequest(this, frame, slot, this.id, deadline);
+        req.writes = row.writes;
+        this.enqueue(req);
         return;
+      }
       case 'blocking':
       case 'blocking-with-option': {
         if (cmd.crossSlot) {

@@ -16,9 +16,21 @@ export interface SessionInfo {
   libName: string | null;
   libVer: string | null;
   readonly blocked: boolean;
+  /** "ip:port" of the client, and of the proxy's end of the connection */
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  /** Date.now() when it connected, and of its last read */
+  readonly createdAt: number;
+  readonly lastActive: number;
+  /** CLIENT LIST flags: N normal, b blocked, x in MULTI, P subscribed ... */
+  readonly flags: string;
+  /** closes the connection now (CLIENT KILL) */
+  closeNow(): void;
 }
 
 export interface ProxyContext {
+  /** the SCRIPT LOAD commands clients sent, by SHA1, to repeat on a node that answers NOSCRIPT */
+  readonly scripts: Map<string, Buffer>;
   readonly config: Config;
   readonly router: Router;
   readonly scanners: Scanners;

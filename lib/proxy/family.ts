@@ -22,6 +22,8 @@ export interface ParsedCommand {
 }
 
 export interface SessionMode {
+  /** CLIENT LIST flag while the mode is on: 'x' in a transaction, 'P' subscribed */
+  readonly flag?: string;
   /** Sees each command with a table row first; returns true when it took care of it. */
   command(cmd: ParsedCommand): boolean;
   /** The proxy answered a command with an error before it reached the mode (unknown, arity ...). */

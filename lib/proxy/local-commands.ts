@@ -37,7 +37,14 @@ function setName(session: SessionInfo, name: Buffer): LocalResult | null {
   return null;
 }
 
-function infoText(ctx: ProxyContext, sections: string[]): string {
+/** INFO's sections, by name. */
+export function infoSections(sections: string[]): { all: boolean; names: string[] } {
+  const all = sections.length === 0 || sections.some((s) => ['all', 'everything', 'default'].includes(s));
+  return { all, names: sections };
+}
+
+/** The proxy's INFO; `keyspace` holds lines such as "db0:keys=3,expires=0,avg_ttl=0" gathered from the masters. */
+export function infoText(ctx: ProxyContext, sections: string[], keyspace: string[] = []): string {
   const uptime = Math.floor((Date.now() - ctx.startedAt) / 1000);
   let blocked = 0;
   for (const s of ctx.sessions) if (s.blocked) blocked++;
@@ -78,10 +85,13 @@ function infoText(ctx: ProxyContext, sections: string[]): string {
       ['cluster_moved', ctx.router.stats.moved],
       ['cluster_ask', ctx.router.stats.ask],
     ],
-    keyspace: [],
+    keyspace: keyspace.map((line) => {
+      const i = line.indexOf(':');
+      return [line.slice(0, i), line.slice(i + 1)] as [string, string];
+    }),
   };
   const names = Object.keys(all);
-  const wanted = sections.length === 0 || sections.some((s) => ['all', 'everything', 'default'].includes(s)) ? names : sections;
+  const wanted = infoSections(sections).all ? names : sections;
   const out: string[] = [];
   for (const name of names) {
     if (!wanted.includes(name)) continue;

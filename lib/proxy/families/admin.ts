@@ -1,6 +1,51 @@
-// The 'admin' family: not implemented yet; its rows are refused with an error that says so.
-import type { FamilyDispatch } from '../family';
+// Operator commands across the cluster, off unless SLOTPROXY_ADMIN_COMMANDS=yes: a proxy in front
+// of many applications should not let any of them reconfigure the cluster by default.
+// CONFIG GET reads one master (the nodes are configured alike); CONFIG SET and RESETSTAT go to
+// every node, masters and replicas, and succeed only when every node accepted them.
+import { command } from '../../protocol/resp';
+import type { FamilyDispatch, FamilySession } from '../family';
+import { AsyncRequest } from './async-request';
+import { callNode } from './node-call';
+import { bulkOf, isError } from './reply-parts';
+
+/**
+ * Every live node, replicas included. CLUSTER SLOTS leaves out replicas that have not synced
+ * anything yet (Redis 7.0), so CLUSTER NODES of a master is asked.
+ */
+async function everyNode(session: FamilySession, master: string): Promise<string[]> {
+  const reply = await callNode(session, session.id, master, command(['CLUSTER', 'NODES']));
+  if (isError(reply)) throw new Error(`CLUSTER NODES on ${master}: ${reply.toString('latin1', 1).trim()}`);
+  const nodes: string[] = [];
+  for (const line of bulkOf(reply)!.toString('latin1').split('\n')) {
+    const [, addr, flags] = line.split(' ');
+    if (!addr || /fail|handshake|noaddr/.test(flags)) continue;
+    nodes.push(addr.split('@')[0]);
+  }
+  return nodes;
+}
 
 export const dispatch: FamilyDispatch = (session, cmd) => {
-  session.reject(`ERR '${cmd.row.name.replace('|', ' ').toUpperCase()}' is not supported by slotproxy yet`);
+  const name = cmd.row.name.replace('|', ' ').toUpperCase();
+  if (!session.ctx.config.adminCommands) {
+    session.reject(`ERR ${name} is turned off in slotproxy; an operator can allow it with SLOTPROXY_ADMIN_COMMANDS=yes`);
+    return;
+  }
+  const master = session.ctx.router.nodeForSlot(-1, session.id);
+  if (!master) return session.reject('CLUSTERDOWN Hash slot not served');
+  const variant = cmd.row.handler.kind === 'family' ? cmd.row.handler.variant : '';
+  if (variant === 'config-get') {
+    session.enqueue(new AsyncRequest(session, () => callNode(session, session.id, master.address, cmd.frame)));
+    return;
+  }
+  session.enqueue(
+    new AsyncRequest(session, async () => {
+      const nodes = await everyNode(session, master.address);
+      const replies = await Promise.all(nodes.map((a) => callNode(session, session.id, a, cmd.frame)));
+      const failed = nodes.filter((_, i) => isError(replies[i]));
+      if (failed.length === 0) return replies[0];
+      // Some nodes may have applied it: say which did not, so the operator can finish the job.
+      const first = replies.find(isError)!.toString('latin1', 1).trim();
+      return Buffer.from(`-ERR ${name} failed on ${failed.length} of ${nodes.length} nodes (${failed.join(', ')}): ${first}\r\n`);
+    }),
+  );
 };

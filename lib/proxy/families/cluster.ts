@@ -1,6 +1,90 @@
-// The 'cluster' family: not implemented yet; its rows are refused with an error that says so.
-import type { FamilyDispatch } from '../family';
+// CLUSTER subcommands answered as if slotproxy were a one-node cluster that owns every slot at
+// the address the client connected to, so cluster-aware clients (ioredis Cluster, node-redis
+// createCluster, redis-py RedisCluster) can point at the proxy unchanged: they discover one
+// node and send everything to it.
+import { createHash } from 'node:crypto';
+import { SLOTS } from '../../cluster/slot-map';
+import { parseAddress } from '../../cluster/cluster-slots';
+import { bulk, command, encode } from '../../protocol/resp';
+import type { FamilyDispatch, FamilySession, ParsedCommand } from '../family';
+import { NodeFanout } from './node-fanout';
+
+/** A stable 40-hex node id per proxy address, as CLUSTER MYID returns. */
+export function proxyNodeId(address: string): string {
+  return createHash('sha1').update(`slotproxy:${address}`).digest('hex');
+}
+
+function self(session: FamilySession): { host: string; port: number; id: string } {
+  const { host, port } = parseAddress(session.localAddress);
+  return { host: host.replace(/^::ffff:/, ''), port, id: proxyNodeId(`${host}:${port}`) };
+}
+
+function clusterInfo(session: FamilySession): string {
+  const served = session.ctx.router.slotMap.coveredSlots();
+  const lines = [
+    `cluster_state:${served === SLOTS ? 'ok' : 'fail'}`,
+    `cluster_slots_assigned:${served}`,
+    `cluster_slots_ok:${served}`,
+    'cluster_slots_pfail:0',
+    'cluster_slots_fail:0',
+    'cluster_known_nodes:1',
+    'cluster_size:1',
+    'cluster_current_epoch:1',
+    'cluster_my_epoch:1',
+    'cluster_stats_messages_sent:0',
+    'cluster_stats_messages_received:0',
+    'total_cluster_links_buffer_limit_exceeded:0',
+  ];
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** COUNTKEYSINSLOT / GETKEYSINSLOT go to the master of that slot. */
+function toSlotOwner(session: FamilySession, cmd: ParsedCommand): void {
+  const args = cmd.args();
+  const text = args[2].toString('latin1');
+  const slot = /^-?\d{1,18}$/.test(text) ? Number(text) : NaN;
+  if (!(slot >= 0 && slot < SLOTS)) {
+    session.reject('ERR Invalid slot');
+    return;
+  }
+  const node = session.ctx.router.nodeForSlot(slot, session.id);
+  if (!node) {
+    session.reject('CLUSTERDOWN Hash slot not served');
+    return;
+  }
+  session.enqueue(new NodeFanout(session, cmd.deadline, ([p]) => p.reply!).ask(node.address, command(args)));
+}
+
+function answer(session: FamilySession, reply: Buffer): void {
+  session.enqueue(new NodeFanout(session, Infinity, () => reply));
+}
 
 export const dispatch: FamilyDispatch = (session, cmd) => {
-  session.reject(`ERR '${cmd.row.name.replace('|', ' ').toUpperCase()}' is not supported by slotproxy yet`);
+  const variant = cmd.row.handler.kind === 'family' ? cmd.row.handler.variant : '';
+  const me = self(session);
+  switch (variant) {
+    case 'myid':
+      return answer(session, bulk(me.id));
+    case 'info':
+      return answer(session, bulk(clusterInfo(session)));
+    case 'slots':
+      return answer(session, encode([[0, SLOTS - 1, [me.host, me.port, me.id, []]]]));
+    case 'shards':
+      return answer(
+        session,
+        encode([
+          [
+            'slots', [0, SLOTS - 1],
+            'nodes', [['id', me.id, 'port', me.port, 'ip', me.host, 'endpoint', me.host, 'role', 'master', 'replication-offset', 0, 'health', 'online']],
+          ],
+        ]),
+      );
+    case 'nodes':
+      return answer(session, bulk(`${me.id} ${me.host}:${me.port}@0 myself,master - 0 0 1 connected 0-${SLOTS - 1}\n`));
+    case 'countkeysinslot':
+    case 'getkeysinslot':
+      return toSlotOwner(session, cmd);
+    default:
+      session.reject(`ERR slotproxy does not answer CLUSTER ${variant.toUpperCase()}`);
+  }
 };

@@ -1,6 +1,152 @@
-// The 'fanout' family: not implemented yet; its rows are refused with an error that says so.
-import type { FamilyDispatch } from '../family';
+// Whole-cluster commands: asked of every master (or walked node by node, for SCAN) and merged
+// so the client sees one server's answer. Scripts and functions are loaded everywhere, so
+// EVALSHA/FCALL work on whichever node a key lives.
+import { bulk, command, error, integer, NULL_BULK, OK } from '../../protocol/resp';
+import type { FamilyDispatch, FamilySession, ParsedCommand } from '../family';
+import { NodeFanout, type NodePart } from './node-fanout';
+import { arrayOf, bulkOf, integerOf, isError } from './reply-parts';
+import { infoSections, infoText } from '../local-commands';
+import { waitForReplicas } from './wait';
+
+/** SCAN cursors carry the node: cursor = nodeCursor * NODE_RADIX + node number. */
+const NODE_RADIX = 1024n;
+
+const firstError = (parts: NodePart[]): Buffer | null => parts.find((p) => isError(p.reply!))?.reply ?? null;
+
+function toAll(session: FamilySession, cmd: ParsedCommand, merge: (parts: NodePart[], session: FamilySession) => Buffer, wantElements = false): void {
+  const req = new NodeFanout(session, cmd.deadline, (parts) => firstError(parts) ?? merge(parts, session), wantElements);
+  for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, cmd.frame);
+  session.enqueue(req);
+}
+
+function scan(session: FamilySession, cmd: ParsedCommand): void {
+  const args = cmd.args();
+  const text = args[1].toString('latin1');
+  // Redis parses cursors with strtoul: digits only, at most 2^64-1.
+  if (!/^\d{1,20}$/.test(text) || BigInt(text) > 0xffffffffffffffffn) {
+    session.reject('ERR invalid cursor');
+    return;
+  }
+  const cursor = BigInt(text);
+  const masters = session.ctx.router.slotMap.mastersBySlot();
+  const node = Number(cursor % NODE_RADIX);
+  if (node >= masters.length) {
+    // the cluster has fewer masters than when this cursor was made: the scan is over
+    session.enqueue(new NodeFanout(session, cmd.deadline, () => arrayOf([Buffer.from('$1\r\n0\r\n'), Buffer.from('*0\r\n')])));
+    return;
+  }
+  const nodeArgs = [...args];
+  nodeArgs[1] = Buffer.from(String(cursor / NODE_RADIX));
+  const req = new NodeFanout(
+    session,
+    cmd.deadline,
+    ([part]) => {
+      if (isError(part.reply!)) return part.reply!;
+      const [cursorBulk, keys] = part.elements!;
+      const next = BigInt(bulkOf(cursorBulk)!.toString('latin1'));
+      let out: bigint;
+      if (next !== 0n) out = next * NODE_RADIX + BigInt(node);
+      else out = node + 1 < masters.length ? BigInt(node + 1) : 0n;
+      const c = String(out);
+      return arrayOf([Buffer.from(`$${c.length}\r\n${c}\r\n`), keys]);
+    },
+    true,
+  );
+  session.enqueue(req.ask(masters[node], command(nodeArgs)));
+}
+
+const MERGES: Record<string, (parts: NodePart[], session: FamilySession) => Buffer> = {
+  keys: (parts) => arrayOf(parts.flatMap((p) => p.elements ?? [])),
+  dbsize: (parts) => integer(parts.reduce((n, p) => n + integerOf(p.reply!), 0)),
+  randomkey(parts) {
+    const found = parts.map((p) => p.reply!).filter((r) => bulkOf(r) !== null);
+    return found.length ? found[Math.floor(Math.random() * found.length)] : NULL_BULK;
+  },
+  flush: () => OK,
+  'script-flush'(_parts, session) {
+    // flushed on purpose: NOSCRIPT must not be repaired from the proxy's copy any more
+    session.ctx.scripts.clear();
+    return OK;
+  },
+  'all-ok': () => OK,
+  'script-load'(parts, session) {
+    const shas = new Set(parts.map((p) => p.reply!.toString('latin1')));
+    if (shas.size !== 1) return error('ERR slotproxy: the masters disagree on the SHA1 of this script');
+    // The SCRIPT LOAD is kept, so a node that joins later or lost its scripts can be given it
+    // when it answers NOSCRIPT.
+    session.ctx.scripts.set(bulkOf(parts[0].reply!)!.toString('latin1'), parts[0].frame);
+    return parts[0].reply!;
+  },
+  'function-load': (parts) => parts[0].reply!,
+  'script-exists'(parts) {
+    // a script exists for the client only where every master has it: EVALSHA may go anywhere
+    const lists = parts.map((p) => p.elements!.map((e) => integerOf(e)));
+    return arrayOf(lists[0].map((_, i) => integer(lists.every((l) => l[i] === 1) ? 1 : 0)));
+  },
+};
+
+/** INFO with the Keyspace section summed over the masters. */
+function info(session: FamilySession, cmd: ParsedCommand): void {
+  const sections = cmd.args().slice(1).map((a) => a.toString('latin1').toLowerCase());
+  if (!infoSections(sections).all && !sections.includes('keyspace')) {
+    session.enqueue(new NodeFanout(session, cmd.deadline, () => bulk(infoText(session.ctx, sections))));
+    return;
+  }
+  const req = new NodeFanout(session, cmd.deadline, (parts) => {
+    const dbs = new Map<string, { keys: number; expires: number; ttlSum: number }>();
+    for (const p of parts) {
+      if (isError(p.reply!)) continue;
+      for (const m of bulkOf(p.reply!)!.toString('latin1').matchAll(/^(db\d+):keys=(\d+),expires=(\d+),avg_ttl=(\d+)/gm)) {
+        const d = dbs.get(m[1]) ?? { keys: 0, expires: 0, ttlSum: 0 };
+        d.keys += Number(m[2]);
+        d.expires += Number(m[3]);
+        d.ttlSum += Number(m[4]) * Number(m[3]);
+        dbs.set(m[1], d);
+      }
+    }
+    const lines = [...dbs].map(([db, d]) => `${db}:keys=${d.keys},expires=${d.expires},avg_ttl=${d.expires ? Math.round(d.ttlSum / d.expires) : 0}`);
+    return bulk(infoText(session.ctx, sections, lines));
+  });
+  const frame = command(['INFO', 'keyspace']);
+  for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, frame);
+  session.enqueue(req);
+}
 
 export const dispatch: FamilyDispatch = (session, cmd) => {
-  session.reject(`ERR '${cmd.row.name.replace('|', ' ').toUpperCase()}' is not supported by slotproxy yet`);
+  const variant = cmd.row.handler.kind === 'family' ? cmd.row.handler.variant : '';
+  switch (variant) {
+    case 'scan':
+      scan(session, cmd);
+      return;
+    case 'wait':
+      waitForReplicas(session, cmd);
+      return;
+    case 'info':
+      info(session, cmd);
+      return;
+    case 'first': {
+      const address = session.ctx.router.nodeForSlot(-1, session.id)?.address;
+      if (!address) {
+        session.reject('CLUSTERDOWN Hash slot not served');
+        return;
+      }
+      session.enqueue(new NodeFanout(session, cmd.deadline, ([p]) => p.reply!).ask(address, cmd.frame));
+      return;
+    }
+    case 'script-kill': {
+      // Only the node running the script can kill it: OK when one did, else the node's NOTBUSY.
+      const req = new NodeFanout(session, cmd.deadline, (parts) => parts.find((p) => !isError(p.reply!))?.reply ?? parts[0].reply!);
+      for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, cmd.frame);
+      session.enqueue(req);
+      return;
+    }
+    default: {
+      const merge = MERGES[variant];
+      if (!merge) {
+        session.reject(`ERR slotproxy has no merge '${variant}' for ${cmd.row.name}`);
+        return;
+      }
+      toAll(session, cmd, merge, variant === 'keys' || variant === 'script-exists');
+    }
+  }
 };

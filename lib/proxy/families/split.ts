@@ -11,11 +11,12 @@ import type { BackendAddress } from '../../backend/backend-command';
 import { BackendCommand } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import { keySlot } from '../../protocol/crc16';
-import { KEY_TRIPLE, TYPE_ARRAY, TYPE_ERROR } from '../../protocol/records';
+import { KEY_TRIPLE, TYPE_ARRAY } from '../../protocol/records';
 import { command, error, integer, OK } from '../../protocol/resp';
 import type { ClientRequest } from '../client-request';
 import { wrongArity } from '../errors';
 import type { FamilyDispatch, FamilySession, ParsedCommand } from '../family';
+import { arrayElements, arrayOf, integerOf, isError } from './reply-parts';
 import { SingleRequest } from '../requests/single-request';
 
 type Merge = 'mget' | 'mset' | 'sum';
@@ -38,6 +39,7 @@ class Part extends BackendCommand {
   }
 
   sendTo(node: BackendNode): void {
+    if (this.parent.writes) this.parent.session.written.add(node.address);
     node.connectionFor(this.pin).send(this);
   }
 
@@ -45,7 +47,9 @@ class Part extends BackendCommand {
     const router = this.parent.session.ctx.router;
     if (redirect !== 0 && router.redirect(this, frame, redirect, from)) return;
     this.reply = frame;
-    if (this.parent.merge === 'mget' && type === TYPE_ARRAY) this.values = arrayElements(frame, elems, elemBase, this.parent.session);
+    if (this.parent.merge === 'mget' && type === TYPE_ARRAY) {
+      this.values = arrayElements(frame, this.parent.session.ctx.scanners.replyElems, elems, elemBase);
+    }
     this.parent.partDone();
   }
 
@@ -57,31 +61,6 @@ class Part extends BackendCommand {
   get abandoned(): boolean {
     return this.parent.session.closed;
   }
-}
-
-/** The elements of a flat array reply, as views of the frame. */
-function arrayElements(frame: Buffer, elems: number, elemBase: number, session: FamilySession): Buffer[] {
-  const out: Buffer[] = [];
-  let start = frame.indexOf(10) + 1;
-  if (elems >= 0) {
-    const ends = session.ctx.scanners.replyElems;
-    const n = ends[elems];
-    for (let i = 0; i < n; i++) {
-      const end = ends[elems + 1 + i] - elemBase;
-      out.push(frame.subarray(start, end));
-      start = end;
-    }
-    return out;
-  }
-  // Too many elements for the shared array: MGET replies hold only bulk strings and nils.
-  while (start < frame.length) {
-    const lf = frame.indexOf(10, start);
-    const len = Number(frame.toString('latin1', start + 1, lf - 1));
-    const end = len < 0 ? lf + 1 : lf + 1 + len + 2;
-    out.push(frame.subarray(start, end));
-    start = end;
-  }
-  return out;
 }
 
 class SplitRequest implements ClientRequest {
@@ -96,6 +75,7 @@ class SplitRequest implements ClientRequest {
     readonly session: FamilySession,
     readonly merge: Merge,
     private readonly keyCount: number,
+    readonly writes: boolean,
   ) {}
 
   start(): void {
@@ -114,24 +94,23 @@ class SplitRequest implements ClientRequest {
   }
 
   private merged(): Buffer {
-    for (const p of this.parts) if (p.reply![0] === TYPE_ERROR) return p.reply!;
+    for (const p of this.parts) if (isError(p.reply!)) return p.reply!;
     switch (this.merge) {
       case 'mset':
         return OK;
       case 'sum': {
         let sum = 0;
-        for (const p of this.parts) sum += Number(p.reply!.toString('latin1', 1, p.reply!.length - 2));
+        for (const p of this.parts) sum += integerOf(p.reply!);
         return integer(sum);
       }
       case 'mget': {
-        const values: Buffer[] = new Array(this.keyCount + 1);
-        values[0] = Buffer.from(`*${this.keyCount}\r\n`);
+        const values: Buffer[] = new Array(this.keyCount);
         for (const p of this.parts) {
           if (!p.values || p.values.length !== p.keyArgs.length) return error('ERR slotproxy: a node answered MGET with something other than one value per key');
           // keys of the client's MGET start at argument 1
-          for (let i = 0; i < p.keyArgs.length; i++) values[p.keyArgs[i]] = p.values[i];
+          for (let i = 0; i < p.keyArgs.length; i++) values[p.keyArgs[i] - 1] = p.values[i];
         }
-        return Buffer.concat(values);
+        return arrayOf(values);
       }
     }
   }
@@ -139,7 +118,9 @@ class SplitRequest implements ClientRequest {
 
 export const dispatch: FamilyDispatch = (session, cmd) => {
   if (!cmd.crossSlot) {
-    session.enqueue(new SingleRequest(session, cmd.frame, cmd.slot, session.id, cmd.deadline));
+    const req = new SingleRequest(session, cmd.frame, cmd.slot, session.id, cmd.deadline);
+    req.writes = cmd.row.writes;
+    session.enqueue(req);
     return;
   }
   const merge = cmd.row.handler.kind === 'family' ? (cmd.row.handler.variant as Merge) : 'sum';
@@ -158,7 +139,7 @@ export const dispatch: FamilyDispatch = (session, cmd) => {
     if (!list) bySlot.set(slot, (list = []));
     list.push(a);
   }
-  const req = new SplitRequest(session, merge, (args.length - 1) / step);
+  const req = new SplitRequest(session, merge, (args.length - 1) / step, cmd.row.writes);
   for (const [slot, keyArgs] of bySlot) {
     const partArgs: Buffer[] = [name];
     for (const a of keyArgs) {

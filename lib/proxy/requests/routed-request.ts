@@ -7,6 +7,8 @@ import type { ProxyContext } from '../context';
 export interface RequestOwner {
   readonly ctx: ProxyContext;
   readonly closed: boolean;
+  /** masters this client sent write commands to (for WAIT) */
+  readonly written: Set<string>;
   requestDone(req: ClientRequest): void;
 }
 
@@ -17,7 +19,7 @@ export abstract class RoutedRequest extends BackendCommand implements ClientRequ
   abstract readonly holds: boolean;
 
   constructor(
-    protected readonly owner: RequestOwner,
+    readonly owner: RequestOwner,
     frame: Buffer,
     slot: number,
     pin: number,

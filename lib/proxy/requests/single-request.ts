@@ -2,18 +2,33 @@
 // shared connection; its reply goes back to the client as received.
 import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
+import { TYPE_ERROR } from '../../protocol/records';
 import { error } from '../../protocol/resp';
+import type { ProxyContext } from '../context';
+import { repairNoScript } from './script-repair';
 import { RoutedRequest } from './routed-request';
 
 export class SingleRequest extends RoutedRequest {
   readonly holds = false;
+  /** a write command: WAIT must cover the node it went to */
+  writes = false;
+  private repaired = false;
+
+  get ctx(): ProxyContext {
+    return this.owner.ctx;
+  }
 
   sendTo(node: BackendNode): void {
+    if (this.writes) this.owner.written.add(node.address);
     node.connectionFor(this.pin).send(this);
   }
 
-  onReply(frame: Buffer, _type: number, redirect: number, _elems: number, _elemBase: number, from: BackendAddress): void {
+  onReply(frame: Buffer, type: number, redirect: number, _elems: number, _elemBase: number, from: BackendAddress): void {
     if (redirect !== 0 && this.owner.ctx.router.redirect(this, frame, redirect, from)) return;
+    if (type === TYPE_ERROR && !this.repaired) {
+      this.repaired = true;
+      if (repairNoScript(this, frame, from.address)) return;
+    }
     this.finish(frame);
   }
 

@@ -1,0 +1,24 @@
+// EVALSHA of a script the client loaded with SCRIPT LOAD (which the proxy sent to every master)
+// can still meet a node without it: one that joined or restarted since. The proxy kept the
+// SCRIPT LOAD, repeats it on that node and sends the EVALSHA again, once.
+import { frameArgs } from '../../protocol/resp';
+import { callNode } from '../families/node-call';
+import type { SingleRequest } from './single-request';
+
+const NOSCRIPT = Buffer.from('-NOSCRIPT');
+const EVALSHA = new Set(['evalsha', 'evalsha_ro']);
+
+/** True when the request was sent again after loading its script on `address`. */
+export function repairNoScript(req: SingleRequest, frame: Buffer, address: string): boolean {
+  const scripts = req.ctx.scripts;
+  if (scripts.size === 0 || frame.compare(NOSCRIPT, 0, NOSCRIPT.length, 0, NOSCRIPT.length) !== 0) return false;
+  const args = frameArgs(req.frame);
+  if (!EVALSHA.has(args[0].toString('latin1').toLowerCase())) return false;
+  const load = scripts.get(args[1].toString('latin1').toLowerCase());
+  if (!load) return false;
+  const node = req.ctx.router.node(address);
+  // Same shared connection, in this order: the node loads the script, then runs it.
+  void callNode(req.owner, req.pin, address, load);
+  req.sendTo(node);
+  return true;
+}
