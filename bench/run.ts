@@ -1,102 +1,156 @@
-// Throughput through slotproxy vs direct cluster access, measured in one run, alternating A/B.
-//   npm run bench -- [--quick] [--reps N] [-n requests] [-c clients] [--tests set,get] [--pipelines 1,16]
-// Starts its own cluster (3 masters) and the slotproxy daemon as a child process; prints a
-// markdown table of medians and the ratio proxy/direct, and writes it to bench/results/.
-import { execFile, execSync, spawn } from 'node:child_process';
+// Throughput through slotproxy against direct cluster access (redis-benchmark --cluster), in one
+// run, alternating A/B, medians of several repetitions.
+//   npm run bench -- [--quick] [--reps N] [-n requests] [-c clients] [--only text] [--parser native|js]
+//                    [--workers N] [--no-save]
+// Starts its own 3-master cluster on free ports and the slotproxy daemon as a child process.
+// Prints a markdown table and writes it to bench/results/ (a full run also to bench/RESULTS.md).
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { LocalCluster } from '../lib/localcluster/local-cluster';
 import { findFreePort } from '../lib/localcluster/free-port';
-
-const run = promisify(execFile);
+import { LocalCluster } from '../lib/localcluster/local-cluster';
+import { cpuSeconds } from './proc';
+import { redisBenchmark, type BenchResult, type BenchRun } from './redis-benchmark';
+import { WORKLOADS, type Workload } from './workloads';
 
 interface Options {
+  quick: boolean;
   reps: number;
   n: number;
   clients: number;
-  tests: string[];
-  pipelines: number[];
+  only: string | null;
   parser: string;
+  workers: number;
+  save: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
   const quick = argv.includes('--quick');
-  const opt: Options = { reps: quick ? 1 : 5, n: quick ? 50_000 : 300_000, clients: 50, tests: ['set', 'get'], pipelines: [1, 16], parser: 'auto' };
+  const o: Options = { quick, reps: quick ? 1 : 5, n: quick ? 20_000 : 200_000, clients: 50, only: null, parser: 'auto', workers: 1, save: !argv.includes('--no-save') };
   for (let i = 0; i < argv.length; i++) {
     const next = (): string => argv[++i];
-    switch (argv[i]) {
-      case '--reps': opt.reps = Number(next()); break;
-      case '-n': opt.n = Number(next()); break;
-      case '-c': opt.clients = Number(next()); break;
-      case '--tests': opt.tests = next().split(','); break;
-      case '--pipelines': opt.pipelines = next().split(',').map(Number); break;
-      case '--parser': opt.parser = next(); break;
-    }
+    if (argv[i] === '--reps') o.reps = Number(next());
+    else if (argv[i] === '-n') o.n = Number(next());
+    else if (argv[i] === '-c') o.clients = Number(next());
+    else if (argv[i] === '--only') o.only = next();
+    else if (argv[i] === '--parser') o.parser = next();
+    else if (argv[i] === '--workers') o.workers = Number(next());
   }
-  return opt;
+  return o;
 }
 
-async function benchmark(port: number, test: string, pipeline: number, o: Options, cluster: boolean): Promise<number> {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-t', test, '-P', String(pipeline), '-n', String(o.n), '-c', String(o.clients), '-d', '64', '-r', '100000', '--csv'];
-  if (cluster) args.push('--cluster');
-  const { stdout } = await run('redis-benchmark', args, { maxBuffer: 1 << 24 });
-  const line = stdout.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}`));
-  if (!line) throw new Error(`no result for ${test} in: ${stdout}`);
-  return Number(JSON.parse(`[${line}]`)[1]);
-}
-
+const ROOT = path.join(__dirname, '..', '..');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function listening(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ port, host: '127.0.0.1' }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`slotproxy did not listen on ${port}`);
+}
+
+async function startProxy(seeds: string, o: Options): Promise<{ child: ChildProcess; port: number }> {
+  const port = await findFreePort('127.0.0.1', false);
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', 'slotproxy.js'), '--port', String(port)], {
+    env: { ...process.env, SLOTPROXY_CLUSTER: seeds, SLOTPROXY_LOG_LEVEL: 'warn', SLOTPROXY_PARSER: o.parser, SLOTPROXY_WORKERS: String(o.workers) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await listening(port);
+  return { child, port };
+}
+
+/** CPU seconds of the proxy and its worker processes. */
+function proxyCpu(pid: number): number {
+  let total = cpuSeconds(pid);
+  try {
+    for (const child of execSync(`pgrep -P ${pid}`).toString().trim().split('\n').filter(Boolean)) total += cpuSeconds(Number(child));
+  } catch {
+    // no workers
+  }
+  return total;
+}
+
+interface Row {
+  w: Workload;
+  direct: BenchResult;
+  proxy: BenchResult;
+  cpuPerMillion: number;
+}
+
+async function measure(w: Workload, o: Options, clusterPort: number, proxy: { child: ChildProcess; port: number }): Promise<Row> {
+  const base: BenchRun = { port: 0, cluster: false, pipeline: w.pipeline, clients: o.clients, requests: o.n, ...w.run };
+  const direct: BenchResult[] = [];
+  const through: BenchResult[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < o.reps; r++) {
+    direct.push(await redisBenchmark({ ...base, ...w.direct, port: clusterPort, cluster: true }));
+    const before = proxyCpu(proxy.child.pid!);
+    through.push(await redisBenchmark({ ...base, port: proxy.port }));
+    cpu.push(((proxyCpu(proxy.child.pid!) - before) / o.n) * 1e6);
+  }
+  const pick = (xs: BenchResult[]): BenchResult => ({ rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)) });
+  console.error(`${w.name} -P ${w.pipeline}: direct ${direct.map((x) => Math.round(x.rps)).join(' ')} | proxy ${through.map((x) => Math.round(x.rps)).join(' ')}`);
+  return { w, direct: pick(direct), proxy: pick(through), cpuPerMillion: median(cpu) };
+}
+
+function machine(): string {
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+  } catch {
+    // not a checkout
+  }
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, commit ${commit}, ${new Date().toISOString()}`;
+}
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const cluster = await LocalCluster.start({ masters: 3, replicasPerMaster: 0 });
-  const port = await findFreePort('127.0.0.1', false);
-  const bin = path.join(__dirname, '..', 'bin', 'slotproxy.js');
-  const proxy = spawn(process.execPath, [bin, '--port', String(port)], {
-    env: { ...process.env, SLOTPROXY_CLUSTER: cluster.seeds(), SLOTPROXY_LOG_LEVEL: 'warn', SLOTPROXY_PARSER: o.parser },
-    stdio: 'inherit',
-  });
+  const proxy = await startProxy(cluster.seeds(), o);
+  const rows: Row[] = [];
+  const latency: string[] = [];
   try {
-    await new Promise((r) => setTimeout(r, 1500));
-    const rows: string[] = [];
-    for (const test of o.tests) {
-      for (const p of o.pipelines) {
-        const direct: number[] = [];
-        const viaProxy: number[] = [];
-        for (let r = 0; r < o.reps; r++) {
-          direct.push(await benchmark(cluster.nodes[0].port, test, p, o, true));
-          viaProxy.push(await benchmark(port, test, p, o, false));
-        }
-        const d = median(direct);
-        const v = median(viaProxy);
-        rows.push(`| ${test.toUpperCase()} | ${p} | ${Math.round(d)} | ${Math.round(v)} | ${(v / d).toFixed(2)} |`);
-        console.error(`${test} -P ${p}: direct ${direct.map(Math.round).join(' ')}  proxy ${viaProxy.map(Math.round).join(' ')}`);
+    const chosen = WORKLOADS.filter((w) => (o.quick ? w.quick : true) && (!o.only || w.name.toLowerCase().includes(o.only.toLowerCase())));
+    for (const w of chosen) rows.push(await measure(w, o, cluster.nodes[0].port, proxy));
+    if (!o.quick && !o.only) {
+      for (const clients of [1, 50]) {
+        const lat = await measure({ name: `GET latency, ${clients} client(s)`, pipeline: 1, run: { test: 'get' } }, { ...o, clients, n: Math.min(o.n, 50_000) }, cluster.nodes[0].port, proxy);
+        latency.push(`| ${clients} | ${lat.direct.p50} / ${lat.direct.p99} | ${lat.proxy.p50} / ${lat.proxy.p99} |`);
       }
     }
-    const commit = (() => {
-      try {
-        return execSync('git rev-parse --short HEAD', { cwd: path.join(__dirname, '..', '..') }).toString().trim();
-      } catch {
-        return 'unknown';
-      }
-    })();
-    const table = [
-      `machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}; commit ${commit}; ${new Date().toISOString()}`,
-      `redis-benchmark -c ${o.clients} -d 64 -r 100000 -n ${o.n}, medians of ${o.reps} alternating runs; direct = --cluster`,
-      '',
-      '| test | pipeline | direct req/s | slotproxy req/s | proxy/direct |',
-      '|---|---|---|---|---|',
-      ...rows,
-    ].join('\n');
-    console.log(table);
-    const file = path.join(__dirname, '..', '..', 'bench', 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}.md`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, table + '\n');
   } finally {
-    proxy.kill('SIGTERM');
+    proxy.child.kill('SIGTERM');
     await cluster.stop();
+  }
+  const lines = [
+    `Machine: ${machine()}.`,
+    `redis-benchmark -c ${o.clients} -d 64 (unless noted) -r 100000 -n ${o.n}; medians of ${o.reps} alternating runs; direct = redis-benchmark --cluster on the same 3-master cluster; scanners: ${o.parser}; workers: ${o.workers}.`,
+    '',
+    '| workload | pipeline | direct req/s | slotproxy req/s | proxy/direct | p50 ms direct / proxy | p99 ms direct / proxy | proxy CPU s per 1M req |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.w.name} | ${r.w.pipeline} | ${Math.round(r.direct.rps)} | ${Math.round(r.proxy.rps)} | ${(r.proxy.rps / r.direct.rps).toFixed(2)} | ${r.direct.p50} / ${r.proxy.p50} | ${r.direct.p99} / ${r.proxy.p99} | ${r.cpuPerMillion.toFixed(2)} |`,
+    ),
+  ];
+  if (latency.length) lines.push('', 'Latency at pipeline 1 (GET), ms p50 / p99:', '', '| clients | direct | slotproxy |', '|---|---|---|', ...latency);
+  const table = lines.join('\n') + '\n';
+  console.log(table);
+  if (o.save) {
+    const dir = path.join(ROOT, 'bench', 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${o.quick ? '-quick' : ''}.md`), table);
+    if (!o.quick && !o.only) fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), `# Latest full benchmark run\n\n${table}`);
   }
 }
 

@@ -1,0 +1,33 @@
+// The rows of the benchmark: each runs through slotproxy and directly against the cluster
+// (redis-benchmark --cluster), with the same parameters.
+import type { BenchRun } from './redis-benchmark';
+
+export interface Workload {
+  name: string;
+  pipeline: number;
+  /** fields of the run through the proxy; `direct` overrides for direct access */
+  run: Partial<BenchRun>;
+  direct?: Partial<BenchRun>;
+  quick?: boolean;
+}
+
+const tenKeys = (prefix: string): string[] => Array.from({ length: 10 }, () => `${prefix}__rand_int__`);
+
+function rows(name: string, run: Partial<BenchRun>, direct: Partial<BenchRun> | undefined, pipelines: number[], quick: boolean): Workload[] {
+  return pipelines.map((pipeline) => ({ name, pipeline, run, direct, quick }));
+}
+
+export const WORKLOADS: Workload[] = [
+  ...rows('SET', { test: 'set' }, undefined, [1, 16], true),
+  ...rows('GET', { test: 'get' }, undefined, [1, 16], true),
+  // redis-benchmark's MSET sets 10 keys; with --cluster it tags them into one slot, through the
+  // proxy they are spread over the cluster and split.
+  ...rows('MSET (10 keys, split)', { test: 'mset' }, undefined, [1, 16], true),
+  ...rows('MGET (10 keys, split)', { command: ['MGET', ...tenKeys('key:')] }, { command: ['MGET', ...tenKeys('key:{tag}:')] }, [1, 16], true),
+  ...rows('INCR', { test: 'incr' }, undefined, [16], false),
+  ...rows('LPUSH', { test: 'lpush' }, undefined, [16], false),
+  ...rows('LPOP', { test: 'lpop' }, undefined, [16], false),
+  ...rows('HSET', { test: 'hset' }, undefined, [16], false),
+  ...rows('SET 1 KiB', { test: 'set', dataSize: 1024 }, undefined, [16], false),
+  ...rows('SET 16 KiB', { test: 'set', dataSize: 16384 }, undefined, [1, 16], false),
+];
