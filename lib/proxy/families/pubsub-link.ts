@@ -32,10 +32,17 @@ export const enum OpState {
   Settled,
 }
 
-/** What waits for an operation: the client request it is part of. */
+/** What waits for an operation: the client request it is part of (PubSubRequest). */
 export interface OpOwner {
   /** a frame the node pushed while this operation was the oldest one outstanding on its link */
   message(frame: Buffer): void;
+  /** one more operation to wait for */
+  add(op: LinkOp): void;
+  hold(): void;
+  /** an operation (or a hold) is over */
+  release(): void;
+  /** the reply is this error instead of the confirmations */
+  fail(error: Buffer): void;
 }
 
 export class LinkOp {

@@ -1,0 +1,202 @@
+// Subscribed mode, and the six (P|S)(UN)SUBSCRIBE commands.
+//
+// Every confirmation is computed from the client's state when the command is read, with the
+// counts one Redis would send: classic ones count channels + patterns, sharded ones count shard
+// channels, whatever node holds them (a node's own counts are per connection). The nodes'
+// confirmations only tell that a subscription is in place; the reply is released then (see
+// PubSubRequest). While anything is subscribed, RESP2 allows only these commands, PING, QUIT and
+// RESET (src/server.c processCommand), and the output limit of Redis's pubsub class applies.
+import { keySlot } from '../../protocol/crc16';
+import { command, error } from '../../protocol/resp';
+import { ImmediateReply } from '../client-request';
+import { CROSSSLOT, wrongArity } from '../errors';
+import type { ParsedCommand, SessionMode } from '../family';
+import { confirmation, keyOf, subscribedPong } from './pubsub-frames';
+import { LinkOp, type PubSubLink } from './pubsub-link';
+import { PubSubState, type ShardChannel } from './pubsub-state';
+
+export const SUBSCRIBE_VARIANTS: ReadonlySet<string> = new Set(['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe']);
+
+/** The slot all `names` hash to; -1 when they are in different slots. */
+function oneSlot(names: Buffer[]): number {
+  const slot = keySlot(names[0]);
+  for (let i = 1; i < names.length; i++) if (keySlot(names[i]) !== slot) return -1;
+  return slot;
+}
+
+export class PubSubMode extends PubSubState implements SessionMode {
+  readonly flag = 'P';
+
+  command(cmd: ParsedCommand): boolean {
+    const h = cmd.row.handler;
+    if (h.kind === 'family' && h.family === 'pubsub' && SUBSCRIBE_VARIANTS.has(h.variant)) {
+      this.run(cmd);
+      return true;
+    }
+    switch (cmd.row.name) {
+      case 'ping': {
+        const args = cmd.args();
+        this.session.enqueue(new ImmediateReply(args.length > 2 ? error(wrongArity('ping')) : subscribedPong(args[1] ?? null)));
+        return true;
+      }
+      case 'quit':
+        this.end(); // nothing may follow QUIT's +OK
+        return false;
+      case 'reset':
+        this.end(); // unsubscribes from everything; the RESET handler replies
+        return false;
+      default:
+        this.session.reject(`ERR Can't execute '${cmd.row.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+        return true;
+    }
+  }
+
+  rejected(): void {}
+
+  close(): void {
+    this.end();
+  }
+
+  /** One of the six (un)subscribe commands, also when the client is not subscribed yet. */
+  run(cmd: ParsedCommand): void {
+    const names = cmd.args().slice(1);
+    switch (cmd.row.handler.kind === 'family' ? cmd.row.handler.variant : '') {
+      case 'subscribe':
+        return this.subscribe(names, this.channels, 'subscribe');
+      case 'psubscribe':
+        return this.subscribe(names, this.patterns, 'psubscribe');
+      case 'unsubscribe':
+        return this.unsubscribe(names, this.channels, 'unsubscribe');
+      case 'punsubscribe':
+        return this.unsubscribe(names, this.patterns, 'punsubscribe');
+      case 'ssubscribe':
+        return this.ssubscribe(names, cmd.deadline);
+      case 'sunsubscribe':
+        return this.sunsubscribe(names);
+    }
+  }
+
+  private subscribe(names: Buffer[], set: Map<string, Buffer>, kind: string): void {
+    if (!this.classic) {
+      const link = this.open(this.session.ctx.router.nodeForSlot(-1, this.session.id));
+      if (typeof link === 'string') return this.session.reject(link);
+      this.classic = link;
+    }
+    const added: Buffer[] = [];
+    const replies: Buffer[] = [];
+    for (const name of names) {
+      const k = keyOf(name);
+      if (!set.has(k)) {
+        const own = Buffer.from(name); // not a view: the client's read buffer is not kept alive
+        set.set(k, own);
+        added.push(own);
+      }
+      replies.push(confirmation(kind, name, this.classicCount));
+    }
+    const req = this.request(replies);
+    if (added.length) req.add(new LinkOp(this.classic, req, command([kind, ...added]), kind, added));
+    this.enter();
+    this.session.enqueue(req);
+  }
+
+  private unsubscribe(names: Buffer[], set: Map<string, Buffer>, kind: string): void {
+    const removed: Buffer[] = [];
+    const replies: Buffer[] = [];
+    if (names.length === 0) {
+      if (set.size === 0) replies.push(confirmation(kind, null, this.classicCount));
+      for (const [k, name] of set) {
+        set.delete(k);
+        removed.push(name);
+        replies.push(confirmation(kind, name, this.classicCount));
+      }
+    } else {
+      for (const name of names) {
+        const k = keyOf(name);
+        const had = set.get(k);
+        if (had && set.delete(k)) removed.push(had);
+        replies.push(confirmation(kind, name, this.classicCount));
+      }
+    }
+    const req = this.request(replies);
+    const link = this.classic;
+    if (link && removed.length) {
+      if (this.classicCount > 0) {
+        req.add(new LinkOp(link, req, command([kind, ...removed]), kind, removed));
+      } else {
+        this.classic = null;
+        req.add(new LinkOp(link, req, null, kind, removed));
+      }
+    }
+    this.finish(req);
+  }
+
+  private ssubscribe(names: Buffer[], deadline: number): void {
+    const slot = oneSlot(names);
+    if (slot < 0) return this.session.reject(CROSSSLOT);
+    let link: PubSubLink | null = null;
+    if (names.some((n) => !this.shard.has(keyOf(n)))) {
+      const got = this.shardLink(this.session.ctx.router.nodeForSlot(slot, this.session.id));
+      if (typeof got === 'string') return this.session.reject(got);
+      link = got;
+    }
+    const added: Buffer[] = [];
+    const replies: Buffer[] = [];
+    for (const name of names) {
+      const k = keyOf(name);
+      if (!this.shard.has(k) && link) {
+        const own = Buffer.from(name);
+        this.shard.set(k, { name: own, link });
+        link.channels.add(k);
+        added.push(own);
+      }
+      replies.push(confirmation('ssubscribe', name, this.shard.size));
+    }
+    const req = this.request(replies);
+    if (link && added.length) {
+      const op = new LinkOp(link, req, command(['ssubscribe', ...added]), 'ssubscribe', added);
+      op.slot = slot;
+      op.deadline = deadline;
+      req.add(op);
+    }
+    this.enter();
+    this.session.enqueue(req);
+  }
+
+  private sunsubscribe(names: Buffer[]): void {
+    // A cluster node checks the slots before anything else, subscribed or not.
+    if (names.length > 0 && oneSlot(names) < 0) return this.session.reject(CROSSSLOT);
+    const byLink = new Map<PubSubLink, Buffer[]>();
+    const replies: Buffer[] = [];
+    const drop = (k: string, entry: ShardChannel): void => {
+      this.shard.delete(k);
+      entry.link.channels.delete(k);
+      const list = byLink.get(entry.link);
+      if (list) list.push(entry.name);
+      else byLink.set(entry.link, [entry.name]);
+    };
+    if (names.length === 0) {
+      if (this.shard.size === 0) replies.push(confirmation('sunsubscribe', null, 0));
+      for (const [k, entry] of this.shard) {
+        drop(k, entry);
+        replies.push(confirmation('sunsubscribe', entry.name, this.shard.size));
+      }
+    } else {
+      for (const name of names) {
+        const k = keyOf(name);
+        const entry = this.shard.get(k);
+        if (entry) drop(k, entry);
+        replies.push(confirmation('sunsubscribe', name, this.shard.size));
+      }
+    }
+    const req = this.request(replies);
+    for (const [link, removed] of byLink) {
+      if (link.channels.size > 0) {
+        req.add(new LinkOp(link, req, command(['sunsubscribe', ...removed]), 'sunsubscribe', removed));
+      } else {
+        this.detach(link);
+        req.add(new LinkOp(link, req, null, 'sunsubscribe', removed));
+      }
+    }
+    this.finish(req);
+  }
+}
