@@ -81,6 +81,23 @@ export const OPTIONS = {
     help: 'first back-off after TRYAGAIN/CLUSTERDOWN; doubles per retry up to 25x',
   },
   maxClients: { env: 'SLOTPROXY_MAX_CLIENTS', type: 'int', default: '10000', min: 1, max: 10000000, help: 'client connections (like maxclients)' },
+  maxPending: {
+    env: 'SLOTPROXY_MAX_PENDING',
+    type: 'int',
+    default: '50000',
+    min: 16,
+    max: 100000000,
+    help: 'commands of one client waiting for their replies before the proxy stops reading from it (backpressure)',
+  },
+  clientOutputLimit: {
+    env: 'SLOTPROXY_CLIENT_OUTPUT_LIMIT',
+    type: 'size',
+    default: '256mb',
+    min: 0,
+    help: 'replies queued for a client that does not read them before it is closed (0: no limit; subscribers: 32mb, or 8mb for 60 s)',
+  },
+  timeout: { env: 'SLOTPROXY_TIMEOUT', type: 'int', default: '0', min: 0, max: 100000000, help: 'close clients idle this many seconds, except blocked and subscribed ones (like timeout; 0: never)' },
+  tcpKeepalive: { env: 'SLOTPROXY_TCP_KEEPALIVE', type: 'int', default: '300', min: 0, max: 100000, help: 'TCP keepalive of client connections, seconds (like tcp-keepalive; 0: off)' },
   maxQueryBuffer: {
     env: 'SLOTPROXY_MAX_QUERY_BUFFER',
     type: 'size',

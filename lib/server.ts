@@ -28,9 +28,11 @@ export class Proxy implements ProxyContext {
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
   listenPort = 0;
+  readonly normalOutputLimits: { hard: number; soft: number; softSeconds: number } | null;
   private nextClientId = 1;
   private server: net.Server | null = null;
   private sweeper: NodeJS.Timeout | null = null;
+  private idleSweeper: NodeJS.Timeout | null = null;
   private readonly log = logger('proxy');
 
   private constructor(
@@ -41,6 +43,7 @@ export class Proxy implements ProxyContext {
     readonly refresher: TopologyRefresher,
   ) {
     this.inlineScanner = scanners.newRequestScanner();
+    this.normalOutputLimits = config.clientOutputLimit > 0 ? { hard: config.clientOutputLimit, soft: Infinity, softSeconds: 0 } : null;
     this.router = new Router(
       scanners,
       {
@@ -104,6 +107,7 @@ export class Proxy implements ProxyContext {
   async stop(): Promise<void> {
     this.refresher.stop();
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.idleSweeper) clearInterval(this.idleSweeper);
     const server = this.server;
     this.server = null;
     for (const s of this.sessions) s.closeNow();
@@ -127,6 +131,10 @@ export class Proxy implements ProxyContext {
       this.sweeper = setInterval(() => this.router.sweep(tick()), Math.max(10, Math.min(250, timeout / 10)));
       this.sweeper.unref();
     }
+    if (this.config.timeout > 0) {
+      this.idleSweeper = setInterval(() => this.closeIdleClients(), 1000);
+      this.idleSweeper.unref();
+    }
     return new Promise((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         reject(new Error(`cannot listen on ${this.config.host}:${this.config.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use (set SLOTPROXY_PORT)' : err.message}`));
@@ -137,6 +145,14 @@ export class Proxy implements ProxyContext {
         resolve();
       });
     });
+  }
+
+  /** Like Redis's timeout: blocked and subscribed clients are spared. */
+  private closeIdleClients(): void {
+    const limit = Date.now() - this.config.timeout * 1000;
+    for (const s of this.sessions) {
+      if (s.lastActive < limit && s.flags !== 'b' && s.flags !== 'P') s.closeNow();
+    }
   }
 
   private accept(socket: net.Socket): void {

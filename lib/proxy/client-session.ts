@@ -34,9 +34,6 @@ import { LOCAL_COMMANDS } from './local-commands';
 import { BlockingRequest } from './requests/blocking-request';
 import { SingleRequest } from './requests/single-request';
 
-/** Requests held behind a blocking command before the socket stops being read. */
-const HELD_LIMIT = 4096;
-
 export class ClientSession implements RequestSink, Flushable, FamilySession {
   name: string | null = null;
   libName: string | null = null;
@@ -55,6 +52,8 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   private outBytes = 0;
   private holding: ClientRequest | null = null;
   private overSoftSince = 0;
+  /** requests read and not yet answered */
+  private outstanding = 0;
   private held: ClientRequest[] = [];
   private readonly reader: RequestReader;
 
@@ -65,6 +64,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   ) {
     this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
     socket.setNoDelay(true);
+    if (ctx.config.tcpKeepalive > 0) socket.setKeepAlive(true, ctx.config.tcpKeepalive * 1000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
@@ -262,9 +262,11 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     if (this.tail) this.tail.next = req;
     else this.head = req;
     this.tail = req;
+    // Backpressure: a client with too many commands waiting for replies is not read from until
+    // half of them were answered, instead of buffering without bound.
+    if (++this.outstanding === this.ctx.config.maxPending) this.socket.pause();
     if (this.holding) {
       this.held.push(req);
-      if (this.held.length === HELD_LIMIT) this.socket.pause();
       return;
     }
     this.begin(req);
@@ -286,14 +288,15 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       let i = 0;
       while (i < held.length && !this.holding) this.begin(held[i++]);
       this.held = held.slice(i);
-      if (this.held.length < HELD_LIMIT && this.socket.isPaused()) this.socket.resume();
     }
     if (req === this.head) this.collectReplies();
   }
 
   private collectReplies(): void {
     let req = this.head;
+    const before = this.outstanding;
     while (req && req.done) {
+      this.outstanding--;
       if (req.reply) {
         this.out.push(req.reply);
         this.outBytes += req.reply.length;
@@ -307,6 +310,8 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     }
     this.head = req;
     if (!req) this.tail = null;
+    const limit = this.ctx.config.maxPending;
+    if (before >= limit / 2 && this.outstanding < limit / 2 && this.socket.isPaused() && !this.closing) this.socket.resume();
     scheduleFlush(this);
   }
 
@@ -317,7 +322,8 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     else if (out.length > 1) this.socket.write(Buffer.concat(out, this.outBytes));
     this.out = [];
     this.outBytes = 0;
-    if (this.outputLimits) this.checkOutputLimits(this.outputLimits);
+    const limits = this.outputLimits ?? this.ctx.normalOutputLimits;
+    if (limits) this.checkOutputLimits(limits);
     if (this.closing && !this.head) {
       this.socket.end();
       this.onClose();

@@ -44,5 +44,7 @@ export interface ProxyContext {
   readonly stats: ProxyStats;
   readonly sessions: ReadonlySet<SessionInfo>;
   readonly listenPort: number;
+  /** output buffer limits of ordinary clients (SLOTPROXY_CLIENT_OUTPUT_LIMIT); null = none */
+  readonly normalOutputLimits: { hard: number; soft: number; softSeconds: number } | null;
   onSessionClosed(session: SessionInfo): void;
 }

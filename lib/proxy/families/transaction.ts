@@ -1,6 +1,207 @@
-// The 'transaction' family: not implemented yet; its rows are refused with an error that says so.
-import type { FamilyDispatch } from '../family';
+// The 'transaction' family: MULTI, EXEC, DISCARD, WATCH, UNWATCH. A transaction runs on a
+// dedicated connection of the node that owns its slot (transaction-run.ts), so the client sees
+// what a client connected to that node of Redis Cluster sees, minus the redirects the proxy can
+// follow. This module is the session mode: it sees every command from the first WATCH or MULTI
+// until EXEC, DISCARD or UNWATCH and decides, in the order the client sent them, what each one
+// becomes, as Redis's processCommand does (src/server.c, src/multi.c).
+import { keySlot } from '../../protocol/crc16';
+import { OK } from '../../protocol/resp';
+import { ImmediateReply } from '../client-request';
+import { CROSSSLOT } from '../errors';
+import type { FamilyDispatch, FamilySession, ParsedCommand, SessionMode } from '../family';
+import { TxRun } from './transaction-run';
+import { DISCARD, MIXED_SLOTS, notInMulti, StepKind, TxStep, UNWATCH } from './transaction-step';
+
+/**
+ * Commands Redis would queue that the proxy does not let reach a pooled connection: they change
+ * who the connection is or what it receives (RESP3, another user, subscriptions).
+ */
+const NOT_IN_MULTI = new Set(['hello', 'auth', 'subscribe', 'psubscribe', 'ssubscribe']);
+
+/** The slot of a command's keys, -1 without keys, MIXED_SLOTS when they are in several. */
+function slotOf(cmd: ParsedCommand): number {
+  const proc = cmd.row.keyProc;
+  if (proc) {
+    const args = cmd.args();
+    const slots = new Set(proc(args).map((i) => keySlot(args[i])));
+    if (slots.size > 1) return MIXED_SLOTS;
+    return slots.size ? slots.values().next().value! : -1;
+  }
+  return cmd.crossSlot ? MIXED_SLOTS : cmd.slot;
+}
+
+function variantOf(cmd: ParsedCommand): string | null {
+  const h = cmd.row.handler;
+  return h.kind === 'family' && h.family === 'transaction' ? h.variant : null;
+}
+
+class TransactionMode implements SessionMode {
+  private readonly run: TxRun;
+  private inMulti = false;
+  /** a command inside MULTI was refused before reaching the node: EXEC must abort */
+  private dirty = false;
+  /**
+   * Slots WATCHed on the pinned node. The client's commands on them use the pinned connection,
+   * so a write of its own after WATCH is seen by the WATCH, as in Redis. Commands on other
+   * slots cannot touch a watched key and are routed as usual.
+   */
+  private readonly watchedSlots = new Set<number>();
+
+  constructor(private readonly session: FamilySession) {
+    this.run = new TxRun(session);
+  }
+
+  command(cmd: ParsedCommand): boolean {
+    const variant = variantOf(cmd);
+    if (variant !== null) {
+      this.transactionCommand(variant, cmd);
+      return true;
+    }
+    const { name, handler } = cmd.row;
+    // Redis runs these at once even inside MULTI; the session answers them.
+    if (name === 'quit' || handler.kind === 'close') return false;
+    if (name === 'reset') {
+      this.reset(cmd);
+      return false;
+    }
+    if (this.inMulti) {
+      this.queue(cmd);
+      return true;
+    }
+    return this.pinned(cmd);
+  }
+
+  rejected(): void {
+    if (this.inMulti) this.dirty = true;
+  }
+
+  close(): void {
+    this.run.close();
+  }
+
+  private transactionCommand(variant: string, cmd: ParsedCommand): void {
+    const session = this.session;
+    switch (variant) {
+      case 'multi':
+        if (this.inMulti) {
+          session.reject('ERR MULTI calls can not be nested');
+          return;
+        }
+        this.inMulti = true;
+        this.enqueue(StepKind.Multi, cmd, -1);
+        return;
+      case 'exec':
+      case 'discard': {
+        if (!this.inMulti) {
+          session.reject(`ERR ${variant.toUpperCase()} without MULTI`);
+          return;
+        }
+        this.leave();
+        if (variant === 'discard') this.enqueue(StepKind.Discard, cmd, -1);
+        else if (this.dirty) this.enqueue(StepKind.Abort, cmd, -1, DISCARD);
+        else this.enqueue(StepKind.Exec, cmd, -1);
+        return;
+      }
+      case 'watch':
+        if (this.inMulti) session.reject('ERR WATCH inside MULTI is not allowed');
+        else this.watch(cmd);
+        return;
+      case 'unwatch':
+        if (this.inMulti) {
+          this.queue(cmd);
+          return;
+        }
+        this.leave();
+        this.enqueue(StepKind.Unwatch, cmd, -1);
+        return;
+    }
+  }
+
+  private watch(cmd: ParsedCommand): void {
+    if (cmd.crossSlot) {
+      this.session.reject(CROSSSLOT);
+      return;
+    }
+    const router = this.session.ctx.router;
+    const first = this.watchedSlots.values().next();
+    // A slot of another node is sent all the same: the node answers MOVED, as the cluster would.
+    if (first.done || router.nodeForSlot(cmd.slot, 0) === router.nodeForSlot(first.value, 0)) this.watchedSlots.add(cmd.slot);
+    this.enqueue(StepKind.Watch, cmd, cmd.slot);
+  }
+
+  /** Inside MULTI: everything goes to the node to be queued, except what Redis or the proxy refuses. */
+  private queue(cmd: ParsedCommand): void {
+    const { row } = cmd;
+    const handler = row.handler;
+    let refusal: string | null = null;
+    if (row.info.flags.includes('no_multi')) refusal = 'ERR Command not allowed inside a transaction';
+    else if (handler.kind === 'refused') refusal = handler.message;
+    else if (NOT_IN_MULTI.has(row.name)) refusal = notInMulti(row.name);
+    if (refusal !== null) {
+      // Redis flags the transaction for every command it refuses before queueing it.
+      this.session.reject(refusal);
+      this.dirty = true;
+      return;
+    }
+    // Commands the proxy answers itself or tracks per client may leave state on the connection.
+    const polluting = handler.kind === 'local' || (handler.kind === 'family' && handler.family !== 'split' && handler.family !== 'fanout');
+    this.enqueue(StepKind.Queued, cmd, slotOf(cmd), cmd.frame, polluting);
+  }
+
+  /** Between WATCH and MULTI: commands on a watched slot stay on the pinned connection. */
+  private pinned(cmd: ParsedCommand): boolean {
+    if (this.run.lost !== null) return false;
+    const h = cmd.row.handler;
+    const blocking = h.kind === 'blocking' || h.kind === 'blocking-with-option';
+    if (!blocking && h.kind !== 'keyed' && !(h.kind === 'family' && h.family === 'split')) return false;
+    const slot = slotOf(cmd);
+    if (slot < 0 || !this.watchedSlots.has(slot)) return false;
+    this.enqueue(StepKind.Plain, cmd, slot, cmd.frame, false, blocking ? Infinity : cmd.deadline);
+    return true;
+  }
+
+  /** RESET ends MULTI and WATCH: the node's side is cleared first, then the session answers RESET. */
+  private reset(cmd: ParsedCommand): void {
+    this.leave();
+    this.enqueue(StepKind.Cleanup, cmd, -1, this.inMulti ? DISCARD : UNWATCH);
+  }
+
+  /** The client's next command is no longer part of this transaction (its run may still be finishing). */
+  private leave(): void {
+    if (this.session.mode === this) this.session.mode = null;
+  }
+
+  private enqueue(kind: StepKind, cmd: ParsedCommand, slot: number, frame = cmd.frame, polluting = false, deadline = cmd.deadline): void {
+    const step = new TxStep(this.run, kind, frame, slot, deadline);
+    step.polluting = polluting;
+    this.session.enqueue(step);
+  }
+}
 
 export const dispatch: FamilyDispatch = (session, cmd) => {
-  session.reject(`ERR '${cmd.row.name.replace('|', ' ').toUpperCase()}' is not supported by slotproxy yet`);
+  const variant = variantOf(cmd);
+  switch (variant) {
+    case 'multi':
+    case 'watch': {
+      if (session.mode !== null) {
+        session.reject(`ERR slotproxy: ${variant.toUpperCase()} is not possible while this connection is in another mode (subscribed?); leave that mode first`);
+        return;
+      }
+      if (variant === 'watch' && cmd.crossSlot) {
+        session.reject(CROSSSLOT);
+        return;
+      }
+      const mode = new TransactionMode(session);
+      session.mode = mode;
+      mode.command(cmd);
+      return;
+    }
+    case 'exec':
+    case 'discard':
+      session.reject(`ERR ${variant.toUpperCase()} without MULTI`);
+      return;
+    default:
+      // UNWATCH with nothing watched
+      session.enqueue(new ImmediateReply(OK));
+  }
 };
