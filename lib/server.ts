@@ -160,7 +160,8 @@ export class Proxy implements ProxyContext {
     if (this.sessions.size >= this.config.maxClients) {
       this.stats.connectionsRejected++;
       socket.on('error', () => {});
-      socket.end(MAX_CLIENTS_REPLY);
+      // destroyed once written: a socket nobody reads from would never see the peer's close
+      socket.write(MAX_CLIENTS_REPLY, () => socket.destroy());
       return;
     }
     this.sessions.add(new ClientSession(this.nextClientId++, socket, this));
