@@ -8,14 +8,13 @@
 // of the client is processed are answered +OK/+QUEUED by the proxy, and the node's own replies
 // to them are dropped: only the rare refusals of keyless commands (OOM, ACL) are not seen, and
 // EXEC still reports them as EXECABORT.
-import { tick } from '../../clock';
 import type { BackendAddress } from '../../backend/backend-command';
-import { ConnState, type BackendConnection } from '../../backend/backend-connection';
 import type { BackendNode } from '../../backend/backend-node';
 import { Redirect } from '../../protocol/records';
 import { error, NULL_ARRAY, OK } from '../../protocol/resp';
 import { SLOT_NOT_SERVED } from '../errors';
 import type { FamilySession } from '../family';
+import { Pin } from './transaction-pin';
 import {
   discardedByLoss,
   EXECABORT,
@@ -38,8 +37,7 @@ interface SeenRedirect {
 const EXECABORT_PREFIX = Buffer.from('-EXECABORT');
 
 export class TxRun {
-  private node: BackendNode | null = null;
-  private conn: BackendConnection | null = null;
+  private pin: Pin | null = null;
   /** slot of the command that chose the node; -1 when a keyless EXEC/DISCARD did */
   private slot = -1;
   private pinnedBy: TxStep | null = null;
@@ -54,27 +52,24 @@ export class TxRun {
   /** the failure hit a MULTI in progress (else only a WATCH was lost) */
   private lostInMulti = false;
   private closed = false;
-  /** set between giving up a connection and the router naming the next node */
-  private retrying = false;
   private waiting: TxStep[] = [];
   /** queued commands as sent, to send again if the transaction's slot moved */
   private readonly queued: TxStep[] = [];
   private redirect: SeenRedirect | null = null;
   private provisionalArmed = false;
-  private timer: NodeJS.Timeout | null = null;
 
   constructor(readonly session: FamilySession) {}
 
   start(step: TxStep): void {
     if (this.closed) return;
     // A pinned connection can fail while nothing is in flight: only its state tells.
-    if (this.conn && this.conn.state === ConnState.Closed) this.lose(`ERR ${this.conn.lastError || 'the connection closed'}`);
+    if (this.pin?.dead) this.lose(`ERR ${this.pin.conn.lastError || 'the connection closed'}`);
     if (step.kind === StepKind.Multi) this.multiStarted = true;
     if (this.lost !== null) {
       this.answerLost(step);
       return;
     }
-    if (!this.conn) {
+    if (!this.pin) {
       if (step.kind === StepKind.Cleanup) {
         this.answerWaiting();
         this.waiting = [];
@@ -88,7 +83,7 @@ export class TxRun {
         this.armProvisional();
         return;
       }
-      if (!this.pin(chooses ? step.slot : -1, step)) {
+      if (!this.choose(chooses ? step.slot : -1, step)) {
         this.answerLost(step);
         return;
       }
@@ -113,13 +108,12 @@ export class TxRun {
         if (redirect !== Redirect.None && step.slot === this.slot) this.redirect = { frame, kind: redirect, from };
         return;
       case StepKind.Watch:
-        if (redirect !== Redirect.None && redirect !== Redirect.Ask && this.pinnedBy === step && this.conn?.inFlight === 0 && this.conn.queued === 0) {
+        if (redirect !== Redirect.None && redirect !== Redirect.Ask && this.pinnedBy === step && this.pin?.idle) {
           // Our slot map was stale: nothing is watched yet, so the WATCH moves with the slot.
-          this.giveUpConnection(true);
+          this.end(true);
           step.following = true;
           if (this.session.ctx.router.redirect(step, frame, redirect, from)) return;
           step.following = false;
-          this.retrying = false;
           this.lose('ERR slotproxy: WATCH was redirected and could not follow');
         }
         step.finish(frame);
@@ -145,11 +139,8 @@ export class TxRun {
   /** A step cannot get a reply: the connection failed, was never had, or a redirect could not be followed. */
   onFailure(step: TxStep, message: string): void {
     if (this.closed) return;
-    const wasRetrying = this.retrying;
-    this.retrying = false;
-    // A WATCH that could not follow its slot guards nothing: the transaction must not run.
-    if (wasRetrying && step.kind === StepKind.Exec) this.end(false);
-    else this.lose(message);
+    // Also a WATCH that could not follow its slot: it guards nothing, so nothing after it may run.
+    this.lose(message);
     step.finish(step.kind === StepKind.Cleanup ? null : error(message));
   }
 
@@ -157,19 +148,16 @@ export class TxRun {
   onRouted(step: TxStep, node: BackendNode): void {
     if (this.closed) return;
     if (!step.following) {
-      this.onFailure(step, this.lost ?? `ERR ${this.conn?.lastError || 'the connection closed'}; the command did not run`);
+      this.onFailure(step, this.lost ?? `ERR ${this.pin?.conn.lastError || 'the connection closed'}; the command did not run`);
       return;
     }
     step.following = false;
-    this.retrying = false;
     const conn = node.acquireDedicated();
     if (!conn) {
-      this.end(false);
-      step.finish(error(noDedicated(node.address, this.session.ctx.config.blockingConnections)));
+      this.onFailure(step, noDedicated(node.address, this.session.ctx.config.blockingConnections));
       return;
     }
-    this.node = node;
-    this.conn = conn;
+    this.pin = new Pin(node, conn, this.session);
     this.pinnedBy = step;
     if (step.kind === StepKind.Watch) {
       this.send(step);
@@ -198,12 +186,11 @@ export class TxRun {
       // The node discarded the transaction (EXEC answered): the connection is clean again.
       const seen = redirect !== Redirect.None ? { frame, kind: redirect, from } : this.redirect!;
       this.redirect = null;
-      this.giveUpConnection(!this.polluted);
+      this.end(!this.polluted);
       exec.slot = this.slot;
       exec.following = true;
       if (this.session.ctx.router.redirect(exec, seen.frame, seen.kind, seen.from)) return;
       exec.following = false;
-      this.retrying = false;
     }
     this.end(!this.polluted);
     exec.finish(frame);
@@ -213,7 +200,7 @@ export class TxRun {
     return !this.watched && !this.mixed && this.slot >= 0;
   }
 
-  private pin(slot: number, by: TxStep): boolean {
+  private choose(slot: number, by: TxStep): boolean {
     const node = this.session.ctx.router.nodeForSlot(slot, this.session.id);
     if (!node) {
       this.lose(SLOT_NOT_SERVED);
@@ -224,8 +211,7 @@ export class TxRun {
       this.lose(noDedicated(node.address, this.session.ctx.config.blockingConnections));
       return false;
     }
-    this.node = node;
-    this.conn = conn;
+    this.pin = new Pin(node, conn, this.session);
     this.slot = slot;
     this.pinnedBy = by;
     const waiting = this.waiting;
@@ -241,8 +227,7 @@ export class TxRun {
     }
     if (step.kind === StepKind.Watch) this.watched = true;
     if (step.polluting) this.polluted = true;
-    this.conn!.send(step);
-    this.armWatchdog(step.deadline);
+    this.pin!.send(step);
   }
 
   /** What a step gets once the connection failed: the client is told, in Redis's terms where they fit. */
@@ -285,27 +270,15 @@ export class TxRun {
     for (const w of waiting) w.finish(error(message));
   }
 
-  /** Leaves the connection (back to the pool when clean) and keeps the run going for a re-run. */
-  private giveUpConnection(reusable: boolean): void {
-    this.retrying = true;
-    this.end(reusable);
-  }
-
   private end(reusable: boolean): void {
-    const conn = this.conn;
-    const node = this.node;
-    this.conn = null;
-    this.node = null;
+    const pin = this.pin;
+    this.pin = null;
     this.pinnedBy = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (conn && node) node.releaseDedicated(conn, reusable);
+    pin?.release(reusable);
   }
 
   private answerWaiting(): void {
     for (const s of this.waiting) {
-      if (s.done) continue;
-      s.provisional = true;
       s.finish(s.kind === StepKind.Multi ? OK : QUEUED);
     }
   }
@@ -318,29 +291,5 @@ export class TxRun {
       this.provisionalArmed = false;
       if (!this.closed) this.answerWaiting();
     });
-  }
-
-  /**
-   * Dedicated connections are not watched by the router's sweep: a node that stops answering
-   * would hold the client forever. Blocking commands (deadline Infinity) are exempt.
-   */
-  private armWatchdog(deadline: number): void {
-    if (this.timer || deadline === Infinity) return;
-    this.timer = setTimeout(() => this.checkStalled(), Math.max(1, deadline - tick()));
-    this.timer.unref();
-  }
-
-  private checkStalled(): void {
-    this.timer = null;
-    const conn = this.conn;
-    if (!conn || this.closed) return;
-    const oldest = conn.oldestInFlight();
-    const timeout = this.session.ctx.config.requestTimeoutMs;
-    if (oldest && oldest.deadline <= tick()) {
-      conn.close(`slotproxy: no reply from ${conn.address} within ${timeout} ms (SLOTPROXY_REQUEST_TIMEOUT_MS)`);
-      return;
-    }
-    if (oldest) this.armWatchdog(oldest.deadline);
-    else if (conn.queued > 0) this.armWatchdog(tick() + timeout);
   }
 }

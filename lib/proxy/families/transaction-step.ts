@@ -45,8 +45,6 @@ export class TxStep extends BackendCommand implements ClientRequest {
   readonly holds: boolean;
   /** may change the backend connection's state (CLIENT SETNAME ...): the connection is not reused */
   polluting = false;
-  /** answered by the proxy before the node's reply came; the node's reply is dropped */
-  provisional = false;
   /** the router is following a redirect for the run: its sendTo() is a re-run, not a lost connection */
   following = false;
 
@@ -118,5 +116,5 @@ export function noDedicated(address: string, limit: number): string {
 }
 
 export function notInMulti(name: string): string {
-  return `ERR slotproxy: ${name.replace('|', ' ').toUpperCase()} inside MULTI is not supported, as it would change the state of a backend connection that later transactions reuse; send it before MULTI`;
+  return `ERR slotproxy: ${name.replace('|', ' ').toUpperCase()} inside MULTI is not supported: slotproxy answers it itself and cannot queue it on a node; send it outside the transaction`;
 }

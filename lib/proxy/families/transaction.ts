@@ -13,10 +13,12 @@ import { TxRun } from './transaction-run';
 import { DISCARD, MIXED_SLOTS, notInMulti, StepKind, TxStep, UNWATCH } from './transaction-step';
 
 /**
- * Commands Redis would queue that the proxy does not let reach a pooled connection: they change
- * who the connection is or what it receives (RESP3, another user, subscriptions).
+ * Commands Redis would queue that the proxy answers for itself and cannot hand to one node: they
+ * would change who a pooled connection is or what it receives (HELLO 3, AUTH, SUBSCRIBE), or act
+ * on the proxy's connections or bypass its admin gate (CLIENT KILL, CONFIG SET).
  */
 const NOT_IN_MULTI = new Set(['hello', 'auth', 'subscribe', 'psubscribe', 'ssubscribe']);
+const FAMILIES_NOT_IN_MULTI = new Set(['client', 'admin']);
 
 /** The slot of a command's keys, -1 without keys, MIXED_SLOTS when they are in several. */
 function slotOf(cmd: ParsedCommand): number {
@@ -136,16 +138,15 @@ class TransactionMode implements SessionMode {
     let refusal: string | null = null;
     if (row.info.flags.includes('no_multi')) refusal = 'ERR Command not allowed inside a transaction';
     else if (handler.kind === 'refused') refusal = handler.message;
-    else if (NOT_IN_MULTI.has(row.name)) refusal = notInMulti(row.name);
+    else if (NOT_IN_MULTI.has(row.name) || (handler.kind === 'family' && FAMILIES_NOT_IN_MULTI.has(handler.family))) refusal = notInMulti(row.name);
     if (refusal !== null) {
       // Redis flags the transaction for every command it refuses before queueing it.
       this.session.reject(refusal);
       this.dirty = true;
       return;
     }
-    // Commands the proxy answers itself or tracks per client may leave state on the connection.
-    const polluting = handler.kind === 'local' || (handler.kind === 'family' && handler.family !== 'split' && handler.family !== 'fanout');
-    this.enqueue(StepKind.Queued, cmd, slotOf(cmd), cmd.frame, polluting);
+    // Commands the proxy answers itself may leave state on the connection (CLIENT SETNAME, READONLY).
+    this.enqueue(StepKind.Queued, cmd, slotOf(cmd), cmd.frame, handler.kind === 'local');
   }
 
   /** Between WATCH and MULTI: commands on a watched slot stay on the pinned connection. */
