@@ -113,6 +113,26 @@ export const OPTIONS = {
     max: 2 ** 31 - 64,
     help: 'largest argument accepted (like proto-max-bulk-len)',
   },
+  password: {
+    env: 'SLOTPROXY_PASSWORD',
+    type: 'string',
+    default: '',
+    help: 'password clients must give with AUTH (like requirepass); empty: none',
+  },
+  usersFile: {
+    env: 'SLOTPROXY_USERS_FILE',
+    type: 'string',
+    default: '',
+    help: 'users in Redis ACL file syntax (user <name> on >password ~keys:* +@read ...) for AUTH <user> <password>',
+  },
+  protectedMode: {
+    env: 'SLOTPROXY_PROTECTED_MODE',
+    type: 'bool',
+    default: 'yes',
+    help: 'without a password, refuse clients that do not connect from loopback (like protected-mode)',
+  },
+  redisUsername: { env: 'SLOTPROXY_REDIS_USERNAME', type: 'string', default: '', help: 'user for AUTH on every connection to the cluster' },
+  redisPassword: { env: 'SLOTPROXY_REDIS_PASSWORD', type: 'string', default: '', help: 'password for AUTH on every connection to the cluster' },
   adminCommands: {
     env: 'SLOTPROXY_ADMIN_COMMANDS',
     type: 'bool',

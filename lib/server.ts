@@ -2,7 +2,10 @@
 // sessions to the router. Start-up fails with one clear message when no seed answers.
 import net from 'node:net';
 import { tick } from './clock';
-import { ControlConnection } from './backend/control-connection';
+import { AclChecker } from './auth/acl-check';
+import { DENIED, protectedModeRefuses } from './auth/protected-mode';
+import { Authenticator } from './auth/users';
+import { ControlConnection, type ControlOptions } from './backend/control-connection';
 import { parseCommandReply } from './commands/command-info';
 import { CommandTable, mergeCommandInfos } from './commands/table';
 import type { Config } from './config';
@@ -11,7 +14,7 @@ import { TopologyRefresher } from './cluster/refresher';
 import type { SlotMap } from './cluster/slot-map';
 import { logger } from './log';
 import { createScanners, type RequestScanner, type Scanners } from './protocol/scanners';
-import { error } from './protocol/resp';
+import { command, error } from './protocol/resp';
 import { ClientSession } from './proxy/client-session';
 import type { ProxyContext, ProxyStats, SessionInfo } from './proxy/context';
 import { Router } from './proxy/router';
@@ -25,6 +28,7 @@ export class Proxy implements ProxyContext {
   readonly stats: ProxyStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 };
   readonly sessions = new Set<ClientSession>();
   readonly scripts = new Map<string, Buffer>();
+  readonly acl: AclChecker;
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
   listenPort = 0;
@@ -41,8 +45,10 @@ export class Proxy implements ProxyContext {
     readonly table: CommandTable,
     readonly clusterVersion: string,
     readonly refresher: TopologyRefresher,
+    readonly auth: Authenticator,
   ) {
     this.inlineScanner = scanners.newRequestScanner();
+    this.acl = new AclChecker(table);
     this.normalOutputLimits = config.clientOutputLimit > 0 ? { hard: config.clientOutputLimit, soft: Infinity, softSeconds: 0 } : null;
     this.router = new Router(
       scanners,
@@ -50,7 +56,7 @@ export class Proxy implements ProxyContext {
         connections: config.backendConnections,
         dedicatedLimit: config.blockingConnections,
         connectTimeoutMs: config.connectTimeoutMs,
-        handshake: [],
+        handshake: backendHandshake(config),
         maxRedirects: config.maxRedirects,
         retryDelayMs: config.retryDelayMs,
         requestTimeoutMs: config.requestTimeoutMs,
@@ -76,7 +82,13 @@ export class Proxy implements ProxyContext {
     const seeds = config.cluster.map((s) => formatAddress(s.host, s.port));
     if (seeds.length === 0) throw new Error('no cluster configured: set SLOTPROXY_CLUSTER=host:port[,host:port...] or run with --demo');
     let proxy: Proxy | null = null;
-    const control = { connectTimeoutMs: config.connectTimeoutMs, commandTimeoutMs: Math.max(2000, config.connectTimeoutMs) };
+    // Users file problems stop start-up before anything else is tried.
+    const auth = new Authenticator(config.password, config.usersFile);
+    const control: ControlOptions = {
+      connectTimeoutMs: config.connectTimeoutMs,
+      commandTimeoutMs: Math.max(2000, config.connectTimeoutMs),
+      ...(config.redisPassword ? { password: config.redisPassword, username: config.redisUsername || undefined } : {}),
+    };
     const refresher = new TopologyRefresher(
       { seeds, periodMs: config.refreshMs, minIntervalMs: config.refreshMinIntervalMs, control },
       () => (proxy ? proxy.router.slotMap.allNodes() : []),
@@ -85,7 +97,8 @@ export class Proxy implements ProxyContext {
     const first = await refresher.fetch();
     const { table, version } = await loadCommands(first.map.masters, control);
     scanners.registerCommands(table.scannerRows());
-    proxy = new Proxy(config, scanners, table, version, refresher);
+    auth.resolve(table);
+    proxy = new Proxy(config, scanners, table, version, refresher, auth);
     proxy.router.applyMap(first.map);
     log.info(
       { from: first.from, masters: first.map.masters.length, slots: first.map.coveredSlots(), redisVersion: version },
@@ -164,12 +177,23 @@ export class Proxy implements ProxyContext {
       socket.write(MAX_CLIENTS_REPLY, () => socket.destroy());
       return;
     }
+    if (protectedModeRefuses(this.config.protectedMode, this.auth.required, socket.remoteAddress)) {
+      socket.on('error', () => {});
+      socket.write(DENIED, () => socket.destroy());
+      return;
+    }
     this.sessions.add(new ClientSession(this.nextClientId++, socket, this));
   }
 }
 
 /** COMMAND and the server version from one master; the snapshot stands in when that fails. */
-async function loadCommands(masters: readonly string[], control: { connectTimeoutMs: number; commandTimeoutMs: number }) {
+/** AUTH sent first on every backend connection when the cluster needs credentials. */
+function backendHandshake(config: Config): Buffer[] {
+  if (!config.redisPassword) return [];
+  return [command(config.redisUsername ? ['AUTH', config.redisUsername, config.redisPassword] : ['AUTH', config.redisPassword])];
+}
+
+async function loadCommands(masters: readonly string[], control: ControlOptions) {
   const log = logger('commands');
   for (const address of masters) {
     const { host, port } = parseAddress(address);

@@ -10,6 +10,8 @@ export interface RequestSink {
    * Return false to stop reading this client (it is closing).
    */
   onRequests(buf: Buffer, count: number): boolean;
+  /** Redis 7's limits for clients that did not authenticate yet apply to what is scanned now */
+  readonly authRequired: boolean;
 }
 
 const MIN_TAIL_BUFFER = 16 * 1024;
@@ -18,6 +20,7 @@ export class RequestReader {
   private acc: Buffer | null = null; // unconsumed tail at [0, accLen); no frame handed out points into it
   private accLen = 0;
   private need = 0;
+  private rescanAt = -1;
   private readonly records: Int32Array;
 
   constructor(
@@ -32,7 +35,15 @@ export class RequestReader {
     return this.accLen;
   }
 
-  push(chunk: Buffer, authRequired: boolean, sink: RequestSink): void {
+  /**
+   * Called by the sink while it handles a batch: the records after `offset` were scanned under
+   * the wrong rules (the client just authenticated) and must be scanned again.
+   */
+  rescanFrom(offset: number): void {
+    this.rescanAt = offset;
+  }
+
+  push(chunk: Buffer, sink: RequestSink): void {
     let buf: Buffer;
     if (this.accLen === 0) {
       buf = chunk;
@@ -46,7 +57,7 @@ export class RequestReader {
     const rec = this.records;
     let need = 0;
     for (;;) {
-      const n = this.scanner.scan(buf, start, buf.length, authRequired);
+      const n = this.scanner.scan(buf, start, buf.length, sink.authRequired);
       // Read the header before the sink runs: it may scan again (inline commands) and overwrite it.
       consumed = rec[REQ_CONSUMED];
       need = rec[REQ_NEED];
@@ -54,6 +65,12 @@ export class RequestReader {
         this.acc = null;
         this.accLen = 0;
         return;
+      }
+      if (this.rescanAt >= 0) {
+        start = this.rescanAt;
+        this.rescanAt = -1;
+        this.scanner.reset();
+        continue;
       }
       if (need === NEED_RESCAN) {
         start = consumed;

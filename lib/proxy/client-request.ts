@@ -9,6 +9,11 @@ export interface ClientRequest {
   reply: Buffer | null;
   /** later requests of the client wait until this one is answered (blocking commands) */
   readonly holds: boolean;
+  /**
+   * starts only after every earlier request of the client was answered: it goes to another
+   * connection (dedicated) than they did, where it could otherwise overtake them
+   */
+  readonly barrier?: boolean;
   /** starts the work; called in client order once no earlier request holds the client */
   start(): void;
   /** the client went away while this was outstanding */

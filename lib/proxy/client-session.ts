@@ -3,6 +3,7 @@
 import type net from 'node:net';
 import { cachedNow, tick } from '../clock';
 import { scheduleFlush, type Flushable } from '../backend/flush-queue';
+import type { User } from '../auth/users';
 import { keySlot } from '../protocol/crc16';
 import { inlineLine, splitInline } from '../protocol/inline';
 import {
@@ -27,7 +28,7 @@ import { RequestReader, type RequestSink } from '../protocol/request-reader';
 import { command, error, frameArgs } from '../protocol/resp';
 import { ImmediateReply, type ClientRequest } from './client-request';
 import type { ProxyContext } from './context';
-import { CROSSSLOT, UNBALANCED_QUOTES, protocolError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
+import { CROSSSLOT, NOAUTH, UNBALANCED_QUOTES, protocolError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
 import { FAMILIES } from './families';
 import type { FamilySession, ParsedCommand, SessionMode } from './family';
 import { LOCAL_COMMANDS } from './local-commands';
@@ -43,6 +44,9 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   mode: SessionMode | null = null;
   outputLimits: { hard: number; soft: number; softSeconds: number } | null = null;
   readonly written = new Set<string>();
+  private currentUser: User | null;
+  /** authenticated as a user who may run anything on any key: commands can take the fast path */
+  private unrestricted = false;
   readonly createdAt = Date.now();
   lastActive = this.createdAt;
   private closing = false; // a reply asked to close after it: read nothing more
@@ -55,6 +59,8 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   /** requests read and not yet answered */
   private outstanding = 0;
   private held: ClientRequest[] = [];
+  /** `holding` is a barrier request waiting for the client's earlier replies */
+  private barrierWaiting = false;
   private readonly reader: RequestReader;
 
   constructor(
@@ -62,12 +68,28 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     private readonly socket: net.Socket,
     readonly ctx: ProxyContext,
   ) {
+    this.currentUser = null;
+    this.user = ctx.auth.initialUser();
     this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
     socket.setNoDelay(true);
     if (ctx.config.tcpKeepalive > 0) socket.setKeepAlive(true, ctx.config.tcpKeepalive * 1000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
+  }
+
+  /** Before AUTH, Redis 7's limits for unauthenticated clients apply (10 arguments, 16 KiB each). */
+  get authRequired(): boolean {
+    return this.currentUser === null;
+  }
+
+  get user(): User | null {
+    return this.currentUser;
+  }
+
+  set user(u: User | null) {
+    this.currentUser = u;
+    this.unrestricted = u !== null && u.allowed === null && u.allKeys;
   }
 
   get blocked(): boolean {
@@ -90,7 +112,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     if (this.closing) return;
     tick();
     this.lastActive = Date.now();
-    this.reader.push(chunk, false, this);
+    this.reader.push(chunk, this);
     if (this.reader.buffered > this.ctx.config.maxQueryBuffer) {
       // Redis closes such a client without a reply (client-query-buffer-limit).
       this.socket.destroy();
@@ -110,13 +132,20 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     const timeout = this.ctx.config.requestTimeoutMs;
     const deadline = timeout > 0 ? cachedNow() + timeout : Infinity;
     const rows = this.ctx.table.rows;
+    const anonymous = this.currentUser === null;
     for (let i = 0; i < count && !this.closing; i++) {
       const at = REQ_HEADER + i * REQ_RECORD;
+      if (anonymous && this.currentUser !== null) {
+        // AUTH succeeded in this batch: what follows was scanned with the limits for
+        // anonymous clients and is scanned again (Redis checks them command by command).
+        this.reader.rescanFrom(rec[at + R_START]);
+        break;
+      }
       const cmd = rec[at + R_CMD];
       // Fast path: a known command routed by its slot, nothing to report.
       if (cmd > 0 && rec[at + R_FLAGS] === 0) {
         const row = rows[cmd]!;
-        if (row.fastPath && this.mode === null) {
+        if (row.fastPath && this.mode === null && this.unrestricted) {
           const req = new SingleRequest(this, buf.subarray(rec[at + R_START], rec[at + R_END]), rec[at + R_SLOT], this.id, deadline);
           req.writes = row.writes;
           this.enqueue(req);
@@ -153,6 +182,21 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     if (flags & FLAG_ARITY) {
       this.refuse(wrongArity(row.name));
       return;
+    }
+    if (!this.unrestricted) {
+      const user = this.currentUser;
+      if (user === null) {
+        if (!row.info.flags.includes('no_auth')) {
+          this.refuse(NOAUTH);
+          return;
+        }
+      } else {
+        const denied = this.ctx.acl.denied(user, row, frame);
+        if (denied) {
+          this.refuse(denied);
+          return;
+        }
+      }
     }
     let keys: Int32Array | null = null;
     const keyIdx = rec[at + R_KEYIDX];
@@ -274,21 +318,31 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
 
   private begin(req: ClientRequest): void {
     if (!req.done) {
+      if (req.barrier && req !== this.head) {
+        // It runs on another connection than the client's earlier commands: it starts once
+        // they are answered, and everything after it waits with it.
+        this.holding = req;
+        this.barrierWaiting = true;
+        return;
+      }
       req.start();
       if (req.holds && !req.done) this.holding = req;
     }
     if (req.done && req === this.head) this.collectReplies();
   }
 
+  /** Starts the requests held behind one that is answered (or started, for a mere barrier). */
+  private releaseHeld(): void {
+    this.holding = null;
+    const held = this.held;
+    let i = 0;
+    while (i < held.length && !this.holding) this.begin(held[i++]);
+    this.held = held.slice(i);
+  }
+
   requestDone(req: ClientRequest): void {
     if (this.closed) return;
-    if (req === this.holding) {
-      this.holding = null;
-      const held = this.held;
-      let i = 0;
-      while (i < held.length && !this.holding) this.begin(held[i++]);
-      this.held = held.slice(i);
-    }
+    if (req === this.holding) this.releaseHeld();
     if (req === this.head) this.collectReplies();
   }
 
@@ -310,6 +364,11 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     }
     this.head = req;
     if (!req) this.tail = null;
+    if (this.barrierWaiting && req !== null && req === this.holding) {
+      this.barrierWaiting = false;
+      req.start();
+      if (this.holding === req && (req.done || !req.holds)) this.releaseHeld();
+    }
     const limit = this.ctx.config.maxPending;
     if (before >= limit / 2 && this.outstanding < limit / 2 && this.socket.isPaused() && !this.closing) this.socket.resume();
     scheduleFlush(this);

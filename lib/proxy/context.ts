@@ -2,6 +2,8 @@
 import type { Config } from '../config';
 import type { CommandTable } from '../commands/table';
 import type { RequestScanner, Scanners } from '../protocol/scanners';
+import type { AclChecker } from '../auth/acl-check';
+import type { Authenticator, User } from '../auth/users';
 import type { Router } from './router';
 
 export interface ProxyStats {
@@ -12,6 +14,8 @@ export interface ProxyStats {
 
 export interface SessionInfo {
   readonly id: number;
+  /** who the client authenticated as; null before AUTH when a password is needed */
+  user: User | null;
   name: string | null;
   libName: string | null;
   libVer: string | null;
@@ -29,6 +33,8 @@ export interface SessionInfo {
 }
 
 export interface ProxyContext {
+  readonly auth: Authenticator;
+  readonly acl: AclChecker;
   /** the SCRIPT LOAD commands clients sent, by SHA1, to repeat on a node that answers NOSCRIPT */
   readonly scripts: Map<string, Buffer>;
   readonly config: Config;

@@ -17,6 +17,8 @@ export function protocolError(code: number, byte: number): string {
   return `ERR Protocol error: ${PROTOCOL[code] ?? 'invalid request'}`;
 }
 
+export const NOAUTH = 'NOAUTH Authentication required.';
+export const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 export const UNBALANCED_QUOTES = 'ERR Protocol error: unbalanced quotes in request';
 // Redis 7.0's cluster.c words it "in request" (ANCHORS.md quotes a later wording); the proxy
 // answers as the cluster it fronts does.

@@ -5,7 +5,7 @@ import type { LocalCommand } from '../commands/handlers';
 import { keySlot } from '../protocol/crc16';
 import { bulk, encode, error, integer, NULL_BULK, OK, PONG } from '../protocol/resp';
 import type { ProxyContext, SessionInfo } from './context';
-import { wrongArity } from './errors';
+import { WRONGPASS, wrongArity } from './errors';
 
 export interface LocalResult {
   reply: Buffer;
@@ -127,19 +127,30 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
       proto = v;
     }
     let name: Buffer | null = null;
+    let credentials: [Buffer, Buffer] | null = null;
     for (let j = 2; j < args.length; j++) {
       const opt = args[j].toString('latin1').toLowerCase();
       const more = args.length - 1 - j;
       if (opt === 'auth' && more >= 2) {
-        if (args[j + 1].toString('latin1') !== 'default') {
-          return r(error('WRONGPASS invalid username-password pair or user is disabled.'));
-        }
+        credentials = [args[j + 1], args[j + 2]];
         j += 2;
       } else if (opt === 'setname' && more >= 1) {
         name = args[++j];
       } else {
         return r(error(`ERR Syntax error in HELLO option '${args[j].toString('latin1')}'`));
       }
+    }
+    if (credentials) {
+      const user = ctx.auth.check(credentials[0].toString('latin1'), credentials[1]);
+      if (!user) return r(error(WRONGPASS));
+      session.user = user;
+    }
+    if (session.user === null) {
+      return r(
+        error(
+          'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+        ),
+      );
     }
     if (name) {
       const bad = setName(session, name);
@@ -157,14 +168,16 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
       ]),
     );
   },
-  auth(args) {
-    // No password is configured for proxy clients (SLOTPROXY_PASSWORD comes later): answer as a
-    // Redis without requirepass does.
+  auth(args, session, ctx) {
     if (args.length > 3) return r(error('ERR syntax error'));
-    if (args.length === 2) {
+    if (args.length === 2 && ctx.auth.defaultIsNopass) {
       return r(error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'));
     }
-    if (args[1].toString('latin1') !== 'default') return r(error('WRONGPASS invalid username-password pair or user is disabled.'));
+    const [username, password] = args.length === 2 ? ['default', args[1]] : [args[1].toString('latin1'), args[2]];
+    const user = ctx.auth.check(username, password);
+    // a failed AUTH leaves the client as it was, as in Redis
+    if (!user) return r(error(WRONGPASS));
+    session.user = user;
     return r(OK);
   },
   info(args, _session, ctx) {

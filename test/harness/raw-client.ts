@@ -12,9 +12,15 @@ export interface RawExchange {
  * Sends `input`, then a PING as a sentinel, and collects everything until the server closes the
  * connection or the sentinel's +PONG arrives (the connection is then known to be open).
  */
-export function exchange(port: number, input: Buffer | string, opts: { sentinel?: boolean; host?: string; limitMs?: number } = {}): Promise<RawExchange> {
+export function exchange(
+  port: number,
+  input: Buffer | string,
+  opts: { sentinel?: boolean; host?: string; limitMs?: number; quietMs?: number } = {},
+): Promise<RawExchange> {
   // Without the sentinel (inputs whose error depends on a line never ending) only a close ends it.
-  const sentinel = opts.sentinel ?? true;
+  // With quietMs (no PING sentinel possible, e.g. before AUTH) the exchange ends when the
+  // connection stays quiet that long; the connection is then reported open.
+  const sentinel = (opts.sentinel ?? true) && opts.quietMs === undefined;
   const host = opts.host ?? '127.0.0.1';
   const limitMs = opts.limitMs ?? 10_000;
   return new Promise((resolve, reject) => {
@@ -25,6 +31,7 @@ export function exchange(port: number, input: Buffer | string, opts: { sentinel?
       if (done) return;
       done = true;
       clearTimeout(timer);
+      if (quiet) clearTimeout(quiet);
       socket.destroy();
       const data = Buffer.concat(chunks);
       resolve({ data: closed ? data : data.subarray(0, data.length - 7), closed });
@@ -38,7 +45,18 @@ export function exchange(port: number, input: Buffer | string, opts: { sentinel?
       socket.write(input);
       if (sentinel) socket.write('PING\r\n');
     });
+    let quiet: NodeJS.Timeout | null = null;
+    const rearm = (): void => {
+      if (opts.quietMs === undefined) return;
+      if (quiet) clearTimeout(quiet);
+      quiet = setTimeout(() => {
+        chunks.push(Buffer.from('+PONG\r\n')); // stripped again by finish(false)
+        finish(false);
+      }, opts.quietMs);
+    };
+    socket.on('connect', rearm);
     socket.on('data', (c) => {
+      rearm();
       chunks.push(c);
       if (sentinel && Buffer.concat(chunks).toString('latin1').endsWith('+PONG\r\n')) finish(false);
     });

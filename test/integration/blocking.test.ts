@@ -94,6 +94,20 @@ describe('blocking commands', function () {
     assert.deepEqual(await a.xread('STREAMS', 'blk:stream', '0'), [['blk:stream', [['5-1', ['f', 'v']]]]]);
   });
 
+  it('a blocking command does not overtake the client’s earlier commands on the shared connection', async function () {
+    const a = client();
+    const big = 'x'.repeat(4 * 1024 * 1024); // keeps the shared connection busy for a while
+    for (let i = 0; i < 5; i++) {
+      const p = a.pipeline();
+      p.set(`{blk:str${i}}big`, big);
+      p.set(`blk:str${i}`, 'v');
+      p.blpop(`blk:str${i}`, 1);
+      const [, [, ok], [err]] = (await p.exec())! as [Error | null, unknown][];
+      assert.equal(ok, 'OK');
+      assert.match(String(err?.message), /WRONGTYPE/, 'BLPOP saw the string SET made just before it');
+    }
+  });
+
   it('idle dedicated connections are reused, not reopened', async function () {
     const a = client();
     const b = client();

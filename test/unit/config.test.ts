@@ -56,6 +56,6 @@ describe('configuration', function () {
 
   it("the README's configuration table is the generated one", function () {
     const readme = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
-    assert.ok(readme.includes(configTable()), 'README.md is out of date: paste the output of configTable() (lib/config.ts) into it');
+    assert.ok(readme.includes(configTable()), "README.md is out of date: run node dist/scripts/sync-readme.js");
   });
 });

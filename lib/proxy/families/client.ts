@@ -19,7 +19,7 @@ function clientLine(s: SessionInfo, me: SessionInfo): string {
     ['db', 0],
     ['multi', s.flags === 'x' ? 0 : -1],
     ['cmd', s === me ? 'client|list' : 'NULL'],
-    ['user', 'default'],
+    ['user', s.user?.name ?? 'default'],
     ['redir', -1],
     ['resp', 2],
     ['lib-name', s.libName ?? ''],
@@ -84,7 +84,7 @@ function kill(session: FamilySession, args: Buffer[]): void {
     } else if (opt === 'laddr') {
       matches = matches.filter((s) => s.localAddress === v);
     } else if (opt === 'user') {
-      if (v !== 'default') matches = [];
+      matches = matches.filter((s) => (s.user?.name ?? 'default') === v);
     } else if (opt === 'skipme') {
       const yes = v.toLowerCase();
       if (yes !== 'yes' && yes !== 'no') return session.reject('ERR syntax error');

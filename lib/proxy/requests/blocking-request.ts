@@ -11,6 +11,7 @@ import { RoutedRequest, type RequestOwner } from './routed-request';
 
 export class BlockingRequest extends RoutedRequest {
   readonly holds = true;
+  readonly barrier = true;
   private conn: BackendConnection | null = null;
   private node: BackendNode | null = null;
 

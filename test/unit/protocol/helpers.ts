@@ -193,7 +193,7 @@ export function collectRequests(s: Scanners, chunks: readonly Buffer[], authRequ
       return true;
     },
   };
-  for (const c of chunks) reader.push(c, authRequired, sink);
+  for (const c of chunks) reader.push(c, { ...sink, authRequired });
   return out;
 }
 

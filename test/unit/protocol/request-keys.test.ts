@@ -197,7 +197,8 @@ for (const kind of KINDS) {
         const buf = Buffer.concat([cmd('MSET', 'a', '1'), manyKeys(KEY_TRIPLE_CAPACITY, '{t}')]);
         const reader = new RequestReader(s.newRequestScanner(), s);
         const seen: number[] = [];
-        reader.push(buf, false, {
+        reader.push(buf, {
+          authRequired: false,
           onRequests(_b: Buffer, n: number): boolean {
             for (let i = 0; i < n; i++) seen.push(readRecord(s.requestRecords, i).nkeys);
             return true;

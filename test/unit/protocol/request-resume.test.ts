@@ -68,6 +68,7 @@ for (const kind of KINDS) {
       const reader = new RequestReader(s.newRequestScanner(), s);
       let calls = 0;
       const sink = {
+        authRequired: false,
         onRequests(_b: Buffer, n: number): boolean {
           calls += n;
           return true;
@@ -75,7 +76,7 @@ for (const kind of KINDS) {
       };
       const chunks = randomSplit(new Rng(2), buf, 1000, 5000);
       chunks.forEach((c, i) => {
-        reader.push(c, false, sink);
+        reader.push(c, sink);
         if (i < chunks.length - 1) assert.equal(calls, 0);
       });
       assert.equal(calls, 1);
@@ -90,7 +91,8 @@ for (const kind of KINDS) {
       const n = REQUEST_RECORD_CAPACITY + 10;
       const buf = Buffer.concat([bytes('PING\r\n'), ...Array.from({ length: n }, () => cmd('PING'))]);
       let delivered = 0;
-      reader.push(buf, false, {
+      reader.push(buf, {
+          authRequired: false,
         onRequests(_b: Buffer, count: number): boolean {
           for (let i = 0; i < count; i++) {
             if (readRecord(s.requestRecords, i).cmd !== CMD_INLINE) continue;
