@@ -1,11 +1,13 @@
 // The proxy: discovers the cluster, builds the command table, listens for clients and wires
 // sessions to the router. Start-up fails with one clear message when no seed answers.
 import net from 'node:net';
+import tls from 'node:tls';
 import { tick } from './clock';
 import { AclChecker } from './auth/acl-check';
 import { DENIED, protectedModeRefuses } from './auth/protected-mode';
 import { Authenticator } from './auth/users';
 import { ControlConnection, type ControlOptions } from './backend/control-connection';
+import { readTlsFiles, type TlsMaterial } from './backend/dial';
 import { parseCommandReply } from './commands/command-info';
 import { CommandTable, mergeCommandInfos } from './commands/table';
 import type { Config } from './config';
@@ -46,6 +48,7 @@ export class Proxy implements ProxyContext {
     readonly clusterVersion: string,
     readonly refresher: TopologyRefresher,
     readonly auth: Authenticator,
+    backendTls: TlsMaterial | null,
   ) {
     this.inlineScanner = scanners.newRequestScanner();
     this.acl = new AclChecker(table);
@@ -57,6 +60,7 @@ export class Proxy implements ProxyContext {
         dedicatedLimit: config.blockingConnections,
         connectTimeoutMs: config.connectTimeoutMs,
         handshake: backendHandshake(config),
+        tls: backendTls,
         maxRedirects: config.maxRedirects,
         retryDelayMs: config.retryDelayMs,
         requestTimeoutMs: config.requestTimeoutMs,
@@ -84,7 +88,12 @@ export class Proxy implements ProxyContext {
     let proxy: Proxy | null = null;
     // Users file problems stop start-up before anything else is tried.
     const auth = new Authenticator(config.password, config.usersFile);
+    if (config.tlsCert) clientTlsOptions(config); // unreadable certificate files stop start-up here
+    const backendTls = config.redisTls
+      ? readTlsFiles({ ca: config.redisTlsCa || undefined, cert: config.redisTlsCert || undefined, key: config.redisTlsKey || undefined }, 'the cluster (SLOTPROXY_REDIS_TLS_*)')
+      : null;
     const control: ControlOptions = {
+      tls: backendTls,
       connectTimeoutMs: config.connectTimeoutMs,
       commandTimeoutMs: Math.max(2000, config.connectTimeoutMs),
       ...(config.redisPassword ? { password: config.redisPassword, username: config.redisUsername || undefined } : {}),
@@ -98,7 +107,7 @@ export class Proxy implements ProxyContext {
     const { table, version } = await loadCommands(first.map.masters, control);
     scanners.registerCommands(table.scannerRows());
     auth.resolve(table);
-    proxy = new Proxy(config, scanners, table, version, refresher, auth);
+    proxy = new Proxy(config, scanners, table, version, refresher, auth, backendTls);
     proxy.router.applyMap(first.map);
     log.info(
       { from: first.from, masters: first.map.masters.length, slots: first.map.coveredSlots(), redisVersion: version },
@@ -137,7 +146,9 @@ export class Proxy implements ProxyContext {
   }
 
   private listen(): Promise<void> {
-    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    const server = this.config.tlsCert ? tls.createServer(clientTlsOptions(this.config), (socket) => this.accept(socket)) : net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // a failed TLS handshake is the client's problem: it must not reach the listener's error log
+    server.on('tlsClientError', () => {});
     this.server = server;
     const timeout = this.config.requestTimeoutMs;
     if (timeout > 0) {
@@ -187,6 +198,14 @@ export class Proxy implements ProxyContext {
 }
 
 /** COMMAND and the server version from one master; the snapshot stands in when that fails. */
+/** The TLS listener's settings (SLOTPROXY_TLS_*); throws naming the file it cannot read. */
+function clientTlsOptions(config: Config): tls.TlsOptions {
+  if (!config.tlsKey) throw new Error('SLOTPROXY_TLS_CERT needs SLOTPROXY_TLS_KEY (the private key of that certificate)');
+  if (config.tlsAuthClients && !config.tlsCa) throw new Error('SLOTPROXY_TLS_AUTH_CLIENTS=yes needs SLOTPROXY_TLS_CA to check client certificates against');
+  const m = readTlsFiles({ cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa || undefined }, 'clients (SLOTPROXY_TLS_*)');
+  return { cert: m.cert, key: m.key, ca: m.ca, requestCert: config.tlsAuthClients, rejectUnauthorized: config.tlsAuthClients };
+}
+
 /** AUTH sent first on every backend connection when the cluster needs credentials. */
 function backendHandshake(config: Config): Buffer[] {
   if (!config.redisPassword) return [];

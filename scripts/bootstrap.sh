@@ -12,6 +12,10 @@ command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# The fuzz test (test/unit/fuzz/) builds libFuzzer targets of the scanners with CMake and clang.
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v clang++ >/dev/null 2>&1 || need+=(clang)
+dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

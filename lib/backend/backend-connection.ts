@@ -1,11 +1,12 @@
 // One TCP connection to a cluster node, multiplexed: commands of many clients are written in
 // order, replies come back in the same order and are matched to the FIFO of commands in flight.
-import net from 'node:net';
+import type net from 'node:net';
 import { ReplyReader, type ReplySink } from '../protocol/reply-reader';
 import type { Scanners } from '../protocol/scanners';
 import { TYPE_ERROR } from '../protocol/records';
 import { command } from '../protocol/resp';
 import type { BackendAddress, BackendCommand } from './backend-command';
+import { dial, type TlsMaterial } from './dial';
 import { scheduleFlush, type Flushable } from './flush-queue';
 import { Ring } from './ring';
 
@@ -36,6 +37,8 @@ export interface ConnectionOptions {
   reconnect: boolean;
   /** commands sent on every new connection before any other (AUTH ...) */
   handshake?: Buffer[];
+  /** TLS to the node (SLOTPROXY_REDIS_TLS) */
+  tls?: TlsMaterial | null;
 }
 
 export class BackendConnection implements ReplySink, Flushable, BackendAddress {
@@ -209,14 +212,14 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
 
   private connect(): void {
     this.state = ConnState.Connecting;
-    const socket = net.connect({ host: this.host, port: this.port });
+    const { socket, ready } = dial(this.host, this.port, this.options.tls ?? null);
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     const timer = setTimeout(() => {
       socket.destroy(new Error(`connect timed out after ${this.options.connectTimeoutMs} ms`));
     }, this.options.connectTimeoutMs);
-    socket.once('connect', () => {
+    socket.once(ready, () => {
       clearTimeout(timer);
       if (this.socket !== socket) return;
       this.state = ConnState.Ready;

@@ -1,6 +1,7 @@
 // Everything the proxy holds open to one cluster node: a few multiplexed connections (each
 // client pinned to one) and a bounded pool of dedicated connections for blocking commands.
 import type { Scanners } from '../protocol/scanners';
+import type { TlsMaterial } from './dial';
 import { BackendConnection, ConnState, type ConnectionHooks } from './backend-connection';
 
 export interface NodeOptions {
@@ -8,6 +9,7 @@ export interface NodeOptions {
   dedicatedLimit: number;
   connectTimeoutMs: number;
   handshake: Buffer[];
+  tls: TlsMaterial | null;
 }
 
 export class BackendNode {
@@ -82,7 +84,7 @@ export class BackendNode {
       this.port,
       this.address,
       this.scanners,
-      { connectTimeoutMs: this.options.connectTimeoutMs, reconnect: multiplexed, handshake: this.options.handshake },
+      { connectTimeoutMs: this.options.connectTimeoutMs, reconnect: multiplexed, handshake: this.options.handshake, tls: this.options.tls },
       this.hooks,
     );
   }

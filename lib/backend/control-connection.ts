@@ -1,8 +1,9 @@
 // A plain request/response Redis connection for the control path: topology discovery, command
 // metadata, the harness and scripts. Replies are decoded into values with redis-parser; this is
 // never used for client traffic.
-import net from 'node:net';
+import type net from 'node:net';
 import RedisParser from 'redis-parser';
+import { dial, type TlsMaterial } from './dial';
 import { command } from '../protocol/resp';
 
 export class RedisReplyError extends Error {
@@ -19,6 +20,7 @@ export interface ControlOptions {
   username?: string;
   password?: string;
   returnBuffers?: boolean;
+  tls?: TlsMaterial | null;
 }
 
 interface Waiter {
@@ -39,14 +41,14 @@ export class ControlConnection {
 
   static async connect(host: string, port: number, opts: ControlOptions = {}): Promise<ControlConnection> {
     const address = `${host}:${port}`;
-    const socket = net.connect({ host, port });
+    const { socket, ready } = dial(host, port, opts.tls ?? null);
     socket.setNoDelay(true);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`connect to ${address} timed out after ${opts.connectTimeoutMs ?? 2000} ms`));
       }, opts.connectTimeoutMs ?? 2000);
-      socket.once('connect', () => {
+      socket.once(ready, () => {
         clearTimeout(timer);
         resolve();
       });

@@ -26,6 +26,8 @@ export interface LocalClusterOptions {
   redisCli?: string;
   extraArgs?: string[];
   password?: string;
+  /** nodes speak TLS only (clients, cluster bus and replication), with these PEM files */
+  tls?: { ca: string; cert: string; key: string };
 }
 
 export interface LocalNode {
@@ -47,6 +49,7 @@ interface ResolvedOptions {
   redisCli: string;
   extraArgs: string[];
   password: string | undefined;
+  tls: { ca: string; cert: string; key: string } | undefined;
 }
 
 interface NodeState {
@@ -92,6 +95,7 @@ export class LocalCluster {
       extraArgs: options.extraArgs ?? [],
       ports: options.ports,
       password: options.password,
+      tls: options.tls,
     };
     if (!Number.isInteger(opts.masters) || opts.masters < 3) {
       throw new Error(`masters: ${opts.masters}: Redis Cluster needs at least 3 masters`);
@@ -167,8 +171,13 @@ export class LocalCluster {
 
   private serverArgs(node: LocalNode): string[] {
     const auth = this.password !== undefined ? ['--requirepass', this.password, '--masterauth', this.password] : [];
+    const t = this.opts.tls;
+    const ports = t
+      ? ['--port', '0', '--tls-port', String(node.port), '--tls-cluster', 'yes', '--tls-replication', 'yes',
+         '--tls-cert-file', t.cert, '--tls-key-file', t.key, '--tls-ca-cert-file', t.ca, '--tls-auth-clients', 'optional']
+      : ['--port', String(node.port)];
     return [
-      '--port', String(node.port), '--bind', node.host,
+      ...ports, '--bind', node.host,
       '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(this.opts.nodeTimeoutMs),
       '--appendonly', 'no', '--save', '', '--daemonize', 'no',
       '--dir', node.dir, '--logfile', node.logFile, '--protected-mode', 'no',
@@ -187,7 +196,7 @@ export class LocalCluster {
     void proc.exited.then(() => {
       state.alive = false;
     });
-    await waitForPing(proc, node.host, node.port, node.logFile, { password: this.password, binary: this.opts.redisServer });
+    await waitForPing(proc, node.host, node.port, node.logFile, { password: this.password, binary: this.opts.redisServer, tls: this.opts.tls });
   }
 
   seeds(): string {
@@ -211,14 +220,14 @@ export class LocalCluster {
 
   cli(node: LocalNode | number, ...args: string[]): Promise<string> {
     const target = typeof node === 'number' ? (this.node(node) ?? { host: this.host, port: node }) : node;
-    return runRedisCli({ host: target.host, port: target.port, password: this.password }, args, { binary: this.opts.redisCli, timeoutMs: 60_000 });
+    return runRedisCli({ host: target.host, port: target.port, password: this.password, tls: this.opts.tls }, args, { binary: this.opts.redisCli, timeoutMs: 60_000 });
   }
 
   async clusterNodes(): Promise<ClusterNodeInfo[]> {
     const errors: string[] = [];
     for (const n of this.liveNodes()) {
       try {
-        const [reply] = await respCommands(n.host, n.port, [['CLUSTER', 'NODES']], { password: this.password, timeoutMs: 2000 });
+        const [reply] = await respCommands(n.host, n.port, [['CLUSTER', 'NODES']], { password: this.password, timeoutMs: 2000, tls: this.opts.tls });
         if (typeof reply === 'string') return parseClusterNodes(reply);
         errors.push(`${addrOf(n.host, n.port)}: ${String(reply instanceof Error ? reply.message : reply)}`);
       } catch (err) {
@@ -241,7 +250,7 @@ export class LocalCluster {
     for (const n of live) {
       const addr = addrOf(n.host, n.port);
       try {
-        const [clusterInfo, clusterSlots, clusterNodes, replication] = await respCommands(n.host, n.port, VIEW_COMMANDS, { password: this.password, timeoutMs: 1000 });
+        const [clusterInfo, clusterSlots, clusterNodes, replication] = await respCommands(n.host, n.port, VIEW_COMMANDS, { password: this.password, timeoutMs: 1000, tls: this.opts.tls });
         views.push({ addr, clusterInfo: clusterInfo!, clusterSlots: clusterSlots!, clusterNodes: clusterNodes!, replication: replication! });
       } catch (err) {
         return (err as Error).message;

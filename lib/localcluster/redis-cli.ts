@@ -1,11 +1,13 @@
 // Runs redis-cli against a local node. Used for what redis-cli does best (`--cluster create`,
 // `-c` redirect following) and for tests that want to talk to nodes the way a person would.
 import { execFile } from 'node:child_process';
+import type { TlsFiles } from '../backend/dial';
 
 export interface CliTarget {
   host: string;
   port: number;
   password?: string;
+  tls?: TlsFiles;
 }
 
 export interface CliOptions {
@@ -19,7 +21,9 @@ export const REDIS_CLI_MISSING =
 /** The redis-cli argument list: connection options first, so `args` may start with more options. */
 export function cliArgs(target: CliTarget, args: readonly string[]): string[] {
   const auth = target.password !== undefined ? ['-a', target.password] : [];
-  return ['-h', target.host, '-p', String(target.port), ...auth, '--no-auth-warning', ...args];
+  const t = target.tls;
+  const tls = t ? ['--tls', ...(t.ca ? ['--cacert', t.ca] : []), ...(t.cert ? ['--cert', t.cert] : []), ...(t.key ? ['--key', t.key] : [])] : [];
+  return ['-h', target.host, '-p', String(target.port), ...auth, ...tls, '--no-auth-warning', ...args];
 }
 
 /**

@@ -1,5 +1,6 @@
 // One local redis-server process: spawn it (recorded in the process registry), wait until it
 // answers, and end it again (SIGTERM, then SIGKILL), only ever by its own PID.
+import type { TlsFiles } from '../backend/dial';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -103,7 +104,7 @@ export async function waitForPing(
   host: string,
   port: number,
   logFile: string,
-  opts: { password?: string; timeoutMs?: number; binary: string },
+  opts: { password?: string; timeoutMs?: number; binary: string; tls?: TlsFiles },
 ): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const deadline = Date.now() + timeoutMs;
@@ -126,7 +127,7 @@ export async function waitForPing(
       );
     }
     try {
-      const reply = await respCommand(host, port, ['PING'], { password: opts.password, timeoutMs: 1000 });
+      const reply = await respCommand(host, port, ['PING'], { password: opts.password, timeoutMs: 1000, tls: opts.tls });
       if (reply === 'PONG') return;
       lastError = `unexpected PING reply ${JSON.stringify(reply)}`;
     } catch (err) {

@@ -2,7 +2,7 @@
 // Polling every 100 ms through redis-cli would spawn dozens of processes a second and flatten
 // CLUSTER SLOTS into lines. Replies are decoded by redis-parser, not by the proxy's scanners,
 // which are what the harness is there to test.
-import net from 'node:net';
+import { dial, readTlsFiles, type TlsFiles } from '../backend/dial';
 import RedisParser from 'redis-parser';
 
 export class RespError extends Error {}
@@ -21,12 +21,12 @@ export function respCommands(
   host: string,
   port: number,
   commands: readonly (readonly string[])[],
-  opts: { password?: string; timeoutMs?: number } = {},
+  opts: { password?: string; timeoutMs?: number; tls?: TlsFiles } = {},
 ): Promise<RespValue[]> {
   const all = opts.password !== undefined ? [['AUTH', opts.password], ...commands] : [...commands];
   const timeoutMs = opts.timeoutMs ?? 2000;
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    const { socket, ready } = dial(host, port, opts.tls ? readTlsFiles(opts.tls, `${host}:${port}`) : null);
     const replies: RespValue[] = [];
     let done = false;
     const finish = (err: Error | null): void => {
@@ -49,7 +49,7 @@ export function respCommands(
     };
     const timer = setTimeout(() => finish(new Error(`${host}:${port} did not answer within ${timeoutMs} ms`)), timeoutMs);
     socket.setNoDelay(true);
-    socket.on('connect', () => socket.write(all.map(encode).join('')));
+    socket.on(ready, () => socket.write(all.map(encode).join('')));
     const parser = new RedisParser({
       returnReply: (reply: RespValue) => {
         replies.push(reply);
@@ -72,7 +72,7 @@ export async function respCommand(
   host: string,
   port: number,
   args: readonly string[],
-  opts: { password?: string; timeoutMs?: number } = {},
+  opts: { password?: string; timeoutMs?: number; tls?: TlsFiles } = {},
 ): Promise<RespValue> {
   const [reply] = await respCommands(host, port, [args], opts);
   if (reply instanceof RespError) throw new Error(`${args.join(' ')} on ${host}:${port}: ${reply.message}`);

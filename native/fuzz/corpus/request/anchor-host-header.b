@@ -1,0 +1,1 @@
+CHost: example.com

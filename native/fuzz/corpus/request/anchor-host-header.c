@@ -1,0 +1,1 @@
+üHost: example.com

@@ -1,0 +1,3 @@
+CPOST / HTTP/1.1
+Host: example.com
+

@@ -1,0 +1,3 @@
+üPOST / HTTP/1.1
+Host: example.com
+

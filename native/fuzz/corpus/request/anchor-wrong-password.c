@@ -1,0 +1,17 @@
+ü*2
+$4
+AUTH
+$5
+wrong
+*3
+$4
+AUTH
+$7
+default
+$5
+wrong
+*2
+$3
+GET
+$1
+k

@@ -1,0 +1,12 @@
+C*2
+$3
+gEt
+$1
+k
+*3
+$6
+CLIENT
+$7
+setNAME
+$1
+x

@@ -1,0 +1,6 @@
+CPING
+set a b
+GET a
+  
+echo "x y" 'z'
+

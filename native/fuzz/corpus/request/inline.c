@@ -1,0 +1,6 @@
+üPING
+set a b
+GET a
+  
+echo "x y" 'z'
+
