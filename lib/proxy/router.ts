@@ -194,6 +194,12 @@ export class Router implements ConnectionHooks {
   private reroute(cmds: BackendCommand[]): void {
     this.stats.reroutes += cmds.length;
     for (const c of cmds) {
+      // a command whose client left is not sent again (a blocking one would hold a dedicated
+      // connection for nobody)
+      if (c.abandoned) {
+        c.onFailure('ERR client gone');
+        continue;
+      }
       c.asking = false;
       this.route(c);
     }

@@ -20,6 +20,10 @@ export class BlockingRequest extends RoutedRequest {
   }
 
   sendTo(node: BackendNode): void {
+    if (this.abandoned) {
+      this.finish(error('ERR client gone'));
+      return;
+    }
     const conn = node.acquireDedicated();
     if (!conn) {
       this.finish(error(tooManyBlocked(node.address, this.owner.ctx.config.blockingConnections)));
