@@ -152,6 +152,15 @@ export const OPTIONS = {
     default: 'no',
     help: 'let clients run CONFIG GET (one master) and CONFIG SET/RESETSTAT (every node) through the proxy',
   },
+  slowlogUs: {
+    env: 'SLOTPROXY_SLOWLOG_US',
+    type: 'int',
+    default: '10000',
+    min: -1,
+    max: 2 ** 31 - 1,
+    help: 'requests slower than this many microseconds, as the proxy sees them, go to SLOWLOG (-1: off)',
+  },
+  slowlogMaxLen: { env: 'SLOTPROXY_SLOWLOG_MAX_LEN', type: 'int', default: '128', min: 0, max: 1000000, help: 'entries SLOWLOG keeps' },
   parser: {
     env: 'SLOTPROXY_PARSER',
     type: 'enum',

@@ -15,6 +15,7 @@ import { formatAddress, parseAddress } from './cluster/cluster-slots';
 import { TopologyRefresher } from './cluster/refresher';
 import type { SlotMap } from './cluster/slot-map';
 import { logger } from './log';
+import { CommandStats, SlowLog } from './metrics/command-stats';
 import { createScanners, type RequestScanner, type Scanners } from './protocol/scanners';
 import { command, error } from './protocol/resp';
 import { ClientSession } from './proxy/client-session';
@@ -30,6 +31,8 @@ export class Proxy implements ProxyContext {
   readonly stats: ProxyStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 };
   readonly sessions = new Set<ClientSession>();
   readonly scripts = new Map<string, Buffer>();
+  readonly commandStats: CommandStats;
+  readonly slowlog: SlowLog;
   readonly acl: AclChecker;
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
@@ -52,6 +55,8 @@ export class Proxy implements ProxyContext {
   ) {
     this.inlineScanner = scanners.newRequestScanner();
     this.acl = new AclChecker(table);
+    this.commandStats = new CommandStats(table.rows.length);
+    this.slowlog = new SlowLog(config.slowlogUs, config.slowlogMaxLen);
     this.normalOutputLimits = config.clientOutputLimit > 0 ? { hard: config.clientOutputLimit, soft: Infinity, softSeconds: 0 } : null;
     this.router = new Router(
       scanners,

@@ -1,6 +1,7 @@
 // One TCP connection to a cluster node, multiplexed: commands of many clients are written in
 // order, replies come back in the same order and are matched to the FIFO of commands in flight.
 import type net from 'node:net';
+import { tick } from '../clock';
 import { ReplyReader, type ReplySink } from '../protocol/reply-reader';
 import type { Scanners } from '../protocol/scanners';
 import { TYPE_ERROR } from '../protocol/records';
@@ -231,6 +232,8 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
       if (this.pending.length) scheduleFlush(this);
     });
     socket.on('data', (chunk: Buffer) => {
+      // replies are timed with the clock of their read (see lib/clock.ts)
+      tick();
       if (this.socket === socket) this.reader.push(chunk, this);
     });
     socket.on('error', (err) => {

@@ -3,6 +3,7 @@
 import type net from 'node:net';
 import { cachedNow, tick } from '../clock';
 import { scheduleFlush, type Flushable } from '../backend/flush-queue';
+import { PendingStats } from '../metrics/pending-stats';
 import type { User } from '../auth/users';
 import { keySlot } from '../protocol/crc16';
 import { inlineLine, splitInline } from '../protocol/inline';
@@ -23,6 +24,7 @@ import {
   R_SLOT,
   R_START,
   KEY_TRIPLE,
+  TYPE_ERROR,
 } from '../protocol/records';
 import { RequestReader, type RequestSink } from '../protocol/request-reader';
 import { command, error, frameArgs } from '../protocol/resp';
@@ -56,6 +58,10 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   private outBytes = 0;
   private holding: ClientRequest | null = null;
   private overSoftSince = 0;
+  /** row and bytes of the command being dispatched, for the statistics of what it enqueues */
+  private currentRow = -1;
+  private currentFrame: Buffer | null = null;
+  private readonly pendingStats = new PendingStats();
   /** requests read and not yet answered */
   private outstanding = 0;
   private held: ClientRequest[] = [];
@@ -146,14 +152,23 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       if (cmd > 0 && rec[at + R_FLAGS] === 0) {
         const row = rows[cmd]!;
         if (row.fastPath && this.mode === null && this.unrestricted) {
-          const req = new SingleRequest(this, buf.subarray(rec[at + R_START], rec[at + R_END]), rec[at + R_SLOT], this.id, deadline);
+          const frame = buf.subarray(rec[at + R_START], rec[at + R_END]);
+          const req = new SingleRequest(this, frame, rec[at + R_SLOT], this.id, deadline);
           req.writes = row.writes;
+          this.currentRow = cmd;
+          this.currentFrame = frame;
           this.enqueue(req);
           continue;
         }
       }
+      // unknown commands and protocol errors are counted on row 0
+      this.currentRow = cmd > 0 ? cmd : 0;
+      this.currentFrame = cmd === CMD_PROTOCOL_ERROR ? null : buf.subarray(rec[at + R_START], rec[at + R_END]);
       this.slowPath(buf, rec, at, deadline);
     }
+    // what is enqueued outside of a command (pub/sub messages) is not a command
+    this.currentRow = -1;
+    this.currentFrame = null;
     this.ctx.stats.commandsProcessed += count;
     return !this.closing;
   }
@@ -309,6 +324,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     // Backpressure: a client with too many commands waiting for replies is not read from until
     // half of them were answered, instead of buffering without bound.
     if (++this.outstanding === this.ctx.config.maxPending) this.socket.pause();
+    this.pendingStats.push(this.currentRow, cachedNow(), this.currentFrame);
     if (this.holding) {
       this.held.push(req);
       return;
@@ -349,12 +365,22 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   private collectReplies(): void {
     let req = this.head;
     const before = this.outstanding;
+    const stats = this.ctx.commandStats;
+    const now = cachedNow();
     while (req && req.done) {
       this.outstanding--;
-      if (req.reply) {
-        this.out.push(req.reply);
-        this.outBytes += req.reply.length;
+      const reply = req.reply;
+      if (reply) {
+        this.out.push(reply);
+        this.outBytes += reply.length;
       }
+      const row = this.pendingStats.headRow;
+      if (row >= 0) {
+        const micros = (now - this.pendingStats.headAt) * 1000;
+        stats.record(row, reply !== null && reply[0] === TYPE_ERROR, micros);
+        if (micros >= this.ctx.slowlog.thresholdMicros && this.ctx.slowlog.thresholdMicros >= 0) this.logSlow(row, micros);
+      }
+      this.pendingStats.drop();
       if (req instanceof ImmediateReply && req.closeAfter) {
         this.closing = true;
         req = null;
@@ -372,6 +398,13 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     const limit = this.ctx.config.maxPending;
     if (before >= limit / 2 && this.outstanding < limit / 2 && this.socket.isPaused() && !this.closing) this.socket.resume();
     scheduleFlush(this);
+  }
+
+  private logSlow(row: number, micros: number): void {
+    const frame = this.pendingStats.headFrame;
+    if (!frame) return;
+    const name = row > 0 ? this.ctx.table.rows[row]!.name : 'unknown';
+    this.ctx.slowlog.add(micros, frame[0] === 42 ? frameArgs(frame) : [frame], this.remoteAddress, this.name ?? name);
   }
 
   flush(): void {

@@ -4,6 +4,7 @@ import type { CommandTable } from '../commands/table';
 import type { RequestScanner, Scanners } from '../protocol/scanners';
 import type { AclChecker } from '../auth/acl-check';
 import type { Authenticator, User } from '../auth/users';
+import type { CommandStats, SlowLog } from '../metrics/command-stats';
 import type { Router } from './router';
 
 export interface ProxyStats {
@@ -33,6 +34,8 @@ export interface SessionInfo {
 }
 
 export interface ProxyContext {
+  readonly commandStats: CommandStats;
+  readonly slowlog: SlowLog;
   readonly auth: Authenticator;
   readonly acl: AclChecker;
   /** the SCRIPT LOAD commands clients sent, by SHA1, to repeat on a node that answers NOSCRIPT */
