@@ -1,0 +1,78 @@
+// Fault: a command answered TRYAGAIN (keys split by a migration) or CLUSTERDOWN (a cluster state
+// flip) is retried after a back-off. A client's later commands must not run before it: a client
+// that pipelines MSET then MGET of the same keys reads its own write from a standalone Redis, and
+// must through the proxy too. A small fake node (a key-value store that refuses the first write
+// once) makes the window deterministic; it records the order it ran the commands in.
+import assert from 'node:assert/strict';
+import { RawConn } from '../../harness/fault-conn';
+import { bulk, FakeNode } from '../../harness/fault-node';
+import { startProxy, type RunningProxy } from '../../harness/proxy';
+
+describe('fault: a retried command keeps its place among the client\'s commands', function () {
+  this.timeout(60_000);
+  let node: FakeNode;
+  let proxy: RunningProxy;
+  const store = new Map<string, string>();
+  const refuseOnce = new Map<string, string>();
+  const ran: string[] = [];
+
+  before(async function () {
+    node = await FakeNode.start({
+      handler: (args) => {
+        const name = args[0].toUpperCase();
+        const refusal = refuseOnce.get(name);
+        if (refusal) {
+          refuseOnce.delete(name);
+          ran.push(`${name} refused`);
+          return `-${refusal}\r\n`;
+        }
+        ran.push(name);
+        switch (name) {
+          case 'SET':
+            store.set(args[1], args[2]);
+            return '+OK\r\n';
+          case 'MSET':
+            for (let i = 1; i + 1 < args.length; i += 2) store.set(args[i], args[i + 1]);
+            return '+OK\r\n';
+          case 'GET':
+            return store.has(args[1]) ? bulk(store.get(args[1])!) : '$-1\r\n';
+          case 'MGET':
+            return `*${args.length - 1}\r\n` + args.slice(1).map((k) => (store.has(k) ? bulk(store.get(k)!) : '$-1\r\n')).join('');
+          default:
+            return `-ERR fake node: ${name}\r\n`;
+        }
+      },
+    });
+    proxy = await startProxy(node.address, { SLOTPROXY_REFRESH_MS: '600000' });
+  });
+
+  after(async function () {
+    await proxy?.stop();
+    await node?.close();
+  });
+
+  beforeEach(function () {
+    store.clear();
+    ran.length = 0;
+  });
+
+  it('MSET answered TRYAGAIN, then MGET of the same keys: the MGET sees the write', async function () {
+    refuseOnce.set('MSET', 'TRYAGAIN Multiple keys request during rehashing of slot');
+    const conn = await RawConn.connect(proxy.port);
+    const [mset, mget] = await conn.send([['MSET', '{ro}a', '1', '{ro}b', '1'], ['MGET', '{ro}a', '{ro}b']]);
+    conn.destroy();
+    console.log(`      [TRYAGAIN] replies ${JSON.stringify([mset.value ?? mset.error, mget.value ?? mget.error])}; the node ran: ${ran.join(', ')}`);
+    assert.equal(mset.value, 'OK');
+    assert.deepEqual(mget.value, ['1', '1'], 'the MGET ran after the MSET it follows');
+  });
+
+  it('SET answered CLUSTERDOWN, then GET of the same key: the GET sees the write', async function () {
+    refuseOnce.set('SET', 'CLUSTERDOWN The cluster is down');
+    const conn = await RawConn.connect(proxy.port);
+    const [set, get] = await conn.send([['SET', 'ro:k', 'v'], ['GET', 'ro:k']]);
+    conn.destroy();
+    console.log(`      [CLUSTERDOWN] replies ${JSON.stringify([set.value ?? set.error, get.value ?? get.error])}; the node ran: ${ran.join(', ')}`);
+    assert.equal(set.value, 'OK');
+    assert.equal(get.value, 'v', 'the GET ran after the SET it follows');
+  });
+});
