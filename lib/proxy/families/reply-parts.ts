@@ -2,6 +2,11 @@
 import { TYPE_ARRAY, TYPE_ERROR } from '../../protocol/records';
 
 export const isError = (frame: Buffer): boolean => frame[0] === TYPE_ERROR;
+
+/** The frame begins with these bytes (safe for frames shorter than the prefix). */
+export function startsWith(frame: Buffer, prefix: Buffer): boolean {
+  return frame.length >= prefix.length && frame.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+}
 export const isArray = (frame: Buffer): boolean => frame[0] === TYPE_ARRAY;
 
 /** The value of an integer reply (":12\r\n"). */

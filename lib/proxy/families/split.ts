@@ -12,11 +12,11 @@ import { BackendCommand } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import { keySlot } from '../../protocol/crc16';
 import { KEY_TRIPLE, TYPE_ARRAY } from '../../protocol/records';
-import { command, error, integer, OK } from '../../protocol/resp';
+import { error, integer, NULL_BULK, OK } from '../../protocol/resp';
 import type { ClientRequest } from '../client-request';
 import { wrongArity } from '../errors';
-import type { FamilyDispatch, FamilySession, ParsedCommand } from '../family';
-import { arrayElements, arrayOf, integerOf, isError } from './reply-parts';
+import type { FamilyDispatch, FamilySession } from '../family';
+import { arrayElements, integerOf, isError, startsWith } from './reply-parts';
 import { SingleRequest } from '../requests/single-request';
 
 type Merge = 'mget' | 'mset' | 'sum';
@@ -46,8 +46,9 @@ class Part extends BackendCommand {
   onReply(frame: Buffer, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress): void {
     const router = this.parent.session.ctx.router;
     if (redirect !== 0 && router.redirect(this, frame, redirect, from)) return;
-    this.reply = frame;
-    if (this.parent.merge === 'mget' && type === TYPE_ARRAY) {
+    // A key alone in its slot is read with GET, which says WRONGTYPE where MGET says nil.
+    this.reply = this.keyArgs.length === 1 && this.parent.merge === 'mget' && startsWith(frame, WRONGTYPE) ? NULL_BULK : frame;
+    if (this.parent.merge === 'mget' && type === TYPE_ARRAY && this.keyArgs.length > 1) {
       this.values = arrayElements(frame, this.parent.session.ctx.scanners.replyElems, elems, elemBase);
     }
     this.parent.partDone();
@@ -105,15 +106,63 @@ class SplitRequest implements ClientRequest {
       }
       case 'mget': {
         const values: Buffer[] = new Array(this.keyCount);
+        const header = `*${this.keyCount}\r\n`;
+        let size = header.length;
         for (const p of this.parts) {
-          if (!p.values || p.values.length !== p.keyArgs.length) return error('ERR slotproxy: a node answered MGET with something other than one value per key');
+          // a part of one key was sent as GET: its reply is the value itself
+          const got = p.keyArgs.length === 1 ? [p.reply!] : p.values;
+          if (!got || got.length !== p.keyArgs.length) return error('ERR slotproxy: a node answered MGET with something other than one value per key');
           // keys of the client's MGET start at argument 1
-          for (let i = 0; i < p.keyArgs.length; i++) values[p.keyArgs[i] - 1] = p.values[i];
+          for (let i = 0; i < got.length; i++) {
+            values[p.keyArgs[i] - 1] = got[i];
+            size += got[i].length;
+          }
         }
-        return arrayOf(values);
+        const out = Buffer.allocUnsafe(size);
+        let at = out.write(header, 0, 'latin1');
+        for (const v of values) at += v.copy(out, at);
+        return out;
       }
     }
   }
+}
+
+/** Bounds of each argument's whole bulk element ("$3\r\nfoo\r\n") in a well-formed frame. */
+function elementBounds(frame: Buffer): Int32Array {
+  let pos = frame.indexOf(13) + 2;
+  const n = Number(frame.toString('latin1', 1, pos - 2));
+  const bounds = new Int32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    let len = 0;
+    let p = pos + 1;
+    for (let c = frame[p]; c !== 13; c = frame[++p]) len = len * 10 + (c - 48);
+    bounds[i * 2] = pos;
+    pos = p + 2 + len + 2;
+    bounds[i * 2 + 1] = pos;
+  }
+  return bounds;
+}
+
+const GET = Buffer.from('$3\r\nGET\r\n');
+const WRONGTYPE = Buffer.from('-WRONGTYPE ');
+const SET = Buffer.from('$3\r\nSET\r\n');
+
+/**
+ * One part's command, copied from the client's bytes: the name (GET/SET for a single key, which
+ * merge more cheaply) and the elements of its keys (and values, for MSET).
+ */
+function partFrame(frame: Buffer, bounds: Int32Array, keyArgs: number[], step: number, merge: Merge): Buffer {
+  const single = keyArgs.length === 1 && merge !== 'sum';
+  const name = single ? (merge === 'mget' ? GET : SET) : frame.subarray(bounds[0], bounds[1]);
+  const count = 1 + keyArgs.length * step;
+  const header = `*${count}\r\n`;
+  let size = header.length + name.length;
+  for (const a of keyArgs) size += bounds[(a + step - 1) * 2 + 1] - bounds[a * 2];
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(header, 0, 'latin1');
+  at += name.copy(out, at);
+  for (const a of keyArgs) at += frame.copy(out, at, bounds[a * 2], bounds[(a + step - 1) * 2 + 1]);
+  return out;
 }
 
 export const dispatch: FamilyDispatch = (session, cmd) => {
@@ -124,34 +173,47 @@ export const dispatch: FamilyDispatch = (session, cmd) => {
     return;
   }
   const merge = cmd.row.handler.kind === 'family' ? (cmd.row.handler.variant as Merge) : 'sum';
-  const args = cmd.args();
+  const frame = cmd.frame;
+  const bounds = elementBounds(frame);
+  const argc = bounds.length / 2;
   const step = merge === 'mset' ? 2 : 1;
-  if (merge === 'mset' && (args.length - 1) % 2 !== 0) {
+  if (merge === 'mset' && (argc - 1) % 2 !== 0) {
     // A cluster node says CROSSSLOT before it counts arguments; a standalone server says this.
     session.reject(wrongArity(cmd.row.name));
     return;
   }
-  const name = args[0];
-  const bySlot = new Map<number, number[]>();
-  for (let a = 1, k = 0; a < args.length; a += step, k++) {
-    const slot = slotOfKey(cmd, k, args[a]);
-    let list = bySlot.get(slot);
-    if (!list) bySlot.set(slot, (list = []));
-    list.push(a);
-  }
-  const req = new SplitRequest(session, merge, (args.length - 1) / step, cmd.row.writes);
-  for (const [slot, keyArgs] of bySlot) {
-    const partArgs: Buffer[] = [name];
-    for (const a of keyArgs) {
-      partArgs.push(args[a]);
-      if (step === 2) partArgs.push(args[a + 1]);
+  // Keys grouped by slot, in order of first appearance: a linear search for the usual handful of
+  // keys, a Map for many.
+  const slots: number[] = [];
+  const groups: number[][] = [];
+  const index = argc > 64 ? new Map<number, number>() : null;
+  const keys = cmd.keys;
+  for (let a = 1, k = 0; a < argc; a += step, k++) {
+    let slot: number;
+    if (keys && keys.length > k * KEY_TRIPLE) {
+      slot = keys[k * KEY_TRIPLE + 2];
+    } else {
+      const end = bounds[a * 2 + 1] - 2;
+      slot = keySlot(frame, end - keyLength(frame, bounds, a), end);
     }
-    req.parts.push(new Part(req, command(partArgs), slot, cmd.deadline, keyArgs));
+    let g = index ? (index.get(slot) ?? -1) : slots.indexOf(slot);
+    if (g < 0) {
+      g = slots.push(slot) - 1;
+      groups.push([]);
+      index?.set(slot, g);
+    }
+    groups[g].push(a);
+  }
+  const req = new SplitRequest(session, merge, (argc - 1) / step, cmd.row.writes);
+  for (let g = 0; g < slots.length; g++) {
+    req.parts.push(new Part(req, partFrame(frame, bounds, groups[g], step, merge), slots[g], cmd.deadline, groups[g]));
   }
   session.enqueue(req);
 };
 
-function slotOfKey(cmd: ParsedCommand, k: number, key: Buffer): number {
-  const keys = cmd.keys;
-  return keys && keys.length > k * KEY_TRIPLE ? keys[k * KEY_TRIPLE + 2] : keySlot(key);
+/** Length of argument `a`'s payload, from its element bounds and header. */
+function keyLength(frame: Buffer, bounds: Int32Array, a: number): number {
+  const start = bounds[a * 2];
+  const cr = frame.indexOf(13, start);
+  return Number(frame.toString('latin1', start + 1, cr));
 }

@@ -3,6 +3,7 @@
 // SCRIPT LOAD, repeats it on that node and sends the EVALSHA again, once.
 import { frameArgs } from '../../protocol/resp';
 import { callNode } from '../families/node-call';
+import { startsWith } from '../families/reply-parts';
 import type { SingleRequest } from './single-request';
 
 const NOSCRIPT = Buffer.from('-NOSCRIPT');
@@ -11,7 +12,7 @@ const EVALSHA = new Set(['evalsha', 'evalsha_ro']);
 /** True when the request was sent again after loading its script on `address`. */
 export function repairNoScript(req: SingleRequest, frame: Buffer, address: string): boolean {
   const scripts = req.ctx.scripts;
-  if (scripts.size === 0 || frame.compare(NOSCRIPT, 0, NOSCRIPT.length, 0, NOSCRIPT.length) !== 0) return false;
+  if (scripts.size === 0 || !startsWith(frame, NOSCRIPT)) return false;
   const args = frameArgs(req.frame);
   if (!EVALSHA.has(args[0].toString('latin1').toLowerCase())) return false;
   const load = scripts.get(args[1].toString('latin1').toLowerCase());
