@@ -46,6 +46,8 @@ bool CommandTable::Add(CommandRow row, int32_t parentId) {
   if (row.id <= 0 || row.id > 1 << 20) return false;
   for (const KeySpec& s : row.specs) {
     if ((s.fk == kFkRange || s.fk == kFkKeynum) && (s.fk == kFkRange ? s.b : s.c) <= 0) return false;
+    if (s.fk == kFkKeynum && s.a < 0) return false;  // keynumidx indexes arguments after `first`
+    if (s.bs == kBsIndex && s.bsArg < 1) return false;
   }
   if (buckets_.empty()) buckets_.assign(64, 0);
   if (static_cast<size_t>(row.id) >= rows_.size()) rows_.resize(row.id + 1);

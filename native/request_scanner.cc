@@ -287,7 +287,8 @@ void RequestScanner::ExtractKeys(const CommandRow& row, const uint8_t* cmd, int3
       if (spec.a >= argc - first) continue;
       const Arg& numArg = args_[first + spec.a];
       int64_t numkeys;
-      if (!String2ll(cmd + numArg.off, numArg.len, &numkeys) || numkeys < 0) continue;
+      // more keys than arguments left cannot fit: skip before first + numkeys can overflow
+      if (!String2ll(cmd + numArg.off, numArg.len, &numkeys) || numkeys < 0 || numkeys > argc) continue;
       first += spec.b;
       last = first + numkeys - 1;
     } else {

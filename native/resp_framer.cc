@@ -36,6 +36,8 @@ bool RespFramer::EndValue(int64_t endAbs, std::vector<int64_t>& elems) {
 }
 
 namespace {
+constexpr int64_t kMaxBulk = (int64_t{1} << 53) - 3;
+
 bool ParseInt(const char* s, size_t n, int64_t* out) {
   if (n == 0) return false;
   size_t i = 0;
@@ -113,7 +115,9 @@ int64_t RespFramer::Feed(const uint8_t* p, size_t n, int64_t abs, std::vector<in
     if (lineType_ == ':') {
       if (EndValue(abs + i, elems)) return static_cast<int64_t>(i);
     } else if (lineType_ == '$') {
-      if (v < -1) return kProtocolError;
+      // Beyond 2^53 a length is not a real reply (and v + 2 must not overflow); the TypeScript twin
+      // draws the same line.
+      if (v < -1 || v > kMaxBulk) return kProtocolError;
       if (v == -1) {
         if (EndValue(abs + i, elems)) return static_cast<int64_t>(i);
       } else {

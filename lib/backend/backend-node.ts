@@ -15,6 +15,8 @@ export interface NodeOptions {
 export class BackendNode {
   private readonly conns: (BackendConnection | undefined)[];
   private readonly idle: BackendConnection[] = [];
+  /** every dedicated connection open, idle or busy, so closing the node closes them all */
+  private readonly dedicated = new Set<BackendConnection>();
   /** dedicated connections open (idle or busy) */
   dedicatedOpen = 0;
 
@@ -52,6 +54,7 @@ export class BackendNode {
     if (this.dedicatedOpen >= this.options.dedicatedLimit) return null;
     this.dedicatedOpen++;
     const conn = this.open(false);
+    this.dedicated.add(conn);
     conn.busy = true;
     return conn;
   }
@@ -70,12 +73,14 @@ export class BackendNode {
   dedicatedClosed(conn: BackendConnection): void {
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
+    this.dedicated.delete(conn);
     this.dedicatedOpen = Math.max(0, this.dedicatedOpen - 1);
   }
 
   close(reason: string): void {
     for (const c of this.multiplexed()) c.close(reason);
-    for (const c of this.idle.splice(0)) c.close(reason);
+    this.idle.length = 0;
+    for (const c of [...this.dedicated]) c.close(reason);
   }
 
   private open(multiplexed: boolean): BackendConnection {

@@ -66,5 +66,6 @@ export function specProblem(s: KeySpec): string | null {
   if (s.find.type === 'range' && !(s.find.keystep >= 1)) return 'find_keys range keystep must be >= 1';
   if (s.find.type === 'range' && s.find.limit !== 0 && s.find.lastkey !== -1) return 'find_keys range limit needs lastkey -1';
   if (s.find.type === 'keynum' && !(s.find.keystep >= 1)) return 'find_keys keynum keystep must be >= 1';
+  if (s.find.type === 'keynum' && !(s.find.keynumidx >= 0)) return 'find_keys keynum keynumidx must be >= 0';
   return null;
 }

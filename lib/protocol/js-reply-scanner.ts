@@ -200,7 +200,8 @@ export class JsReplyScanner {
       if (t === 58) {
         if (this.endValue(i)) return i;
       } else if (t === 36) {
-        if (v < -1) return -2;
+        // as native/resp_framer.cc: no real reply is 2^53 bytes long
+        if (v < -1 || v > 9007199254740989) return -2;
         if (v === -1) {
           if (this.endValue(i)) return i;
         } else {

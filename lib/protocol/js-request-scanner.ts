@@ -361,7 +361,7 @@ export class JsRequestScanner {
         if (fk.keynumidx >= argc - first) continue;
         const a = first + fk.keynumidx;
         const numkeys = string2ll(buf, cmdStart + this.argOff[a], cmdStart + this.argOff[a] + this.argLen[a]);
-        if (!(numkeys >= 0)) continue;
+        if (!(numkeys >= 0) || numkeys > argc) continue;
         first += fk.firstkey;
         last = first + numkeys - 1;
       } else {
