@@ -1,5 +1,6 @@
-// Loads the native scanner addon (build/Release or prebuilds/, via node-gyp-build) and explains
-// why when it cannot, so the start-up log line can say which scanners run and what to do.
+// Loads the native scanner addon (build/Release, else prebuilds/<platform>-<arch>/, via
+// node-gyp-build: see docs/install.md) and explains why when it cannot, so `--version` and the
+// start-up log line can say which scanners run and what to do.
 import path from 'node:path';
 
 export interface NativeRequestScanner {
@@ -25,6 +26,21 @@ export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 let cached: { addon: NativeAddon | null; error: string | null } | null = null;
 
+/** Why the addon did not load, and what to do about it, in one line. */
+function explain(err: unknown): string {
+  const first = String((err as Error)?.message ?? err).split('\n')[0];
+  const fix = 'build it with `npm rebuild slotproxy` (needs g++, make, python3, libhiredis-dev)';
+  if (/^No native build was found/.test(first)) {
+    // node-gyp-build looked in build/Release and prebuilds/ and found nothing for this platform.
+    return (
+      `native addon not found: no build/Release/slotproxy.node and no prebuild for ` +
+      `${process.platform}-${process.arch} in prebuilds/ (the source build at install failed or was skipped); ${fix}`
+    );
+  }
+  // Found, but dlopen or its initialisation failed (another libc, a missing shared library ...).
+  return `native addon not loadable (${first}); ${fix}`;
+}
+
 export function loadNative(): { addon: NativeAddon | null; error: string | null } {
   if (cached) return cached;
   try {
@@ -32,11 +48,7 @@ export function loadNative(): { addon: NativeAddon | null; error: string | null 
     const load = require('node-gyp-build') as (dir: string) => NativeAddon;
     cached = { addon: load(PACKAGE_ROOT), error: null };
   } catch (err) {
-    const first = String((err as Error).message ?? err).split('\n')[0];
-    cached = {
-      addon: null,
-      error: `native addon not loadable (${first}); build it with \`npm rebuild slotproxy\` (needs g++, make, python3, libhiredis-dev)`,
-    };
+    cached = { addon: null, error: explain(err) };
   }
   return cached;
 }
