@@ -161,6 +161,14 @@ export const OPTIONS = {
     help: 'requests slower than this many microseconds, as the proxy sees them, go to SLOWLOG (-1: off)',
   },
   slowlogMaxLen: { env: 'SLOTPROXY_SLOWLOG_MAX_LEN', type: 'int', default: '128', min: 0, max: 1000000, help: 'entries SLOWLOG keeps' },
+  metricsPort: {
+    env: 'SLOTPROXY_METRICS_PORT',
+    type: 'int',
+    default: '0',
+    min: 0,
+    max: 65535,
+    help: 'port of the Prometheus endpoint (http://SLOTPROXY_HOST:port/metrics; 0: off)',
+  },
   parser: {
     env: 'SLOTPROXY_PARSER',
     type: 'enum',
@@ -242,6 +250,22 @@ function parseValue(name: OptionName, raw: string, source: string): unknown {
       return raw.split(',').map((part) => parseSeed(part) ?? bad('comma-separated host:port pairs such as 10.0.0.1:7000,10.0.0.2:7000'));
     }
   }
+}
+
+/**
+ * One option's value from text, with the checks start-up applies (PROXY CONFIG SET uses them
+ * too); throws ConfigError naming `source`.
+ */
+export function parseOption<K extends OptionName>(name: K, raw: string, source: string): Config[K] {
+  return parseValue(name, raw, source) as Config[K];
+}
+
+/** A value as text the way an operator would write it back (CONFIG GET style). */
+export function formatOption(name: OptionName, value: Config[OptionName]): string {
+  const spec: OptionSpec = OPTIONS[name];
+  if (spec.type === 'bool') return value ? 'yes' : 'no';
+  if (spec.type === 'seeds') return (value as Seed[]).map((s) => (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`)).join(',');
+  return String(value);
 }
 
 /**

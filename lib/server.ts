@@ -16,11 +16,13 @@ import { TopologyRefresher } from './cluster/refresher';
 import type { SlotMap } from './cluster/slot-map';
 import { logger } from './log';
 import { CommandStats, SlowLog } from './metrics/command-stats';
+import { MetricsServer } from './metrics/metrics-server';
+import { createMetricsRegistry } from './metrics/prometheus';
 import { createScanners, type RequestScanner, type Scanners } from './protocol/scanners';
 import { command, error } from './protocol/resp';
 import { ClientSession } from './proxy/client-session';
 import type { ProxyContext, ProxyStats, SessionInfo } from './proxy/context';
-import { Router } from './proxy/router';
+import { Router, type RouterOptions } from './proxy/router';
 import { VERSION } from './version';
 
 const MAX_CLIENTS_REPLY = error('ERR max number of clients reached');
@@ -37,9 +39,12 @@ export class Proxy implements ProxyContext {
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
   listenPort = 0;
-  readonly normalOutputLimits: { hard: number; soft: number; softSeconds: number } | null;
+  normalOutputLimits: { hard: number; soft: number; softSeconds: number } | null = null;
   private nextClientId = 1;
   private server: net.Server | null = null;
+  private metricsServer: MetricsServer | null = null;
+  /** the router reads these per request: PROXY CONFIG SET changes them in place */
+  private readonly routerOptions: RouterOptions;
   private sweeper: NodeJS.Timeout | null = null;
   private idleSweeper: NodeJS.Timeout | null = null;
   private readonly log = logger('proxy');
@@ -57,23 +62,41 @@ export class Proxy implements ProxyContext {
     this.acl = new AclChecker(table);
     this.commandStats = new CommandStats(table.rows.length);
     this.slowlog = new SlowLog(config.slowlogUs, config.slowlogMaxLen);
-    this.normalOutputLimits = config.clientOutputLimit > 0 ? { hard: config.clientOutputLimit, soft: Infinity, softSeconds: 0 } : null;
-    this.router = new Router(
-      scanners,
-      {
-        connections: config.backendConnections,
-        dedicatedLimit: config.blockingConnections,
-        connectTimeoutMs: config.connectTimeoutMs,
-        handshake: backendHandshake(config),
-        tls: backendTls,
-        maxRedirects: config.maxRedirects,
-        retryDelayMs: config.retryDelayMs,
-        requestTimeoutMs: config.requestTimeoutMs,
-      },
-      {
-        refreshNeeded: (reason) => void this.refresher.refresh(reason),
-      },
-    );
+    this.routerOptions = {
+      connections: config.backendConnections,
+      dedicatedLimit: config.blockingConnections,
+      connectTimeoutMs: config.connectTimeoutMs,
+      handshake: backendHandshake(config),
+      tls: backendTls,
+      maxRedirects: config.maxRedirects,
+      retryDelayMs: config.retryDelayMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+    };
+    this.router = new Router(scanners, this.routerOptions, {
+      refreshNeeded: (reason) => void this.refresher.refresh(reason),
+    });
+    this.applyConfig();
+  }
+
+  /**
+   * Re-derives everything that depends on the runtime settings (PROXY CONFIG SET changes
+   * `config` in place): the slow log, the router's limits, output limits, the sweep timers.
+   */
+  applyConfig(): void {
+    const c = this.config;
+    this.slowlog.thresholdMicros = c.slowlogUs;
+    this.slowlog.maxLen = c.slowlogMaxLen;
+    if (this.slowlog.entries.length > c.slowlogMaxLen) this.slowlog.entries.length = c.slowlogMaxLen;
+    this.routerOptions.maxRedirects = c.maxRedirects;
+    this.routerOptions.retryDelayMs = c.retryDelayMs;
+    this.routerOptions.requestTimeoutMs = c.requestTimeoutMs;
+    this.normalOutputLimits = c.clientOutputLimit > 0 ? { hard: c.clientOutputLimit, soft: Infinity, softSeconds: 0 } : null;
+    if (this.server) this.startSweepers();
+  }
+
+  /** Port of the Prometheus endpoint, 0 when it is off. */
+  get metricsPort(): number {
+    return this.metricsServer?.port ?? 0;
   }
 
   /** Discovers the cluster and starts listening. */
@@ -119,6 +142,17 @@ export class Proxy implements ProxyContext {
       `cluster found through ${first.from}: ${first.map.masters.length} masters serving ${first.map.coveredSlots()} slots (Redis ${version})`,
     );
     await proxy.listen();
+    if (config.metricsPort > 0) {
+      try {
+        proxy.metricsServer = await MetricsServer.start(createMetricsRegistry(proxy), config.host, config.metricsPort, (err) =>
+          log.error({ err }, 'metrics listener error'),
+        );
+        log.info(`Prometheus metrics on http://${formatAddress(config.host, proxy.metricsPort)}/metrics`);
+      } catch (err) {
+        await proxy.stop();
+        throw err;
+      }
+    }
     refresher.start();
     return proxy;
   }
@@ -137,6 +171,9 @@ export class Proxy implements ProxyContext {
     if (this.idleSweeper) clearInterval(this.idleSweeper);
     const server = this.server;
     this.server = null;
+    const metrics = this.metricsServer;
+    this.metricsServer = null;
+    await metrics?.stop();
     for (const s of this.sessions) s.closeNow();
     this.router.close();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -155,15 +192,7 @@ export class Proxy implements ProxyContext {
     // a failed TLS handshake is the client's problem: it must not reach the listener's error log
     server.on('tlsClientError', () => {});
     this.server = server;
-    const timeout = this.config.requestTimeoutMs;
-    if (timeout > 0) {
-      this.sweeper = setInterval(() => this.router.sweep(tick()), Math.max(10, Math.min(250, timeout / 10)));
-      this.sweeper.unref();
-    }
-    if (this.config.timeout > 0) {
-      this.idleSweeper = setInterval(() => this.closeIdleClients(), 1000);
-      this.idleSweeper.unref();
-    }
+    this.startSweepers();
     return new Promise((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         reject(new Error(`cannot listen on ${this.config.host}:${this.config.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use (set SLOTPROXY_PORT)' : err.message}`));
@@ -174,6 +203,22 @@ export class Proxy implements ProxyContext {
         resolve();
       });
     });
+  }
+
+  /** (Re)starts the timers that expire requests and idle clients, for the current settings. */
+  private startSweepers(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    if (this.idleSweeper) clearInterval(this.idleSweeper);
+    this.sweeper = this.idleSweeper = null;
+    const timeout = this.config.requestTimeoutMs;
+    if (timeout > 0) {
+      this.sweeper = setInterval(() => this.router.sweep(tick()), Math.max(10, Math.min(250, timeout / 10)));
+      this.sweeper.unref();
+    }
+    if (this.config.timeout > 0) {
+      this.idleSweeper = setInterval(() => this.closeIdleClients(), 1000);
+      this.idleSweeper.unref();
+    }
   }
 
   /** Like Redis's timeout: blocked and subscribed clients are spared. */

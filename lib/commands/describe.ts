@@ -50,7 +50,14 @@ const FAMILY_TEXT: Record<string, string> = {
   'client:reset': 'leaves transaction / subscribed mode, clears the name',
   'admin:config-get': 'one master; needs SLOTPROXY_ADMIN_COMMANDS=yes',
   'admin:config-set': 'every node, all-or-error; needs SLOTPROXY_ADMIN_COMMANDS=yes',
-  'admin:config-resetstat': 'every node, all-or-error; needs SLOTPROXY_ADMIN_COMMANDS=yes',
+  'proxy:config-resetstat': 'every node, all-or-error, and the proxy’s own statistics; needs SLOTPROXY_ADMIN_COMMANDS=yes',
+  'proxy:slowlog': 'the proxy’s own slow log (requests as slow as the client saw them; SLOTPROXY_SLOWLOG_US)',
+  'proxy:help': 'lists the PROXY subcommands (the proxy’s own admin commands)',
+  'proxy:topology': 'the proxy’s slot map: masters, slot ranges, replicas, map age',
+  'proxy:config': 'the proxy’s own settings; SET (runtime-safe ones) needs SLOTPROXY_ADMIN_COMMANDS=yes',
+  'proxy:refresh': 'refreshes the topology now; needs SLOTPROXY_ADMIN_COMMANDS=yes',
+  'proxy:clients': 'the proxy’s own clients',
+  'proxy:resetstat': 'resets the proxy’s statistics (not the nodes’); needs SLOTPROXY_ADMIN_COMMANDS=yes',
 };
 
 export function describeHandler(row: CommandRow): string {
@@ -81,7 +88,8 @@ export function renderCommandDocs(): string {
     '# Commands and how slotproxy handles them',
     '',
     'Every command of the Redis 7.0 `COMMAND` reply (and subcommands), as the command table',
-    '(`lib/commands/`) routes it. A command a newer cluster adds is routed by its own key specs.',
+    '(`lib/commands/`) routes it, and `PROXY`, the proxy’s own admin command. A command a newer',
+    'cluster adds is routed by its own key specs.',
     '',
     '| command | arity | handling |',
     '|---|---|---|',

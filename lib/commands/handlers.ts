@@ -9,7 +9,8 @@ export type FamilyName =
   | 'pubsub' // SUBSCRIBE families, PUBSUB introspection
   | 'cluster' // CLUSTER subcommands answered as a one-node cluster
   | 'client' // CLIENT subcommands about the proxy's own clients, RESET
-  | 'admin'; // CONFIG and other operator commands across the cluster
+  | 'admin' // CONFIG and other operator commands across the cluster
+  | 'proxy'; // the proxy's own SLOWLOG and PROXY admin commands, CONFIG RESETSTAT of its statistics
 
 export type LocalCommand =
   | 'ping'

@@ -99,8 +99,21 @@ export const POLICIES: Readonly<Record<string, Handler>> = {
   reset: family('client', 'reset'),
   'config|get': family('admin', 'config-get'),
   'config|set': family('admin', 'config-set'),
-  'config|resetstat': family('admin', 'config-resetstat'),
+  'config|resetstat': family('proxy', 'config-resetstat'),
   'config|help': { kind: 'keyed' },
+  // the proxy's own slow log and admin commands (lib/proxy/families/proxy-admin.ts)
+  slowlog: family('proxy', 'slowlog'),
+  'slowlog|get': family('proxy', 'slowlog'),
+  'slowlog|len': family('proxy', 'slowlog'),
+  'slowlog|reset': family('proxy', 'slowlog'),
+  'slowlog|help': family('proxy', 'slowlog'),
+  proxy: family('proxy', 'help'),
+  'proxy|topology': family('proxy', 'topology'),
+  'proxy|config': family('proxy', 'config'),
+  'proxy|refresh': family('proxy', 'refresh'),
+  'proxy|clients': family('proxy', 'clients'),
+  'proxy|resetstat': family('proxy', 'resetstat'),
+  'proxy|help': family('proxy', 'help'),
 
   // connection state that must not reach a shared backend connection
   monitor: notYet('MONITOR'),
@@ -119,8 +132,43 @@ export const POLICIES: Readonly<Record<string, Handler>> = {
   'host:': { kind: 'close' },
 };
 
+/** A subcommand of PROXY, the proxy's own admin command (no keys). */
+function proxySub(name: string, arity: number, admin: boolean): CommandInfo {
+  return {
+    name: `proxy|${name}`,
+    arity,
+    flags: admin ? ['admin', 'noscript', 'loading', 'stale'] : ['noscript', 'loading', 'stale'],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    aclCategories: admin ? ['admin', 'slow', 'dangerous'] : ['slow'],
+    tips: [],
+    keySpecs: [],
+    subcommands: [],
+  };
+}
+
 /** Commands slotproxy knows that a Redis 7.0 COMMAND reply lacks (newer or hidden ones). */
 export const EXTRA_COMMANDS: CommandInfo[] = [
+  {
+    name: 'proxy',
+    arity: -2,
+    flags: [],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    aclCategories: ['slow'],
+    tips: [],
+    keySpecs: [],
+    subcommands: [
+      proxySub('topology', 2, false),
+      proxySub('config', -3, true),
+      proxySub('refresh', 2, true),
+      proxySub('clients', 2, true),
+      proxySub('resetstat', 2, true),
+      proxySub('help', 2, false),
+    ],
+  },
   { name: 'post', arity: -1, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['connection'], tips: [], keySpecs: [], subcommands: [] },
   { name: 'host:', arity: -1, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['connection'], tips: [], keySpecs: [], subcommands: [] },
 ];

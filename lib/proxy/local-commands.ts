@@ -1,7 +1,7 @@
 // Commands the proxy answers itself, with Redis 7's replies and errors (src/server.c,
 // src/networking.c). Each takes the decoded arguments (arity already checked by the table).
-import os from 'node:os';
 import type { LocalCommand } from '../commands/handlers';
+import { infoSections as sectionsFor, renderInfo } from '../metrics/info';
 import { keySlot } from '../protocol/crc16';
 import { bulk, encode, error, integer, NULL_BULK, OK, PONG } from '../protocol/resp';
 import type { ProxyContext, SessionInfo } from './context';
@@ -37,69 +37,14 @@ function setName(session: SessionInfo, name: Buffer): LocalResult | null {
   return null;
 }
 
-/** INFO's sections, by name. */
-export function infoSections(sections: string[]): { all: boolean; names: string[] } {
-  const all = sections.length === 0 || sections.some((s) => ['all', 'everything', 'default'].includes(s));
-  return { all, names: sections };
+/** The INFO sections these arguments ask for, in output order (Redis 7 rules; see lib/metrics/info.ts). */
+export function infoSections(args: readonly string[]): string[] {
+  return sectionsFor(args);
 }
 
 /** The proxy's INFO; `keyspace` holds lines such as "db0:keys=3,expires=0,avg_ttl=0" gathered from the masters. */
-export function infoText(ctx: ProxyContext, sections: string[], keyspace: string[] = []): string {
-  const uptime = Math.floor((Date.now() - ctx.startedAt) / 1000);
-  let blocked = 0;
-  for (const s of ctx.sessions) if (s.blocked) blocked++;
-  const map = ctx.router.slotMap;
-  const all: Record<string, [string, string | number][]> = {
-    server: [
-      ['redis_version', ctx.clusterVersion],
-      ['slotproxy_version', ctx.version],
-      ['redis_mode', 'standalone'],
-      ['os', `${os.type()} ${os.release()} ${os.arch()}`],
-      ['arch_bits', process.arch.includes('64') ? 64 : 32],
-      ['process_id', process.pid],
-      ['tcp_port', ctx.listenPort],
-      ['uptime_in_seconds', uptime],
-      ['uptime_in_days', Math.floor(uptime / 86400)],
-      ['executable', process.argv[1] ?? ''],
-      ['scanners', ctx.scanners.kind],
-    ],
-    clients: [
-      ['connected_clients', ctx.sessions.size],
-      ['blocked_clients', blocked],
-      ['maxclients', ctx.config.maxClients],
-    ],
-    persistence: [['loading', 0]],
-    stats: [
-      ['total_connections_received', ctx.stats.connectionsReceived],
-      ['total_commands_processed', ctx.stats.commandsProcessed],
-      ['rejected_connections', ctx.stats.connectionsRejected],
-    ],
-    replication: [
-      ['role', 'master'],
-      ['connected_slaves', 0],
-    ],
-    cluster: [
-      ['cluster_enabled', 0],
-      ['cluster_masters', map.masters.length],
-      ['cluster_slots_served', map.coveredSlots()],
-      ['cluster_moved', ctx.router.stats.moved],
-      ['cluster_ask', ctx.router.stats.ask],
-    ],
-    keyspace: keyspace.map((line) => {
-      const i = line.indexOf(':');
-      return [line.slice(0, i), line.slice(i + 1)] as [string, string];
-    }),
-  };
-  const names = Object.keys(all);
-  const wanted = infoSections(sections).all ? names : sections;
-  const out: string[] = [];
-  for (const name of names) {
-    if (!wanted.includes(name)) continue;
-    out.push(`# ${name[0].toUpperCase()}${name.slice(1)}`);
-    for (const [k, v] of all[name]) out.push(`${k}:${v}`);
-    out.push('');
-  }
-  return out.join('\r\n');
+export function infoText(ctx: ProxyContext, sections: readonly string[], keyspace: readonly string[] = []): string {
+  return renderInfo(ctx, sections, keyspace);
 }
 
 export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {

@@ -6,6 +6,7 @@ import type { FamilyDispatch, FamilySession, ParsedCommand } from '../family';
 import { NodeFanout, type NodePart } from './node-fanout';
 import { arrayOf, bulkOf, integerOf, isError } from './reply-parts';
 import { infoSections, infoText } from '../local-commands';
+import { mergeKeyspace } from '../../metrics/info';
 import { waitForReplicas } from './wait';
 
 /** SCAN cursors carry the node: cursor = nodeCursor * NODE_RADIX + node number. */
@@ -85,27 +86,24 @@ const MERGES: Record<string, (parts: NodePart[], session: FamilySession) => Buff
   },
 };
 
+/**
+ * INFO waits for the client's earlier replies, as Redis runs it after them: a pipeline of GETs
+ * then INFO sees those GETs in commandstats.
+ */
+class InfoRequest extends NodeFanout {
+  readonly barrier = true;
+}
+
 /** INFO with the Keyspace section summed over the masters. */
 function info(session: FamilySession, cmd: ParsedCommand): void {
   const sections = cmd.args().slice(1).map((a) => a.toString('latin1').toLowerCase());
-  if (!infoSections(sections).all && !sections.includes('keyspace')) {
-    session.enqueue(new NodeFanout(session, cmd.deadline, () => bulk(infoText(session.ctx, sections))));
+  if (!infoSections(sections).includes('keyspace')) {
+    session.enqueue(new InfoRequest(session, cmd.deadline, () => bulk(infoText(session.ctx, sections))));
     return;
   }
-  const req = new NodeFanout(session, cmd.deadline, (parts) => {
-    const dbs = new Map<string, { keys: number; expires: number; ttlSum: number }>();
-    for (const p of parts) {
-      if (isError(p.reply!)) continue;
-      for (const m of bulkOf(p.reply!)!.toString('latin1').matchAll(/^(db\d+):keys=(\d+),expires=(\d+),avg_ttl=(\d+)/gm)) {
-        const d = dbs.get(m[1]) ?? { keys: 0, expires: 0, ttlSum: 0 };
-        d.keys += Number(m[2]);
-        d.expires += Number(m[3]);
-        d.ttlSum += Number(m[4]) * Number(m[3]);
-        dbs.set(m[1], d);
-      }
-    }
-    const lines = [...dbs].map(([db, d]) => `${db}:keys=${d.keys},expires=${d.expires},avg_ttl=${d.expires ? Math.round(d.ttlSum / d.expires) : 0}`);
-    return bulk(infoText(session.ctx, sections, lines));
+  const req = new InfoRequest(session, cmd.deadline, (parts) => {
+    const texts = parts.filter((p) => !isError(p.reply!)).map((p) => bulkOf(p.reply!)!.toString('latin1'));
+    return bulk(infoText(session.ctx, sections, mergeKeyspace(texts)));
   });
   const frame = command(['INFO', 'keyspace']);
   for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, frame);

@@ -5,8 +5,9 @@ import { dispatch as admin } from './admin';
 import { dispatch as client } from './client';
 import { dispatch as cluster } from './cluster';
 import { dispatch as fanout } from './fanout';
+import { dispatch as proxy } from './proxy-admin';
 import { dispatch as pubsub } from './pubsub';
 import { dispatch as split } from './split';
 import { dispatch as transaction } from './transaction';
 
-export const FAMILIES: Readonly<Record<FamilyName, FamilyDispatch>> = { split, fanout, transaction, pubsub, cluster, client, admin };
+export const FAMILIES: Readonly<Record<FamilyName, FamilyDispatch>> = { split, fanout, transaction, pubsub, cluster, client, admin, proxy };

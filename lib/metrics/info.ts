@@ -1,0 +1,315 @@
+// The proxy's INFO, section by section, in Redis 7's format (src/server.c genRedisInfoString):
+// "# Section" headers, "field:value" lines, sections separated by an empty line. Every field is
+// declared once here with what it means, so docs/metrics.md is rendered from the same table.
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import { LATENCY_BUCKETS, type CommandStats } from './command-stats';
+import { backendConnections, clientCounts, commandName, replicaCount, type NodeConnections, type ProxyView } from './view';
+
+type Value = string | number;
+
+/** What a field is computed from; the costlier parts are computed once per INFO, on first use. */
+class InfoInput {
+  private mem: NodeJS.MemoryUsage | null = null;
+  private conns: NodeConnections[] | null = null;
+  private clients: ReturnType<typeof clientCounts> | null = null;
+  readonly now = Date.now();
+
+  constructor(
+    readonly view: ProxyView,
+    readonly keyspace: readonly string[],
+  ) {}
+
+  get memory(): NodeJS.MemoryUsage {
+    return (this.mem ??= process.memoryUsage());
+  }
+
+  get connections(): NodeConnections[] {
+    return (this.conns ??= backendConnections(this.view));
+  }
+
+  get clientsByState(): ReturnType<typeof clientCounts> {
+    return (this.clients ??= clientCounts(this.view.sessions));
+  }
+
+  get usedMemory(): number {
+    return this.memory.heapUsed + this.memory.external;
+  }
+
+  get uptime(): number {
+    return Math.floor((this.now - this.view.startedAt) / 1000);
+  }
+
+  sumConnections(pick: (c: NodeConnections) => number): number {
+    return this.connections.reduce((n, c) => n + pick(c), 0);
+  }
+}
+
+interface Field {
+  name: string;
+  help: string;
+  value(input: InfoInput): Value;
+}
+
+interface Section {
+  /** the header as Redis prints it */
+  title: string;
+  fields: Field[];
+  /** lines that depend on what happened (one per command, node, database) */
+  dynamic?: { pattern: string; help: string; lines(input: InfoInput): [string, Value][] };
+}
+
+const f = (name: string, help: string, value: (input: InfoInput) => Value): Field => ({ name, help, value });
+
+/** Redis's bytesToHuman. */
+export function bytesToHuman(n: number): string {
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  if (n < 1024) return `${n}B`;
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(2)}${units[i]}`;
+}
+
+/** INFO values are one line: a multi-line error message must not break the format. */
+const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ');
+
+const runIds = new WeakMap<object, string>();
+
+/** Redis prints a random 40-hex run id per process start; a proxy gets one per start. */
+function runId(view: ProxyView): string {
+  let id = runIds.get(view);
+  if (!id) {
+    id = createHash('sha1').update(`${process.pid}:${view.startedAt}:${view.listenPort}:${Math.random()}`).digest('hex');
+    runIds.set(view, id);
+  }
+  return id;
+}
+
+/** `usec_per_call` and the percentiles are printed as Redis prints them (%.2f, %.3f). */
+export function commandStatLine(stats: CommandStats, row: number): string {
+  const calls = stats.calls[row];
+  const usec = Math.round(stats.micros[row]);
+  const perCall = calls === 0 ? 0 : stats.micros[row] / calls;
+  return `calls=${calls},usec=${usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=0,failed_calls=${stats.errors[row]}`;
+}
+
+/** The percentiles Redis reports by default (latency-tracking-info-percentiles "50 99 99.9"). */
+export const INFO_PERCENTILES = [50, 99, 99.9];
+
+export function latencyLine(stats: CommandStats, row: number): string {
+  return INFO_PERCENTILES.map((p) => `p${p}=${stats.percentile(row, p).toFixed(3)}`).join(',');
+}
+
+/** Rows with calls, by name (Redis prints them in its dict order, which is no order at all). */
+function calledRows(view: ProxyView): number[] {
+  const rows: number[] = [];
+  const stats = view.commandStats;
+  // row 0 gathers unknown commands: Redis has no cmdstat for those (they are error replies)
+  for (let row = 1; row < stats.calls.length; row++) if (stats.calls[row] > 0) rows.push(row);
+  return rows.sort((a, b) => commandName(view, a).localeCompare(commandName(view, b)));
+}
+
+export const SECTIONS: Readonly<Record<string, Section>> = {
+  server: {
+    title: 'Server',
+    fields: [
+      f('redis_version', 'redis_version of the cluster (what clients check features against)', (i) => i.view.clusterVersion),
+      f('slotproxy_version', 'version of slotproxy', (i) => i.view.version),
+      f('redis_mode', 'always standalone: clients see one server', () => 'standalone'),
+      f('os', 'operating system', () => `${os.type()} ${os.release()} ${os.arch()}`),
+      f('arch_bits', '64 or 32', () => (process.arch.includes('64') ? 64 : 32)),
+      f('node_version', 'Node.js version', () => process.version),
+      f('process_id', 'pid of the proxy', () => process.pid),
+      f('run_id', 'random id of this start of the proxy', (i) => runId(i.view)),
+      f('tcp_port', 'port clients connect to', (i) => i.view.listenPort),
+      f('uptime_in_seconds', 'seconds since the proxy started', (i) => i.uptime),
+      f('uptime_in_days', 'days since the proxy started', (i) => Math.floor(i.uptime / 86400)),
+      f('executable', 'script the proxy runs from', () => process.argv[1] ?? ''),
+      f('scanners', 'request/reply scanners in use (native addon or js)', (i) => i.view.scanners.kind),
+    ],
+  },
+  clients: {
+    title: 'Clients',
+    fields: [
+      f('connected_clients', 'client connections', (i) => i.view.sessions.size),
+      f('maxclients', 'SLOTPROXY_MAX_CLIENTS', (i) => i.view.config.maxClients),
+      f('blocked_clients', 'clients waiting in a blocking command (BLPOP, XREAD BLOCK ...)', (i) => i.clientsByState.blocked),
+      f('pubsub_clients', 'clients in subscribed mode', (i) => i.clientsByState.subscribed),
+      f('transaction_clients', 'clients inside MULTI', (i) => i.clientsByState.transaction),
+    ],
+  },
+  memory: {
+    title: 'Memory',
+    fields: [
+      f('used_memory', 'bytes of V8 heap in use plus memory held outside it (Buffers)', (i) => i.usedMemory),
+      f('used_memory_human', 'used_memory, human readable', (i) => bytesToHuman(i.usedMemory)),
+      f('used_memory_rss', 'resident set size of the process', (i) => i.memory.rss),
+      f('used_memory_rss_human', 'used_memory_rss, human readable', (i) => bytesToHuman(i.memory.rss)),
+      f('used_memory_heap_total', 'bytes V8 reserved for its heap', (i) => i.memory.heapTotal),
+      f('used_memory_heap_used', 'bytes of V8 heap in use', (i) => i.memory.heapUsed),
+      f('used_memory_external', 'bytes of C++ objects bound to JS objects (Buffers among them)', (i) => i.memory.external),
+      f('used_memory_array_buffers', 'bytes of ArrayBuffers and Buffers', (i) => i.memory.arrayBuffers),
+      f('total_system_memory', 'memory of the machine', () => os.totalmem()),
+      f('total_system_memory_human', 'total_system_memory, human readable', () => bytesToHuman(os.totalmem())),
+      f('mem_fragmentation_ratio', 'used_memory_rss / used_memory', (i) => (i.usedMemory ? i.memory.rss / i.usedMemory : 0).toFixed(2)),
+      f('mem_allocator', 'the V8 heap', () => `v8-${process.versions.v8}`),
+    ],
+  },
+  persistence: {
+    title: 'Persistence',
+    fields: [f('loading', 'always 0: the proxy loads no data (clients wait for loading:0)', () => 0)],
+  },
+  stats: {
+    title: 'Stats',
+    fields: [
+      f('total_connections_received', 'client connections accepted (and refused for maxclients)', (i) => i.view.stats.connectionsReceived),
+      f('total_commands_processed', 'commands read from clients', (i) => i.view.stats.commandsProcessed),
+      f('rejected_connections', 'connections refused because of SLOTPROXY_MAX_CLIENTS', (i) => i.view.stats.connectionsRejected),
+      f('total_error_replies', 'error replies sent to clients (the cluster’s and the proxy’s own)', (i) => i.view.commandStats.totalErrors),
+      f('total_replies', 'replies sent to clients, errors included (slotproxy)', (i) => i.view.commandStats.total),
+      f('slowlog_len', 'entries in SLOWLOG (slotproxy)', (i) => i.view.slowlog.entries.length),
+    ],
+  },
+  replication: {
+    title: 'Replication',
+    fields: [
+      f('role', 'always master: clients write through the proxy', () => 'master'),
+      f('connected_slaves', 'always 0', () => 0),
+    ],
+  },
+  cpu: {
+    title: 'CPU',
+    fields: [
+      f('used_cpu_sys', 'system CPU seconds of the proxy process', () => (process.cpuUsage().system / 1e6).toFixed(6)),
+      f('used_cpu_user', 'user CPU seconds of the proxy process', () => (process.cpuUsage().user / 1e6).toFixed(6)),
+    ],
+  },
+  commandstats: {
+    title: 'Commandstats',
+    fields: [],
+    dynamic: {
+      pattern: 'cmdstat_<command>:calls=N,usec=N,usec_per_call=N.NN,rejected_calls=0,failed_calls=N',
+      help:
+        'per command (subcommands as `client|id`) that was called: replies, total microseconds from reading the command to handing its reply to the client, error replies (failed_calls; refusals by the proxy count there too)',
+      lines: (i) => calledRows(i.view).map((row) => [`cmdstat_${commandName(i.view, row)}`, commandStatLine(i.view.commandStats, row)]),
+    },
+  },
+  latencystats: {
+    title: 'Latencystats',
+    fields: [],
+    dynamic: {
+      pattern: 'latency_percentiles_usec_<command>:p50=N.NNN,p99=N.NNN,p99.9=N.NNN',
+      help: `per command that was called: latency percentiles in microseconds, as the upper bound of a power-of-two histogram bucket (${LATENCY_BUCKETS} buckets)`,
+      lines: (i) => calledRows(i.view).map((row) => [`latency_percentiles_usec_${commandName(i.view, row)}`, latencyLine(i.view.commandStats, row)]),
+    },
+  },
+  cluster: {
+    title: 'Cluster',
+    fields: [
+      f('cluster_enabled', 'always 0: clients must not switch to cluster mode', () => 0),
+      f('cluster_masters', 'masters serving slots in the proxy’s slot map', (i) => i.view.router.slotMap.masters.length),
+      f('cluster_replicas', 'replicas the slot map knows of', (i) => replicaCount(i.view.router.slotMap)),
+      f('cluster_known_nodes', 'masters plus replicas', (i) => i.view.router.slotMap.masters.length + replicaCount(i.view.router.slotMap)),
+      f('cluster_slots_served', 'slots with a master (16384 when the cluster is whole)', (i) => i.view.router.slotMap.coveredSlots()),
+      f('cluster_slot_map_age_seconds', 'seconds since the slot map was built from CLUSTER SLOTS (MOVED patches keep its age)', (i) =>
+        Math.floor((i.now - i.view.router.slotMap.createdAt) / 1000),
+      ),
+      f('cluster_refreshes', 'topology refreshes that succeeded', (i) => i.view.refresher?.stats.refreshes ?? 0),
+      f('cluster_refresh_failures', 'topology refreshes where no node answered CLUSTER SLOTS', (i) => i.view.refresher?.stats.failures ?? 0),
+      f('cluster_last_refresh_reason', 'why the latest refresh was asked for (periodic, MOVED, connection lost ...)', (i) => oneLine(i.view.refresher?.stats.lastReason ?? '')),
+      f('cluster_last_refresh_error', 'error of the latest failed refresh (empty if none failed)', (i) => oneLine(i.view.refresher?.stats.lastError ?? '')),
+      f('cluster_last_refresh_age_seconds', 'seconds since the latest successful refresh (-1: none yet)', (i) => {
+        const at = i.view.refresher?.stats.lastAt ?? 0;
+        return at ? Math.floor((i.now - at) / 1000) : -1;
+      }),
+      f('cluster_moved', 'MOVED replies the proxy followed', (i) => i.view.router.stats.moved),
+      f('cluster_ask', 'ASK replies the proxy followed', (i) => i.view.router.stats.ask),
+      f('cluster_tryagain', 'TRYAGAIN replies retried', (i) => i.view.router.stats.tryagain),
+      f('cluster_clusterdown', 'CLUSTERDOWN replies retried', (i) => i.view.router.stats.clusterdown),
+      f('cluster_reroutes', 'unwritten commands routed again after a topology change or a lost connection', (i) => i.view.router.stats.reroutes),
+      f('backend_connections_ready', 'multiplexed connections to nodes that are up', (i) => i.sumConnections((c) => c.ready)),
+      f('backend_connections_connecting', 'multiplexed connections being (re)established', (i) => i.sumConnections((c) => c.connecting)),
+      f('backend_connections_closed', 'multiplexed connections down (waiting to reconnect)', (i) => i.sumConnections((c) => c.closed)),
+      f('backend_dedicated_connections', 'dedicated connections open (blocking commands, transactions, pub/sub)', (i) => i.sumConnections((c) => c.dedicated)),
+      f('backend_inflight_requests', 'commands written to nodes and not answered yet', (i) => i.sumConnections((c) => c.inFlight)),
+      f('backend_queued_requests', 'commands waiting to be written to a node (connecting or this event-loop turn)', (i) => i.sumConnections((c) => c.queued)),
+    ],
+    dynamic: {
+      pattern: 'backend_node<n>:addr=host:port,role=master|replica|unknown,ready=N,connecting=N,closed=N,dedicated=N,inflight=N,queued=N',
+      help: 'per node the proxy holds connections to, masters first (unknown: no longer in the slot map)',
+      lines: (i) =>
+        i.connections.map((c, n) => [
+          `backend_node${n}`,
+          `addr=${c.address},role=${c.role},ready=${c.ready},connecting=${c.connecting},closed=${c.closed},dedicated=${c.dedicated},inflight=${c.inFlight},queued=${c.queued}`,
+        ]),
+    },
+  },
+  keyspace: {
+    title: 'Keyspace',
+    fields: [],
+    dynamic: {
+      pattern: 'db0:keys=N,expires=N,avg_ttl=N',
+      help: 'summed over the masters (avg_ttl weighted by their expiring keys)',
+      lines: (i) =>
+        i.keyspace.map((line) => {
+          const at = line.indexOf(':');
+          return [line.slice(0, at), line.slice(at + 1)];
+        }),
+    },
+  },
+};
+
+/** Section order of Redis 7 (errorstats and modules have no counterpart here). */
+export const SECTION_ORDER = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'commandstats', 'latencystats', 'cluster', 'keyspace'];
+/** What INFO without arguments (or INFO default) shows: Redis leaves the per-command sections out. */
+export const DEFAULT_SECTIONS = SECTION_ORDER.filter((s) => s !== 'commandstats' && s !== 'latencystats');
+
+/**
+ * The sections INFO's arguments ask for, in output order: none = default; all / everything /
+ * default add their sets; unknown names add nothing (an INFO of only those is empty, as in Redis).
+ */
+export function infoSections(args: readonly string[]): string[] {
+  const wanted = new Set<string>();
+  for (const raw of args.length ? args : ['default']) {
+    const a = raw.toLowerCase();
+    if (a === 'all' || a === 'everything') SECTION_ORDER.forEach((s) => wanted.add(s));
+    else if (a === 'default') DEFAULT_SECTIONS.forEach((s) => wanted.add(s));
+    else if (a in SECTIONS) wanted.add(a);
+  }
+  return SECTION_ORDER.filter((s) => wanted.has(s));
+}
+
+/** INFO's text for these arguments; `keyspace` holds lines such as "db0:keys=3,expires=0,avg_ttl=0". */
+export function renderInfo(view: ProxyView, args: readonly string[], keyspace: readonly string[] = []): string {
+  const input = new InfoInput(view, keyspace);
+  const out: string[] = [];
+  for (const name of infoSections(args)) {
+    const section = SECTIONS[name];
+    out.push(`# ${section.title}`);
+    for (const field of section.fields) out.push(`${field.name}:${field.value(input)}`);
+    if (section.dynamic) for (const [k, v] of section.dynamic.lines(input)) out.push(`${k}:${v}`);
+    out.push('');
+  }
+  return out.join('\r\n');
+}
+
+/** The Keyspace sections of several masters' INFO, summed per database. */
+export function mergeKeyspace(infos: readonly string[]): string[] {
+  const dbs = new Map<string, { keys: number; expires: number; ttlSum: number }>();
+  for (const text of infos) {
+    for (const m of text.matchAll(/^(db\d+):keys=(\d+),expires=(\d+),avg_ttl=(\d+)/gm)) {
+      const d = dbs.get(m[1]) ?? { keys: 0, expires: 0, ttlSum: 0 };
+      d.keys += Number(m[2]);
+      d.expires += Number(m[3]);
+      d.ttlSum += Number(m[4]) * Number(m[3]);
+      dbs.set(m[1], d);
+    }
+  }
+  return [...dbs]
+    .sort(([a], [b]) => Number(a.slice(2)) - Number(b.slice(2)))
+    .map(([db, d]) => `${db}:keys=${d.keys},expires=${d.expires},avg_ttl=${d.expires ? Math.round(d.ttlSum / d.expires) : 0}`);
+}

@@ -1,0 +1,125 @@
+// What INFO, the Prometheus collectors and PROXY read of a running proxy. lib/server.ts's Proxy
+// is one; tests can build a small one. Everything here is read when asked (INFO, a scrape):
+// nothing is added to the request path.
+import { ConnState } from '../backend/backend-connection';
+import type { SlotMap } from '../cluster/slot-map';
+import type { Config } from '../config';
+import type { ProxyStats } from '../proxy/context';
+import type { CommandStats, SlowLog } from './command-stats';
+
+export interface RouterStats {
+  moved: number;
+  ask: number;
+  tryagain: number;
+  clusterdown: number;
+  reroutes: number;
+}
+
+export interface RefresherStats {
+  refreshes: number;
+  failures: number;
+  lastError: string;
+  lastReason: string;
+  /** Date.now() of the last successful refresh, 0 before the first */
+  lastAt: number;
+}
+
+export interface ConnectionView {
+  readonly state: ConnState;
+  readonly inFlight: number;
+  readonly queued: number;
+}
+
+export interface NodeView {
+  readonly address: string;
+  readonly dedicatedOpen: number;
+  multiplexed(): readonly ConnectionView[];
+}
+
+export interface SessionView {
+  readonly flags: string;
+}
+
+export interface ProxyView {
+  readonly config: Config;
+  readonly version: string;
+  readonly clusterVersion: string;
+  readonly startedAt: number;
+  readonly listenPort: number;
+  readonly scanners: { readonly kind: string };
+  readonly stats: ProxyStats;
+  readonly sessions: Iterable<SessionView> & { readonly size: number };
+  readonly commandStats: CommandStats;
+  readonly slowlog: SlowLog;
+  readonly table: { readonly rows: readonly ({ readonly name: string } | undefined)[] };
+  readonly router: { readonly stats: RouterStats; readonly slotMap: SlotMap; allNodes(): readonly NodeView[] };
+  /**
+   * Optional because ProxyContext (what request code is handed) does not declare it; the Proxy
+   * behind every context has it.
+   */
+  readonly refresher?: { readonly stats: RefresherStats };
+}
+
+/** Clients by what they are doing, from their CLIENT LIST flags. */
+export function clientCounts(sessions: Iterable<SessionView>): { normal: number; blocked: number; subscribed: number; transaction: number } {
+  const n = { normal: 0, blocked: 0, subscribed: 0, transaction: 0 };
+  for (const s of sessions) {
+    if (s.flags === 'b') n.blocked++;
+    else if (s.flags === 'P') n.subscribed++;
+    else if (s.flags === 'x') n.transaction++;
+    else n.normal++;
+  }
+  return n;
+}
+
+export interface NodeConnections {
+  address: string;
+  role: 'master' | 'replica' | 'unknown';
+  ready: number;
+  connecting: number;
+  closed: number;
+  dedicated: number;
+  inFlight: number;
+  queued: number;
+}
+
+/** The proxy's connections to each node it has talked to, masters first. */
+export function backendConnections(view: Pick<ProxyView, 'router'>): NodeConnections[] {
+  const map = view.router.slotMap;
+  const replicas = new Set<string>();
+  for (const list of map.replicas.values()) for (const r of list) replicas.add(r);
+  const rank = { master: 0, replica: 1, unknown: 2 };
+  const out = view.router.allNodes().map((node): NodeConnections => {
+    const c: NodeConnections = {
+      address: node.address,
+      role: map.masters.includes(node.address) ? 'master' : replicas.has(node.address) ? 'replica' : 'unknown',
+      ready: 0,
+      connecting: 0,
+      closed: 0,
+      dedicated: node.dedicatedOpen,
+      inFlight: 0,
+      queued: 0,
+    };
+    for (const conn of node.multiplexed()) {
+      if (conn.state === ConnState.Ready) c.ready++;
+      else if (conn.state === ConnState.Connecting) c.connecting++;
+      else c.closed++;
+      c.inFlight += conn.inFlight;
+      c.queued += conn.queued;
+    }
+    return c;
+  });
+  return out.sort((a, b) => rank[a.role] - rank[b.role] || a.address.localeCompare(b.address));
+}
+
+/** Replicas the slot map knows of. */
+export function replicaCount(map: SlotMap): number {
+  let n = 0;
+  for (const list of map.replicas.values()) n += list.length;
+  return n;
+}
+
+/** Row names as Redis prints them in INFO commandstats ("get", "client|id"); row 0 counts unknown commands. */
+export function commandName(view: Pick<ProxyView, 'table'>, row: number): string {
+  return row === 0 ? 'unknown' : (view.table.rows[row]?.name ?? `row${row}`);
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import RedisParser from 'redis-parser';
+import { SlowLog } from '../../../lib/metrics/command-stats';
+import { redactArgs, slowlogReply } from '../../../lib/metrics/slowlog-reply';
+
+const b = (...args: string[]): Buffer[] => args.map((a) => Buffer.from(a));
+
+/** The reply decoded (errors as { error }). */
+function decode(reply: Buffer): unknown {
+  let out: unknown;
+  const parser = new RedisParser({
+    returnReply: (r: unknown) => (out = r),
+    returnError: (e: Error) => (out = { error: e.message }),
+    returnBuffers: false,
+  });
+  parser.execute(reply);
+  return out;
+}
+
+describe('SLOWLOG replies', function () {
+  function filled(n: number): SlowLog {
+    const log = new SlowLog(0, 128);
+    for (let i = 0; i < n; i++) log.add(100 + i, b('GET', `k${i}`), '127.0.0.1:5000', i % 2 ? 'worker' : '');
+    return log;
+  }
+
+  it('GET: newest first, default 10, a count, -1 for all; entries as Redis 7 prints them', function () {
+    const log = filled(12);
+    const ten = decode(slowlogReply(log, b('SLOWLOG', 'GET'))) as unknown[][];
+    assert.equal(ten.length, 10);
+    const [id, time, micros, args, client, name] = ten[0];
+    assert.equal(id, 11);
+    assert.ok(Math.abs((time as number) - Date.now() / 1000) < 5);
+    assert.equal(micros, 111);
+    assert.deepEqual(args, ['GET', 'k11']);
+    assert.equal(client, '127.0.0.1:5000');
+    assert.equal(name, 'worker');
+    assert.equal((decode(slowlogReply(log, b('SLOWLOG', 'get', '3'))) as unknown[]).length, 3);
+    assert.equal((decode(slowlogReply(log, b('SLOWLOG', 'GET', '-1'))) as unknown[]).length, 12);
+    assert.deepEqual(decode(slowlogReply(log, b('SLOWLOG', 'GET', '0'))), []);
+  });
+
+  it('GET refuses counts below -1 and non-integers with Redis’s error', function () {
+    const log = filled(1);
+    for (const bad of ['-2', 'x', '1.5', ' 1', '01']) {
+      assert.deepEqual(decode(slowlogReply(log, b('SLOWLOG', 'GET', bad))), { error: 'ERR count should be greater than or equal to -1' }, bad);
+    }
+    assert.deepEqual(decode(slowlogReply(log, b('SLOWLOG', 'GET', '1', '2'))), {
+      error: "ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP.",
+    });
+  });
+
+  it('LEN, RESET, HELP', function () {
+    const log = filled(4);
+    assert.equal(decode(slowlogReply(log, b('SLOWLOG', 'LEN'))), 4);
+    assert.equal(decode(slowlogReply(log, b('SLOWLOG', 'RESET'))), 'OK');
+    assert.equal(decode(slowlogReply(log, b('SLOWLOG', 'LEN'))), 0);
+    const help = decode(slowlogReply(log, b('SLOWLOG', 'HELP'))) as string[];
+    assert.match(help[0], /^SLOWLOG <subcommand>/);
+    assert.ok(help.includes('GET [<count>]'));
+  });
+
+  it('passwords never leave the proxy', function () {
+    const r = (...a: string[]): string[] => redactArgs(b(...a)).map(String);
+    assert.deepEqual(r('AUTH', 'pw'), ['AUTH', '(redacted)']);
+    assert.deepEqual(r('auth', 'user', 'pw'), ['auth', '(redacted)', '(redacted)']);
+    assert.deepEqual(r('HELLO', '2', 'AUTH', 'u', 'pw', 'SETNAME', 'n'), ['HELLO', '2', 'AUTH', '(redacted)', '(redacted)', 'SETNAME', 'n']);
+    assert.deepEqual(r('MIGRATE', 'h', '1', '', '0', '10', 'AUTH2', 'u', 'pw', 'KEYS', 'a'), ['MIGRATE', 'h', '1', '', '0', '10', 'AUTH2', '(redacted)', '(redacted)', 'KEYS', 'a']);
+    assert.deepEqual(r('CONFIG', 'SET', 'maxmemory', '1', 'requirepass', 'pw'), ['CONFIG', 'SET', 'maxmemory', '1', 'requirepass', '(redacted)']);
+    assert.deepEqual(r('ACL', 'SETUSER', 'bob', 'on', '>pw'), ['ACL', 'SETUSER', 'bob', '(redacted)', '(redacted)']);
+    assert.deepEqual(r('GET', 'auth'), ['GET', 'auth']);
+    const log = new SlowLog(0, 10);
+    log.add(5, b('AUTH', 'secret'), 'c', '');
+    assert.ok(!slowlogReply(log, b('SLOWLOG', 'GET')).includes('secret'));
+  });
+});
