@@ -15,6 +15,8 @@ redisReplyObjectFunctions kCallbacks = {ReplyScanner::OnString, ReplyScanner::On
 // hiredis treats a null object as out-of-memory; every callback returns this instead.
 int kNoObject;
 constexpr size_t kKeepReaderBuffer = 1 << 20;  // larger idle buffers are released by hiredis
+constexpr size_t kFeedSlice = 4096;
+constexpr size_t kBigBulk = 8192;  // bulk strings at least this long skip hiredis
 
 inline ReplyScanner* Self(const redisReadTask* task) { return static_cast<ReplyScanner*>(task->privdata); }
 }  // namespace
@@ -131,7 +133,7 @@ bool ReplyScanner::RunFramer(const uint8_t* p, size_t n, int64_t abs, const Repl
   return true;
 }
 
-int32_t ReplyScanner::RunHiredis(const uint8_t* buf, size_t len, const ReplyOutput& out) {
+int32_t ReplyScanner::RunHiredis(const ReplyOutput& out) {
   for (;;) {
     if (count_ >= out.recordCap) return kRepMore;
     void* reply = nullptr;
@@ -145,13 +147,13 @@ int32_t ReplyScanner::RunHiredis(const uint8_t* buf, size_t len, const ReplyOutp
       return kRepError;
     }
     // Too deep for hiredis, which has dropped its buffer. The frame's bytes are the carried
-    // ones from earlier reads plus this read's from the frame start (the header that was too
-    // deep is in this read: hiredis parsed everything before it without complaint).
+    // ones from earlier reads plus this read's, from the frame start to what was fed (the header
+    // that was too deep is among them: hiredis parsed everything before it without complaint).
     int64_t startInBuf = frameStart_ - base_;
     std::vector<uint8_t> bytes;
     if (startInBuf < 0) bytes = carry_;
     size_t from = startInBuf < 0 ? 0 : static_cast<size_t>(startInBuf);
-    bytes.insert(bytes.end(), buf + from, buf + len);
+    bytes.insert(bytes.end(), buf_ + from, buf_ + feedEnd_);
     size_t carried = startInBuf < 0 ? carry_.size() : 0;
     carry_.clear();
     elems_.clear();
@@ -162,9 +164,9 @@ int32_t ReplyScanner::RunHiredis(const uint8_t* buf, size_t len, const ReplyOutp
     size_t used = 0;
     if (!RunFramer(bytes.data(), bytes.size(), frameStart_, out, &used)) return kRepError;
     if (deep_) return kRepDone;
-    // The deep frame ended inside this read: the rest goes to the new reader.
+    // The deep frame ended inside what was fed: the rest of that goes to the new reader.
     size_t rest = from + (used - carried);
-    FeedReader(buf + rest, len - rest);
+    FeedReader(buf_ + rest, feedEnd_ - rest);
   }
 }
 
@@ -188,23 +190,67 @@ int32_t ReplyScanner::Scan(const uint8_t* buf, size_t len, const ReplyOutput& ou
   elemUsed_ = 0;
   int32_t status = kRepError;
   if (!failed_) {
-    bool ok = true;
     if (len) {
       base_ = fed_;
-      fed_ += static_cast<int64_t>(len);
       buf_ = buf;
       len_ = len;
-      size_t used = 0;
-      if (deep_) ok = RunFramer(buf, len, base_, out, &used);
-      if (ok && !deep_) FeedReader(buf + used, len - used);
+      feedEnd_ = 0;
     }
-    status = !ok ? kRepError : deep_ ? kRepDone : RunHiredis(buf_, len_, out);
+    status = Drain(out);
     if (status == kRepDone) Carry(buf_, len_);
   }
   out.records[kRepCount] = static_cast<int32_t>(count_);
   out.records[kRepStatus] = status;
   out.records[kRepElems] = static_cast<int32_t>(elemUsed_);
   return static_cast<int32_t>(count_);
+}
+
+bool ReplyScanner::BigBulkAhead() const {
+  // a plain length only ("$" then 1-9 and digits): for anything odder, hiredis's own rules apply
+  if (buf_[feedEnd_] != '$' || feedEnd_ + 1 >= len_ || buf_[feedEnd_ + 1] < '1' || buf_[feedEnd_ + 1] > '9') return false;
+  int64_t n = 0;
+  for (size_t i = feedEnd_ + 1; i < len_ && i < feedEnd_ + 21; i++) {
+    uint8_t c = buf_[i];
+    // only a well-formed header line: on anything else hiredis and the framer could disagree
+    if (c == '\r') return i + 1 < len_ && buf_[i + 1] == '\n' && i > feedEnd_ + 1 && n >= static_cast<int64_t>(kBigBulk) &&
+                            n < (int64_t{1} << 53) - 2;  // longer ones the framer refuses: hiredis decides
+    if (c < '0' || c > '9') return false;
+    if (n < (int64_t{1} << 53)) n = n * 10 + (c - '0');  // saturates: the framer refuses such lengths
+  }
+  return false;
+}
+
+// hiredis moves the unread rest of its buffer to the front each time it has consumed 1 KiB
+// (sdsrange in redisReaderGetReply): fed a whole 64 KiB read at once, it would move tens of times
+// the bytes it reads. Fed in slices, each move is at most a slice.
+int32_t ReplyScanner::Drain(const ReplyOutput& out) {
+  for (;;) {
+    if (deep_) {
+      size_t used = 0;
+      bool ok = RunFramer(buf_ + feedEnd_, len_ - feedEnd_, base_ + static_cast<int64_t>(feedEnd_), out, &used);
+      feedEnd_ += used;
+      fed_ = base_ + static_cast<int64_t>(feedEnd_);
+      if (!ok) return kRepError;
+      if (deep_) return kRepDone;  // all of it went to the framer
+    }
+    int32_t status = RunHiredis(out);
+    if (status != kRepDone || deep_) {
+      if (status != kRepDone) return status;
+      continue;
+    }
+    if (feedEnd_ >= len_) return kRepDone;
+    if (fed_ == frameStart_ && BigBulkAhead()) {
+      // A large bulk string: hiredis would copy all of it into its buffer before the frame is
+      // complete; the framer only counts its bytes.
+      framer_.Reset();
+      deep_ = true;
+      continue;
+    }
+    size_t slice = len_ - feedEnd_ < kFeedSlice ? len_ - feedEnd_ : kFeedSlice;
+    fed_ = base_ + static_cast<int64_t>(feedEnd_ + slice);
+    FeedReader(buf_ + feedEnd_, slice);
+    feedEnd_ += slice;
+  }
 }
 
 }  // namespace slotproxy

@@ -44,14 +44,16 @@ class ReplyScanner {
   void NewReader();
   void ElementEnded(const redisReadTask* task, size_t bufOffset);
   bool Emit(int64_t endAbs, int32_t type, int32_t redirect, const ReplyOutput& out);
-  int32_t RunHiredis(const uint8_t* buf, size_t len, const ReplyOutput& out);
+  int32_t RunHiredis(const ReplyOutput& out);
+  int32_t Drain(const ReplyOutput& out);
+  bool BigBulkAhead() const;
   void Carry(const uint8_t* buf, size_t len);
   bool RunFramer(const uint8_t* p, size_t n, int64_t abs, const ReplyOutput& out, size_t* used);
   void FeedReader(const uint8_t* p, size_t n);
 
   redisReader* reader_ = nullptr;
   RespFramer framer_;
-  bool deep_ = false;           // the frame in progress is in framer_
+  bool deep_ = false;           // the frame in progress is in framer_ (too deep, or a big bulk string)
   bool failed_ = false;
   int64_t fed_ = 0;             // stream offset after the last byte fed
   int64_t frameStart_ = 0;      // stream offset where the frame in progress starts
@@ -64,6 +66,7 @@ class ReplyScanner {
   std::vector<uint8_t> carry_;
   const uint8_t* buf_ = nullptr;  // the read being scanned (kept for kRepMore continuations)
   size_t len_ = 0;
+  size_t feedEnd_ = 0;              // bytes of buf_ handed to hiredis or the framer so far
   size_t count_ = 0, elemUsed_ = 0;
 };
 

@@ -1,0 +1,105 @@
+// Scanner throughput on recorded streams: the native scanners against their TypeScript twins,
+// and, for replies, against redis-parser (what a JS proxy would otherwise use).
+//   npm run build && node dist/bench/parser.js [--seconds 1]
+import RedisParser from 'redis-parser';
+import { CommandTable, mergeCommandInfos } from '../lib/commands/table';
+import { ReplyReader } from '../lib/protocol/reply-reader';
+import { RequestReader } from '../lib/protocol/request-reader';
+import { command } from '../lib/protocol/resp';
+import { createJsScanners, createScanners, type Scanners } from '../lib/protocol/scanners';
+
+const CHUNK = 64 * 1024;
+const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 1;
+
+function chunks(stream: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < stream.length; i += CHUNK) out.push(stream.subarray(i, i + CHUNK));
+  return out;
+}
+
+const bulk = (b: Buffer): Buffer => Buffer.concat([Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n')]);
+
+function repeat(unit: Buffer, bytes: number): { stream: Buffer; items: number } {
+  const n = Math.max(1, Math.floor(bytes / unit.length));
+  return { stream: Buffer.concat(Array(n).fill(unit)), items: n };
+}
+
+const requestStreams: Record<string, { stream: Buffer; items: number }> = {
+  'small commands (GET)': repeat(command(['GET', 'key:000123']), 4 << 20),
+  'SET 64 B values': repeat(command(['SET', 'key:000123', 'x'.repeat(64)]), 4 << 20),
+  'SET 16 KiB values': repeat(command(['SET', 'key:000123', 'x'.repeat(16384)]), 16 << 20),
+  'MGET of 100 keys': repeat(command(['MGET', ...Array.from({ length: 100 }, (_, i) => `key:${i}`)]), 4 << 20),
+};
+
+const replyStreams: Record<string, { stream: Buffer; items: number }> = {
+  '+OK': repeat(Buffer.from('+OK\r\n'), 4 << 20),
+  '64 B bulk strings': repeat(bulk(Buffer.alloc(64, 120)), 4 << 20),
+  '16 KiB bulk strings': repeat(bulk(Buffer.alloc(16384, 120)), 16 << 20),
+  '1 MiB bulk strings': repeat(bulk(Buffer.alloc(1 << 20, 120)), 32 << 20),
+  'MGET reply of 1000 values': repeat(Buffer.concat([Buffer.from('*1000\r\n'), ...Array(1000).fill(bulk(Buffer.alloc(16, 120)))]), 8 << 20),
+};
+
+/** Runs `once` repeatedly for about `seconds`; returns passes per second. */
+function timeIt(once: () => void): number {
+  once(); // warm-up
+  const start = process.hrtime.bigint();
+  let passes = 0;
+  let elapsed = 0;
+  while (elapsed < seconds) {
+    once();
+    passes++;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  }
+  return passes / elapsed;
+}
+
+function requestRate(s: Scanners, data: Buffer[]): number {
+  return timeIt(() => {
+    const reader = new RequestReader(s.newRequestScanner(), s);
+    const sink = { authRequired: false, onRequests: () => true };
+    for (const c of data) reader.push(c, sink);
+  });
+}
+
+function replyRate(s: Scanners, data: Buffer[]): number {
+  return timeIt(() => {
+    const reader = new ReplyReader(s.newReplyScanner(), s);
+    const sink = { onReply: () => {}, onProtocolError: () => { throw new Error('protocol error'); } };
+    for (const c of data) reader.push(c, sink);
+  });
+}
+
+function redisParserRate(data: Buffer[]): number {
+  return timeIt(() => {
+    const p = new RedisParser({ returnReply: () => {}, returnError: () => {}, returnBuffers: true });
+    for (const c of data) p.execute(c);
+  });
+}
+
+const fmt = (bytes: number, items: number, rate: number): string => `${((bytes * rate) / 1e6).toFixed(0)} MB/s, ${((items * rate) / 1e6).toFixed(2)} M/s`;
+
+function main(): void {
+  const table = new CommandTable(mergeCommandInfos(null));
+  const native = createScanners('native');
+  const js = createJsScanners('bench');
+  native.registerCommands(table.scannerRows());
+  js.registerCommands(table.scannerRows());
+  const lines = ['| stream | native | TypeScript | redis-parser | native / TypeScript |', '|---|---|---|---|---|'];
+  for (const [name, { stream, items }] of Object.entries(requestStreams)) {
+    const data = chunks(stream);
+    const n = requestRate(native, data);
+    const j = requestRate(js, data);
+    lines.push(`| requests: ${name} | ${fmt(stream.length, items, n)} | ${fmt(stream.length, items, j)} | – | ${(n / j).toFixed(2)} |`);
+  }
+  for (const [name, { stream, items }] of Object.entries(replyStreams)) {
+    const data = chunks(stream);
+    const n = replyRate(native, data);
+    const j = replyRate(js, data);
+    const r = redisParserRate(data);
+    lines.push(`| replies: ${name} | ${fmt(stream.length, items, n)} | ${fmt(stream.length, items, j)} | ${fmt(stream.length, items, r)} | ${(n / j).toFixed(2)} |`);
+  }
+  console.log(`Scanner throughput, 64 KiB reads, about ${seconds} s per cell (node ${process.version}):\n`);
+  console.log(lines.join('\n'));
+}
+
+main();
