@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // The slotproxy daemon: reads SLOTPROXY_* settings and flags, finds the cluster (or starts a
 // throwaway one with --demo), then proxies until SIGINT/SIGTERM.
+import cluster from 'node:cluster';
 import { ConfigError, helpText, loadConfig, parseSeed, type Config } from '../lib/config';
 import { configureLogging, logger } from '../lib/log';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
 import { createScanners } from '../lib/protocol/scanners';
 import { Proxy } from '../lib/server';
 import { VERSION } from '../lib/version';
+import { Supervisor } from '../lib/workers/supervisor';
+import { WorkerLink } from '../lib/workers/worker-link';
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -43,43 +46,133 @@ async function main(): Promise<number> {
     return 2;
   }
   configureLogging(config.logLevel);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
+  return runProxy(config, argv);
+}
+
+/** A throwaway local cluster for --demo; null without it. */
+async function demoCluster(config: Config): Promise<LocalCluster | null> {
+  if (!config.demo) return null;
+  logger('main').info(`--demo: starting a local cluster of ${config.demoMasters} masters with ${config.demoReplicas} replica(s) each`);
+  const local = await LocalCluster.start({ masters: config.demoMasters, replicasPerMaster: config.demoReplicas });
+  config.cluster = local.seeds().split(',').map((s) => parseSeed(s)!);
+  return local;
+}
+
+function demoBanner(local: LocalCluster | null, config: Config, port: number): void {
+  if (!local) return;
+  console.log(
+    `\nslotproxy is proxying a demo cluster (${local.seeds()}).\n` +
+      `Connect as to one Redis server:  redis-cli -h ${config.host} -p ${port}\n` +
+      'Press Ctrl-C to stop the proxy and the demo cluster.\n',
+  );
+}
+
+function untilStopSignal(config: Config): Promise<void> {
   const log = logger('main');
+  return new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info(`${signal}: stopped accepting clients; finishing requests in flight (up to ${config.shutdownTimeoutMs} ms)`);
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
 
-  let cluster: LocalCluster | null = null;
-  if (config.demo) {
-    log.info(`--demo: starting a local cluster of ${config.demoMasters} masters with ${config.demoReplicas} replica(s) each`);
-    cluster = await LocalCluster.start({ masters: config.demoMasters, replicasPerMaster: config.demoReplicas });
-    config.cluster = cluster.seeds().split(',').map((s) => parseSeed(s)!);
+/**
+ * In a worker, what the primary decided: the demo cluster it started, and no metrics listener
+ * (the primary serves metrics for all workers).
+ */
+function forThisProcess(config: Config): Config {
+  if (!cluster.isWorker) return config;
+  config.workers = 1;
+  config.metricsPort = 0;
+  config.demo = false;
+  const seeds = process.env.SLOTPROXY_WORKER_SEEDS;
+  if (seeds) config.cluster = seeds.split(',').map((s) => parseSeed(s)!);
+  return config;
+}
+
+/** SLOTPROXY_WORKERS > 1: fork the workers and look after them. */
+async function runPrimary(config: Config): Promise<number> {
+  const log = logger('main');
+  const local = await demoCluster(config);
+  const env: Record<string, string> = local ? { SLOTPROXY_WORKER_SEEDS: local.seeds() } : {};
+  const supervisor = new Supervisor(config, env);
+  let ready;
+  try {
+    ready = await supervisor.start();
+  } catch (err) {
+    log.fatal((err as Error).message);
+    console.error(`slotproxy: ${(err as Error).message}`);
+    await local?.stop();
+    return 1;
   }
+  log.info(
+    { address: ready.address, version: VERSION, scanners: ready.scanners, workers: supervisor.pids.length, pids: supervisor.pids, masters: ready.masters, slots: ready.slots },
+    `slotproxy ${VERSION} listening on ${ready.address}; ${supervisor.pids.length} workers; ${ready.scanners} scanners (${ready.reason}); cluster of ${ready.masters} masters serving ${ready.slots} slots`,
+  );
+  if (config.metricsPort > 0) {
+    try {
+      const port = await supervisor.serveMetrics();
+      log.info(`Prometheus metrics of all workers on http://${config.host}:${port}/metrics`);
+    } catch (err) {
+      log.error((err as Error).message);
+    }
+  }
+  demoBanner(local, config, Number(ready.address.slice(ready.address.lastIndexOf(':') + 1)));
+  process.on('SIGHUP', () => supervisor.reload());
+  await untilStopSignal(config);
+  await supervisor.stop();
+  await local?.stop();
+  return 0;
+}
 
+/** One process serving clients: the whole proxy, or one of several workers. */
+async function runProxy(config: Config, argv: string[]): Promise<number> {
+  const log = logger('main');
+  forThisProcess(config);
+  const local = await demoCluster(config);
   let proxy: Proxy;
   try {
     proxy = await Proxy.start(config);
   } catch (err) {
     log.fatal((err as Error).message);
     console.error(`slotproxy: ${(err as Error).message}`);
-    await cluster?.stop();
+    await local?.stop();
     return 1;
   }
-  log.info({ address: proxy.address, version: VERSION, scanners: proxy.scanners.kind }, `slotproxy ${VERSION} listening on ${proxy.address}`);
-  if (cluster) {
-    console.log(
-      `\nslotproxy is proxying a demo cluster (${cluster.seeds()}).\n` +
-        `Connect as to one Redis server:  redis-cli -h ${config.host} -p ${proxy.listenPort}\n` +
-        'Press Ctrl-C to stop the proxy and the demo cluster.\n',
+  const map = proxy.router.slotMap;
+  const facts = { address: proxy.address, scanners: proxy.scanners.kind, reason: proxy.scanners.reason, masters: map.masters.length, slots: map.coveredSlots() };
+  if (cluster.isWorker) {
+    const link = new WorkerLink(proxy);
+    proxy.peers = link;
+    process.send!({ slotproxy: 'ready', ...facts });
+    log.debug({ ...facts, pid: process.pid }, `worker ${process.pid} listening`);
+  } else {
+    log.info(
+      { ...facts, version: VERSION },
+      `slotproxy ${VERSION} listening on ${facts.address}; ${facts.scanners} scanners (${facts.reason}); cluster of ${facts.masters} masters serving ${facts.slots} slots`,
     );
   }
+  demoBanner(local, config, proxy.listenPort);
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      log.info(`${signal}: shutting down`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+  // SIGHUP reads the settings again (environment, config file) and takes over those that can
+  // change at run time.
+  process.on('SIGHUP', () => {
+    try {
+      const next = forThisProcess(loadConfig(process.env, argv.filter((a) => a !== '--version')));
+      if (local) next.cluster = config.cluster;
+      const restart = proxy.reload(next);
+      log.info({ needRestart: restart }, restart.length ? `SIGHUP: settings reloaded; these need a restart: ${restart.join(', ')}` : 'SIGHUP: settings reloaded');
+    } catch (err) {
+      log.error(`SIGHUP: settings not reloaded: ${(err as Error).message}`);
+    }
   });
-  await proxy.stop();
-  await cluster?.stop();
+  await untilStopSignal(config);
+  await proxy.shutdown(config.shutdownTimeoutMs);
+  await local?.stop();
   return 0;
 }
 

@@ -1,7 +1,9 @@
 // Settings: one typed defaults table, read from SLOTPROXY_* variables and the matching --flags
 // (flags win). `slotproxy --help` prints this table; a bad value stops start-up with one line.
+import fs from 'node:fs';
+import os from 'node:os';
 
-export type OptionType = 'string' | 'int' | 'bool' | 'size' | 'enum' | 'seeds';
+export type OptionType = 'string' | 'int' | 'bool' | 'size' | 'enum' | 'seeds' | 'workers';
 
 interface OptionSpec {
   env: string;
@@ -21,6 +23,20 @@ export const OPTIONS = {
     type: 'seeds',
     default: '',
     help: 'comma-separated host:port seeds of the Redis Cluster; start-up needs one to answer',
+  },
+  configFile: {
+    env: 'SLOTPROXY_CONFIG_FILE',
+    type: 'string',
+    default: '',
+    help: 'file of SLOTPROXY_NAME=value lines (over the environment, under flags); read again on SIGHUP',
+  },
+  shutdownTimeoutMs: {
+    env: 'SLOTPROXY_SHUTDOWN_TIMEOUT_MS',
+    type: 'int',
+    default: '10000',
+    min: 0,
+    max: 3600000,
+    help: 'on SIGTERM/SIGINT, how long requests in flight may take to finish before connections are closed',
   },
   demo: {
     env: 'SLOTPROXY_DEMO',
@@ -161,6 +177,14 @@ export const OPTIONS = {
     help: 'requests slower than this many microseconds, as the proxy sees them, go to SLOWLOG (-1: off)',
   },
   slowlogMaxLen: { env: 'SLOTPROXY_SLOWLOG_MAX_LEN', type: 'int', default: '128', min: 0, max: 1000000, help: 'entries SLOWLOG keeps' },
+  workers: {
+    env: 'SLOTPROXY_WORKERS',
+    type: 'workers',
+    default: '1',
+    min: 1,
+    max: 256,
+    help: 'processes serving clients on the one port, each with its own backend connections (auto: one per core); SLOTPROXY_MAX_CLIENTS applies to each',
+  },
   metricsPort: {
     env: 'SLOTPROXY_METRICS_PORT',
     type: 'int',
@@ -187,7 +211,7 @@ export const OPTIONS = {
 
 export type OptionName = keyof typeof OPTIONS;
 
-type ValueOf<T extends OptionType> = T extends 'int' | 'size' ? number : T extends 'bool' ? boolean : T extends 'seeds' ? Seed[] : string;
+type ValueOf<T extends OptionType> = T extends 'int' | 'size' | 'workers' ? number : T extends 'bool' ? boolean : T extends 'seeds' ? Seed[] : string;
 
 export type Config = { [K in OptionName]: ValueOf<(typeof OPTIONS)[K]['type']> } & {
   parser: 'auto' | 'native' | 'js';
@@ -242,6 +266,11 @@ function parseValue(name: OptionName, raw: string, source: string): unknown {
       if (['no', 'false', '0', 'off'].includes(v)) return false;
       return bad('yes or no');
     }
+    case 'workers': {
+      if (raw.trim().toLowerCase() === 'auto') return os.availableParallelism();
+      if (!/^\d+$/.test(raw.trim())) bad(`auto or a number of processes between ${spec.min} and ${spec.max}`);
+      return range(Number(raw));
+    }
     case 'enum':
       if (!spec.values!.includes(raw)) bad(`one of ${spec.values!.join(', ')}`);
       return raw;
@@ -268,6 +297,28 @@ export function formatOption(name: OptionName, value: Config[OptionName]): strin
   return String(value);
 }
 
+/** SLOTPROXY_NAME=value lines of a config file; # comments and blank lines are skipped. */
+export function readConfigFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`SLOTPROXY_CONFIG_FILE ${file} cannot be read: ${(err as Error).message}`);
+  }
+  const known = new Set(Object.values(OPTIONS).map((o: OptionSpec) => o.env));
+  const out: Record<string, string> = {};
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const eq = line.indexOf('=');
+    const name = eq > 0 ? line.slice(0, eq).trim() : '';
+    if (!known.has(name)) throw new ConfigError(`${file}:${i + 1}: expected SLOTPROXY_NAME=value with a known name, got ${JSON.stringify(line.slice(0, 60))}`);
+    if (name === 'SLOTPROXY_CONFIG_FILE') throw new ConfigError(`${file}:${i + 1}: a config file cannot name another one`);
+    out[name] = line.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+  });
+  return out;
+}
+
 /**
  * Reads the configuration from the environment and argv. Throws ConfigError with a one-line
  * message naming the variable or flag and what it expects.
@@ -275,6 +326,10 @@ export function formatOption(name: OptionName, value: Config[OptionName]): strin
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = []): Config {
   const config: Record<string, unknown> = {};
   const names = Object.keys(OPTIONS) as OptionName[];
+  // The config file is named by the flag or the environment; its values sit between the two.
+  const fileFlag = argv.findIndex((a) => a === '--config-file' || a.startsWith('--config-file='));
+  const file = fileFlag >= 0 ? (argv[fileFlag].includes('=') ? argv[fileFlag].split('=').slice(1).join('=') : argv[fileFlag + 1]) : env.SLOTPROXY_CONFIG_FILE;
+  if (file) env = { ...env, ...readConfigFile(file), SLOTPROXY_CONFIG_FILE: file };
   for (const name of names) {
     const spec = OPTIONS[name];
     const fromEnv = env[spec.env];

@@ -10,11 +10,12 @@ import { ControlConnection, type ControlOptions } from './backend/control-connec
 import { readTlsFiles, type TlsMaterial } from './backend/dial';
 import { parseCommandReply } from './commands/command-info';
 import { CommandTable, mergeCommandInfos } from './commands/table';
-import type { Config } from './config';
+import { OPTIONS, type Config, type OptionName } from './config';
 import { formatAddress, parseAddress } from './cluster/cluster-slots';
 import { TopologyRefresher } from './cluster/refresher';
 import type { SlotMap } from './cluster/slot-map';
-import { logger } from './log';
+import { logger, setLogLevel } from './log';
+import type { Peers } from './workers/worker-link';
 import { CommandStats, SlowLog } from './metrics/command-stats';
 import { MetricsServer } from './metrics/metrics-server';
 import { createMetricsRegistry } from './metrics/prometheus';
@@ -33,6 +34,8 @@ export class Proxy implements ProxyContext {
   readonly stats: ProxyStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 };
   readonly sessions = new Set<ClientSession>();
   readonly scripts = new Map<string, Buffer>();
+  /** the other workers, when SLOTPROXY_WORKERS > 1 (INFO and RESETSTAT cover them all) */
+  peers: Peers | null = null;
   readonly commandStats: CommandStats;
   readonly slowlog: SlowLog;
   readonly acl: AclChecker;
@@ -55,7 +58,7 @@ export class Proxy implements ProxyContext {
     readonly table: CommandTable,
     readonly clusterVersion: string,
     readonly refresher: TopologyRefresher,
-    readonly auth: Authenticator,
+    public auth: Authenticator,
     backendTls: TlsMaterial | null,
   ) {
     this.inlineScanner = scanners.newRequestScanner();
@@ -94,6 +97,51 @@ export class Proxy implements ProxyContext {
     if (this.server) this.startSweepers();
   }
 
+  /**
+   * Settings read again (SIGHUP): what can change at run time is taken over, the rest is
+   * returned by name so the caller can say it needs a restart. Users and passwords apply to the
+   * next AUTH; clients already authenticated stay as they are, as in Redis.
+   */
+  reload(next: Config): string[] {
+    const runtime: OptionName[] = [
+      'logLevel', 'password', 'usersFile', 'maxClients', 'maxPending', 'clientOutputLimit', 'timeout', 'tcpKeepalive',
+      'requestTimeoutMs', 'maxRedirects', 'retryDelayMs', 'slowlogUs', 'slowlogMaxLen', 'maxQueryBuffer', 'adminCommands',
+      'protectedMode', 'shutdownTimeoutMs', 'refreshMinIntervalMs', 'configFile',
+    ];
+    if (next.password !== this.config.password || next.usersFile !== this.config.usersFile) {
+      const auth = new Authenticator(next.password, next.usersFile);
+      auth.resolve(this.table);
+      this.auth = auth;
+    }
+    if (next.logLevel !== this.config.logLevel) setLogLevel(next.logLevel);
+    const current = this.config as unknown as Record<string, unknown>;
+    const incoming = next as unknown as Record<string, unknown>;
+    const needRestart: string[] = [];
+    for (const name of Object.keys(OPTIONS) as OptionName[]) {
+      if (JSON.stringify(current[name]) === JSON.stringify(incoming[name])) continue;
+      if (runtime.includes(name)) current[name] = incoming[name];
+      else needRestart.push(OPTIONS[name].env);
+    }
+    this.applyConfig();
+    return needRestart;
+  }
+
+  /**
+   * Stops accepting clients, lets the requests in flight finish for up to `timeoutMs`, then
+   * closes everything (SIGTERM/SIGINT).
+   */
+  async shutdown(timeoutMs: number): Promise<void> {
+    const server = this.server;
+    if (server) server.close();
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      for (const s of this.sessions) if (s.pending === 0) s.closeNow();
+      if (this.sessions.size === 0 || Date.now() >= end) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await this.stop();
+  }
+
   /** Port of the Prometheus endpoint, 0 when it is off. */
   get metricsPort(): number {
     return this.metricsServer?.port ?? 0;
@@ -103,7 +151,7 @@ export class Proxy implements ProxyContext {
   static async start(config: Config): Promise<Proxy> {
     const log = logger('proxy');
     const scanners = createScanners(config.parser);
-    log.info({ scanners: scanners.kind, reason: scanners.reason }, `using the ${scanners.kind} scanners (${scanners.reason})`);
+    log.debug({ scanners: scanners.kind, reason: scanners.reason }, `using the ${scanners.kind} scanners (${scanners.reason})`);
     scanners.setLimits({
       maxMultibulk: 1024 * 1024,
       maxBulk: config.maxBulkLength,
@@ -137,7 +185,7 @@ export class Proxy implements ProxyContext {
     auth.resolve(table);
     proxy = new Proxy(config, scanners, table, version, refresher, auth, backendTls);
     proxy.router.applyMap(first.map);
-    log.info(
+    log.debug(
       { from: first.from, masters: first.map.masters.length, slots: first.map.coveredSlots(), redisVersion: version },
       `cluster found through ${first.from}: ${first.map.masters.length} masters serving ${first.map.coveredSlots()} slots (Redis ${version})`,
     );

@@ -2,6 +2,8 @@
 // (so latency is what the client waits for the proxy, from the read of its command). Arrays
 // indexed by command-table row id: recording is a few array writes, no allocation.
 
+import { redactArgs } from './slowlog-reply';
+
 /** Latency histogram buckets: bucket b holds latencies in [2^(b-1), 2^b) microseconds. */
 export const LATENCY_BUCKETS = 40;
 
@@ -76,7 +78,9 @@ export class SlowLog {
     public maxLen: number,
   ) {}
 
-  add(micros: number, frameArgs: Buffer[], client: string, name: string): void {
+  add(micros: number, given: Buffer[], client: string, name: string): void {
+    // passwords are dropped before they are kept, not only when shown
+    const frameArgs = redactArgs(given);
     // Redis keeps at most 32 arguments and 128 bytes of each
     const args = frameArgs.length > 32 ? [...frameArgs.slice(0, 31), Buffer.from(`... (${frameArgs.length - 31} more arguments)`)] : frameArgs;
     const shown = args.map((a) => (a.length > 128 ? Buffer.concat([a.subarray(0, 128), Buffer.from(`... (${a.length - 128} more bytes)`)]) : Buffer.from(a)));

@@ -4,13 +4,13 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { LATENCY_BUCKETS, type CommandStats } from './command-stats';
-import { backendConnections, clientCounts, commandName, replicaCount, type NodeConnections, type ProxyView } from './view';
+import { backendConnections, clientCounts, commandName, processUsage, replicaCount, type NodeConnections, type ProcessUsage, type ProxyView } from './view';
 
 type Value = string | number;
 
 /** What a field is computed from; the costlier parts are computed once per INFO, on first use. */
 class InfoInput {
-  private mem: NodeJS.MemoryUsage | null = null;
+  private use: ProcessUsage | null = null;
   private conns: NodeConnections[] | null = null;
   private clients: ReturnType<typeof clientCounts> | null = null;
   readonly now = Date.now();
@@ -20,8 +20,12 @@ class InfoInput {
     readonly keyspace: readonly string[],
   ) {}
 
+  get usage(): ProcessUsage {
+    return (this.use ??= processUsage(this.view));
+  }
+
   get memory(): NodeJS.MemoryUsage {
-    return (this.mem ??= process.memoryUsage());
+    return this.usage.memory;
   }
 
   get connections(): NodeConnections[] {
@@ -123,7 +127,8 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('os', 'operating system', () => `${os.type()} ${os.release()} ${os.arch()}`),
       f('arch_bits', '64 or 32', () => (process.arch.includes('64') ? 64 : 32)),
       f('node_version', 'Node.js version', () => process.version),
-      f('process_id', 'pid of the proxy', () => process.pid),
+      f('process_id', 'pid of the process that answered (a worker, when several run)', () => process.pid),
+      f('slotproxy_workers', 'worker processes sharing the port (SLOTPROXY_WORKERS); the other sections add all of them up', (i) => i.view.workers ?? 1),
       f('run_id', 'random id of this start of the proxy', (i) => runId(i.view)),
       f('tcp_port', 'port clients connect to', (i) => i.view.listenPort),
       f('uptime_in_seconds', 'seconds since the proxy started', (i) => i.uptime),
@@ -147,7 +152,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
     fields: [
       f('used_memory', 'bytes of V8 heap in use plus memory held outside it (Buffers)', (i) => i.usedMemory),
       f('used_memory_human', 'used_memory, human readable', (i) => bytesToHuman(i.usedMemory)),
-      f('used_memory_rss', 'resident set size of the process', (i) => i.memory.rss),
+      f('used_memory_rss', 'resident set size of the proxy (all its workers)', (i) => i.memory.rss),
       f('used_memory_rss_human', 'used_memory_rss, human readable', (i) => bytesToHuman(i.memory.rss)),
       f('used_memory_heap_total', 'bytes V8 reserved for its heap', (i) => i.memory.heapTotal),
       f('used_memory_heap_used', 'bytes of V8 heap in use', (i) => i.memory.heapUsed),
@@ -184,8 +189,8 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
   cpu: {
     title: 'CPU',
     fields: [
-      f('used_cpu_sys', 'system CPU seconds of the proxy process', () => (process.cpuUsage().system / 1e6).toFixed(6)),
-      f('used_cpu_user', 'user CPU seconds of the proxy process', () => (process.cpuUsage().user / 1e6).toFixed(6)),
+      f('used_cpu_sys', 'system CPU seconds of the proxy (all its workers)', (i) => (i.usage.cpu.system / 1e6).toFixed(6)),
+      f('used_cpu_user', 'user CPU seconds of the proxy (all its workers)', (i) => (i.usage.cpu.user / 1e6).toFixed(6)),
     ],
   },
   commandstats: {

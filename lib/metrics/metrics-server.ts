@@ -5,7 +5,8 @@ import type { Registry } from 'prom-client';
 export class MetricsServer {
   private constructor(private readonly server: http.Server) {}
 
-  static start(registry: Registry, host: string, port: number, onError: (err: Error) => void): Promise<MetricsServer> {
+  /** `beforeScrape` runs before each scrape (the primary of several workers gathers their figures there). */
+  static start(registry: Registry, host: string, port: number, onError: (err: Error) => void, beforeScrape?: () => Promise<void>): Promise<MetricsServer> {
     const server = http.createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path !== '/metrics') {
@@ -16,7 +17,7 @@ export class MetricsServer {
         res.writeHead(405, { 'Content-Type': 'text/plain', Allow: 'GET, HEAD' }).end('use GET\n');
         return;
       }
-      registry.metrics().then(
+      (beforeScrape ? beforeScrape() : Promise.resolve()).then(() => registry.metrics()).then(
         (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
         (err: Error) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${err.message}\n`),
       );

@@ -4,7 +4,7 @@
 // metrics adds nothing to the request path.
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { LATENCY_BUCKETS } from './command-stats';
-import { backendConnections, clientCounts, commandName, replicaCount, type ProxyView } from './view';
+import { backendConnections, clientCounts, commandName, processUsage, replicaCount, type ProxyView } from './view';
 
 export const PREFIX = 'slotproxy_';
 
@@ -200,6 +200,30 @@ export const METRICS: readonly MetricDef[] = [
     read: (v) => one(v.slowlog.entries.length),
   },
   {
+    name: 'workers',
+    type: 'gauge',
+    help: 'Worker processes sharing the port (SLOTPROXY_WORKERS); every other metric adds all of them up.',
+    labels: [],
+    read: (v) => one(v.workers ?? 1),
+  },
+  {
+    name: 'workers_resident_memory_bytes',
+    type: 'gauge',
+    help: 'Resident memory of the processes that serve clients (the one process, or all workers).',
+    labels: [],
+    read: (v) => one(processUsage(v).memory.rss),
+  },
+  {
+    name: 'workers_cpu_seconds_total',
+    type: 'counter',
+    help: 'User and system CPU seconds of the processes that serve clients (the one process, or all workers).',
+    labels: [],
+    read: (v) => {
+      const cpu = processUsage(v).cpu;
+      return one((cpu.user + cpu.system) / 1e6);
+    },
+  },
+  {
     name: 'info',
     type: 'gauge',
     help: 'Always 1; the labels say which slotproxy, Redis version of the cluster and scanners run.',
@@ -220,16 +244,17 @@ class ScrapedHistogram {
   constructor(
     readonly name: string,
     readonly help: string,
-    private readonly view: ProxyView,
+    private readonly source: () => ProxyView,
   ) {}
 
   async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { labels: Labels; value: number; metricName: string }[] }> {
-    const stats = this.view.commandStats;
+    const view = this.source();
+    const stats = view.commandStats;
     const values: { labels: Labels; value: number; metricName: string }[] = [];
     for (let row = 0; row < stats.calls.length; row++) {
       const calls = stats.calls[row];
       if (calls === 0) continue;
-      const command = commandName(this.view, row);
+      const command = commandName(view, row);
       let cumulative = 0;
       for (let b = 0; b <= LAST_BUCKET; b++) {
         cumulative += stats.histogram[row * LATENCY_BUCKETS + b];
@@ -247,9 +272,11 @@ class ScrapedHistogram {
 
 /**
  * A registry with the proxy's metrics and, unless `processMetrics` is false, prom-client's
- * process and Node.js metrics under the same prefix.
+ * process and Node.js metrics under the same prefix. `view` may be a function returning the view
+ * to read at each scrape (the primary of several workers builds a new one per scrape).
  */
-export function createMetricsRegistry(view: ProxyView, options: { processMetrics?: boolean } = {}): Registry {
+export function createMetricsRegistry(view: ProxyView | (() => ProxyView), options: { processMetrics?: boolean } = {}): Registry {
+  const source = typeof view === 'function' ? view : () => view;
   const registry = new Registry();
   const registers = [registry];
   for (const def of METRICS) {
@@ -257,7 +284,7 @@ export function createMetricsRegistry(view: ProxyView, options: { processMetrics
     const read = def.read;
     if (def.type === 'histogram') {
       // the registry only calls get() and reset() of what it holds
-      registry.registerMetric(new ScrapedHistogram(name, def.help, view) as unknown as Metric);
+      registry.registerMetric(new ScrapedHistogram(name, def.help, source) as unknown as Metric);
     } else if (def.type === 'counter') {
       new Counter({
         name,
@@ -266,7 +293,7 @@ export function createMetricsRegistry(view: ProxyView, options: { processMetrics
         registers,
         collect() {
           this.reset();
-          for (const [labels, value] of read!(view)) this.inc(labels, value);
+          for (const [labels, value] of read!(source())) this.inc(labels, value);
         },
       });
     } else {
@@ -277,7 +304,7 @@ export function createMetricsRegistry(view: ProxyView, options: { processMetrics
         registers,
         collect() {
           this.reset();
-          for (const [labels, value] of read!(view)) this.set(labels, value);
+          for (const [labels, value] of read!(source())) this.set(labels, value);
         },
       });
     }

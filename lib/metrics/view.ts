@@ -2,7 +2,6 @@
 // is one; tests can build a small one. Everything here is read when asked (INFO, a scrape):
 // nothing is added to the request path.
 import { ConnState } from '../backend/backend-connection';
-import type { SlotMap } from '../cluster/slot-map';
 import type { Config } from '../config';
 import type { ProxyStats } from '../proxy/context';
 import type { CommandStats, SlowLog } from './command-stats';
@@ -36,6 +35,20 @@ export interface NodeView {
   multiplexed(): readonly ConnectionView[];
 }
 
+/** What INFO and the metrics read of the slot map. */
+export interface SlotMapView {
+  readonly masters: readonly string[];
+  readonly replicas: ReadonlyMap<string, readonly string[]>;
+  readonly createdAt: number;
+  coveredSlots(): number;
+}
+
+/** Memory and CPU of the process (of every worker, when several run). */
+export interface ProcessUsage {
+  memory: NodeJS.MemoryUsage;
+  cpu: NodeJS.CpuUsage;
+}
+
 export interface SessionView {
   readonly flags: string;
 }
@@ -52,12 +65,20 @@ export interface ProxyView {
   readonly commandStats: CommandStats;
   readonly slowlog: SlowLog;
   readonly table: { readonly rows: readonly ({ readonly name: string } | undefined)[] };
-  readonly router: { readonly stats: RouterStats; readonly slotMap: SlotMap; allNodes(): readonly NodeView[] };
+  readonly router: { readonly stats: RouterStats; readonly slotMap: SlotMapView; allNodes(): readonly NodeView[] };
   /**
    * Optional because ProxyContext (what request code is handed) does not declare it; the Proxy
    * behind every context has it.
    */
   readonly refresher?: { readonly stats: RefresherStats };
+  /** worker processes counted in this view (absent: one) */
+  readonly workers?: number;
+  /** memory and CPU counted in this view (absent: this process's) */
+  usage?(): ProcessUsage;
+}
+
+export function processUsage(view: Pick<ProxyView, 'usage'>): ProcessUsage {
+  return view.usage ? view.usage() : { memory: process.memoryUsage(), cpu: process.cpuUsage() };
 }
 
 /** Clients by what they are doing, from their CLIENT LIST flags. */
@@ -113,7 +134,7 @@ export function backendConnections(view: Pick<ProxyView, 'router'>): NodeConnect
 }
 
 /** Replicas the slot map knows of. */
-export function replicaCount(map: SlotMap): number {
+export function replicaCount(map: SlotMapView): number {
   let n = 0;
   for (const list of map.replicas.values()) n += list.length;
   return n;

@@ -98,6 +98,11 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     this.unrestricted = u !== null && u.allowed === null && u.allKeys;
   }
 
+  /** commands read and not yet answered */
+  get pending(): number {
+    return this.outstanding;
+  }
+
   get blocked(): boolean {
     return this.holding !== null;
   }
@@ -323,7 +328,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     this.tail = req;
     // Backpressure: a client with too many commands waiting for replies is not read from until
     // half of them were answered, instead of buffering without bound.
-    if (++this.outstanding === this.ctx.config.maxPending) this.socket.pause();
+    if (++this.outstanding >= this.ctx.config.maxPending && !this.socket.isPaused()) this.socket.pause();
     this.pendingStats.push(this.currentRow, cachedNow(), this.currentFrame);
     if (this.holding) {
       this.held.push(req);
@@ -364,7 +369,6 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
 
   private collectReplies(): void {
     let req = this.head;
-    const before = this.outstanding;
     const stats = this.ctx.commandStats;
     const now = cachedNow();
     while (req && req.done) {
@@ -395,16 +399,16 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       req.start();
       if (this.holding === req && (req.done || !req.holds)) this.releaseHeld();
     }
-    const limit = this.ctx.config.maxPending;
-    if (before >= limit / 2 && this.outstanding < limit / 2 && this.socket.isPaused() && !this.closing) this.socket.resume();
+    if (this.outstanding < this.ctx.config.maxPending / 2 && this.socket.isPaused() && !this.closing) this.socket.resume();
     scheduleFlush(this);
   }
 
   private logSlow(row: number, micros: number): void {
     const frame = this.pendingStats.headFrame;
     if (!frame) return;
-    const name = row > 0 ? this.ctx.table.rows[row]!.name : 'unknown';
-    this.ctx.slowlog.add(micros, frame[0] === 42 ? frameArgs(frame) : [frame], this.remoteAddress, this.name ?? name);
+    // like Redis, commands flagged skip_slowlog (EXEC: its commands are logged one by one) are not
+    if (row > 0 && this.ctx.table.rows[row]!.info.flags.includes('skip_slowlog')) return;
+    this.ctx.slowlog.add(micros, frame[0] === 42 ? frameArgs(frame) : [frame], this.remoteAddress, this.name ?? '');
   }
 
   flush(): void {

@@ -5,7 +5,9 @@ import type { RequestScanner, Scanners } from '../protocol/scanners';
 import type { AclChecker } from '../auth/acl-check';
 import type { Authenticator, User } from '../auth/users';
 import type { CommandStats, SlowLog } from '../metrics/command-stats';
+import type { TopologyRefresher } from '../cluster/refresher';
 import type { Router } from './router';
+import type { Peers } from '../workers/worker-link';
 
 export interface ProxyStats {
   connectionsReceived: number;
@@ -27,6 +29,8 @@ export interface SessionInfo {
   /** Date.now() when it connected, and of its last read */
   readonly createdAt: number;
   readonly lastActive: number;
+  /** commands read and not yet answered */
+  readonly pending: number;
   /** CLIENT LIST flags: N normal, b blocked, x in MULTI, P subscribed ... */
   readonly flags: string;
   /** closes the connection now (CLIENT KILL) */
@@ -34,6 +38,9 @@ export interface SessionInfo {
 }
 
 export interface ProxyContext {
+  readonly refresher: TopologyRefresher;
+  /** re-derives what depends on settings changed at run time (PROXY CONFIG SET, SIGHUP) */
+  applyConfig(): void;
   readonly commandStats: CommandStats;
   readonly slowlog: SlowLog;
   readonly auth: Authenticator;
@@ -56,4 +63,6 @@ export interface ProxyContext {
   /** output buffer limits of ordinary clients (SLOTPROXY_CLIENT_OUTPUT_LIMIT); null = none */
   readonly normalOutputLimits: { hard: number; soft: number; softSeconds: number } | null;
   onSessionClosed(session: SessionInfo): void;
+  /** the other workers, when SLOTPROXY_WORKERS > 1 (INFO and RESETSTAT cover them all) */
+  readonly peers: Peers | null;
 }

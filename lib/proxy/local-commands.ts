@@ -2,6 +2,7 @@
 // src/networking.c). Each takes the decoded arguments (arity already checked by the table).
 import type { LocalCommand } from '../commands/handlers';
 import { infoSections as sectionsFor, renderInfo } from '../metrics/info';
+import type { ProxyView } from '../metrics/view';
 import { keySlot } from '../protocol/crc16';
 import { bulk, encode, error, integer, NULL_BULK, OK, PONG } from '../protocol/resp';
 import type { ProxyContext, SessionInfo } from './context';
@@ -43,7 +44,7 @@ export function infoSections(args: readonly string[]): string[] {
 }
 
 /** The proxy's INFO; `keyspace` holds lines such as "db0:keys=3,expires=0,avg_ttl=0" gathered from the masters. */
-export function infoText(ctx: ProxyContext, sections: readonly string[], keyspace: readonly string[] = []): string {
+export function infoText(ctx: ProxyView, sections: readonly string[], keyspace: readonly string[] = []): string {
   return renderInfo(ctx, sections, keyspace);
 }
 

@@ -1,13 +1,15 @@
 // The slotproxy command: configuration errors, --help, and a real run in front of a cluster.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { OPTIONS } from '../../lib/config';
 import { findFreePort } from '../../lib/localcluster/free-port';
 import { sharedCluster } from '../harness/mocha-hooks';
-import { until } from '../harness/wait';
+import { sleep, until } from '../harness/wait';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'slotproxy.js');
 const run = promisify(execFile);
@@ -44,8 +46,10 @@ describe('the slotproxy command', function () {
     ['SLOTPROXY_PARSER', 'fast'],
     ['SLOTPROXY_MAX_QUERY_BUFFER', '12 parsecs'],
     ['SLOTPROXY_DEMO', 'maybe'],
+    ['SLOTPROXY_WORKERS', 'many'],
+    ['SLOTPROXY_WORKERS', '0'],
   ]) {
-    it(`a bad ${env} stops start-up with one line and exit code 2`, async function () {
+    it(`a bad ${env} (${JSON.stringify(value)}) stops start-up with one line and exit code 2`, async function () {
       const { code, stderr } = await exitOf([], { [env]: value, SLOTPROXY_CLUSTER: env === 'SLOTPROXY_CLUSTER' ? value : '127.0.0.1:1' });
       assert.equal(code, 2);
       const lines = stderr.trim().split('\n');
@@ -66,6 +70,52 @@ describe('the slotproxy command', function () {
     const { code, stderr } = await exitOf([], { SLOTPROXY_CLUSTER: `127.0.0.1:${port}`, SLOTPROXY_LOG_LEVEL: 'silent' });
     assert.equal(code, 1);
     assert.match(stderr, /no cluster node answered CLUSTER SLOTS/);
+    // with workers, the first worker's failure ends the start the same way
+    const workers = await exitOf([], { SLOTPROXY_CLUSTER: `127.0.0.1:${port}`, SLOTPROXY_LOG_LEVEL: 'silent', SLOTPROXY_WORKERS: '2' });
+    assert.equal(workers.code, 1);
+    assert.match(workers.stderr, /no cluster node answered CLUSTER SLOTS/);
+    assert.match(workers.stderr, /worker \d+ exited before listening/);
+  });
+
+  it('SIGTERM lets a request in flight finish; SIGHUP reloads the config file', async function () {
+    const cluster = await sharedCluster();
+    const port = await findFreePort('127.0.0.1', false);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotproxy-conf-'));
+    const file = path.join(dir, 'slotproxy.env');
+    fs.writeFileSync(file, '# test\nSLOTPROXY_PASSWORD=first\n');
+    const child = spawn(process.execPath, [BIN, '--port', String(port), '--config-file', file], {
+      env: { PATH: process.env.PATH, SLOTPROXY_CLUSTER: cluster.seeds().split(',')[0], SLOTPROXY_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const clients: Redis[] = [];
+    try {
+      await until(() => out.includes('listening on'), 'the daemon listens');
+      const a = new Redis({ port, host: '127.0.0.1', password: 'first', maxRetriesPerRequest: 0, retryStrategy: () => null });
+      clients.push(a);
+      assert.equal(await a.ping(), 'PONG');
+      // the flag's port wins over the file's; the file's backend connection count needs a restart
+      fs.writeFileSync(file, 'SLOTPROXY_PASSWORD=second\nSLOTPROXY_PORT=1\nSLOTPROXY_BACKEND_CONNECTIONS=3\n');
+      child.kill('SIGHUP');
+      await until(() => out.includes('SIGHUP: settings reloaded'), 'the reload is logged');
+      assert.match(out, /need a restart: SLOTPROXY_BACKEND_CONNECTIONS"/);
+      const b = new Redis({ port, host: '127.0.0.1', password: 'second', maxRetriesPerRequest: 0, retryStrategy: () => null });
+      clients.push(b);
+      assert.equal(await b.ping(), 'PONG');
+      await assert.rejects(b.auth('first'), /WRONGPASS/);
+      // a blocked command is in flight when SIGTERM comes: it is answered before the exit
+      const popped = a.blpop('daemon:drain', 1);
+      await sleep(100);
+      child.kill('SIGTERM');
+      assert.equal(await popped, null, 'BLPOP timed out normally, its reply was delivered');
+      assert.equal(await exited, 0, 'the daemon exits cleanly once the BLPOP is answered');
+    } finally {
+      for (const c of clients) c.disconnect();
+      child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('serves clients in front of a cluster and stops on SIGTERM', async function () {
@@ -80,7 +130,9 @@ describe('the slotproxy command', function () {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       await until(() => out.includes('listening on'), 'the daemon listens');
-      assert.match(out, /using the (native|js) scanners/);
+      const lines = out.trim().split('\n');
+      assert.equal(lines.length, 1, `one start-up line: ${out}`);
+      assert.match(lines[0], /slotproxy \d+\.\d+\.\d+ listening on 127\.0\.0\.1:\d+; (native|js) scanners \(.+\); cluster of 3 masters serving 16384 slots/);
       const client = new Redis({ port, host: '127.0.0.1' });
       try {
         assert.equal(await client.set('daemon:k', 'v'), 'OK');

@@ -7,6 +7,7 @@ import { NodeFanout, type NodePart } from './node-fanout';
 import { arrayOf, bulkOf, integerOf, isError } from './reply-parts';
 import { infoSections, infoText } from '../local-commands';
 import { mergeKeyspace } from '../../metrics/info';
+import type { ProxyView } from '../../metrics/view';
 import { waitForReplicas } from './wait';
 
 /** SCAN cursors carry the node: cursor = nodeCursor * NODE_RADIX + node number. */
@@ -97,13 +98,15 @@ class InfoRequest extends NodeFanout {
 /** INFO with the Keyspace section summed over the masters. */
 function info(session: FamilySession, cmd: ParsedCommand): void {
   const sections = cmd.args().slice(1).map((a) => a.toString('latin1').toLowerCase());
+  // with several workers the figures of all of them are gathered first (lib/workers)
+  const view = async (): Promise<ProxyView> => (session.ctx.peers ? session.ctx.peers.clusterView() : session.ctx);
   if (!infoSections(sections).includes('keyspace')) {
-    session.enqueue(new InfoRequest(session, cmd.deadline, () => bulk(infoText(session.ctx, sections))));
+    session.enqueue(new InfoRequest(session, cmd.deadline, async () => bulk(infoText(await view(), sections))));
     return;
   }
-  const req = new InfoRequest(session, cmd.deadline, (parts) => {
+  const req = new InfoRequest(session, cmd.deadline, async (parts) => {
     const texts = parts.filter((p) => !isError(p.reply!)).map((p) => bulkOf(p.reply!)!.toString('latin1'));
-    return bulk(infoText(session.ctx, sections, mergeKeyspace(texts)));
+    return bulk(infoText(await view(), sections, mergeKeyspace(texts)));
   });
   const frame = command(['INFO', 'keyspace']);
   for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, frame);

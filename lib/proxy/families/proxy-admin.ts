@@ -169,6 +169,12 @@ function refresh(session: FamilySession): void {
   );
 }
 
+/** RESETSTAT of this process, and of the other workers when there are several. */
+function resetEverywhere(ctx: FamilySession['ctx']): void {
+  if (ctx.peers) ctx.peers.resetAll();
+  else resetProxyStats(ctx);
+}
+
 export const dispatch: FamilyDispatch = (session, cmd) => {
   const variant = cmd.row.handler.kind === 'family' ? cmd.row.handler.variant : '';
   const ctx: HostContext = session.ctx;
@@ -188,12 +194,12 @@ export const dispatch: FamilyDispatch = (session, cmd) => {
     case 'resetstat':
       if (!allowed(session, 'PROXY RESETSTAT')) return;
       return answer(session, () => {
-        resetProxyStats(ctx);
+        resetEverywhere(ctx);
         return OK;
       });
     case 'config-resetstat':
       // the nodes' part (and the refusal when admin commands are off) is CONFIG's own
-      if (ctx.config.adminCommands) resetProxyStats(ctx);
+      if (ctx.config.adminCommands) resetEverywhere(ctx);
       return admin(session, cmd);
     case 'help':
       return answer(session, () => helpReply(HELP));

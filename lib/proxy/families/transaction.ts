@@ -38,6 +38,7 @@ function variantOf(cmd: ParsedCommand): string | null {
 }
 
 class TransactionMode implements SessionMode {
+  readonly flag = 'x';
   private readonly run: TxRun;
   private inMulti = false;
   /** a command inside MULTI was refused before reaching the node: EXEC must abort */

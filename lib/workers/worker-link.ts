@@ -1,0 +1,63 @@
+// A worker's side of the IPC channel: answers the primary's requests for its snapshot, asks the
+// primary for everyone's (INFO of the whole proxy) and passes RESETSTAT on.
+import type { ProxyView } from '../metrics/view';
+import { resetProxyStats } from '../metrics/reset';
+import { GATHER_TIMEOUT_MS, isMessage, type PrimaryMessage, type WorkerMessage } from './messages';
+import { ClusterView, takeSnapshot, type WorkerSnapshot } from './snapshot';
+
+export interface Peers {
+  /** The whole proxy, all workers added up; this worker alone if the primary does not answer. */
+  clusterView(): Promise<ProxyView>;
+  /** RESETSTAT for every worker (this one at once). */
+  resetAll(): void;
+}
+
+type ResetView = Parameters<typeof resetProxyStats>[0];
+
+export class WorkerLink implements Peers {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (snaps: WorkerSnapshot[]) => void>();
+  private readonly onMessage = (m: unknown): void => this.receive(m);
+
+  constructor(private readonly proxy: ProxyView & ResetView) {
+    process.on('message', this.onMessage);
+  }
+
+  send(m: WorkerMessage): void {
+    // the channel is gone while the primary exits: the worker is about to be stopped anyway
+    if (process.connected) process.send!(m);
+  }
+
+  clusterView(): Promise<ProxyView> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const done = (snaps: WorkerSnapshot[]): void => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(snaps.length ? new ClusterView(this.proxy.config, snaps) : this.proxy);
+      };
+      // the primary answers within GATHER_TIMEOUT_MS even when a worker does not; this one is
+      // for a primary that is gone
+      const timer = setTimeout(() => done([]), GATHER_TIMEOUT_MS * 2);
+      this.waiting.set(id, done);
+      this.send({ slotproxy: 'gather', id });
+    });
+  }
+
+  resetAll(): void {
+    resetProxyStats(this.proxy);
+    this.send({ slotproxy: 'resetstat' });
+  }
+
+  close(): void {
+    process.off('message', this.onMessage);
+    for (const done of [...this.waiting.values()]) done([]);
+  }
+
+  private receive(m: unknown): void {
+    if (!isMessage<PrimaryMessage>(m)) return;
+    if (m.slotproxy === 'snapshot') this.send({ slotproxy: 'snapshot', id: m.id, snapshot: takeSnapshot(this.proxy) });
+    else if (m.slotproxy === 'gathered') this.waiting.get(m.id)?.(m.snapshots);
+    else if (m.slotproxy === 'resetstat') resetProxyStats(this.proxy);
+  }
+}
