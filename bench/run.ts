@@ -103,6 +103,28 @@ async function measure(w: Workload, o: Options, clusterPort: number, proxy: { ch
   return { w, direct: pick(direct), proxy: pick(through), cpuPerMillion: median(cpu) };
 }
 
+/** The same workloads through a one-worker and a two-worker proxy, alternating. */
+async function compareWorkers(o: Options, seeds: string, one: { child: ChildProcess; port: number }): Promise<string[]> {
+  const two = await startProxy(seeds, { ...o, workers: 2 });
+  const out: string[] = [];
+  try {
+    for (const w of WORKLOADS.filter((x) => (x.name === 'SET' && x.pipeline === 16) || (x.name === 'GET' && x.pipeline === 1) || (x.name.startsWith('MGET') && x.pipeline === 16))) {
+      const base: BenchRun = { port: 0, cluster: false, pipeline: w.pipeline, clients: o.clients, requests: o.n, ...w.run };
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let r = 0; r < o.reps; r++) {
+        a.push((await redisBenchmark({ ...base, port: one.port })).rps);
+        b.push((await redisBenchmark({ ...base, port: two.port })).rps);
+      }
+      console.error(`${w.name} -P ${w.pipeline}: 1 worker ${a.map(Math.round).join(' ')} | 2 workers ${b.map(Math.round).join(' ')}`);
+      out.push(`| ${w.name} | ${w.pipeline} | ${Math.round(median(a))} | ${Math.round(median(b))} | ${(median(b) / median(a)).toFixed(2)} |`);
+    }
+  } finally {
+    two.child.kill('SIGTERM');
+  }
+  return out;
+}
+
 function machine(): string {
   let commit = 'unknown';
   try {
@@ -119,6 +141,7 @@ async function main(): Promise<void> {
   const proxy = await startProxy(cluster.seeds(), o);
   const rows: Row[] = [];
   const latency: string[] = [];
+  const workersRows: string[] = [];
   try {
     const chosen = WORKLOADS.filter((w) => (o.quick ? w.quick : true) && (!o.only || w.name.toLowerCase().includes(o.only.toLowerCase())));
     for (const w of chosen) rows.push(await measure(w, o, cluster.nodes[0].port, proxy));
@@ -128,6 +151,7 @@ async function main(): Promise<void> {
         latency.push(`| ${clients} | ${lat.direct.p50} / ${lat.direct.p99} | ${lat.proxy.p50} / ${lat.proxy.p99} |`);
       }
     }
+    if (!o.quick && !o.only && o.workers === 1) workersRows.push(...(await compareWorkers(o, cluster.seeds(), proxy)));
   } finally {
     proxy.child.kill('SIGTERM');
     await cluster.stop();
@@ -144,6 +168,15 @@ async function main(): Promise<void> {
     ),
   ];
   if (latency.length) lines.push('', 'Latency at pipeline 1 (GET), ms p50 / p99:', '', '| clients | direct | slotproxy |', '|---|---|---|', ...latency);
+  if (workersRows.length)
+    lines.push(
+      '',
+      `SLOTPROXY_WORKERS 1 vs 2 (same cluster, alternating runs, medians of ${o.reps}; the machine's ${os.cpus().length} cores also run redis-benchmark and the masters):`,
+      '',
+      '| workload | pipeline | 1 worker req/s | 2 workers req/s | 2 / 1 |',
+      '|---|---|---|---|---|',
+      ...workersRows,
+    );
   const table = lines.join('\n') + '\n';
   console.log(table);
   if (o.save) {
