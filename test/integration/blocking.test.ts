@@ -3,13 +3,12 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import Redis from 'ioredis';
-import { sharedCluster } from '../harness/mocha-hooks';
+import { sharedCluster, type SharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { until } from '../harness/wait';
-import type { LocalCluster } from '../../lib/localcluster/local-cluster';
 
 describe('blocking commands', function () {
-  let cluster: LocalCluster;
+  let cluster: SharedCluster;
   let proxy: RunningProxy;
   const clients: Redis[] = [];
   const client = (): Redis => {

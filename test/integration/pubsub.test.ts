@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import { LocalCluster, startStandalone, type StandaloneRedis } from '../../lib/localcluster/local-cluster';
 import { slotOf } from '../../lib/protocol/crc16';
 import { command } from '../../lib/protocol/resp';
-import { sharedCluster } from '../harness/mocha-hooks';
+import { sharedCluster, type SharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { exchange } from '../harness/raw-client';
 import { until } from '../harness/wait';
@@ -26,7 +26,7 @@ async function conversation(port: number, commands: Args[]): Promise<string> {
 const portOf = (address: string): number => Number(address.slice(address.lastIndexOf(':') + 1));
 
 describe('pub/sub', function () {
-  let cluster: LocalCluster;
+  let cluster: SharedCluster;
   let proxy: RunningProxy;
   let standalone: StandaloneRedis;
   const clients: Redis[] = [];

@@ -6,7 +6,7 @@ import net from 'node:net';
 import Redis from 'ioredis';
 import { LocalCluster, startStandalone, type StandaloneRedis } from '../../lib/localcluster/local-cluster';
 import { slotOf } from '../../lib/protocol/crc16';
-import { sharedCluster } from '../harness/mocha-hooks';
+import { sharedCluster, type SharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { exchange } from '../harness/raw-client';
 import { until } from '../harness/wait';
@@ -14,7 +14,7 @@ import { until } from '../harness/wait';
 const resp = (...lines: string[]): string => lines.map((l) => `${l}\r\n`).join('');
 
 describe('transactions', function () {
-  let cluster: LocalCluster;
+  let cluster: SharedCluster;
   let proxy: RunningProxy;
   let standalone: StandaloneRedis;
   const clients: Redis[] = [];
@@ -213,7 +213,7 @@ describe('transactions', function () {
 });
 
 describe('transactions: connections', function () {
-  let cluster: LocalCluster;
+  let cluster: SharedCluster;
   let proxy: RunningProxy;
   const clients: Redis[] = [];
 
