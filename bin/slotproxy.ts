@@ -71,12 +71,20 @@ function demoBanner(local: LocalCluster | null, config: Config, port: number): v
 function untilStopSignal(config: Config): Promise<void> {
   const log = logger('main');
   return new Promise<void>((resolve) => {
+    let stopping = false;
+    // A second signal must not kill the process mid-drain: Ctrl-C reaches every worker from the
+    // terminal and then again from the primary, and systemd signals the whole group.
     const stop = (signal: string): void => {
+      if (stopping) {
+        log.info(`${signal}: already stopping`);
+        return;
+      }
+      stopping = true;
       log.info(`${signal}: stopped accepting clients; finishing requests in flight (up to ${config.shutdownTimeoutMs} ms)`);
       resolve();
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
 }
 
@@ -136,7 +144,8 @@ async function runProxy(config: Config, argv: string[]): Promise<number> {
   const local = await demoCluster(config);
   let proxy: Proxy;
   try {
-    proxy = await Proxy.start(config);
+    // client ids stay unique across workers, so CLIENT KILL ID never meets another's client
+    proxy = await Proxy.start(config, { clientIdBase: cluster.isWorker ? cluster.worker!.id * 2 ** 32 : 0 });
   } catch (err) {
     log.fatal((err as Error).message);
     console.error(`slotproxy: ${(err as Error).message}`);

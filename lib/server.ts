@@ -148,7 +148,7 @@ export class Proxy implements ProxyContext {
   }
 
   /** Discovers the cluster and starts listening. */
-  static async start(config: Config): Promise<Proxy> {
+  static async start(config: Config, options: { clientIdBase?: number } = {}): Promise<Proxy> {
     const log = logger('proxy');
     const scanners = createScanners(config.parser);
     log.debug({ scanners: scanners.kind, reason: scanners.reason }, `using the ${scanners.kind} scanners (${scanners.reason})`);
@@ -184,6 +184,7 @@ export class Proxy implements ProxyContext {
     scanners.registerCommands(table.scannerRows());
     auth.resolve(table);
     proxy = new Proxy(config, scanners, table, version, refresher, auth, backendTls);
+    proxy.nextClientId = (options.clientIdBase ?? 0) + 1;
     proxy.router.applyMap(first.map);
     log.debug(
       { from: first.from, masters: first.map.masters.length, slots: first.map.coveredSlots(), redisVersion: version },

@@ -2,6 +2,7 @@
 // order, replies come back in the same order and are matched to the FIFO of commands in flight.
 import type net from 'node:net';
 import { tick } from '../clock';
+import { logger } from '../log';
 import { ReplyReader, type ReplySink } from '../protocol/reply-reader';
 import type { Scanners } from '../protocol/scanners';
 import { TYPE_ERROR } from '../protocol/records';
@@ -42,7 +43,11 @@ export interface ConnectionOptions {
   tls?: TlsMaterial | null;
 }
 
+const log = logger('backend');
+
 export class BackendConnection implements ReplySink, Flushable, BackendAddress {
+  /** Date.now() when a ready connection was lost, 0 while up: for the log line when it is back */
+  private lostSince = 0;
   state = ConnState.Connecting;
   flushQueued = false;
   /** routed here but not yet written */
@@ -223,6 +228,8 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
     socket.once(ready, () => {
       clearTimeout(timer);
       if (this.socket !== socket) return;
+      if (this.lostSince) log.info({ address: this.address, downMs: Date.now() - this.lostSince }, `connection to ${this.address} is back`);
+      this.lostSince = 0;
       this.state = ConnState.Ready;
       this.retryDelay = 0;
       const handshake = this.options.handshake ?? [];
@@ -247,6 +254,11 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
   }
 
   private lost(reason: string): void {
+    // once per outage of a shared connection (not per reconnect attempt, not for dedicated ones)
+    if (this.options.reconnect && this.state === ConnState.Ready) {
+      this.lostSince = Date.now();
+      log.warn({ address: this.address, reason }, `lost a connection to ${this.address} (${reason}); reconnecting`);
+    }
     const socket = this.socket;
     this.socket = null;
     this.state = ConnState.Closed;

@@ -4,6 +4,9 @@
 import { ControlConnection, RedisReplyError, type ControlOptions } from '../backend/control-connection';
 import { parseAddress, parseClusterSlots } from './cluster-slots';
 import type { SlotMap } from './slot-map';
+import { logger } from '../log';
+
+const log = logger('topology');
 
 export interface RefresherOptions {
   seeds: string[]; // "host:port"
@@ -18,6 +21,8 @@ export interface RefreshResult {
 }
 
 export class TopologyRefresher {
+  /** refreshes failed in a row */
+  private failing = 0;
   private running: Promise<boolean> | null = null;
   private queued: Promise<boolean> | null = null;
   private lastStart = 0;
@@ -95,12 +100,16 @@ export class TopologyRefresher {
       this.lastStart = Date.now();
       this.running = this.fetch()
         .then((result) => {
+          if (this.failing) log.info(`topology refresh works again after ${this.failing} failure(s)`);
+          this.failing = 0;
           this.stats.refreshes++;
           this.stats.lastAt = Date.now();
           if (!this.stopped) this.apply(result);
           return true;
         })
         .catch((err: Error) => {
+          // the first failure of a streak is logged; the rest show in INFO cluster and the metrics
+          if (this.failing++ === 0) log.warn({ err: err.message }, `topology refresh failed: ${err.message}`);
           this.stats.failures++;
           this.stats.lastError = err.message;
           return false;

@@ -10,12 +10,20 @@ export type WorkerMessage =
   | { slotproxy: 'gather'; id: number }
   /** a worker's answer to 'snapshot' */
   | { slotproxy: 'snapshot'; id: number; snapshot: WorkerSnapshot }
+  | ScriptMessage
   /** CONFIG RESETSTAT / PROXY RESETSTAT on one worker resets all of them */
   | { slotproxy: 'resetstat' };
+
+/**
+ * SCRIPT LOAD / SCRIPT FLUSH through one worker: every worker must be able to repair a NOSCRIPT
+ * (frame: the SCRIPT LOAD command, base64; absent: flushed).
+ */
+export type ScriptMessage = { slotproxy: 'script'; sha: string; frame: string } | { slotproxy: 'script-flush' };
 
 export type PrimaryMessage =
   | { slotproxy: 'snapshot'; id: number }
   | { slotproxy: 'gathered'; id: number; snapshots: WorkerSnapshot[] }
+  | ScriptMessage
   | { slotproxy: 'resetstat' };
 
 export function isMessage<T extends { slotproxy: string }>(m: unknown): m is T {

@@ -58,6 +58,7 @@ export class Supervisor {
         if (m.slotproxy === 'ready') {
           const slot = this.slots.find((s) => s.worker === worker);
           if (slot) slot.ready = true;
+          for (const [sha, frame] of this.scripts) this.send(worker, { slotproxy: 'script', sha, frame });
           this.everReady = true;
           first ??= m;
           check();
@@ -165,9 +166,20 @@ export class Supervisor {
         void this.gather().then((snapshots) => this.send(worker, { slotproxy: 'gathered', id: m.id, snapshots }));
         return;
       case 'resetstat':
-        for (const s of this.slots) if (s.worker !== worker) this.send(s.worker, { slotproxy: 'resetstat' });
+      case 'script':
+      case 'script-flush':
+        for (const s of this.slots) if (s.worker !== worker) this.send(s.worker, m);
+        this.remember(m);
         return;
     }
+  }
+
+  /** Scripts loaded so far, for a worker that starts later (a replacement). */
+  private readonly scripts = new Map<string, string>();
+
+  private remember(m: WorkerMessage): void {
+    if (m.slotproxy === 'script') this.scripts.set(m.sha, m.frame);
+    else if (m.slotproxy === 'script-flush') this.scripts.clear();
   }
 
   private send(worker: Worker, m: PrimaryMessage): void {

@@ -10,9 +10,13 @@ export interface Peers {
   clusterView(): Promise<ProxyView>;
   /** RESETSTAT for every worker (this one at once). */
   resetAll(): void;
+  /** A SCRIPT LOAD this worker sent, for the others to repair NOSCRIPT with too. */
+  shareScript(sha: string, frame: Buffer): void;
+  /** SCRIPT FLUSH: no worker repairs NOSCRIPT from its copy any more. */
+  flushScripts(): void;
 }
 
-type ResetView = Parameters<typeof resetProxyStats>[0];
+type ResetView = Parameters<typeof resetProxyStats>[0] & { readonly scripts: Map<string, Buffer> };
 
 export class WorkerLink implements Peers {
   private nextId = 1;
@@ -49,6 +53,14 @@ export class WorkerLink implements Peers {
     this.send({ slotproxy: 'resetstat' });
   }
 
+  shareScript(sha: string, frame: Buffer): void {
+    this.send({ slotproxy: 'script', sha, frame: frame.toString('base64') });
+  }
+
+  flushScripts(): void {
+    this.send({ slotproxy: 'script-flush' });
+  }
+
   close(): void {
     process.off('message', this.onMessage);
     for (const done of [...this.waiting.values()]) done([]);
@@ -59,5 +71,7 @@ export class WorkerLink implements Peers {
     if (m.slotproxy === 'snapshot') this.send({ slotproxy: 'snapshot', id: m.id, snapshot: takeSnapshot(this.proxy) });
     else if (m.slotproxy === 'gathered') this.waiting.get(m.id)?.(m.snapshots);
     else if (m.slotproxy === 'resetstat') resetProxyStats(this.proxy);
+    else if (m.slotproxy === 'script') this.proxy.scripts.set(m.sha, Buffer.from(m.frame, 'base64'));
+    else if (m.slotproxy === 'script-flush') this.proxy.scripts.clear();
   }
 }

@@ -76,6 +76,17 @@ describe('SLOTPROXY_WORKERS', function () {
       assert.equal(sample(metrics, 'slotproxy_request_duration_seconds_count{command="get"}'), 200);
       assert.equal(sample(metrics, 'slotproxy_clients{state="normal"}'), 8);
 
+      // client ids are unique across workers (CLIENT KILL ID must not meet another's client)
+      const ids = await Promise.all(conns.map((c) => c.client('ID') as Promise<number>));
+      assert.equal(new Set(ids).size, ids.length, `distinct ids: ${ids.join(' ')}`);
+
+      // a script loaded through one worker is repaired by the other after a node lost it
+      const onA = conns[served.indexOf(pids[0])];
+      const onB = conns[served.indexOf(pids[1])];
+      const sha = (await onA.script('LOAD', 'return ARGV[1]')) as string;
+      for (const node of cluster.nodes) await cluster.cli(node, 'SCRIPT', 'FLUSH');
+      for (let k = 0; k < 6; k++) assert.equal(await onB.evalsha(sha, 1, `workers:script:${k}`, `v${k}`), `v${k}`);
+
       // RESETSTAT on one worker resets the others too
       assert.equal(await conns[1].call('PROXY', 'RESETSTAT'), 'OK');
       await until(async () => calls(await conns[2].info('commandstats'), 'set') === 0, 'every worker reset its statistics');

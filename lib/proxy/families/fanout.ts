@@ -68,6 +68,7 @@ const MERGES: Record<string, (parts: NodePart[], session: FamilySession) => Buff
   'script-flush'(_parts, session) {
     // flushed on purpose: NOSCRIPT must not be repaired from the proxy's copy any more
     session.ctx.scripts.clear();
+    session.ctx.peers?.flushScripts();
     return OK;
   },
   'all-ok': () => OK,
@@ -76,7 +77,9 @@ const MERGES: Record<string, (parts: NodePart[], session: FamilySession) => Buff
     if (shas.size !== 1) return error('ERR slotproxy: the masters disagree on the SHA1 of this script');
     // The SCRIPT LOAD is kept, so a node that joins later or lost its scripts can be given it
     // when it answers NOSCRIPT.
-    session.ctx.scripts.set(bulkOf(parts[0].reply!)!.toString('latin1'), parts[0].frame);
+    const sha = bulkOf(parts[0].reply!)!.toString('latin1');
+    session.ctx.scripts.set(sha, parts[0].frame);
+    session.ctx.peers?.shareScript(sha, parts[0].frame);
     return parts[0].reply!;
   },
   'function-load': (parts) => parts[0].reply!,
