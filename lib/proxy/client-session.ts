@@ -405,10 +405,11 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
 
   private logSlow(row: number, micros: number): void {
     const frame = this.pendingStats.headFrame;
-    if (!frame) return;
+    // unknown commands are not logged (Redis refuses them before they run)
+    if (!frame || row === 0) return;
     // like Redis, commands flagged skip_slowlog (EXEC: its commands are logged one by one) are not
     if (row > 0 && this.ctx.table.rows[row]!.info.flags.includes('skip_slowlog')) return;
-    this.ctx.slowlog.add(micros, frame[0] === 42 ? frameArgs(frame) : [frame], this.remoteAddress, this.name ?? '');
+    this.ctx.slowlog.add(micros, frame, row > 0 ? this.ctx.table.rows[row]!.name : '', this.remoteAddress, this.name ?? '');
   }
 
   flush(): void {

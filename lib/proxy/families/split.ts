@@ -143,17 +143,27 @@ function elementBounds(frame: Buffer): Int32Array {
   return bounds;
 }
 
-const GET = Buffer.from('$3\r\nGET\r\n');
 const WRONGTYPE = Buffer.from('-WRONGTYPE ');
-const SET = Buffer.from('$3\r\nSET\r\n');
+// A key alone in its slot is read with GET / written with SET: header and name in one constant.
+const GET_ONE = Buffer.from('*2\r\n$3\r\nGET\r\n');
+const SET_ONE = Buffer.from('*3\r\n$3\r\nSET\r\n');
 
 /**
  * One part's command, copied from the client's bytes: the name (GET/SET for a single key, which
  * merge more cheaply) and the elements of its keys (and values, for MSET).
  */
 function partFrame(frame: Buffer, bounds: Int32Array, keyArgs: number[], step: number, merge: Merge): Buffer {
-  const single = keyArgs.length === 1 && merge !== 'sum';
-  const name = single ? (merge === 'mget' ? GET : SET) : frame.subarray(bounds[0], bounds[1]);
+  if (keyArgs.length === 1 && merge !== 'sum') {
+    const a = keyArgs[0];
+    const head = merge === 'mget' ? GET_ONE : SET_ONE;
+    const start = bounds[a * 2];
+    const end = bounds[(a + step - 1) * 2 + 1];
+    const out = Buffer.allocUnsafe(head.length + end - start);
+    head.copy(out, 0);
+    frame.copy(out, head.length, start, end);
+    return out;
+  }
+  const name = frame.subarray(bounds[0], bounds[1]);
   const count = 1 + keyArgs.length * step;
   const header = `*${count}\r\n`;
   let size = header.length + name.length;

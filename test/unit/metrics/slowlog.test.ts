@@ -3,6 +3,8 @@ import RedisParser from 'redis-parser';
 import { SlowLog } from '../../../lib/metrics/command-stats';
 import { redactArgs, slowlogReply } from '../../../lib/metrics/slowlog-reply';
 
+import { command } from '../../../lib/protocol/resp';
+
 const b = (...args: string[]): Buffer[] => args.map((a) => Buffer.from(a));
 
 /** The reply decoded (errors as { error }). */
@@ -20,7 +22,7 @@ function decode(reply: Buffer): unknown {
 describe('SLOWLOG replies', function () {
   function filled(n: number): SlowLog {
     const log = new SlowLog(0, 128);
-    for (let i = 0; i < n; i++) log.add(100 + i, b('GET', `k${i}`), '127.0.0.1:5000', i % 2 ? 'worker' : '');
+    for (let i = 0; i < n; i++) log.add(100 + i, command(['GET', `k${i}`]), 'get', '127.0.0.1:5000', i % 2 ? 'worker' : '');
     return log;
   }
 
@@ -70,7 +72,14 @@ describe('SLOWLOG replies', function () {
     assert.deepEqual(r('ACL', 'SETUSER', 'bob', 'on', '>pw'), ['ACL', 'SETUSER', 'bob', '(redacted)', '(redacted)']);
     assert.deepEqual(r('GET', 'auth'), ['GET', 'auth']);
     const log = new SlowLog(0, 10);
-    log.add(5, b('AUTH', 'secret'), 'c', '');
+    log.add(5, command(['AUTH', 'secret']), 'auth', 'c', '');
+    // the bytes kept are decoded and redacted at once, not when read
+    assert.ok(!JSON.stringify(log.entries[0]).includes('secret'));
     assert.ok(!slowlogReply(log, b('SLOWLOG', 'GET')).includes('secret'));
+    // other commands keep a copy of their bytes: the client's buffer may be reused
+    const frame = command(['SET', 'k', 'v'.repeat(200)]);
+    log.add(5, frame, 'set', 'c', '');
+    frame.fill(0);
+    assert.deepEqual(log.entries[0].args.map(String), ['SET', 'k', `${'v'.repeat(128)}... (72 more bytes)`]);
   });
 });
