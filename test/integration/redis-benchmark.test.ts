@@ -20,6 +20,16 @@ describe('redis-benchmark through the proxy', function () {
     await proxy?.stop();
   });
 
+  it('the full default test set (MSET of 10 keys included) completes without errors', async function () {
+    const { stdout, stderr } = await run('redis-benchmark', ['-h', '127.0.0.1', '-p', String(proxy.port), '-q', '-n', '2000', '-c', '20'], { timeout: 120_000 });
+    const text = stdout.replace(/\r/g, '\n');
+    assert.doesNotMatch(text + stderr, /error/i, 'no error reply');
+    const done = text.split('\n').filter((l) => /requests per second/.test(l)).map((l) => l.trim().split(':')[0]);
+    for (const name of ['PING_INLINE', 'PING_MBULK', 'SET', 'GET', 'INCR', 'ZPOPMIN', 'LRANGE_600 (first 600 elements)', 'MSET (10 keys)']) {
+      assert.ok(done.includes(name), `${name} finished: ${done.join(' | ')}`);
+    }
+  });
+
   for (const pipeline of ['1', '16']) {
     it(`-P ${pipeline}: every test completes without errors`, async function () {
       const { stdout, stderr } = await run(
