@@ -67,6 +67,8 @@ export const POLICIES: Readonly<Record<string, Handler>> = {
   'function|list': family('fanout', 'first'),
   'function|dump': family('fanout', 'first'),
   'function|stats': family('fanout', 'first'),
+  'script|help': family('fanout', 'first'),
+  'function|help': family('fanout', 'first'),
   'function|kill': family('fanout', 'script-kill'),
   multi: family('transaction', 'multi'),
   exec: family('transaction', 'exec'),

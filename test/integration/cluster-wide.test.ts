@@ -89,6 +89,15 @@ describe('cluster-wide commands', function () {
     await assert.rejects(client.evalsha(sha, 1, 'b', 'x'), /NOSCRIPT/);
   });
 
+  it('SCRIPT HELP and FUNCTION HELP answer as a standalone server does', async function () {
+    const direct = new Redis({ port: standalone.port, host: '127.0.0.1' });
+    try {
+      for (const cmd of ['SCRIPT', 'FUNCTION']) assert.deepEqual(await client.call(cmd, 'HELP'), await direct.call(cmd, 'HELP'));
+    } finally {
+      direct.disconnect();
+    }
+  });
+
   it('FUNCTION LOAD reaches every master, so FCALL works on any key', async function () {
     const lib = "#!lua name=cwlib\nredis.register_function('cwget', function(keys, args) return redis.call('GET', keys[1]) end)";
     assert.equal(await client.call('FUNCTION', 'LOAD', lib), 'cwlib');
