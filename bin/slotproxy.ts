@@ -3,7 +3,7 @@
 // throwaway one with --demo), then proxies until SIGINT/SIGTERM.
 import cluster from 'node:cluster';
 import { ConfigError, helpText, loadConfig, parseSeed, type Config } from '../lib/config';
-import { configureLogging, logger } from '../lib/log';
+import { configureLogging, logger, setLogLevel } from '../lib/log';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
 import { createScanners } from '../lib/protocol/scanners';
 import { Proxy } from '../lib/server';
@@ -46,7 +46,7 @@ async function main(): Promise<number> {
     return 2;
   }
   configureLogging(config.logLevel);
-  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, argv);
   return runProxy(config, argv);
 }
 
@@ -103,7 +103,7 @@ function forThisProcess(config: Config): Config {
 }
 
 /** SLOTPROXY_WORKERS > 1: fork the workers and look after them. */
-async function runPrimary(config: Config): Promise<number> {
+async function runPrimary(config: Config, argv: string[]): Promise<number> {
   const log = logger('main');
   const local = await demoCluster(config);
   const env: Record<string, string> = local ? { SLOTPROXY_WORKER_SEEDS: local.seeds() } : {};
@@ -130,7 +130,15 @@ async function runPrimary(config: Config): Promise<number> {
     }
   }
   demoBanner(local, config, Number(ready.address.slice(ready.address.lastIndexOf(':') + 1)));
-  process.on('SIGHUP', () => supervisor.reload());
+  process.on('SIGHUP', () => {
+    // the workers re-read the settings themselves; the primary only needs its log level
+    try {
+      setLogLevel(loadConfig(process.env, argv.filter((a) => a !== '--version')).logLevel);
+    } catch (err) {
+      log.error(`SIGHUP: settings not reloaded: ${(err as Error).message}`);
+    }
+    supervisor.reload();
+  });
   await untilStopSignal(config);
   await supervisor.stop();
   await local?.stop();
