@@ -11,6 +11,11 @@ import { VERSION } from '../lib/version';
 import { Supervisor } from '../lib/workers/supervisor';
 import { WorkerLink } from '../lib/workers/worker-link';
 
+/** The settings from the environment, the config file and the flags (read again on SIGHUP). */
+function readSettings(argv: string[]): Config {
+  return loadConfig(process.env, argv.filter((a) => a !== '--version'));
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -19,7 +24,7 @@ async function main(): Promise<number> {
   }
   let config: Config;
   try {
-    config = loadConfig(process.env, argv.filter((a) => a !== '--version'));
+    config = readSettings(argv);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`slotproxy: ${err.message}`);
@@ -133,7 +138,7 @@ async function runPrimary(config: Config, argv: string[]): Promise<number> {
   process.on('SIGHUP', () => {
     // the workers re-read the settings themselves; the primary only needs its log level
     try {
-      setLogLevel(loadConfig(process.env, argv.filter((a) => a !== '--version')).logLevel);
+      setLogLevel(readSettings(argv).logLevel);
     } catch (err) {
       log.error(`SIGHUP: settings not reloaded: ${(err as Error).message}`);
     }
@@ -179,7 +184,7 @@ async function runProxy(config: Config, argv: string[]): Promise<number> {
   // change at run time.
   process.on('SIGHUP', () => {
     try {
-      const next = forThisProcess(loadConfig(process.env, argv.filter((a) => a !== '--version')));
+      const next = forThisProcess(readSettings(argv));
       if (local) next.cluster = config.cluster;
       const restart = proxy.reload(next);
       log.info({ needRestart: restart }, restart.length ? `SIGHUP: settings reloaded; these need a restart: ${restart.join(', ')}` : 'SIGHUP: settings reloaded');
