@@ -5,8 +5,11 @@ import type { SessionInfo } from '../context';
 import type { FamilyDispatch, FamilySession } from '../family';
 import { NodeFanout } from './node-fanout';
 
-/** One line of CLIENT LIST, with the fields Redis 7 prints that mean something here. */
-function clientLine(s: SessionInfo, me: SessionInfo): string {
+/**
+ * One line of CLIENT LIST, with the fields Redis 7 prints that mean something here; `command` is
+ * what the asking client (`me`) is running (CLIENT LIST, CLIENT INFO, PROXY CLIENTS).
+ */
+export function clientLine(s: SessionInfo, me: SessionInfo, command: string): string {
   const now = Date.now();
   const fields: [string, string | number][] = [
     ['id', s.id],
@@ -18,7 +21,7 @@ function clientLine(s: SessionInfo, me: SessionInfo): string {
     ['flags', s.flags],
     ['db', 0],
     ['multi', s.flags === 'x' ? 0 : -1],
-    ['cmd', s === me ? 'client|list' : 'NULL'],
+    ['cmd', s === me ? command : 'NULL'],
     ['user', s.user?.name ?? 'default'],
     ['redir', -1],
     ['resp', 2],
@@ -54,7 +57,7 @@ function list(session: FamilySession, args: Buffer[]): void {
   } else if (a.length !== 2) {
     return session.reject('ERR syntax error');
   }
-  answer(session, bulk(sessions.map((s) => clientLine(s, session) + '\n').join('')));
+  answer(session, bulk(sessions.map((s) => clientLine(s, session, 'client|list') + '\n').join('')));
 }
 
 function kill(session: FamilySession, args: Buffer[]): void {
@@ -105,7 +108,7 @@ export const dispatch: FamilyDispatch = (session, cmd) => {
   const args = cmd.args();
   switch (variant) {
     case 'info':
-      return answer(session, bulk(clientLine(session, session).replace('cmd=client|list', 'cmd=client|info') + '\n'));
+      return answer(session, bulk(clientLine(session, session, 'client|info') + '\n'));
     case 'list':
       return list(session, args);
     case 'kill':

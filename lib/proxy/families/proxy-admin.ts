@@ -11,6 +11,7 @@ import type { ProxyContext, SessionInfo } from '../context';
 import type { FamilyDispatch, FamilySession } from '../family';
 import { dispatch as admin } from './admin';
 import { AsyncRequest } from './async-request';
+import { clientLine } from './client';
 import { NodeFanout } from './node-fanout';
 import { configGet, configSet, RUNTIME_SETTINGS, settingName } from './proxy-config';
 
@@ -81,29 +82,10 @@ function topology(ctx: HostContext): Buffer {
   ]);
 }
 
-/** One line per client, with CLIENT LIST's fields that mean something for a proxy client. */
+/** One line per client, as CLIENT LIST prints them. */
 function clientsText(ctx: ProxyContext, me: SessionInfo): string {
-  const now = Date.now();
   let text = '';
-  for (const s of ctx.sessions) {
-    const fields: [string, string | number][] = [
-      ['id', s.id],
-      ['addr', s.remoteAddress],
-      ['laddr', s.localAddress],
-      ['name', s.name ?? ''],
-      ['age', Math.floor((now - s.createdAt) / 1000)],
-      ['idle', Math.floor((now - s.lastActive) / 1000)],
-      ['flags', s.flags],
-      ['db', 0],
-      ['multi', s.flags === 'x' ? 0 : -1],
-      ['cmd', s === me ? 'proxy|clients' : 'NULL'],
-      ['user', s.user?.name ?? 'default'],
-      ['resp', 2],
-      ['lib-name', s.libName ?? ''],
-      ['lib-ver', s.libVer ?? ''],
-    ];
-    text += fields.map(([k, v]) => `${k}=${v}`).join(' ') + '\n';
-  }
+  for (const s of ctx.sessions) text += clientLine(s, me, 'proxy|clients') + '\n';
   return text;
 }
 
