@@ -114,7 +114,9 @@ describe('LocalCluster (3 masters + 3 replicas)', function () {
     assert.ok(!masters.includes(victim), 'the killed node is no master any more');
     assert.ok(masters.includes(heir), 'its replica took over');
     assert.equal(masters.length, 3);
-    assert.equal(await cluster.cli(cluster.nodes.find((n) => n !== victim)!, '-c', 'GET', key), 'survives');
+    // asked of the heir itself: `-c` through another node could still be sent to the dead
+    // victim by a node whose view lags (redis-cli then prints nothing; seen once)
+    assert.equal(await cluster.cli(heir, 'GET', key), 'survives');
     await eventually(() => processIsDead(victimPid), 'the killed node is gone');
   });
 
