@@ -350,7 +350,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     else throw new ConfigError(`${flag} needs a value; see slotproxy --help`);
     config[name] = parseValue(name, value, flag);
   }
-  return config as Config;
+  // Filled by computed names, `config` is in V8's dictionary mode; the hot path reads settings
+  // per request, so hand out a copy with fast properties.
+  return { ...config } as Config;
 }
 
 export function helpText(): string {

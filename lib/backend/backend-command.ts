@@ -3,8 +3,15 @@
 import type { BackendNode } from './backend-node';
 
 export abstract class BackendCommand {
-  /** the RESP bytes sent to the node */
+  /**
+   * What is sent to the node: `head` (if any) then `frame[frameStart, frameEnd)`. A range of the client's
+   * read buffer and a constant head spare the hot path a view or a copy per command; `bytes()`
+   * makes the one Buffer where a whole frame is needed.
+   */
   frame: Buffer;
+  frameStart: number;
+  frameEnd: number;
+  head: Buffer | null = null;
   slot: number;
   /** connection choice within a node, so one client's commands to a node stay in order */
   pin: number;
@@ -16,9 +23,22 @@ export abstract class BackendCommand {
 
   constructor(frame: Buffer, slot: number, pin: number, deadline: number) {
     this.frame = frame;
+    this.frameStart = 0;
+    this.frameEnd = frame.length;
     this.slot = slot;
     this.pin = pin;
     this.deadline = deadline;
+  }
+
+  /** Size of what is sent. */
+  get size(): number {
+    return this.frameEnd - this.frameStart + (this.head === null ? 0 : this.head.length);
+  }
+
+  /** The command's bytes as one Buffer (a view when it has no head). */
+  bytes(): Buffer {
+    const body = this.frameStart === 0 && this.frameEnd === this.frame.length ? this.frame : this.frame.subarray(this.frameStart, this.frameEnd);
+    return this.head === null ? body : Buffer.concat([this.head, body]);
   }
 
   /** A complete reply frame; see ReplySink for `elems` and `elemBase`. */

@@ -6,6 +6,7 @@ import { logger } from '../log';
 import { ReplyReader, type ReplySink } from '../protocol/reply-reader';
 import type { Scanners } from '../protocol/scanners';
 import { TYPE_ERROR } from '../protocol/records';
+import { copyRange } from '../protocol/bytes';
 import { command } from '../protocol/resp';
 import type { BackendAddress, BackendCommand } from './backend-command';
 import { dial, type TlsMaterial } from './dial';
@@ -108,17 +109,32 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
     let big = false;
     for (let i = 0; i < cmds.length; i++) {
       const c = cmds[i];
-      total += c.frame.length + (c.asking ? ASKING.length : 0);
-      if (c.frame.length > COPY_LIMIT) big = true;
+      const size = c.size;
+      total += size + (c.asking ? ASKING.length : 0);
+      if (size > COPY_LIMIT) big = true;
     }
     if (!big) {
       const out = Buffer.allocUnsafe(total);
       let at = 0;
+      // Consecutive commands read from one client buffer are copied as one range.
+      let src: Buffer | null = null;
+      let from = 0;
+      let to = 0;
       for (let i = 0; i < cmds.length; i++) {
         const c = cmds[i];
+        if (src !== null && (c.frame !== src || c.frameStart !== to || c.asking || c.head !== null)) {
+          at += copyRange(src, from, to, out, at);
+          src = null;
+        }
         if (c.asking) at += ASKING.copy(out, at);
-        at += c.frame.copy(out, at);
+        if (c.head !== null) at += c.head.copy(out, at);
+        if (src === null) {
+          src = c.frame;
+          from = c.frameStart;
+        }
+        to = c.frameEnd;
       }
+      if (src !== null) copyRange(src, from, to, out, at);
       socket.write(out);
     } else {
       this.writeSegments(cmds);
@@ -204,12 +220,13 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
         run.push(ASKING);
         runLen += ASKING.length;
       }
-      if (c.frame.length > COPY_LIMIT) {
+      const bytes = c.bytes();
+      if (bytes.length > COPY_LIMIT) {
         flushRun();
-        socket.write(c.frame);
+        socket.write(bytes);
       } else {
-        run.push(c.frame);
-        runLen += c.frame.length;
+        run.push(bytes);
+        runLen += bytes.length;
       }
     }
     flushRun();

@@ -7,15 +7,20 @@ export class PendingStats {
   private rows = new Int32Array(64);
   private at = new Float64Array(64);
   private frames: (Buffer | null)[] = new Array(64).fill(null);
+  /** the request's bytes are frames[i][starts[i], ends[i]) (a range of the client's read buffer) */
+  private starts = new Int32Array(64);
+  private ends = new Int32Array(64);
   private head = 0;
   private count = 0;
 
-  push(row: number, at: number, frame: Buffer | null): void {
+  push(row: number, at: number, frame: Buffer | null, start: number, end: number): void {
     if (this.count === this.rows.length) this.grow();
     const i = (this.head + this.count) & (this.rows.length - 1);
     this.rows[i] = row;
     this.at[i] = at;
     this.frames[i] = frame;
+    this.starts[i] = start;
+    this.ends[i] = end;
     this.count++;
   }
 
@@ -28,7 +33,8 @@ export class PendingStats {
   }
 
   get headFrame(): Buffer | null {
-    return this.frames[this.head];
+    const frame = this.frames[this.head];
+    return frame === null ? null : frame.subarray(this.starts[this.head], this.ends[this.head]);
   }
 
   drop(): void {
@@ -42,15 +48,21 @@ export class PendingStats {
     const rows = new Int32Array(n * 2);
     const at = new Float64Array(n * 2);
     const frames: (Buffer | null)[] = new Array(n * 2).fill(null);
+    const starts = new Int32Array(n * 2);
+    const ends = new Int32Array(n * 2);
     for (let k = 0; k < n; k++) {
       const i = (this.head + k) & (n - 1);
       rows[k] = this.rows[i];
       at[k] = this.at[i];
       frames[k] = this.frames[i];
+      starts[k] = this.starts[i];
+      ends[k] = this.ends[i];
     }
     this.rows = rows;
     this.at = at;
     this.frames = frames;
+    this.starts = starts;
+    this.ends = ends;
     this.head = 0;
   }
 }

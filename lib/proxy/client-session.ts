@@ -61,6 +61,8 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   /** row and bytes of the command being dispatched, for the statistics of what it enqueues */
   private currentRow = -1;
   private currentFrame: Buffer | null = null;
+  private currentStart = 0;
+  private currentEnd = 0;
   private readonly pendingStats = new PendingStats();
   /** requests read and not yet answered */
   private outstanding = 0;
@@ -157,18 +159,24 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       if (cmd > 0 && rec[at + R_FLAGS] === 0) {
         const row = rows[cmd]!;
         if (row.fastPath && this.mode === null && this.unrestricted) {
-          const frame = buf.subarray(rec[at + R_START], rec[at + R_END]);
-          const req = new SingleRequest(this, frame, rec[at + R_SLOT], this.id, deadline);
+          // the command is sent as a range of the read buffer: no view per command
+          const req = new SingleRequest(this, buf, rec[at + R_SLOT], this.id, deadline);
+          req.frameStart = rec[at + R_START];
+          req.frameEnd = rec[at + R_END];
           req.writes = row.writes;
           this.currentRow = cmd;
-          this.currentFrame = frame;
+          this.currentFrame = buf;
+          this.currentStart = req.frameStart;
+          this.currentEnd = req.frameEnd;
           this.enqueue(req);
           continue;
         }
       }
       // unknown commands and protocol errors are counted on row 0
       this.currentRow = cmd > 0 ? cmd : 0;
-      this.currentFrame = cmd === CMD_PROTOCOL_ERROR ? null : buf.subarray(rec[at + R_START], rec[at + R_END]);
+      this.currentFrame = cmd === CMD_PROTOCOL_ERROR ? null : buf;
+      this.currentStart = rec[at + R_START];
+      this.currentEnd = rec[at + R_END];
       this.slowPath(buf, rec, at, deadline);
     }
     // what is enqueued outside of a command (pub/sub messages) is not a command
@@ -329,7 +337,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     // Backpressure: a client with too many commands waiting for replies is not read from until
     // half of them were answered, instead of buffering without bound.
     if (++this.outstanding >= this.ctx.config.maxPending && !this.socket.isPaused()) this.socket.pause();
-    this.pendingStats.push(this.currentRow, cachedNow(), this.currentFrame);
+    this.pendingStats.push(this.currentRow, cachedNow(), this.currentFrame, this.currentStart, this.currentEnd);
     if (this.holding) {
       this.held.push(req);
       return;

@@ -78,8 +78,8 @@ const MERGES: Record<string, (parts: NodePart[], session: FamilySession) => Buff
     // The SCRIPT LOAD is kept, so a node that joins later or lost its scripts can be given it
     // when it answers NOSCRIPT.
     const sha = bulkOf(parts[0].reply!)!.toString('latin1');
-    session.ctx.scripts.set(sha, parts[0].frame);
-    session.ctx.peers?.shareScript(sha, parts[0].frame);
+    session.ctx.scripts.set(sha, parts[0].bytes());
+    session.ctx.peers?.shareScript(sha, parts[0].bytes());
     return parts[0].reply!;
   },
   'function-load': (parts) => parts[0].reply!,

@@ -10,6 +10,7 @@
 import type { BackendAddress } from '../../backend/backend-command';
 import { BackendCommand } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
+import { copyRange } from '../../protocol/bytes';
 import { keySlot } from '../../protocol/crc16';
 import { KEY_TRIPLE, TYPE_ARRAY } from '../../protocol/records';
 import { error, integer, NULL_BULK, OK } from '../../protocol/resp';
@@ -32,8 +33,9 @@ class Part extends BackendCommand {
     frame: Buffer,
     slot: number,
     deadline: number,
-    /** argument indexes of this part's keys in the client's command */
-    readonly keyArgs: number[],
+    /** this part's keys are parent.keyArgs[first, first + count) */
+    readonly first: number,
+    readonly count: number,
   ) {
     super(frame, slot, parent.session.id, deadline);
   }
@@ -47,8 +49,8 @@ class Part extends BackendCommand {
     const router = this.parent.session.ctx.router;
     if (redirect !== 0 && router.redirect(this, frame, redirect, from)) return;
     // A key alone in its slot is read with GET, which says WRONGTYPE where MGET says nil.
-    this.reply = this.keyArgs.length === 1 && this.parent.merge === 'mget' && startsWith(frame, WRONGTYPE) ? NULL_BULK : frame;
-    if (this.parent.merge === 'mget' && type === TYPE_ARRAY && this.keyArgs.length > 1) {
+    this.reply = this.count === 1 && this.parent.merge === 'mget' && startsWith(frame, WRONGTYPE) ? NULL_BULK : frame;
+    if (this.parent.merge === 'mget' && type === TYPE_ARRAY && this.count > 1) {
       this.values = arrayElements(frame, this.parent.session.ctx.scanners.replyElems, elems, elemBase);
     }
     this.parent.partDone();
@@ -77,6 +79,8 @@ class SplitRequest implements ClientRequest {
     readonly merge: Merge,
     private readonly keyCount: number,
     readonly writes: boolean,
+    /** argument indexes of the keys (of their first argument, for MSET), grouped by part */
+    readonly keyArgs: Int32Array,
   ) {}
 
   start(): void {
@@ -110,11 +114,16 @@ class SplitRequest implements ClientRequest {
         let size = header.length;
         for (const p of this.parts) {
           // a part of one key was sent as GET: its reply is the value itself
-          const got = p.keyArgs.length === 1 ? [p.reply!] : p.values;
-          if (!got || got.length !== p.keyArgs.length) return error('ERR slotproxy: a node answered MGET with something other than one value per key');
+          if (p.count === 1) {
+            values[this.keyArgs[p.first] - 1] = p.reply!;
+            size += p.reply!.length;
+            continue;
+          }
+          const got = p.values;
+          if (!got || got.length !== p.count) return error('ERR slotproxy: a node answered MGET with something other than one value per key');
           // keys of the client's MGET start at argument 1
           for (let i = 0; i < got.length; i++) {
-            values[p.keyArgs[i] - 1] = got[i];
+            values[this.keyArgs[p.first + i] - 1] = got[i];
             size += got[i].length;
           }
         }
@@ -149,29 +158,18 @@ const GET_ONE = Buffer.from('*2\r\n$3\r\nGET\r\n');
 const SET_ONE = Buffer.from('*3\r\n$3\r\nSET\r\n');
 
 /**
- * One part's command, copied from the client's bytes: the name (GET/SET for a single key, which
- * merge more cheaply) and the elements of its keys (and values, for MSET).
+ * One part of several keys: its command copied from the client's bytes, the name and the
+ * elements of its keys (and values, for MSET).
  */
-function partFrame(frame: Buffer, bounds: Int32Array, keyArgs: number[], step: number, merge: Merge): Buffer {
-  if (keyArgs.length === 1 && merge !== 'sum') {
-    const a = keyArgs[0];
-    const head = merge === 'mget' ? GET_ONE : SET_ONE;
-    const start = bounds[a * 2];
-    const end = bounds[(a + step - 1) * 2 + 1];
-    const out = Buffer.allocUnsafe(head.length + end - start);
-    head.copy(out, 0);
-    frame.copy(out, head.length, start, end);
-    return out;
-  }
-  const name = frame.subarray(bounds[0], bounds[1]);
-  const count = 1 + keyArgs.length * step;
-  const header = `*${count}\r\n`;
-  let size = header.length + name.length;
-  for (const a of keyArgs) size += bounds[(a + step - 1) * 2 + 1] - bounds[a * 2];
+function partFrame(frame: Buffer, bounds: Int32Array, keyArgs: Int32Array, first: number, count: number, step: number): Buffer {
+  const nameEnd = bounds[1];
+  const header = `*${1 + count * step}\r\n`;
+  let size = header.length + nameEnd - bounds[0];
+  for (let k = first; k < first + count; k++) size += bounds[(keyArgs[k] + step - 1) * 2 + 1] - bounds[keyArgs[k] * 2];
   const out = Buffer.allocUnsafe(size);
   let at = out.write(header, 0, 'latin1');
-  at += name.copy(out, at);
-  for (const a of keyArgs) at += frame.copy(out, at, bounds[a * 2], bounds[(a + step - 1) * 2 + 1]);
+  at += copyRange(frame, bounds[0], nameEnd, out, at);
+  for (let k = first; k < first + count; k++) at += copyRange(frame, bounds[keyArgs[k] * 2], bounds[(keyArgs[k] + step - 1) * 2 + 1], out, at);
   return out;
 }
 
@@ -193,10 +191,12 @@ export const dispatch: FamilyDispatch = (session, cmd) => {
     return;
   }
   // Keys grouped by slot, in order of first appearance: a linear search for the usual handful of
-  // keys, a Map for many.
+  // keys, a Map for many. groupOf[k] is key k's group; then a counting sort lays the keys' argument
+  // indexes out group after group.
+  const keyCount = (argc - 1) / step;
   const slots: number[] = [];
-  const groups: number[][] = [];
-  const index = argc > 64 ? new Map<number, number>() : null;
+  const groupOf = new Int32Array(keyCount);
+  const index = keyCount > 64 ? new Map<number, number>() : null;
   const keys = cmd.keys;
   for (let a = 1, k = 0; a < argc; a += step, k++) {
     let slot: number;
@@ -209,14 +209,34 @@ export const dispatch: FamilyDispatch = (session, cmd) => {
     let g = index ? (index.get(slot) ?? -1) : slots.indexOf(slot);
     if (g < 0) {
       g = slots.push(slot) - 1;
-      groups.push([]);
       index?.set(slot, g);
     }
-    groups[g].push(a);
+    groupOf[k] = g;
   }
-  const req = new SplitRequest(session, merge, (argc - 1) / step, cmd.row.writes);
-  for (let g = 0; g < slots.length; g++) {
-    req.parts.push(new Part(req, partFrame(frame, bounds, groups[g], step, merge), slots[g], cmd.deadline, groups[g]));
+  const groups = slots.length;
+  const firstOf = new Int32Array(groups + 1);
+  for (let k = 0; k < keyCount; k++) firstOf[groupOf[k] + 1]++;
+  for (let g = 0; g < groups; g++) firstOf[g + 1] += firstOf[g];
+  const keyArgs = new Int32Array(keyCount);
+  const fill = firstOf.slice(0, groups);
+  for (let k = 0; k < keyCount; k++) keyArgs[fill[groupOf[k]]++] = 1 + k * step;
+  const req = new SplitRequest(session, merge, keyCount, cmd.row.writes, keyArgs);
+  for (let g = 0; g < groups; g++) {
+    const first = firstOf[g];
+    const count = firstOf[g + 1] - first;
+    let part: Part;
+    if (count === 1 && merge !== 'sum') {
+      // A key alone in its slot is sent as GET / SET: a constant head, then the key's (and
+      // value's) elements as a range of the client's bytes, copied once, into the node's write.
+      const a = keyArgs[first];
+      part = new Part(req, frame, slots[g], cmd.deadline, first, 1);
+      part.head = merge === 'mget' ? GET_ONE : SET_ONE;
+      part.frameStart = bounds[a * 2];
+      part.frameEnd = bounds[(a + step - 1) * 2 + 1];
+    } else {
+      part = new Part(req, partFrame(frame, bounds, keyArgs, first, count, step), slots[g], cmd.deadline, first, count);
+    }
+    req.parts.push(part);
   }
   session.enqueue(req);
 };

@@ -13,7 +13,7 @@ const EVALSHA = new Set(['evalsha', 'evalsha_ro']);
 export function repairNoScript(req: SingleRequest, frame: Buffer, address: string): boolean {
   const scripts = req.ctx.scripts;
   if (scripts.size === 0 || !startsWith(frame, NOSCRIPT)) return false;
-  const args = frameArgs(req.frame);
+  const args = frameArgs(req.bytes());
   if (!EVALSHA.has(args[0].toString('latin1').toLowerCase())) return false;
   const load = scripts.get(args[1].toString('latin1').toLowerCase());
   if (!load) return false;
