@@ -2,7 +2,7 @@
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 
-const TICKS = (() => {
+export const TICKS = (() => {
   try {
     return Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
   } catch {

@@ -1,6 +1,7 @@
 // Runs redis-benchmark once and reads its --csv line.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { TICKS } from './proc';
 
 const run = promisify(execFile);
 
@@ -8,6 +9,8 @@ export interface BenchResult {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU seconds redis-benchmark itself used (user + system) */
+  cpu: number;
 }
 
 export interface BenchRun {
@@ -29,12 +32,19 @@ export async function redisBenchmark(r: BenchRun): Promise<BenchResult> {
   if (r.cluster) args.push('--cluster');
   if (r.test) args.push('-t', r.test);
   if (r.command) args.push(...r.command);
-  const { stdout } = await run('redis-benchmark', args, { maxBuffer: 1 << 24, timeout: 600_000 });
+  // Run under a shell that prints its children's CPU time once redis-benchmark has exited
+  // (fields cutime and cstime of /proc/<shell>/stat), so the load generator's share is known.
+  const script = 'redis-benchmark "$@"; status=$?; read -r stat < /proc/$$/stat; echo "cpu-ticks ${stat##*) }"; exit $status';
+  const { stdout } = await run('bash', ['-c', script, 'bash', ...args], { maxBuffer: 1 << 24, timeout: 600_000 });
+  const ticks = stdout.split('\n').find((l) => l.startsWith('cpu-ticks '));
+  // after ") ": state is field 0, so cutime and cstime are fields 13 and 14
+  const fields = ticks ? ticks.slice('cpu-ticks '.length).split(' ') : [];
+  const cpu = (Number(fields[13] ?? 0) + Number(fields[14] ?? 0)) / TICKS;
   const line = stdout
     .split('\n')
     .filter((l) => l.startsWith('"') && !l.startsWith('"test"'))
     .pop();
   if (!line) throw new Error(`redis-benchmark printed no result: ${stdout.slice(0, 500)}`);
   const cols = JSON.parse(`[${line}]`) as string[];
-  return { rps: Number(cols[1]), p50: Number(cols[4]), p99: Number(cols[6]) };
+  return { rps: Number(cols[1]), p50: Number(cols[4]), p99: Number(cols[6]), cpu };
 }

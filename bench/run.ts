@@ -85,22 +85,46 @@ interface Row {
   direct: BenchResult;
   proxy: BenchResult;
   cpuPerMillion: number;
+  /** microseconds of CPU per request (medians): load generator, masters, proxy */
+  budget: { directBench: number; directMasters: number; bench: number; masters: number; proxy: number };
 }
 
-async function measure(w: Workload, o: Options, clusterPort: number, proxy: { child: ChildProcess; port: number }): Promise<Row> {
+/** CPU seconds of the cluster's masters. */
+const mastersCpu = (pids: number[]): number => pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
+
+async function measure(w: Workload, o: Options, clusterPort: number, masters: number[], proxy: { child: ChildProcess; port: number }): Promise<Row> {
   const base: BenchRun = { port: 0, cluster: false, pipeline: w.pipeline, clients: o.clients, requests: o.n, ...w.run };
   const direct: BenchResult[] = [];
   const through: BenchResult[] = [];
   const cpu: number[] = [];
+  const directMasters: number[] = [];
+  const masters2: number[] = [];
+  const perRequest = (seconds: number): number => (seconds / o.n) * 1e6;
   for (let r = 0; r < o.reps; r++) {
+    let m = mastersCpu(masters);
     direct.push(await redisBenchmark({ ...base, ...w.direct, port: clusterPort, cluster: true }));
+    directMasters.push(perRequest(mastersCpu(masters) - m));
     const before = proxyCpu(proxy.child.pid!);
+    m = mastersCpu(masters);
     through.push(await redisBenchmark({ ...base, port: proxy.port }));
-    cpu.push(((proxyCpu(proxy.child.pid!) - before) / o.n) * 1e6);
+    masters2.push(perRequest(mastersCpu(masters) - m));
+    cpu.push(perRequest(proxyCpu(proxy.child.pid!) - before));
   }
-  const pick = (xs: BenchResult[]): BenchResult => ({ rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)) });
+  const pick = (xs: BenchResult[]): BenchResult => ({
+    rps: median(xs.map((x) => x.rps)),
+    p50: median(xs.map((x) => x.p50)),
+    p99: median(xs.map((x) => x.p99)),
+    cpu: median(xs.map((x) => x.cpu)),
+  });
   console.error(`${w.name} -P ${w.pipeline}: direct ${direct.map((x) => Math.round(x.rps)).join(' ')} | proxy ${through.map((x) => Math.round(x.rps)).join(' ')}`);
-  return { w, direct: pick(direct), proxy: pick(through), cpuPerMillion: median(cpu) };
+  const budget = {
+    directBench: median(direct.map((x) => perRequest(x.cpu))),
+    directMasters: median(directMasters),
+    bench: median(through.map((x) => perRequest(x.cpu))),
+    masters: median(masters2),
+    proxy: median(cpu),
+  };
+  return { w, direct: pick(direct), proxy: pick(through), cpuPerMillion: median(cpu), budget };
 }
 
 /** The same workloads through a one-worker and a two-worker proxy, alternating. */
@@ -144,10 +168,11 @@ async function main(): Promise<void> {
   const workersRows: string[] = [];
   try {
     const chosen = WORKLOADS.filter((w) => (o.quick ? w.quick : true) && (!o.only || w.name.toLowerCase().includes(o.only.toLowerCase())));
-    for (const w of chosen) rows.push(await measure(w, o, cluster.nodes[0].port, proxy));
+    const masters = cluster.nodes.map((n) => n.pid);
+    for (const w of chosen) rows.push(await measure(w, o, cluster.nodes[0].port, masters, proxy));
     if (!o.quick && !o.only) {
       for (const clients of [1, 50]) {
-        const lat = await measure({ name: `GET latency, ${clients} client(s)`, pipeline: 1, run: { test: 'get' } }, { ...o, clients, n: Math.min(o.n, 50_000) }, cluster.nodes[0].port, proxy);
+        const lat = await measure({ name: `GET latency, ${clients} client(s)`, pipeline: 1, run: { test: 'get' } }, { ...o, clients, n: Math.min(o.n, 50_000) }, cluster.nodes[0].port, masters, proxy);
         latency.push(`| ${clients} | ${lat.direct.p50} / ${lat.direct.p99} | ${lat.proxy.p50} / ${lat.proxy.p99} |`);
       }
     }
@@ -167,6 +192,20 @@ async function main(): Promise<void> {
         `| ${r.w.name} | ${r.w.pipeline} | ${Math.round(r.direct.rps)} | ${Math.round(r.proxy.rps)} | ${(r.proxy.rps / r.direct.rps).toFixed(2)} | ${r.direct.p50} / ${r.proxy.p50} | ${r.direct.p99} / ${r.proxy.p99} | ${r.cpuPerMillion.toFixed(2)} |`,
     ),
   ];
+  const us = (x: number): string => x.toFixed(2);
+  lines.push(
+    '',
+    'CPU per request, µs (medians; load generator = redis-benchmark). When every core is busy, throughput is the cores divided by the CPU each request costs, so "ceiling" = direct CPU / proxied CPU is the proxy/direct ratio this machine allows for the proxy\'s measured cost:',
+    '',
+    '| workload | pipeline | direct: generator + masters | proxied: generator + masters + slotproxy | ceiling | measured |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const b = r.budget;
+      const d = b.directBench + b.directMasters;
+      const p = b.bench + b.masters + b.proxy;
+      return `| ${r.w.name} | ${r.w.pipeline} | ${us(b.directBench)} + ${us(b.directMasters)} = ${us(d)} | ${us(b.bench)} + ${us(b.masters)} + ${us(b.proxy)} = ${us(p)} | ${(d / p).toFixed(2)} | ${(r.proxy.rps / r.direct.rps).toFixed(2)} |`;
+    }),
+  );
   if (latency.length) lines.push('', 'Latency at pipeline 1 (GET), ms p50 / p99:', '', '| clients | direct | slotproxy |', '|---|---|---|', ...latency);
   if (workersRows.length)
     lines.push(

@@ -41,6 +41,14 @@ export abstract class BackendCommand {
     return this.head === null ? body : Buffer.concat([this.head, body]);
   }
 
+  /**
+   * A complete reply, as `buf[start, end)`. Commands on the hot path keep the range; the others
+   * get it as one Buffer through onReply.
+   */
+  onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress): void {
+    this.onReply(start === 0 && end === buf.length ? buf : buf.subarray(start, end), type, redirect, elems, elemBase, from);
+  }
+
   /** A complete reply frame; see ReplySink for `elems` and `elemBase`. */
   abstract onReply(frame: Buffer, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress): void;
 

@@ -186,10 +186,10 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
     return this.state === ConnState.Closed && !this.options.reconnect;
   }
 
-  onReply(frame: Buffer, type: number, redirect: number, elems: number, elemBase: number): void {
+  onReply(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number): void {
     if (this.handshakeLeft > 0) {
       this.handshakeLeft--;
-      if (type === TYPE_ERROR) this.lost(`handshake with ${this.address} failed: ${frame.toString('latin1', 1).trim()}`);
+      if (type === TYPE_ERROR) this.lost(`handshake with ${this.address} failed: ${buf.toString('latin1', start + 1, end).trim()}`);
       return;
     }
     const cmd = this.inflight.shift();
@@ -198,7 +198,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
       return;
     }
     if (cmd === ASKING_REPLY) return;
-    cmd.onReply(frame, type, redirect, elems, elemBase, this);
+    cmd.onReplyRange(buf, start, end, type, redirect, elems, elemBase, this);
   }
 
   onProtocolError(): void {

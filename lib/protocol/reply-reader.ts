@@ -5,10 +5,12 @@ import { P_ELEMS, P_END, P_REDIRECT, P_TYPE, REP_HEADER, REP_MORE, REP_RECORD, R
 
 export interface ReplySink {
   /**
-   * One complete reply. `elems` indexes scanners.replyElems ([count, end0, end1, ...]; an element
-   * ends at `end - elemBase` in `frame`), or is -1 (not an array) / -2 (too many to record).
+   * One complete reply: `buf[start, end)`, a range of the bytes read (no view is made per reply;
+   * a reply that spanned reads is joined once and given whole). `elems` indexes
+   * scanners.replyElems ([count, end0, end1, ...]; an element ends at `end - elemBase` in the
+   * reply's own bytes), or is -1 (not an array) / -2 (too many to record).
    */
-  onReply(frame: Buffer, type: number, redirect: number, elems: number, elemBase: number): void;
+  onReply(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number): void;
   /** The byte stream is not valid RESP: the connection cannot be trusted any more. */
   onProtocolError(): void;
 }
@@ -33,19 +35,17 @@ export class ReplyReader {
       for (let i = 0; i < n; i++) {
         const at = REP_HEADER + i * REP_RECORD;
         const end = rec[at + P_END];
-        let frame: Buffer;
-        let elemBase = prevEnd;
         if (this.pendingLen > 0) {
           this.pending.push(chunk.subarray(0, end));
-          frame = Buffer.concat(this.pending, this.pendingLen + end);
-          elemBase = -this.pendingLen;
+          const joined = Buffer.concat(this.pending, this.pendingLen + end);
+          const elemBase = -this.pendingLen;
           this.pending = [];
           this.pendingLen = 0;
+          sink.onReply(joined, 0, joined.length, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], elemBase);
         } else {
-          frame = chunk.subarray(prevEnd, end);
+          sink.onReply(chunk, prevEnd, end, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], prevEnd);
         }
         prevEnd = end;
-        sink.onReply(frame, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], elemBase);
       }
       const status = rec[REP_STATUS];
       if (status === REP_ERROR) {

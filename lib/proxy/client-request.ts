@@ -5,8 +5,11 @@ export interface ClientRequest {
   /** next request of the same client, in the order it was sent */
   next: ClientRequest | null;
   done: boolean;
-  /** the reply bytes, once done */
+  /** the reply bytes, once done: all of `reply`, or reply[replyStart, replyEnd) when replyEnd is set */
   reply: Buffer | null;
+  /** set by requests that keep their reply as a range of a backend read (no view per reply) */
+  replyStart?: number;
+  replyEnd?: number;
   /** later requests of the client wait until this one is answered (blocking commands) */
   readonly holds: boolean;
   /**

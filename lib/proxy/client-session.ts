@@ -27,6 +27,7 @@ import {
   TYPE_ERROR,
 } from '../protocol/records';
 import { RequestReader, type RequestSink } from '../protocol/request-reader';
+import { copyRange } from '../protocol/bytes';
 import { command, error, frameArgs } from '../protocol/resp';
 import { ImmediateReply, type ClientRequest } from './client-request';
 import type { ProxyContext } from './context';
@@ -54,7 +55,14 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   private closing = false; // a reply asked to close after it: read nothing more
   private head: ClientRequest | null = null;
   private tail: ClientRequest | null = null;
-  private out: Buffer[] = [];
+  /**
+   * Answered requests whose replies are not written yet: the list from outFirst to outLast (their
+   * `next` links stay as they were). flush() copies the replies into one Buffer of outBytes.
+   */
+  private outFirst: ClientRequest | null = null;
+  private outLast: ClientRequest | null = null;
+  /** the last request collected since the last flush (the list may have emptied after it) */
+  private lastCollected: ClientRequest | null = null;
   private outBytes = 0;
   private holding: ClientRequest | null = null;
   private overSoftSince = 0;
@@ -70,6 +78,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   /** `holding` is a barrier request waiting for the client's earlier replies */
   private barrierWaiting = false;
   private readonly reader: RequestReader;
+  private remote: string | null = null;
 
   constructor(
     readonly id: number,
@@ -113,8 +122,9 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     return this.mode?.flag ?? (this.holding ? 'b' : 'N');
   }
 
+  /** asked for each slow-log entry: under overload every request is one */
   get remoteAddress(): string {
-    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+    return (this.remote ??= `${this.socket.remoteAddress}:${this.socket.remotePort}`);
   }
 
   get localAddress(): string {
@@ -332,7 +342,11 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     // After QUIT or a protocol error nothing more of this client is run (as in Redis).
     if (req instanceof ImmediateReply && req.closeAfter) this.closing = true;
     if (this.tail) this.tail.next = req;
-    else this.head = req;
+    else {
+      this.head = req;
+      // keeps the list of replies waiting for flush() linked through to this one
+      if (this.lastCollected !== null) this.lastCollected.next = req;
+    }
     this.tail = req;
     // Backpressure: a client with too many commands waiting for replies is not read from until
     // half of them were answered, instead of buffering without bound.
@@ -382,14 +396,19 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     while (req && req.done) {
       this.outstanding--;
       const reply = req.reply;
-      if (reply) {
-        this.out.push(reply);
-        this.outBytes += reply.length;
+      let failed = false;
+      if (reply !== null) {
+        const end = req.replyEnd ?? -1;
+        const start = end < 0 ? 0 : req.replyStart!;
+        this.outBytes += (end < 0 ? reply.length : end) - start;
+        failed = reply[start] === TYPE_ERROR;
+        if (this.outFirst === null) this.outFirst = req;
+        this.outLast = req;
       }
       const row = this.pendingStats.headRow;
       if (row >= 0) {
         const micros = (now - this.pendingStats.headAt) * 1000;
-        stats.record(row, reply !== null && reply[0] === TYPE_ERROR, micros);
+        stats.record(row, failed, micros);
         if (micros >= this.ctx.slowlog.thresholdMicros && this.ctx.slowlog.thresholdMicros >= 0) this.logSlow(row, micros);
       }
       this.pendingStats.drop();
@@ -398,6 +417,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
         req = null;
         break;
       }
+      this.lastCollected = req;
       req = req.next;
     }
     this.head = req;
@@ -422,10 +442,8 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
 
   flush(): void {
     if (this.closed) return;
-    const out = this.out;
-    if (out.length === 1) this.socket.write(out[0]);
-    else if (out.length > 1) this.socket.write(Buffer.concat(out, this.outBytes));
-    this.out = [];
+    if (this.outFirst !== null) this.writeReplies(this.outFirst, this.outLast!);
+    this.outFirst = this.outLast = this.lastCollected = null;
     this.outBytes = 0;
     const limits = this.outputLimits ?? this.ctx.normalOutputLimits;
     if (limits) this.checkOutputLimits(limits);
@@ -433,6 +451,27 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       this.socket.end();
       this.onClose();
     }
+  }
+
+  /** One write of the replies from `first` to `last`: as they are when there is one, else copied. */
+  private writeReplies(first: ClientRequest, last: ClientRequest): void {
+    if (first === last) {
+      const reply = first.reply!;
+      const end = first.replyEnd ?? -1;
+      this.socket.write(end < 0 ? reply : reply.subarray(first.replyStart, end));
+      return;
+    }
+    const out = Buffer.allocUnsafe(this.outBytes);
+    let at = 0;
+    for (let req = first; ; req = req.next!) {
+      const reply = req.reply;
+      if (reply !== null) {
+        const end = req.replyEnd ?? -1;
+        at += end < 0 ? copyRange(reply, 0, reply.length, out, at) : copyRange(reply, req.replyStart!, end, out, at);
+      }
+      if (req === last) break;
+    }
+    this.socket.write(out);
   }
 
   /**
@@ -465,6 +504,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     this.mode?.close();
     this.mode = null;
     this.head = this.tail = this.holding = null;
+    this.outFirst = this.outLast = this.lastCollected = null;
     this.held = [];
     this.ctx.onSessionClosed(this);
   }

@@ -12,7 +12,7 @@ import { BackendCommand } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import { copyRange } from '../../protocol/bytes';
 import { keySlot } from '../../protocol/crc16';
-import { KEY_TRIPLE, TYPE_ARRAY } from '../../protocol/records';
+import { KEY_TRIPLE, TYPE_ARRAY, TYPE_ERROR } from '../../protocol/records';
 import { error, integer, NULL_BULK, OK } from '../../protocol/resp';
 import type { ClientRequest } from '../client-request';
 import { wrongArity } from '../errors';
@@ -26,7 +26,10 @@ type Merge = 'mget' | 'mset' | 'sum';
 class Part extends BackendCommand {
   /** MGET: the elements of the reply; otherwise the whole reply */
   values: Buffer[] | null = null;
+  /** the reply: all of it, or reply[replyStart, replyEnd) when replyEnd >= 0 */
   reply: Buffer | null = null;
+  replyStart = 0;
+  replyEnd = -1;
 
   constructor(
     private readonly parent: SplitRequest,
@@ -43,6 +46,23 @@ class Part extends BackendCommand {
   sendTo(node: BackendNode): void {
     if (this.parent.writes) this.parent.session.written.add(node.address);
     node.connectionFor(this.pin).send(this);
+  }
+
+  override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress): void {
+    const merge = this.parent.merge;
+    if (redirect !== 0 || type === TYPE_ERROR || (merge === 'mget' && this.count > 1) || merge === 'sum') {
+      this.onReply(buf.subarray(start, end), type, redirect, elems, elemBase, from);
+      return;
+    }
+    if (merge === 'mset') {
+      this.reply = OK;
+    } else {
+      // one key's value, kept as a range until the merge copies it
+      this.reply = buf;
+      this.replyStart = start;
+      this.replyEnd = end;
+    }
+    this.parent.partDone();
   }
 
   onReply(frame: Buffer, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress): void {
@@ -99,7 +119,8 @@ class SplitRequest implements ClientRequest {
   }
 
   private merged(): Buffer {
-    for (const p of this.parts) if (isError(p.reply!)) return p.reply!;
+    // (a reply kept as a range is never an error: errors get a Buffer of their own)
+    for (const p of this.parts) if (p.replyEnd < 0 && isError(p.reply!)) return p.reply!;
     switch (this.merge) {
       case 'mset':
         return OK;
@@ -109,27 +130,36 @@ class SplitRequest implements ClientRequest {
         return integer(sum);
       }
       case 'mget': {
-        const values: Buffer[] = new Array(this.keyCount);
-        const header = `*${this.keyCount}\r\n`;
+        // value k is values[k][starts[k], ends[k]); keys of the client's MGET start at argument 1
+        const n = this.keyCount;
+        const values: Buffer[] = new Array(n);
+        const starts = new Int32Array(n);
+        const ends = new Int32Array(n);
+        const header = `*${n}\r\n`;
         let size = header.length;
         for (const p of this.parts) {
           // a part of one key was sent as GET: its reply is the value itself
           if (p.count === 1) {
-            values[this.keyArgs[p.first] - 1] = p.reply!;
-            size += p.reply!.length;
+            const k = this.keyArgs[p.first] - 1;
+            const reply = p.reply!;
+            values[k] = reply;
+            starts[k] = p.replyEnd < 0 ? 0 : p.replyStart;
+            ends[k] = p.replyEnd < 0 ? reply.length : p.replyEnd;
+            size += ends[k] - starts[k];
             continue;
           }
           const got = p.values;
           if (!got || got.length !== p.count) return error('ERR slotproxy: a node answered MGET with something other than one value per key');
-          // keys of the client's MGET start at argument 1
           for (let i = 0; i < got.length; i++) {
-            values[this.keyArgs[p.first + i] - 1] = got[i];
+            const k = this.keyArgs[p.first + i] - 1;
+            values[k] = got[i];
+            ends[k] = got[i].length;
             size += got[i].length;
           }
         }
         const out = Buffer.allocUnsafe(size);
         let at = out.write(header, 0, 'latin1');
-        for (const v of values) at += v.copy(out, at);
+        for (let k = 0; k < n; k++) at += copyRange(values[k], starts[k], ends[k], out, at);
         return out;
       }
     }
@@ -138,8 +168,10 @@ class SplitRequest implements ClientRequest {
 
 /** Bounds of each argument's whole bulk element ("$3\r\nfoo\r\n") in a well-formed frame. */
 function elementBounds(frame: Buffer): Int32Array {
-  let pos = frame.indexOf(13) + 2;
-  const n = Number(frame.toString('latin1', 1, pos - 2));
+  let pos = 1;
+  let n = 0;
+  for (let c = frame[pos]; c !== 13; c = frame[++pos]) n = n * 10 + (c - 48);
+  pos += 2;
   const bounds = new Int32Array(n * 2);
   for (let i = 0; i < n; i++) {
     let len = 0;

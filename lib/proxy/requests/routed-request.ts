@@ -16,6 +16,9 @@ export abstract class RoutedRequest extends BackendCommand implements ClientRequ
   next: ClientRequest | null = null;
   done = false;
   reply: Buffer | null = null;
+  /** -1: the reply is all of `reply` */
+  replyStart = 0;
+  replyEnd = -1;
   abstract readonly holds: boolean;
 
   constructor(

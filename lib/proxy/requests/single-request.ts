@@ -23,6 +23,19 @@ export class SingleRequest extends RoutedRequest {
     node.connectionFor(this.pin).send(this);
   }
 
+  override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress): void {
+    // Redirects and errors are looked at (and rare): they get a Buffer of their own.
+    if (redirect !== 0 || type === TYPE_ERROR || this.done) {
+      this.onReply(buf.subarray(start, end), type, redirect, elems, elemBase, from);
+      return;
+    }
+    this.reply = buf;
+    this.replyStart = start;
+    this.replyEnd = end;
+    this.done = true;
+    this.owner.requestDone(this);
+  }
+
   onReply(frame: Buffer, type: number, redirect: number, _elems: number, _elemBase: number, from: BackendAddress): void {
     if (redirect !== 0 && this.owner.ctx.router.redirect(this, frame, redirect, from)) return;
     if (type === TYPE_ERROR && !this.repaired) {

@@ -163,7 +163,8 @@ export function collectReplies(s: Scanners, chunks: readonly Buffer[]): Collecte
   const got: Collected = { frames: [], protocolErrors: 0 };
   const reader = new ReplyReader(s.newReplyScanner(), s);
   const sink = {
-    onReply(frame: Buffer, type: number, redirect: number, elems: number, elemBase: number): void {
+    onReply(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number): void {
+      const frame = buf.subarray(start, end);
       let e: Frame['elems'] = elems === -1 ? 'none' : 'did-not-fit';
       if (elems >= 0) {
         const n = s.replyElems[elems];

@@ -10,7 +10,7 @@ describe('reply scanner (native): replies nested deeper than hiredis supports', 
   it('does not crash the process (checked in a child process)', () => {
     const r = inChild(
       `const rr = new ReplyReader(s.newReplyScanner(), s); const got = [];` +
-        `const sink = { onReply(f) { got.push(f.length); }, onProtocolError() { got.push('error'); } };` +
+        `const sink = { onReply(b, start, end) { got.push(end - start); }, onProtocolError() { got.push('error'); } };` +
         `rr.push(Buffer.from(${JSON.stringify(nested(9) + '+OK\r\n')}), sink);` +
         `console.log(JSON.stringify(got));` +
         `if (JSON.stringify(got) !== '[${9 * 4 + 4},5]') process.exit(3);`,
