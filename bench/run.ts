@@ -42,6 +42,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 const ROOT = path.join(__dirname, '..', '..');
+const MASTERS = 3;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function listening(port: number): Promise<void> {
@@ -161,7 +162,7 @@ function machine(): string {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const cluster = await LocalCluster.start({ masters: 3, replicasPerMaster: 0 });
+  const cluster = await LocalCluster.start({ masters: MASTERS, replicasPerMaster: 0 });
   const proxy = await startProxy(cluster.seeds(), o);
   const rows: Row[] = [];
   const latency: string[] = [];
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
   const us = (x: number): string => x.toFixed(2);
   lines.push(
     '',
-    'CPU per request, µs (medians; load generator = redis-benchmark). When every core is busy, throughput is the cores divided by the CPU each request costs, so "ceiling" = direct CPU / proxied CPU is the proxy/direct ratio this machine allows for the proxy\'s measured cost:',
+    `CPU per request, µs (medians; generator = redis-benchmark, masters = the ${MASTERS} redis-server processes). Where direct access keeps every core busy (pipeline 16), throughput is the cores divided by the CPU a request costs, so "ceiling" = direct CPU / proxied CPU is the best proxy/direct ratio this machine allows at the proxy's measured cost; at pipeline 1 the round trips, not the CPU, set the pace:`,
     '',
     '| workload | pipeline | direct: generator + masters | proxied: generator + masters + slotproxy | ceiling | measured |',
     '|---|---|---|---|---|---|',
