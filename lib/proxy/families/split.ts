@@ -187,7 +187,8 @@ function scratch(which: number, n: number): Int32Array {
   const a = scratchArrays[which];
   if (a.length >= n && (a.length <= SCRATCH_KEEP || n > SCRATCH_KEEP)) return a;
   if (n > SCRATCH_KEEP) return (scratchArrays[which] = new Int32Array(n));
-  let size = a.length;
+  // from the initial size: an oversized array being replaced must not set the new one's size
+  let size = 64;
   while (size < n) size *= 2;
   return (scratchArrays[which] = new Int32Array(size));
 }
