@@ -10,6 +10,7 @@ import { copyRange } from '../protocol/bytes';
 import { command } from '../protocol/resp';
 import type { BackendAddress, BackendCommand } from './backend-command';
 import { dial, type TlsMaterial } from './dial';
+import { readSocket } from '../io/socket-reads';
 import { scheduleFlush, type Flushable } from './flush-queue';
 import { Ring } from './ring';
 
@@ -255,7 +256,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
       this.hooks.onReady?.(this);
       if (this.pending.length) scheduleFlush(this);
     });
-    socket.on('data', (chunk: Buffer) => {
+    readSocket(socket, (chunk) => {
       // replies are timed with the clock of their read (see lib/clock.ts)
       tick();
       if (this.socket === socket) this.reader.push(chunk, this);

@@ -28,6 +28,7 @@ import {
 } from '../protocol/records';
 import { RequestReader, type RequestSink } from '../protocol/request-reader';
 import { copyRange } from '../protocol/bytes';
+import { readSocket } from '../io/socket-reads';
 import { command, error, frameArgs } from '../protocol/resp';
 import { ImmediateReply, type ClientRequest } from './client-request';
 import type { ProxyContext } from './context';
@@ -90,7 +91,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
     socket.setNoDelay(true);
     if (ctx.config.tcpKeepalive > 0) socket.setKeepAlive(true, ctx.config.tcpKeepalive * 1000);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    readSocket(socket, (chunk) => this.onData(chunk));
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
   }

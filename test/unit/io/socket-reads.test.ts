@@ -1,0 +1,136 @@
+// Reads through Node's `onread` hook (lib/io/socket-reads.ts) on real loopback sockets: the hook
+// is found on this Node, every chunk handed out keeps its bytes after later reads (they share one
+// read buffer), and end, close and pause/resume behave as with 'data' events.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
+import { readSocket } from '../../../lib/io/socket-reads';
+
+interface Pair {
+  server: net.Server;
+  accepted: net.Socket;
+  client: net.Socket;
+}
+
+/** A listening server on 127.0.0.1 and one connection to it; `onAccept` runs in 'connection'. */
+async function pair(onAccept: (s: net.Socket) => void, onConnect: (s: net.Socket) => void): Promise<Pair> {
+  const server = net.createServer();
+  const accepted = new Promise<net.Socket>((resolve) =>
+    server.on('connection', (s) => {
+      onAccept(s);
+      resolve(s);
+    }),
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  const client = net.connect({ host: '127.0.0.1', port });
+  onConnect(client);
+  await once(client, 'connect');
+  return { server, accepted: await accepted, client };
+}
+
+function close(p: Pair): void {
+  p.client.destroy();
+  p.accepted.destroy();
+  p.server.close();
+}
+
+function pattern(n: number, seed: number): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7) & 0xff;
+  return b;
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('socket reads through the shared buffer', () => {
+  it('is used for accepted and for connected plain TCP sockets on this Node', async () => {
+    let acceptedFast = false;
+    let clientFast = false;
+    const p = await pair(
+      (s) => (acceptedFast = readSocket(s, () => {})),
+      (c) => (clientFast = readSocket(c, () => {})),
+    );
+    try {
+      assert.equal(acceptedFast, true, 'accepted socket: Node no longer has the onread hook this module sets');
+      assert.equal(clientFast, true, 'connected socket: Node no longer has the onread hook this module sets');
+    } finally {
+      close(p);
+    }
+  });
+
+  it('keeps every chunk intact across later reads of several sockets and slab changes', async () => {
+    const got: Buffer[][] = [[], [], []];
+    const pairs: Pair[] = [];
+    for (let k = 0; k < 3; k++) pairs.push(await pair((s) => readSocket(s, (c) => got[k].push(c)), () => {}));
+    try {
+      const sent: Buffer[][] = [[], [], []];
+      // 3 x 120 writes of up to 9 KiB: far more than one slab, interleaved between the sockets
+      for (let i = 0; i < 120; i++) {
+        for (let k = 0; k < 3; k++) {
+          const b = pattern(1 + ((i * 977 + k * 131) % 9000), i * 3 + k);
+          sent[k].push(b);
+          pairs[k].client.write(b);
+        }
+        await turn();
+      }
+      for (let k = 0; k < 3; k++) {
+        const want = Buffer.concat(sent[k]);
+        while (got[k].reduce((n, c) => n + c.length, 0) < want.length) await turn();
+        assert.ok(got[k].length > 1, 'the bytes came in more than one read');
+        assert.ok(Buffer.concat(got[k]).equals(want), `socket ${k}: a chunk was overwritten by a later read`);
+      }
+    } finally {
+      for (const p of pairs) close(p);
+    }
+  });
+
+  it("emits 'end' and 'close' when the peer ends, after its last bytes", async () => {
+    const got: Buffer[] = [];
+    const p = await pair((s) => readSocket(s, (c) => got.push(c)), () => {});
+    try {
+      const ended = once(p.accepted, 'end');
+      const closed = once(p.accepted, 'close');
+      p.client.end('last words');
+      await ended;
+      await closed;
+      assert.equal(Buffer.concat(got).toString(), 'last words');
+    } finally {
+      close(p);
+    }
+  });
+
+  it('reads nothing while paused and goes on after resume', async () => {
+    const got: Buffer[] = [];
+    const p = await pair((s) => readSocket(s, (c) => got.push(c)), () => {});
+    try {
+      p.client.write('one');
+      while (got.length === 0) await turn();
+      p.accepted.pause();
+      assert.equal(p.accepted.isPaused(), true);
+      p.client.write('two');
+      for (let i = 0; i < 50; i++) await turn();
+      assert.equal(Buffer.concat(got).toString(), 'one', 'a paused socket delivered data');
+      p.accepted.resume();
+      while (Buffer.concat(got).length < 6) await turn();
+      assert.equal(Buffer.concat(got).toString(), 'onetwo');
+    } finally {
+      close(p);
+    }
+  });
+
+  it("falls back to 'data' events when asked to, with the same chunks", async () => {
+    const got: Buffer[] = [];
+    let fast = true;
+    const p = await pair((s) => (fast = readSocket(s, (c) => got.push(c), true)), () => {});
+    try {
+      assert.equal(fast, false);
+      p.client.write('abc');
+      while (got.length === 0) await turn();
+      assert.equal(Buffer.concat(got).toString(), 'abc');
+    } finally {
+      close(p);
+    }
+  });
+});
