@@ -9,8 +9,12 @@
 import type net from 'node:net';
 
 const READ_SIZE = 64 * 1024;
-/** reads are copied into slabs of this size; an idle client pins nothing (tails are copied out) */
-const SLAB_SIZE = 256 * 1024;
+/**
+ * Reads are copied into slabs of this size. An idle client pins none (unfinished commands are
+ * copied out by RequestReader), nor does a client that does not read (its replies are copied
+ * once its socket buffers); a node's unfinished reply pins one slab per backend connection.
+ */
+const SLAB_SIZE = 128 * 1024;
 
 const shared = Buffer.allocUnsafeSlow(READ_SIZE);
 let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);

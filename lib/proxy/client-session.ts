@@ -456,7 +456,9 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
 
   /** One write of the replies from `first` to `last`: as they are when there is one, else copied. */
   private writeReplies(first: ClientRequest, last: ClientRequest): void {
-    if (first === last) {
+    // One reply goes as it is, unless the client is not reading: then the write waits in memory,
+    // and a view would keep alive the read slab it points into (lib/io/socket-reads.ts).
+    if (first === last && this.socket.writableLength === 0) {
       const reply = first.reply!;
       const end = first.replyEnd ?? -1;
       this.socket.write(end < 0 ? reply : reply.subarray(first.replyStart, end));
