@@ -7,6 +7,7 @@
 // as ranges that must outlive the read (they are written at the end of the event-loop turn).
 // Where the hook is not there (another Node, TLS), sockets fall back to 'data' events.
 import type net from 'node:net';
+import { copyRange } from '../protocol/bytes';
 
 const READ_SIZE = 64 * 1024;
 /**
@@ -43,7 +44,8 @@ type Handle = { useUserBuffer?: (b: Buffer) => void; constructor: { name: string
 /**
  * Calls onChunk(chunk) for every read of `socket`; `chunk` stays valid after the call (a view of
  * a slab). Call it before the first read is delivered (in the 'connection' handler, or right
- * after net.connect). Returns whether the shared-buffer path is used.
+ * after net.connect). `forceEvents` keeps 'data' events (to compare the two paths). Returns
+ * whether the shared-buffer path is used.
  */
 export function readSocket(socket: net.Socket, onChunk: (chunk: Buffer) => void, forceEvents = false): boolean {
   const handle = (socket as unknown as { _handle: Handle | null })._handle;
@@ -74,7 +76,6 @@ function take(nread: number): Buffer {
     slabUsed = 0;
   }
   const start = slabUsed;
-  shared.copy(slab, start, 0, nread);
-  slabUsed = start + nread;
+  slabUsed = start + copyRange(shared, 0, nread, slab, start);
   return slab.subarray(start, slabUsed);
 }

@@ -339,6 +339,10 @@ describe('transactions: the slot moves between MULTI and EXEC', function () {
     assert.equal(await c.call('INCR', '{txmove}n'), 'QUEUED');
     // the slot is empty (the SET is only queued), so it can be reassigned at once
     await cluster.cli(target.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
+    // Without IMPORTING first, SETSLOT does not raise the target's config epoch: a gossip
+    // message the source sent earlier (claiming the slot with a higher epoch) could still hand
+    // the slot back, and the nodes would redirect to each other. The bump makes the claim win.
+    await cluster.cli(target.port, 'CLUSTER', 'BUMPEPOCH');
     for (const n of nodes.filter((x) => x.role === 'master' && x.id !== target.id)) await cluster.cli(n.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
     assert.deepEqual(await c.call('EXEC'), ['OK', 1]);
     assert.equal(await cluster.cli(target.port, 'GET', '{txmove}k'), 'v');
