@@ -26,6 +26,18 @@ export function nodeCall(node: { host: string; port: number }, ...args: string[]
   return respCommand(node.host, node.port, args, { timeoutMs: 10_000 });
 }
 
+/**
+ * Gives an empty slot to `target` at once: SETSLOT NODE on the target, then on every other
+ * master. Without IMPORTING first, SETSLOT NODE leaves the target's config epoch as it was, so
+ * gossip the old owner sent earlier (claiming the slot with a higher epoch) could still hand the
+ * slot back and the two would redirect to each other; CLUSTER BUMPEPOCH makes the claim win.
+ */
+export async function giveEmptySlot(cluster: LocalCluster, nodes: ClusterNodeInfo[], slot: number, target: ClusterNodeInfo): Promise<void> {
+  await cluster.cli(target.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
+  await cluster.cli(target.port, 'CLUSTER', 'BUMPEPOCH');
+  for (const n of nodes) if (n.role === 'master' && n.id !== target.id) await cluster.cli(n.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
+}
+
 export interface MigrateOptions {
   /** keys per MIGRATE */
   batch?: number;

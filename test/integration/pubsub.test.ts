@@ -11,6 +11,7 @@ import { command } from '../../lib/protocol/resp';
 import { sharedCluster, type SharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { exchange } from '../harness/raw-client';
+import { giveEmptySlot } from '../harness/fault-cluster';
 import { until } from '../harness/wait';
 
 type Args = string[];
@@ -264,7 +265,7 @@ describe('pub/sub while the topology changes', function () {
     socket.write(Buffer.concat([command(['SUBSCRIBE', 'ps:stay']), command(['SSUBSCRIBE', channel])]));
     await until(() => received.includes('ssubscribe'), 'subscribed');
     // an empty slot moves: every master learns the new owner
-    for (const n of nodes.filter((x) => x.role === 'master')) await cluster.cli(n.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
+    await giveEmptySlot(cluster, nodes, slot, target);
     const pushed = `*3\r\n$12\r\nsunsubscribe\r\n$${channel.length}\r\n${channel}\r\n:0\r\n`;
     await until(() => received.includes(pushed), 'the client is told its shard channel is gone');
     received = '';

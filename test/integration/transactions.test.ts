@@ -9,6 +9,7 @@ import { slotOf } from '../../lib/protocol/crc16';
 import { sharedCluster, type SharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { exchange } from '../harness/raw-client';
+import { giveEmptySlot } from '../harness/fault-cluster';
 import { until } from '../harness/wait';
 
 const resp = (...lines: string[]): string => lines.map((l) => `${l}\r\n`).join('');
@@ -338,12 +339,7 @@ describe('transactions: the slot moves between MULTI and EXEC', function () {
     assert.equal(await c.call('SET', '{txmove}k', 'v'), 'QUEUED');
     assert.equal(await c.call('INCR', '{txmove}n'), 'QUEUED');
     // the slot is empty (the SET is only queued), so it can be reassigned at once
-    await cluster.cli(target.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
-    // Without IMPORTING first, SETSLOT does not raise the target's config epoch: a gossip
-    // message the source sent earlier (claiming the slot with a higher epoch) could still hand
-    // the slot back, and the nodes would redirect to each other. The bump makes the claim win.
-    await cluster.cli(target.port, 'CLUSTER', 'BUMPEPOCH');
-    for (const n of nodes.filter((x) => x.role === 'master' && x.id !== target.id)) await cluster.cli(n.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
+    await giveEmptySlot(cluster, nodes, slot, target);
     assert.deepEqual(await c.call('EXEC'), ['OK', 1]);
     assert.equal(await cluster.cli(target.port, 'GET', '{txmove}k'), 'v');
     assert.equal(proxy.proxy.router.slotMap.owner(slot), `${target.host}:${target.port}`, 'the MOVED taught the slot map');
@@ -371,7 +367,7 @@ describe('transactions: the slot moves between MULTI and EXEC', function () {
 
   it('a WATCH sent where the proxy wrongly thinks the slot is follows the MOVED, and still guards the key', async function () {
     const { slot, nodes, source, target } = await nodesFor('{txwf}k');
-    for (const n of nodes.filter((x) => x.role === 'master')) await cluster.cli(n.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
+    await giveEmptySlot(cluster, nodes, slot, target);
     assert.equal(proxy.proxy.router.slotMap.owner(slot), `${source.host}:${source.port}`, 'the proxy does not know yet');
     const a = new Redis({ port: proxy.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
     const b = new Redis({ port: proxy.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
@@ -391,7 +387,7 @@ describe('transactions: the slot moves between MULTI and EXEC', function () {
     assert.equal(await c.watch('{txwm}k'), 'OK');
     assert.equal(await c.call('MULTI'), 'OK');
     assert.equal(await c.call('SET', '{txwm}k', 'v'), 'QUEUED');
-    for (const n of nodes.filter((x) => x.role === 'master')) await cluster.cli(n.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
+    await giveEmptySlot(cluster, nodes, slot, target);
     await assert.rejects(c.call('EXEC'), /MOVED \d+ /);
     assert.equal(await cluster.cli(target.port, 'EXISTS', '{txwm}k'), '0');
   });
