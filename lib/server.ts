@@ -89,7 +89,7 @@ export class Proxy implements ProxyContext {
     const c = this.config;
     this.slowlog.thresholdMicros = c.slowlogUs;
     this.slowlog.maxLen = c.slowlogMaxLen;
-    if (this.slowlog.entries.length > c.slowlogMaxLen) this.slowlog.entries.length = c.slowlogMaxLen;
+    this.slowlog.trim();
     this.routerOptions.maxRedirects = c.maxRedirects;
     this.routerOptions.retryDelayMs = c.retryDelayMs;
     this.routerOptions.requestTimeoutMs = c.requestTimeoutMs;

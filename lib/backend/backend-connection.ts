@@ -127,8 +127,8 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
           at += copyRange(src, from, to, out, at);
           src = null;
         }
-        if (c.asking) at += ASKING.copy(out, at);
-        if (c.head !== null) at += c.head.copy(out, at);
+        if (c.asking) at += copyRange(ASKING, 0, ASKING.length, out, at);
+        if (c.head !== null) at += copyRange(c.head, 0, c.head.length, out, at);
         if (src === null) {
           src = c.frame;
           from = c.frameStart;

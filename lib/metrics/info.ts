@@ -176,7 +176,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('rejected_connections', 'connections refused because of SLOTPROXY_MAX_CLIENTS', (i) => i.view.stats.connectionsRejected),
       f('total_error_replies', 'error replies sent to clients (the cluster’s and the proxy’s own)', (i) => i.view.commandStats.totalErrors),
       f('total_replies', 'replies sent to clients, errors included (slotproxy)', (i) => i.view.commandStats.total),
-      f('slowlog_len', 'entries in SLOWLOG (slotproxy)', (i) => i.view.slowlog.entries.length),
+      f('slowlog_len', 'entries in SLOWLOG (slotproxy)', (i) => i.view.slowlog.length),
     ],
   },
   replication: {

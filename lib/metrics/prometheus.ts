@@ -197,7 +197,7 @@ export const METRICS: readonly MetricDef[] = [
     type: 'gauge',
     help: 'Entries in SLOWLOG.',
     labels: [],
-    read: (v) => one(v.slowlog.entries.length),
+    read: (v) => one(v.slowlog.length),
   },
   {
     name: 'workers',

@@ -89,12 +89,12 @@ export function slowlogReply(log: SlowLog, args: readonly Buffer[]): Buffer {
     if (args.length === 3) {
       const n = parseCount(args[2]);
       if (n === null) return error('ERR count should be greater than or equal to -1');
-      count = n === -1 ? log.entries.length : n;
+      count = n === -1 ? log.length : n;
     }
-    return encode(log.entries.slice(0, count).map(entryValue));
+    return encode(log.newest(count).map(entryValue));
   }
   if (args.length !== 2) return syntaxError(args[1]);
-  if (sub === 'len') return integer(log.entries.length);
+  if (sub === 'len') return integer(log.length);
   if (sub === 'reset') {
     log.reset();
     return OK;

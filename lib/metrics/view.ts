@@ -4,7 +4,7 @@
 import { ConnState } from '../backend/backend-connection';
 import type { Config } from '../config';
 import type { ProxyStats } from '../proxy/context';
-import type { CommandStats, SlowLog } from './command-stats';
+import type { CommandStats } from './command-stats';
 
 export interface RouterStats {
   moved: number;
@@ -63,7 +63,8 @@ export interface ProxyView {
   readonly stats: ProxyStats;
   readonly sessions: Iterable<SessionView> & { readonly size: number };
   readonly commandStats: CommandStats;
-  readonly slowlog: SlowLog;
+  /** only its length is shown (slowlog_len); SLOWLOG GET reads the proxy's own log */
+  readonly slowlog: { readonly length: number };
   readonly table: { readonly rows: readonly ({ readonly name: string } | undefined)[] };
   readonly router: { readonly stats: RouterStats; readonly slotMap: SlotMapView; allNodes(): readonly NodeView[] };
   /**

@@ -4,7 +4,7 @@
 // proxy with the same code that renders one process.
 import { ConnState } from '../backend/backend-connection';
 import type { Config } from '../config';
-import { CommandStats, LATENCY_BUCKETS, SlowLog } from '../metrics/command-stats';
+import { CommandStats, LATENCY_BUCKETS } from '../metrics/command-stats';
 import { clientCounts, commandName, type NodeView, type ProcessUsage, type ProxyView, type RefresherStats, type RouterStats, type SlotMapView } from '../metrics/view';
 import type { ProxyStats } from '../proxy/context';
 
@@ -60,7 +60,7 @@ export function takeSnapshot(view: ProxyView): WorkerSnapshot {
     total: cs.total,
     totalErrors: cs.totalErrors,
     commands,
-    slowlogLen: view.slowlog.entries.length,
+    slowlogLen: view.slowlog.length,
     router: { ...view.router.stats },
     refresher: { ...(view.refresher?.stats ?? { refreshes: 0, failures: 0, lastError: '', lastReason: '', lastAt: 0 }) },
     slotMap: { masters: [...map.masters], replicas: [...map.replicas].map(([m, r]) => [m, [...r]]), covered: map.coveredSlots(), createdAt: map.createdAt },
@@ -153,7 +153,7 @@ export class ClusterView implements ProxyView {
   readonly stats: ProxyStats;
   readonly sessions: { flags: string }[] & { size: number };
   readonly commandStats: CommandStats;
-  readonly slowlog: SlowLog;
+  readonly slowlog: { readonly length: number };
   readonly table: { rows: ({ name: string } | undefined)[] };
   readonly router: { stats: RouterStats; slotMap: SlotMapView; allNodes(): readonly NodeView[] };
   readonly refresher: { stats: RefresherStats };
@@ -185,8 +185,7 @@ export class ClusterView implements ProxyView {
     this.commandStats = stats;
     this.table = { rows };
     // only the length is shown (slowlog_len); SLOWLOG GET stays each worker's own
-    this.slowlog = new SlowLog(config.slowlogUs, Number.MAX_SAFE_INTEGER);
-    this.slowlog.entries.length = sum(snaps, (s) => s.slowlogLen);
+    this.slowlog = { length: sum(snaps, (s) => s.slowlogLen) };
     const nodes = mergeNodes(snaps);
     this.router = {
       stats: {

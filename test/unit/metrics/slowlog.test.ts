@@ -52,6 +52,30 @@ describe('SLOWLOG replies', function () {
     });
   });
 
+  it('keeps the newest max-len entries over many adds, and a lowered max-len at once', function () {
+    const log = new SlowLog(0, 5);
+    for (let i = 0; i < 1000; i++) log.add(i, command(['GET', `k${i}`]), 'get', 'c', '');
+    assert.equal(decode(slowlogReply(log, b('SLOWLOG', 'LEN'))), 5);
+    const all = decode(slowlogReply(log, b('SLOWLOG', 'GET', '-1'))) as unknown[][];
+    assert.deepEqual(
+      all.map((e) => e[0]),
+      [999, 998, 997, 996, 995],
+    );
+    assert.deepEqual(all[0][3], ['GET', 'k999']);
+    log.maxLen = 2;
+    log.trim();
+    assert.deepEqual(
+      (decode(slowlogReply(log, b('SLOWLOG', 'GET', '10'))) as unknown[][]).map((e) => e[0]),
+      [999, 998],
+    );
+    log.maxLen = 4;
+    log.add(1, command(['GET', 'x']), 'get', 'c', '');
+    assert.deepEqual(
+      (decode(slowlogReply(log, b('SLOWLOG', 'GET', '10'))) as unknown[][]).map((e) => e[0]),
+      [1000, 999, 998],
+    );
+  });
+
   it('LEN, RESET, HELP', function () {
     const log = filled(4);
     assert.equal(decode(slowlogReply(log, b('SLOWLOG', 'LEN'))), 4);
@@ -74,12 +98,12 @@ describe('SLOWLOG replies', function () {
     const log = new SlowLog(0, 10);
     log.add(5, command(['AUTH', 'secret']), 'auth', 'c', '');
     // the bytes kept are decoded and redacted at once, not when read
-    assert.ok(!JSON.stringify(log.entries[0]).includes('secret'));
+    assert.ok(!JSON.stringify(log.newest(1)[0]).includes('secret'));
     assert.ok(!slowlogReply(log, b('SLOWLOG', 'GET')).includes('secret'));
     // other commands keep a copy of their bytes: the client's buffer may be reused
     const frame = command(['SET', 'k', 'v'.repeat(200)]);
     log.add(5, frame, 'set', 'c', '');
     frame.fill(0);
-    assert.deepEqual(log.entries[0].args.map(String), ['SET', 'k', `${'v'.repeat(128)}... (72 more bytes)`]);
+    assert.deepEqual(log.newest(1)[0].args.map(String), ['SET', 'k', `${'v'.repeat(128)}... (72 more bytes)`]);
   });
 });
