@@ -237,13 +237,21 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
         }
       }
     }
-    let keys: Int32Array | null = null;
+    let keys: number[] | null = null;
     const keyIdx = rec[at + R_KEYIDX];
     if (row.wantKeys && keyIdx >= 0) {
-      // the shared key array is overwritten by the next scan: keep this command's triples
-      keys = this.ctx.scanners.requestKeys.slice(keyIdx * KEY_TRIPLE, (keyIdx + rec[at + R_NKEYS]) * KEY_TRIPLE);
+      // The shared key array is overwritten by the next scan: keep this command's triples, in a
+      // plain array (Int32Array#slice cost 3% of the proxy at split MSET -P16).
+      const shared = this.ctx.scanners.requestKeys;
+      const base = keyIdx * KEY_TRIPLE;
+      const n = rec[at + R_NKEYS] * KEY_TRIPLE;
       const start = rec[at + R_START];
-      for (let k = 0; k < keys.length; k += KEY_TRIPLE) keys[k] -= start;
+      keys = new Array<number>(n);
+      for (let k = 0; k < n; k += KEY_TRIPLE) {
+        keys[k] = shared[base + k] - start;
+        keys[k + 1] = shared[base + k + 1];
+        keys[k + 2] = shared[base + k + 2];
+      }
     }
     let args: Buffer[] | null = null;
     const parsed: ParsedCommand = {

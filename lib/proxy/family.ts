@@ -16,7 +16,7 @@ export interface ParsedCommand {
   /** clock (ms) after which the request times out */
   readonly deadline: number;
   /** rows with wantKeys: [start, length, slot] per key, offsets within `frame`; null otherwise */
-  readonly keys: Int32Array | null;
+  readonly keys: readonly number[] | null;
   /** the decoded arguments (views into the frame), decoded on first use */
   args(): Buffer[];
 }
