@@ -19,6 +19,7 @@ import type { Peers } from './workers/worker-link';
 import { CommandStats, SlowLog } from './metrics/command-stats';
 import { MetricsServer } from './metrics/metrics-server';
 import { createMetricsRegistry } from './metrics/prometheus';
+import { setGatherKind } from './protocol/gather';
 import { createScanners, type RequestScanner, type Scanners } from './protocol/scanners';
 import { command, error } from './protocol/resp';
 import { ClientSession } from './proxy/client-session';
@@ -151,6 +152,8 @@ export class Proxy implements ProxyContext {
   static async start(config: Config, options: { clientIdBase?: number } = {}): Promise<Proxy> {
     const log = logger('proxy');
     const scanners = createScanners(config.parser);
+    // the copies of the hot path go native with the scanners (SLOTPROXY_PARSER=js: all JS)
+    setGatherKind(scanners.kind === 'native' ? 'auto' : 'js');
     log.debug({ scanners: scanners.kind, reason: scanners.reason }, `using the ${scanners.kind} scanners (${scanners.reason})`);
     scanners.setLimits({
       maxMultibulk: 1024 * 1024,

@@ -6,7 +6,7 @@ import { logger } from '../log';
 import { ReplyReader, type ReplySink } from '../protocol/reply-reader';
 import type { Scanners } from '../protocol/scanners';
 import { TYPE_ERROR } from '../protocol/records';
-import { copyRange } from '../protocol/bytes';
+import { gather } from '../protocol/gather';
 import { command } from '../protocol/resp';
 import type { BackendAddress, BackendCommand } from './backend-command';
 import { dial, type TlsMaterial } from './dial';
@@ -116,26 +116,16 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
     }
     if (!big) {
       const out = Buffer.allocUnsafe(total);
-      let at = 0;
-      // Consecutive commands read from one client buffer are copied as one range.
-      let src: Buffer | null = null;
-      let from = 0;
-      let to = 0;
+      // (consecutive commands read from one client buffer become one range)
+      const g = gather;
+      g.begin(out);
       for (let i = 0; i < cmds.length; i++) {
         const c = cmds[i];
-        if (src !== null && (c.frame !== src || c.frameStart !== to || c.asking || c.head !== null)) {
-          at += copyRange(src, from, to, out, at);
-          src = null;
-        }
-        if (c.asking) at += copyRange(ASKING, 0, ASKING.length, out, at);
-        if (c.head !== null) at += copyRange(c.head, 0, c.head.length, out, at);
-        if (src === null) {
-          src = c.frame;
-          from = c.frameStart;
-        }
-        to = c.frameEnd;
+        if (c.asking) g.add(ASKING, 0, ASKING.length);
+        if (c.head !== null) g.add(c.head, 0, c.head.length);
+        g.add(c.frame, c.frameStart, c.frameEnd);
       }
-      if (src !== null) copyRange(src, from, to, out, at);
+      g.end();
       socket.write(out);
     } else {
       this.writeSegments(cmds);

@@ -27,7 +27,7 @@ import {
   TYPE_ERROR,
 } from '../protocol/records';
 import { RequestReader, type RequestSink } from '../protocol/request-reader';
-import { copyRange } from '../protocol/bytes';
+import { gather } from '../protocol/gather';
 import { readSocket } from '../io/socket-reads';
 import { command, error, frameArgs } from '../protocol/resp';
 import { ImmediateReply, type ClientRequest } from './client-request';
@@ -473,15 +473,18 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       return;
     }
     const out = Buffer.allocUnsafe(this.outBytes);
-    let at = 0;
+    const g = gather;
+    g.begin(out);
     for (let req = first; ; req = req.next!) {
       const reply = req.reply;
       if (reply !== null) {
         const end = req.replyEnd ?? -1;
-        at += end < 0 ? copyRange(reply, 0, reply.length, out, at) : copyRange(reply, req.replyStart!, end, out, at);
+        if (end < 0) g.add(reply, 0, reply.length);
+        else g.add(reply, req.replyStart!, end);
       }
       if (req === last) break;
     }
+    g.end();
     this.socket.write(out);
   }
 
