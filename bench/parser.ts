@@ -1,10 +1,12 @@
 // Scanner throughput on recorded streams: the native scanners against their TypeScript twins,
-// and, for replies, against redis-parser (what a JS proxy would otherwise use).
+// and, for replies, against redis-parser (what a JS proxy would otherwise use). Then the copies
+// of a write (lib/protocol/gather.ts): native, JS, and the mix the proxy runs.
 //   npm run build && node dist/bench/parser.js [--seconds 1]
 import RedisParser from 'redis-parser';
 import { CommandTable, mergeCommandInfos } from '../lib/commands/table';
 import { ReplyReader } from '../lib/protocol/reply-reader';
 import { RequestReader } from '../lib/protocol/request-reader';
+import { createGather, type Gather } from '../lib/protocol/gather';
 import { command } from '../lib/protocol/resp';
 import { createJsScanners, createScanners, type Scanners } from '../lib/protocol/scanners';
 
@@ -99,6 +101,52 @@ function main(): void {
     lines.push(`| replies: ${name} | ${fmt(stream.length, items, n)} | ${fmt(stream.length, items, j)} | ${fmt(stream.length, items, r)} | ${(n / j).toFixed(2)} |`);
   }
   console.log(`Scanner throughput, 64 KiB reads, about ${seconds} s per cell (node ${process.version}):\n`);
+  console.log(lines.join('\n'));
+  gatherTable();
+}
+
+/** The ranges of one write, as the proxy makes them: [source, start, end]. */
+type Write = [Buffer, number, number][];
+
+const gatherWrites: Record<string, Write> = (() => {
+  const slabs = [0, 1, 2].map((i) => Buffer.alloc(128 * 1024, 97 + i));
+  const head = Buffer.from('*3\r\n$3\r\nSET\r\n');
+  const spread = (n: number, len: number, sources: Buffer[]): Write => Array.from({ length: n }, (_, i) => [sources[i % sources.length], (i * 997) % 100_000, ((i * 997) % 100_000) + len]);
+  const mset: Write = [];
+  for (let i = 0; i < 2700; i++) mset.push([head, 0, head.length], [slabs[0], i * 40, i * 40 + 95]);
+  return {
+    'backend write of split MSET -P16 (2700 parts: 14 B head + 95 B)': mset,
+    'client write of 16 GET replies of 71 B (3 nodes)': spread(16, 71, slabs),
+    '24 replies of 71 B (the native threshold)': spread(24, 71, slabs),
+    'client write of 16 +OK replies (3 nodes)': spread(16, 5, slabs),
+    '8 replies of 71 B': spread(8, 71, slabs),
+    '4 replies of 71 B': spread(4, 71, slabs),
+    '64 +OK replies': spread(64, 5, slabs),
+  };
+})();
+
+function gatherRate(g: Gather, write: Write, out: Buffer): number {
+  return timeIt(() => {
+    g.begin(out);
+    for (const [b, s, e] of write) g.add(b, s, e);
+    g.end();
+  });
+}
+
+function gatherTable(): void {
+  const native = createGather('native');
+  const js = createGather('js');
+  const auto = createGather('auto');
+  const lines = ['| write | native | JS | proxy (native from 24 ranges of 32 B on average) | native / JS |', '|---|---|---|---|---|'];
+  const ns = (rate: number): string => `${(1e9 / rate).toFixed(0)} ns`;
+  for (const [name, write] of Object.entries(gatherWrites)) {
+    const out = Buffer.allocUnsafe(write.reduce((n, [, s, e]) => n + e - s, 0));
+    const n = gatherRate(native, write, out);
+    const a = gatherRate(auto, write, out);
+    const j = gatherRate(js, write, out);
+    lines.push(`| ${name} | ${ns(n)} | ${ns(j)} | ${ns(a)} | ${(n / j).toFixed(2)} |`);
+  }
+  console.log(`\nCopies of one write (lib/protocol/gather.ts), time per write, about ${seconds} s per cell:\n`);
   console.log(lines.join('\n'));
 }
 

@@ -8,11 +8,15 @@ import { copyRange } from './bytes';
 import { loadNative } from './native';
 
 /**
- * Fewer ranges than this are copied in JS: a native call costs ~1 µs whatever it copies (N-API
- * and a lookup per source buffer), ~35 ns per range after that; copyRange costs ~110-150 ns per
- * range past 16 bytes, less below (bench: 16 replies of 71 bytes 1.8 µs in JS, 1.5 µs native).
+ * A gather is copied natively from this many ranges averaging at least NATIVE_AVG bytes; smaller
+ * ones in JS. A native call costs ~1 µs whatever it copies (N-API and a lookup per source
+ * buffer), then ~35 ns per range; copyRange costs ~110-150 ns per range past 48 bytes and a few
+ * ns per byte below. bench/parser has native ahead from about 12 ranges of 71 B, but in the proxy
+ * a client write of 16 such replies (GET -P16) was no faster native (req/s 0.97, CPU 1.02), so
+ * the bar is higher; short ranges (+OK replies) stay in JS, where they are faster at any count.
  */
 const NATIVE_MIN = 24;
+const NATIVE_AVG = 32;
 /** Ranges per native call; more are copied in several calls. */
 const MAX_RANGES = 4096;
 /** Distinct source buffers per native call (the addon's limit). */
@@ -30,8 +34,15 @@ export class Gather {
   private lastSource: Buffer | null = null;
   private lastIndex = -1;
   private lastEnd = -1;
+  /** bytes of the pending ranges */
+  private bytes = 0;
 
-  constructor(private readonly native: NativeGather | null) {}
+  constructor(
+    private readonly native: NativeGather | null,
+    /** fewer ranges, or shorter ones on average, are copied in JS */
+    private readonly nativeMin = NATIVE_MIN,
+    private readonly nativeAvg = NATIVE_AVG,
+  ) {}
 
   /** Starts filling `out` from its first byte. */
   begin(out: Buffer): void {
@@ -42,6 +53,7 @@ export class Gather {
   add(src: Buffer, start: number, end: number): void {
     if (src === this.lastSource && start === this.lastEnd && this.n > 0) {
       // the next bytes of the same buffer (commands read together): one range
+      this.bytes += end - start;
       this.ranges[(this.n - 1) * 3 + 2] = end;
       this.lastEnd = end;
       return;
@@ -52,6 +64,7 @@ export class Gather {
       if (this.sources.length === MAX_SOURCES) this.copyPending();
       index = this.sources.push(src) - 1;
     }
+    this.bytes += end - start;
     const r = this.n * 3;
     this.ranges[r] = index;
     this.ranges[r + 1] = start;
@@ -71,13 +84,14 @@ export class Gather {
 
   private copyPending(): void {
     if (this.n > 0) {
-      if (this.native !== null && this.n >= NATIVE_MIN) {
+      if (this.native !== null && this.n >= this.nativeMin && this.bytes >= this.n * this.nativeAvg) {
         this.at += this.native(this.out, this.at, this.sources, this.ranges, this.n);
       } else {
         for (let i = 0; i < this.n * 3; i += 3) this.at += copyRange(this.sources[this.ranges[i]], this.ranges[i + 1], this.ranges[i + 2], this.out, this.at);
       }
     }
     this.n = 0;
+    this.bytes = 0;
     // no buffer is kept alive past its copy
     this.sources.length = 0;
     this.lastSource = null;
@@ -98,8 +112,9 @@ function nativeGather(): NativeGather | null {
  */
 export let gather = createGather('auto');
 
-export function createGather(kind: 'auto' | 'js'): Gather {
-  return new Gather(kind === 'js' ? null : nativeGather());
+/** 'native' copies every gather natively, however few and short its ranges (bench/parser compares). */
+export function createGather(kind: 'auto' | 'js' | 'native'): Gather {
+  return kind === 'native' ? new Gather(nativeGather(), 0, 0) : new Gather(kind === 'js' ? null : nativeGather());
 }
 
 export function setGatherKind(kind: 'auto' | 'js'): void {
