@@ -1,0 +1,68 @@
+#!/bin/bash
+# A/B of two builds of slotproxy in front of ONE local 3-master cluster: runs redis-benchmark
+# against A and B alternately and prints the medians of req/s and of the proxy's CPU per request
+# (user + system, from /proc). On a small shared machine a full `npm run bench` moves by up to
+# 0.2 between runs; this is how hot-path changes were judged (bench/results/*-2026-11-26.md).
+#
+#   git worktree add /tmp/base <before-commit>     # then, in /tmp/base: ln -s <repo>/node_modules;
+#   (cd /tmp/base && npx tsc -p . && mkdir -p build/Release && cp <repo>/build/Release/slotproxy.node build/Release/)
+#   npm run build && REPS=6 ADIR=/tmp/base bench/ab.sh -c 50 -d 64 -r 100000 -P 16 -n 200000 -t mset
+#
+# The arguments go to redis-benchmark (-q is added first: after a custom command it would be taken
+# as one more argument) and must include -n. PRE, if set, is run once after start-up (fill keys:
+# PRE='redis-benchmark -q -p $PORT_A ... -t set; redis-benchmark -q -p $PORT_B ... -t set').
+# Never point redis-benchmark at a port nobody listens on: it retries forever.
+set -euo pipefail
+REPS=${REPS:-6}
+ADIR=${ADIR:?ADIR: a built checkout of the "before" commit}
+PORT_A=${PORT_A:-17801}
+PORT_B=${PORT_B:-17802}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d)
+cd "$ROOT"
+node -e "
+const {LocalCluster}=require('./dist/lib/localcluster/local-cluster');
+(async()=>{const c=await LocalCluster.start({masters:3,replicasPerMaster:0});require('fs').writeFileSync('$WORK/seeds',c.seeds());
+process.on('SIGTERM',async()=>{await c.stop();process.exit(0)});setInterval(()=>{},1000)})()" &
+CLUSTER=$!
+while [ ! -s "$WORK/seeds" ]; do sleep 0.2; done
+SEEDS=$(cat "$WORK/seeds")
+(cd "$ADIR" && SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn exec node dist/bin/slotproxy.js --port "$PORT_A") &
+PA=$!
+SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn node dist/bin/slotproxy.js --port "$PORT_B" &
+PB=$!
+cleanup() {
+  kill -INT $PA $PB 2>/dev/null || true
+  wait $PA $PB 2>/dev/null || true
+  kill -TERM $CLUSTER 2>/dev/null || true
+  wait $CLUSTER 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+until redis-cli -p "$PORT_A" ping >/dev/null 2>&1 && redis-cli -p "$PORT_B" ping >/dev/null 2>&1; do sleep 0.2; done
+if [ -n "${PRE:-}" ]; then eval "$PRE"; fi
+N=$(echo "$@" | sed -n 's/.*-n \([0-9]*\).*/\1/p')
+ARGS=("$@")
+cpu() { awk '{print $14" "$15}' "/proc/$1/stat"; }
+one() { # port pid -> "req/s usr-us-x100 sys-us-x100"
+  local c0 c1 r
+  c0=($(cpu "$2"))
+  r=$(redis-benchmark -q -p "$1" "${ARGS[@]}" 2>&1 | tr '\r' '\n' | grep "per second" | awk '{for(i=1;i<=NF;i++) if($i=="requests") print $(i-1)}')
+  c1=($(cpu "$2"))
+  # clock ticks (10 ms) -> µs per request x 100
+  echo "$r $(( (c1[0]-c0[0])*10*100000/N )) $(( (c1[1]-c0[1])*10*100000/N ))"
+}
+one "$PORT_A" $PA >/dev/null
+one "$PORT_B" $PB >/dev/null
+for r in $(seq "$REPS"); do
+  if (( r % 2 )); then a=$(one "$PORT_A" $PA); b=$(one "$PORT_B" $PB); else b=$(one "$PORT_B" $PB); a=$(one "$PORT_A" $PA); fi
+  echo "A $a B $b" | tee -a "$WORK/runs"
+done
+python3 - "$WORK/runs" <<'EOF'
+import statistics as st, sys
+rows = [l.split() for l in open(sys.argv[1])]
+med = lambda i: st.median(float(r[i]) for r in rows)
+a_cpu, b_cpu = (med(2) + med(3)) / 100, (med(6) + med(7)) / 100
+print('median  A %.0f req/s, CPU %.2f us/req   B %.0f req/s, CPU %.2f us/req   B/A req/s %.3f, CPU %.3f'
+      % (med(1), a_cpu, med(5), b_cpu, med(5) / med(1), b_cpu / a_cpu))
+EOF
