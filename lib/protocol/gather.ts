@@ -44,8 +44,9 @@ export class Gather {
     private readonly nativeAvg = NATIVE_AVG,
   ) {}
 
-  /** Starts filling `out` from its first byte. */
+  /** Starts filling `out` from its first byte (dropping what a gather that threw left behind). */
   begin(out: Buffer): void {
+    if (this.n !== 0) this.clear();
     this.out = out;
     this.at = 0;
   }
@@ -90,6 +91,10 @@ export class Gather {
         for (let i = 0; i < this.n * 3; i += 3) this.at += copyRange(this.sources[this.ranges[i]], this.ranges[i + 1], this.ranges[i + 2], this.out, this.at);
       }
     }
+    this.clear();
+  }
+
+  private clear(): void {
     this.n = 0;
     this.bytes = 0;
     // no buffer is kept alive past its copy

@@ -61,6 +61,19 @@ describe('Gather: the ranges of a write, copied into one buffer', () => {
     });
   }
 
+  it('a gather that threw leaves nothing behind for the next one', () => {
+    const g = createGather('native');
+    const src = Buffer.from('abcdef');
+    g.begin(Buffer.alloc(2));
+    g.add(src, 0, 6);
+    assert.throws(() => g.end(), /do not fit/);
+    const out = Buffer.alloc(3);
+    g.begin(out);
+    g.add(src, 3, 6);
+    assert.equal(g.end(), 3);
+    assert.equal(out.toString(), 'def');
+  });
+
   it('native: a bad range throws before any byte moves, and nothing else breaks', () => {
     assert.ok(addon?.gather);
     const gather = addon.gather;
