@@ -112,10 +112,11 @@ function nativeGather(): NativeGather | null {
 }
 
 /**
- * The process's Gather (everything runs on one thread, and a gather never spans an await).
- * setGatherKind() picks the JS copy, for SLOTPROXY_PARSER=js and the tests.
+ * The process's Gather (everything runs on one thread, and a gather never spans an await). It
+ * copies in JS until Proxy.start() picks the kind with the scanners: importing this module does
+ * not load the addon, which SLOTPROXY_PARSER=js never needs.
  */
-export let gather = createGather('auto');
+export let gather = createGather('js');
 
 /** 'native' copies every gather natively, however few and short its ranges (bench/parser compares). */
 export function createGather(kind: 'auto' | 'js' | 'native'): Gather {
