@@ -5,6 +5,11 @@ export interface ClientRequest {
   /** next request of the same client, in the order it was sent */
   next: ClientRequest | null;
   done: boolean;
+  /**
+   * false while later commands of the same client read (one pipeline, all sent on multiplexed
+   * connections) follow: the replies before it may wait for theirs, to go out in one write
+   */
+  endsBatch: boolean;
   /** the reply bytes, once done: all of `reply`, or reply[replyStart, replyEnd) when replyEnd is set */
   reply: Buffer | null;
   /** set by requests that keep their reply as a range of a backend read (no view per reply) */
@@ -26,6 +31,7 @@ export interface ClientRequest {
 /** A reply known when the command is read: local commands and errors. */
 export class ImmediateReply implements ClientRequest {
   next: ClientRequest | null = null;
+  endsBatch = true;
   done = true;
   readonly holds = false;
   constructor(

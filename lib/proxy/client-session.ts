@@ -39,6 +39,9 @@ import { LOCAL_COMMANDS } from './local-commands';
 import { BlockingRequest } from './requests/blocking-request';
 import { SingleRequest } from './requests/single-request';
 
+/** replies held for the rest of their batch are written once this many bytes wait (see flush) */
+const HOLD_BYTES = 64 * 1024;
+
 export class ClientSession implements RequestSink, Flushable, FamilySession {
   name: string | null = null;
   libName: string | null = null;
@@ -65,6 +68,9 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   /** the last request collected since the last flush (the list may have emptied after it) */
   private lastCollected: ClientRequest | null = null;
   private outBytes = 0;
+  /** the last reply of the out list that ends a batch (see flush), and outBytes up to it */
+  private outBoundary: ClientRequest | null = null;
+  private boundaryBytes = 0;
   private holding: ClientRequest | null = null;
   private overSoftSince = 0;
   /** row and bytes of the command being dispatched, for the statistics of what it enqueues */
@@ -175,6 +181,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
           req.frameStart = rec[at + R_START];
           req.frameEnd = rec[at + R_END];
           req.writes = row.writes;
+          req.endsBatch = false;
           this.currentRow = cmd;
           this.currentFrame = buf;
           this.currentStart = req.frameStart;
@@ -183,13 +190,21 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
           continue;
         }
       }
+      // What the slow path enqueues may take long (blocking commands...): the replies before it
+      // do not wait for it. Split commands (MSET/MGET across slots) are answered as promptly as
+      // the fast path's.
+      const prompt = cmd > 0 && rows[cmd]!.fastPath && this.mode === null && this.unrestricted;
+      const before = this.tail;
+      if (!prompt && before !== null) before.endsBatch = true;
       // unknown commands and protocol errors are counted on row 0
       this.currentRow = cmd > 0 ? cmd : 0;
       this.currentFrame = cmd === CMD_PROTOCOL_ERROR ? null : buf;
       this.currentStart = rec[at + R_START];
       this.currentEnd = rec[at + R_END];
       this.slowPath(buf, rec, at, deadline);
+      if (prompt && this.tail !== before) this.tail!.endsBatch = false;
     }
+    if (this.tail !== null) this.tail.endsBatch = true;
     // what is enqueued outside of a command (pub/sub messages) is not a command
     this.currentRow = -1;
     this.currentFrame = null;
@@ -414,6 +429,10 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
         if (this.outFirst === null) this.outFirst = req;
         this.outLast = req;
       }
+      if (req.endsBatch && this.outLast !== null) {
+        this.outBoundary = this.outLast;
+        this.boundaryBytes = this.outBytes;
+      }
       const row = this.pendingStats.headRow;
       if (row >= 0) {
         const micros = (now - this.pendingStats.headAt) * 1000;
@@ -449,11 +468,32 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     this.ctx.slowlog.add(micros, frame, row > 0 ? this.ctx.table.rows[row]!.name : '', this.remoteAddress, this.name ?? '');
   }
 
+  /**
+   * Writes the replies collected so far, in one write per batch: a pipeline the client sent in
+   * one go and that went to several nodes is answered piecewise (each node's replies arrive in
+   * their own read), and writing each piece costs a syscall and a wake-up of the client. So
+   * replies wait for the rest of their batch (at most one round trip to the nodes, as every
+   * command of a held batch is in flight on a multiplexed connection) unless HOLD_BYTES of them
+   * are waiting. Redis, too, answers what it read in one go with one write.
+   */
   flush(): void {
     if (this.closed) return;
-    if (this.outFirst !== null) this.writeReplies(this.outFirst, this.outLast!);
-    this.outFirst = this.outLast = this.lastCollected = null;
-    this.outBytes = 0;
+    const last = this.outLast;
+    if (last !== null) {
+      if (last.endsBatch || this.head === null || this.outBytes >= HOLD_BYTES || this.closing || last === this.outBoundary) {
+        this.writeReplies(this.outFirst!, last, this.outBytes);
+        this.outFirst = this.outLast = this.outBoundary = this.lastCollected = null;
+        this.outBytes = 0;
+      } else if (this.outBoundary !== null) {
+        const boundary = this.outBoundary;
+        this.writeReplies(this.outFirst!, boundary, this.boundaryBytes);
+        this.outFirst = boundary.next;
+        this.outBytes -= this.boundaryBytes;
+        this.outBoundary = null;
+      }
+    } else {
+      this.lastCollected = null;
+    }
     const limits = this.outputLimits ?? this.ctx.normalOutputLimits;
     if (limits) this.checkOutputLimits(limits);
     if (this.closing && !this.head) {
@@ -463,7 +503,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   }
 
   /** One write of the replies from `first` to `last`: as they are when there is one, else copied. */
-  private writeReplies(first: ClientRequest, last: ClientRequest): void {
+  private writeReplies(first: ClientRequest, last: ClientRequest, bytes: number): void {
     // One reply goes as it is, unless the client is not reading: then the write waits in memory,
     // and a view would keep alive the read slab it points into (lib/io/socket-reads.ts).
     if (first === last && this.socket.writableLength === 0) {
@@ -472,7 +512,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       this.socket.write(end < 0 ? reply : reply.subarray(first.replyStart, end));
       return;
     }
-    const out = Buffer.allocUnsafe(this.outBytes);
+    const out = Buffer.allocUnsafe(bytes);
     const g = gather;
     g.begin(out);
     for (let req = first; ; req = req.next!) {

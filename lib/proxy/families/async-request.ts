@@ -6,6 +6,7 @@ import type { FamilySession } from '../family';
 
 export class AsyncRequest implements ClientRequest {
   next: ClientRequest | null = null;
+  endsBatch = true;
   done = false;
   reply: Buffer | null = null;
 

@@ -48,6 +48,7 @@ export type Merge = (parts: NodePart[]) => Buffer | Promise<Buffer>;
 
 export class NodeFanout implements ClientRequest {
   next: ClientRequest | null = null;
+  endsBatch = true;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

@@ -62,6 +62,7 @@ type Merge = (parts: Part[]) => Buffer;
 
 class Fanout implements ClientRequest {
   next: ClientRequest | null = null;
+  endsBatch = true;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

@@ -7,6 +7,7 @@ import type { LinkOp, OpOwner } from './pubsub-link';
 
 export class PubSubRequest implements ClientRequest, OpOwner {
   next: ClientRequest | null = null;
+  endsBatch = true;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

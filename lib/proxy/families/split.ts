@@ -88,6 +88,7 @@ class Part extends BackendCommand {
 
 class SplitRequest implements ClientRequest {
   next: ClientRequest | null = null;
+  endsBatch = true;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

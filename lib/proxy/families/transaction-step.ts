@@ -40,6 +40,7 @@ export const MIXED_SLOTS = -2;
 
 export class TxStep extends BackendCommand implements ClientRequest {
   next: ClientRequest | null = null;
+  endsBatch = true;
   done = false;
   reply: Buffer | null = null;
   readonly holds: boolean;

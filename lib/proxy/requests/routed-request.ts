@@ -14,6 +14,7 @@ export interface RequestOwner {
 
 export abstract class RoutedRequest extends BackendCommand implements ClientRequest {
   next: ClientRequest | null = null;
+  endsBatch = true;
   done = false;
   reply: Buffer | null = null;
   /** -1: the reply is all of `reply` */
