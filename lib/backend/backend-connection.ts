@@ -11,6 +11,7 @@ import { command } from '../protocol/resp';
 import type { BackendAddress, BackendCommand } from './backend-command';
 import { dial, type TlsMaterial } from './dial';
 import { readSocket } from '../io/socket-reads';
+import { outputBuffer, send } from '../io/write-buffer';
 import { scheduleFlush, type Flushable } from './flush-queue';
 import { Ring } from './ring';
 
@@ -115,7 +116,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
       if (size > COPY_LIMIT) big = true;
     }
     if (!big) {
-      const out = Buffer.allocUnsafe(total);
+      const out = outputBuffer(total);
       // (consecutive commands read from one client buffer become one range)
       const g = gather;
       g.begin(out);
@@ -126,7 +127,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
         g.add(c.frame, c.frameStart, c.frameEnd);
       }
       g.end();
-      socket.write(out);
+      send(socket, out);
     } else {
       this.writeSegments(cmds);
     }

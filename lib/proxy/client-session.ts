@@ -29,6 +29,7 @@ import {
 import { RequestReader, type RequestSink } from '../protocol/request-reader';
 import { gather } from '../protocol/gather';
 import { readSocket } from '../io/socket-reads';
+import { outputBuffer, send } from '../io/write-buffer';
 import { command, error, frameArgs } from '../protocol/resp';
 import { ImmediateReply, type ClientRequest } from './client-request';
 import type { ProxyContext } from './context';
@@ -472,9 +473,10 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
    * Writes the replies collected so far, in one write per batch: a pipeline the client sent in
    * one go and that went to several nodes is answered piecewise (each node's replies arrive in
    * their own read), and writing each piece costs a syscall and a wake-up of the client. So
-   * replies wait for the rest of their batch (at most one round trip to the nodes, as every
-   * command of a held batch is in flight on a multiplexed connection) unless HOLD_BYTES of them
-   * are waiting. Redis, too, answers what it read in one go with one write.
+   * replies wait for the rest of their batch unless HOLD_BYTES of them are waiting. Every command
+   * of a held batch is in flight on a multiplexed connection, so that is normally one round trip
+   * (a redirect or a lost node takes longer; the client needs those replies anyway to get past
+   * them). Redis, too, answers what it read in one go with one write.
    */
   flush(): void {
     if (this.closed) return;
@@ -512,7 +514,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       this.socket.write(end < 0 ? reply : reply.subarray(first.replyStart, end));
       return;
     }
-    const out = Buffer.allocUnsafe(bytes);
+    const out = outputBuffer(bytes);
     const g = gather;
     g.begin(out);
     for (let req = first; ; req = req.next!) {
@@ -525,7 +527,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       if (req === last) break;
     }
     g.end();
-    this.socket.write(out);
+    send(this.socket, out);
   }
 
   /**
