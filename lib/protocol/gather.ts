@@ -33,6 +33,8 @@ export class Gather {
   private readonly sources: Buffer[] = [];
   private lastSource: Buffer | null = null;
   private lastIndex = -1;
+  private prevSource: Buffer | null = null;
+  private prevIndex = -1;
   private lastEnd = -1;
   /** bytes of the pending ranges */
   private bytes = 0;
@@ -60,7 +62,12 @@ export class Gather {
       return;
     }
     if (this.n === MAX_RANGES) this.copyPending();
-    let index = src === this.lastSource ? this.lastIndex : this.sources.indexOf(src);
+    // A split command's parts alternate between a constant head and the client's bytes: the
+    // source before the last is remembered too, sparing a search of the sources per range.
+    let index: number;
+    if (src === this.lastSource) index = this.lastIndex;
+    else if (src === this.prevSource) index = this.prevIndex;
+    else index = this.sources.indexOf(src);
     if (index < 0) {
       if (this.sources.length === MAX_SOURCES) this.copyPending();
       index = this.sources.push(src) - 1;
@@ -71,8 +78,12 @@ export class Gather {
     this.ranges[r + 1] = start;
     this.ranges[r + 2] = end;
     this.n++;
-    this.lastSource = src;
-    this.lastIndex = index;
+    if (src !== this.lastSource) {
+      this.prevSource = this.lastSource;
+      this.prevIndex = this.lastIndex;
+      this.lastSource = src;
+      this.lastIndex = index;
+    }
     this.lastEnd = end;
   }
 
@@ -101,6 +112,8 @@ export class Gather {
     this.sources.length = 0;
     this.lastSource = null;
     this.lastIndex = -1;
+    this.prevSource = null;
+    this.prevIndex = -1;
     this.lastEnd = -1;
   }
 }

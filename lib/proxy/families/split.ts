@@ -269,7 +269,17 @@ export const dispatch: FamilyDispatch = (session, cmd) => {
       const end = bounds[a * 2 + 1] - 2;
       slot = keySlot(frame, end - keyLength(frame, bounds, a), end);
     }
-    let g = index ? (index.get(slot) ?? -1) : slots.indexOf(slot);
+    let g = -1;
+    if (index) g = index.get(slot) ?? -1;
+    else {
+      // (a loop the compiler inlines; indexOf was a builtin call per key)
+      for (let i = 0; i < slots.length; i++) {
+        if (slots[i] === slot) {
+          g = i;
+          break;
+        }
+      }
+    }
     if (g < 0) {
       g = slots.push(slot) - 1;
       index?.set(slot, g);
