@@ -13,7 +13,7 @@ import { findFreePort } from '../lib/localcluster/free-port';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
 import { cpuSeconds } from './proc';
 import { redisBenchmark, type BenchResult, type BenchRun } from './redis-benchmark';
-import { WORKLOADS, type Workload } from './workloads';
+import { FAST_ROW_SCALE, WORKLOADS, type Workload } from './workloads';
 
 interface Options {
   quick: boolean;
@@ -94,13 +94,14 @@ interface Row {
 const mastersCpu = (pids: number[]): number => pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
 
 async function measure(w: Workload, o: Options, clusterPort: number, masters: number[], proxy: { child: ChildProcess; port: number }): Promise<Row> {
-  const base: BenchRun = { port: 0, cluster: false, pipeline: w.pipeline, clients: o.clients, requests: o.n, ...w.run };
+  const n = o.n * w.nScale;
+  const base: BenchRun = { port: 0, cluster: false, pipeline: w.pipeline, clients: o.clients, requests: n, ...w.run };
   const direct: BenchResult[] = [];
   const through: BenchResult[] = [];
   const cpu: number[] = [];
   const directMasters: number[] = [];
   const masters2: number[] = [];
-  const perRequest = (seconds: number): number => (seconds / o.n) * 1e6;
+  const perRequest = (seconds: number): number => (seconds / n) * 1e6;
   for (let r = 0; r < o.reps; r++) {
     let m = mastersCpu(masters);
     direct.push(await redisBenchmark({ ...base, ...w.direct, port: clusterPort, cluster: true }));
@@ -134,7 +135,7 @@ async function compareWorkers(o: Options, seeds: string, one: { child: ChildProc
   const out: string[] = [];
   try {
     for (const w of WORKLOADS.filter((x) => (x.name === 'SET' && x.pipeline === 16) || (x.name === 'GET' && x.pipeline === 1) || (x.name.startsWith('MGET') && x.pipeline === 16))) {
-      const base: BenchRun = { port: 0, cluster: false, pipeline: w.pipeline, clients: o.clients, requests: o.n, ...w.run };
+      const base: BenchRun = { port: 0, cluster: false, pipeline: w.pipeline, clients: o.clients, requests: o.n * w.nScale, ...w.run };
       const a: number[] = [];
       const b: number[] = [];
       for (let r = 0; r < o.reps; r++) {
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
     for (const w of chosen) rows.push(await measure(w, o, cluster.nodes[0].port, masters, proxy));
     if (!o.quick && !o.only) {
       for (const clients of [1, 50]) {
-        const lat = await measure({ name: `GET latency, ${clients} client(s)`, pipeline: 1, run: { test: 'get' } }, { ...o, clients, n: Math.min(o.n, 50_000) }, cluster.nodes[0].port, masters, proxy);
+        const lat = await measure({ name: `GET latency, ${clients} client(s)`, pipeline: 1, run: { test: 'get' }, nScale: 1 }, { ...o, clients, n: Math.min(o.n, 50_000) }, cluster.nodes[0].port, masters, proxy);
         latency.push(`| ${clients} | ${lat.direct.p50} / ${lat.direct.p99} | ${lat.proxy.p50} / ${lat.proxy.p99} |`);
       }
     }
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
   }
   const lines = [
     `Machine: ${machine()}.`,
-    `redis-benchmark -c ${o.clients} -d 64 (unless noted) -r 100000 -n ${o.n}; medians of ${o.reps} alternating runs; direct = redis-benchmark --cluster on the same 3-master cluster; scanners: ${o.parser}; workers: ${o.workers}.`,
+    `redis-benchmark -c ${o.clients} -d 64 (unless noted) -r 100000 -n ${o.n} (x ${FAST_ROW_SCALE} for single-key rows at pipeline 16); medians of ${o.reps} alternating runs; direct = redis-benchmark --cluster on the same 3-master cluster; scanners: ${o.parser}; workers: ${o.workers}.`,
     '',
     '| workload | pipeline | direct req/s | slotproxy req/s | proxy/direct | p50 ms direct / proxy | p99 ms direct / proxy | proxy CPU s per 1M req |',
     '|---|---|---|---|---|---|---|---|',
