@@ -475,8 +475,8 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
    * their own read), and writing each piece costs a syscall and a wake-up of the client. So
    * replies wait for the rest of their batch unless HOLD_BYTES of them are waiting. Every command
    * of a held batch is in flight on a multiplexed connection, so that is normally one round trip
-   * (a redirect or a lost node takes longer; the client needs those replies anyway to get past
-   * them). Redis, too, answers what it read in one go with one write.
+   * (a redirect or a lost node takes longer, and the replies after that command wait for it in
+   * any case). Redis, too, answers what it read in one go with one write.
    */
   flush(): void {
     if (this.closed) return;
