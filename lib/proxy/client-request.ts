@@ -6,8 +6,8 @@ export interface ClientRequest {
   next: ClientRequest | null;
   done: boolean;
   /**
-   * false while later commands of the same client read (one pipeline, all sent on multiplexed
-   * connections) follow: the replies before it may wait for theirs, to go out in one write
+   * false when more commands read in the same batch follow it, all sent on multiplexed
+   * connections: the replies up to it may then wait for theirs, to go out in one write
    */
   endsBatch: boolean;
   /** the reply bytes, once done: all of `reply`, or reply[replyStart, replyEnd) when replyEnd is set */
