@@ -27,6 +27,12 @@ class Wire {
     return this.received.toString('latin1');
   }
 
+  /** Waits until as many bytes as `expected` arrived, then checks they are exactly those. */
+  async receives(expected: string, what: string): Promise<void> {
+    await until(() => this.received.length >= expected.length, what);
+    assert.equal(this.text(), expected, what);
+  }
+
   close(): void {
     this.socket.destroy();
   }
@@ -87,9 +93,7 @@ describe('replies to a pipeline over several masters', function () {
       await sleep(300);
       assert.equal(wire.text(), '', 'nothing is written while the batch is incomplete');
       await unpause();
-      const all = '+OK\r\n$10\r\nfast-value\r\n:42\r\n';
-      await until(() => wire.received.length >= all.length, 'all three replies');
-      assert.equal(wire.text(), all);
+      await wire.receives('+OK\r\n$10\r\nfast-value\r\n:42\r\n', 'all three replies');
     } finally {
       wire.close();
     }
@@ -105,9 +109,7 @@ describe('replies to a pipeline over several masters', function () {
       wire.send(['SET', key, 'v'], ['GET', key], ['BLPOP', list, '0']);
       await until(() => wire.text() === '+OK\r\n$1\r\nv\r\n', 'the replies before BLPOP while it blocks');
       await cluster.cli(node, 'RPUSH', list, 'item');
-      const all = `+OK\r\n$1\r\nv\r\n*2\r\n$${list.length}\r\n${list}\r\n$4\r\nitem\r\n`;
-      await until(() => wire.received.length >= all.length, 'the BLPOP reply');
-      assert.equal(wire.text(), all);
+      await wire.receives(`+OK\r\n$1\r\nv\r\n*2\r\n$${list.length}\r\n${list}\r\n$4\r\nitem\r\n`, 'the BLPOP reply');
     } finally {
       wire.close();
     }
@@ -125,11 +127,9 @@ describe('replies to a pipeline over several masters', function () {
       await pause(slow);
       wire.send(['GET', big], ['APPEND', late, '-more']);
       const first = `$${value.length}\r\n${value}\r\n`;
-      await until(() => wire.received.length >= 10 + first.length, 'the big reply while the other master is paused');
-      assert.equal(wire.text(), '+OK\r\n+OK\r\n' + first, 'only the ready reply');
+      await wire.receives('+OK\r\n+OK\r\n' + first, 'only the ready reply, while the other master is paused');
       await unpause();
-      await until(() => wire.received.length >= 10 + first.length + 4, 'the last reply');
-      assert.equal(wire.text().slice(10 + first.length), ':9\r\n');
+      await wire.receives('+OK\r\n+OK\r\n' + first + ':9\r\n', 'the last reply');
     } finally {
       wire.close();
     }
