@@ -247,11 +247,11 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
       this.hooks.onReady?.(this);
       if (this.pending.length) scheduleFlush(this);
     });
-    readSocket(socket, (chunk) => {
+    readSocket(socket, (chunk: Buffer) => {
       // replies are timed with the clock of their read (see lib/clock.ts)
       tick();
       if (this.socket === socket) this.reader.push(chunk, this);
-    });
+    }, false);
     socket.on('error', (err) => {
       clearTimeout(timer);
       if (this.socket === socket) this.lost(`${this.address}: ${err.message}`);

@@ -5,6 +5,7 @@
 // net.connect, set here on accepted sockets too) reads every socket into one shared buffer
 // instead; each read is copied from it into a slab, because requests and replies are handed on
 // as ranges that must outlive the read (they are written at the end of the event-loop turn).
+// Client slabs are reused once nothing points into them (Slab); node slabs are left to the GC.
 // Where the hook is not there (another Node, TLS), sockets fall back to 'data' events.
 import type net from 'node:net';
 import { copyRange } from '../protocol/bytes';
@@ -16,10 +17,80 @@ const READ_SIZE = 64 * 1024;
  * once its socket buffers); a node's unfinished reply pins one slab per backend connection.
  */
 const SLAB_SIZE = 128 * 1024;
+/** Spare client slabs kept for reuse (4 MiB); more are left to the GC. */
+const MAX_SPARE = 32;
 
 const shared = Buffer.allocUnsafeSlow(READ_SIZE);
-let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-let slabUsed = 0;
+
+/**
+ * A slab of client reads, reused once nothing points into it. Every slab is an ArrayBuffer of
+ * its own, and V8 runs a full mark-compact for each 64 MiB of them allocated: at SET 16 KiB
+ * -P16 that was ~22% of the proxy. Client reads turn into requests whose frames are ranges of
+ * the slab until they are answered, so a slab counts its holders: the read being handled and
+ * each fast-path request made from it (ClientSession). A command that takes another path may
+ * keep ranges anywhere, so it pins the slab, which is then left to the GC as before.
+ */
+export class Slab {
+  used = 0;
+  /** holders of ranges in it: the read being handled, the requests not answered yet */
+  refs = 0;
+  /** something keeps ranges of it without counting them */
+  pinned = false;
+  /** no longer read into: back to the spares once its holders are gone */
+  retired = false;
+  constructor(readonly buf: Buffer) {}
+}
+
+const spare: Slab[] = [];
+/** client slabs allocated, and taken again from the spares or reused in place (for tests) */
+export const clientSlabs = { allocated: 0, reused: 0 };
+
+/** Drops one holder of `slab`; the last one of a retired slab makes it a spare. */
+export function releaseSlab(slab: Slab): void {
+  if (--slab.refs === 0 && slab.retired && !slab.pinned && spare.length < MAX_SPARE) {
+    slab.retired = false;
+    slab.used = 0;
+    spare.push(slab);
+  }
+}
+
+/** Where the reads of a kind of socket are copied: client slabs are reused, node slabs are not. */
+class SlabStream {
+  private slab: Slab;
+
+  constructor(private readonly reuse: boolean) {
+    this.slab = this.fresh();
+  }
+
+  private fresh(): Slab {
+    const slab = new Slab(Buffer.allocUnsafeSlow(SLAB_SIZE));
+    if (this.reuse) clientSlabs.allocated++;
+    // node reads become replies kept as ranges by many requests: not counted, never reused
+    slab.pinned = !this.reuse;
+    return slab;
+  }
+
+  /** The bytes of the read just done, moved out of the shared buffer, and their slab. */
+  take(nread: number): Slab {
+    let slab = this.slab;
+    if (SLAB_SIZE - slab.used < nread) {
+      if (this.reuse && slab.refs === 0 && !slab.pinned) {
+        slab.used = 0;
+        clientSlabs.reused++;
+      } else {
+        slab.retired = true;
+        const again = this.reuse ? spare.pop() : undefined;
+        if (again) clientSlabs.reused++;
+        slab = this.slab = again ?? this.fresh();
+      }
+    }
+    slab.used += copyRange(shared, 0, nread, slab.buf, slab.used);
+    return slab;
+  }
+}
+
+const clientReads = new SlabStream(true);
+const nodeReads = new SlabStream(false);
 
 interface Hook {
   buffer: symbol;
@@ -42,12 +113,21 @@ function findHook(socket: net.Socket): Hook | null {
 type Handle = { useUserBuffer?: (b: Buffer) => void; constructor: { name: string } };
 
 /**
- * Calls onChunk(chunk) for every read of `socket`; `chunk` stays valid after the call (a view of
- * a slab). Call it before the first read is delivered (in the 'connection' handler, or right
- * after net.connect). `forceEvents` keeps 'data' events (to compare the two paths). Returns
- * whether the shared-buffer path is used.
+ * Calls onChunk(chunk, slab) for every read of `socket`; `chunk` is a view of `slab`, or of a
+ * buffer of its own (slab null) where sockets fall back to 'data' events. Call it before the
+ * first read is delivered (in the 'connection' handler, or right after net.connect).
+ *
+ * `clients`: the slab is reused once its holders are gone, so a range of `chunk` kept past the
+ * call must hold the slab (`slab.refs++`, then releaseSlab) or pin it (`slab.pinned = true`).
+ * Otherwise the chunk stays valid as long as it is referenced. `forceEvents` keeps 'data' events
+ * (to compare the two paths). Returns whether the shared-buffer path is used.
  */
-export function readSocket(socket: net.Socket, onChunk: (chunk: Buffer) => void, forceEvents = false): boolean {
+export function readSocket(
+  socket: net.Socket,
+  onChunk: (chunk: Buffer, slab: Slab | null) => void,
+  clients: boolean,
+  forceEvents = false,
+): boolean {
   const handle = (socket as unknown as { _handle: Handle | null })._handle;
   if (hook === undefined) hook = findHook(socket);
   const s = socket as unknown as Record<symbol, unknown>;
@@ -59,23 +139,22 @@ export function readSocket(socket: net.Socket, onChunk: (chunk: Buffer) => void,
     typeof handle.useUserBuffer !== 'function' ||
     s[hook.buffer] !== null
   ) {
-    socket.on('data', onChunk);
+    socket.on('data', (chunk: Buffer) => onChunk(chunk, null));
     return false;
   }
   s[hook.buffer] = shared;
   s[hook.generator] = null;
-  s[hook.callback] = (nread: number): void => onChunk(take(nread));
+  const stream = clients ? clientReads : nodeReads;
+  s[hook.callback] = (nread: number): void => {
+    const slab = stream.take(nread);
+    const start = slab.used - nread;
+    slab.refs++;
+    try {
+      onChunk(slab.buf.subarray(start, slab.used), slab);
+    } finally {
+      releaseSlab(slab);
+    }
+  };
   handle.useUserBuffer(shared);
   return true;
-}
-
-/** The bytes of the read just done, moved out of the shared buffer. */
-function take(nread: number): Buffer {
-  if (SLAB_SIZE - slabUsed < nread) {
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const start = slabUsed;
-  slabUsed = start + copyRange(shared, 0, nread, slab, start);
-  return slab.subarray(start, slabUsed);
 }

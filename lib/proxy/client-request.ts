@@ -1,5 +1,6 @@
 // What a client session keeps per command: the reply slot in the client's in-order list.
 // Request classes (requests/) implement it, one per command family.
+import type { Slab } from '../io/socket-reads';
 
 export interface ClientRequest {
   /** next request of the same client, in the order it was sent */
@@ -15,6 +16,8 @@ export interface ClientRequest {
   /** set by requests that keep their reply as a range of a backend read (no view per reply) */
   replyStart?: number;
   replyEnd?: number;
+  /** the client read slab its command is a range of, held until it is answered (fast path) */
+  slab: Slab | null;
   /** later requests of the client wait until this one is answered (blocking commands) */
   readonly holds: boolean;
   /**
@@ -32,6 +35,7 @@ export interface ClientRequest {
 export class ImmediateReply implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
+  slab: Slab | null = null;
   done = true;
   readonly holds = false;
   constructor(

@@ -28,7 +28,7 @@ import {
 } from '../protocol/records';
 import { RequestReader, type RequestSink } from '../protocol/request-reader';
 import { gather } from '../protocol/gather';
-import { readSocket } from '../io/socket-reads';
+import { readSocket, releaseSlab, type Slab } from '../io/socket-reads';
 import { outputBuffer, send } from '../io/write-buffer';
 import { command, error, frameArgs } from '../protocol/resp';
 import { ImmediateReply, type ClientRequest } from './client-request';
@@ -87,6 +87,9 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   private barrierWaiting = false;
   private readonly reader: RequestReader;
   private remote: string | null = null;
+  /** the read being handled and its slab: requests made from ranges of it hold the slab */
+  private readChunk: Buffer | null = null;
+  private readSlab: Slab | null = null;
 
   constructor(
     readonly id: number,
@@ -98,7 +101,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
     socket.setNoDelay(true);
     if (ctx.config.tcpKeepalive > 0) socket.setKeepAlive(true, ctx.config.tcpKeepalive * 1000);
-    readSocket(socket, (chunk) => this.onData(chunk));
+    readSocket(socket, (chunk, slab) => this.onData(chunk, slab), true);
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
   }
@@ -139,11 +142,15 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     return `${this.socket.localAddress}:${this.socket.localPort}`;
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Buffer, slab: Slab | null): void {
     if (this.closing) return;
     tick();
     this.lastActive = Date.now();
+    this.readChunk = chunk;
+    this.readSlab = slab;
     this.reader.push(chunk, this);
+    this.readChunk = null;
+    this.readSlab = null;
     if (this.reader.buffered > this.ctx.config.maxQueryBuffer) {
       // Redis closes such a client without a reply (client-query-buffer-limit).
       this.socket.destroy();
@@ -164,6 +171,8 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     const deadline = timeout > 0 ? cachedNow() + timeout : Infinity;
     const rows = this.ctx.table.rows;
     const anonymous = this.currentUser === null;
+    // (a command that spanned reads comes in a buffer of the reader's own)
+    const slab = buf === this.readChunk ? this.readSlab : null;
     for (let i = 0; i < count && !this.closing; i++) {
       const at = REQ_HEADER + i * REQ_RECORD;
       if (anonymous && this.currentUser !== null) {
@@ -183,6 +192,10 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
           req.frameEnd = rec[at + R_END];
           req.writes = row.writes;
           req.endsBatch = false;
+          if (slab !== null) {
+            req.slab = slab;
+            slab.refs++;
+          }
           this.currentRow = cmd;
           this.currentFrame = buf;
           this.currentStart = req.frameStart;
@@ -195,6 +208,8 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       // do not wait for it. Split commands (MSET/MGET across slots) are answered as promptly as
       // the fast path's.
       const prompt = cmd > 0 && rows[cmd]!.fastPath && this.mode === null && this.unrestricted;
+      // what the slow path makes of the command may keep ranges of it anywhere
+      if (slab !== null) slab.pinned = true;
       const before = this.tail;
       if (!prompt && before !== null) before.endsBatch = true;
       // unknown commands and protocol errors are counted on row 0
@@ -441,6 +456,11 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
         if (micros >= this.ctx.slowlog.thresholdMicros && this.ctx.slowlog.thresholdMicros >= 0) this.logSlow(row, micros);
       }
       this.pendingStats.drop();
+      const slab = req.slab;
+      if (slab !== null) {
+        req.slab = null;
+        releaseSlab(slab);
+      }
       if (req instanceof ImmediateReply && req.closeAfter) {
         this.closing = true;
         req = null;

@@ -3,10 +3,12 @@
 import { error } from '../../protocol/resp';
 import type { ClientRequest } from '../client-request';
 import type { FamilySession } from '../family';
+import type { Slab } from '../../io/socket-reads';
 
 export class AsyncRequest implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
+  slab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
 

@@ -7,6 +7,7 @@ import { error } from '../../protocol/resp';
 import type { ClientRequest } from '../client-request';
 import type { FamilySession } from '../family';
 import { arrayElements, isArray } from './reply-parts';
+import type { Slab } from '../../io/socket-reads';
 
 export class NodePart extends BackendCommand {
   reply: Buffer | null = null;
@@ -49,6 +50,7 @@ export type Merge = (parts: NodePart[]) => Buffer | Promise<Buffer>;
 export class NodeFanout implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
+  slab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

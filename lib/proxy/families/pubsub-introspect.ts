@@ -18,6 +18,7 @@ import type { ClientRequest } from '../client-request';
 import { SLOT_NOT_SERVED } from '../errors';
 import type { FamilySession, ParsedCommand } from '../family';
 import { flatArray, keyOf, type FlatItem } from './pubsub-frames';
+import type { Slab } from '../../io/socket-reads';
 
 class Part extends BackendCommand {
   reply: Buffer | null = null;
@@ -63,6 +64,7 @@ type Merge = (parts: Part[]) => Buffer;
 class Fanout implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
+  slab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

@@ -4,10 +4,12 @@
 import type { ClientRequest } from '../client-request';
 import type { FamilySession } from '../family';
 import type { LinkOp, OpOwner } from './pubsub-link';
+import type { Slab } from '../../io/socket-reads';
 
 export class PubSubRequest implements ClientRequest, OpOwner {
   next: ClientRequest | null = null;
   endsBatch = true;
+  slab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

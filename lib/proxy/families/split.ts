@@ -19,6 +19,7 @@ import { wrongArity } from '../errors';
 import type { FamilyDispatch, FamilySession } from '../family';
 import { arrayElements, integerOf, isError, startsWith } from './reply-parts';
 import { SingleRequest } from '../requests/single-request';
+import type { Slab } from '../../io/socket-reads';
 
 type Merge = 'mget' | 'mset' | 'sum';
 
@@ -89,6 +90,7 @@ class Part extends BackendCommand {
 class SplitRequest implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
+  slab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

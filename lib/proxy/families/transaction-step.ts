@@ -8,6 +8,7 @@ import type { BackendNode } from '../../backend/backend-node';
 import { command } from '../../protocol/resp';
 import type { ClientRequest } from '../client-request';
 import type { TxRun } from './transaction-run';
+import type { Slab } from '../../io/socket-reads';
 
 export const enum StepKind {
   /** MULTI; waits for the command that chooses the node */
@@ -41,6 +42,7 @@ export const MIXED_SLOTS = -2;
 export class TxStep extends BackendCommand implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
+  slab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   readonly holds: boolean;

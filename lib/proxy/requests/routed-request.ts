@@ -3,6 +3,7 @@
 import { BackendCommand } from '../../backend/backend-command';
 import type { ClientRequest } from '../client-request';
 import type { ProxyContext } from '../context';
+import type { Slab } from '../../io/socket-reads';
 
 export interface RequestOwner {
   readonly ctx: ProxyContext;
@@ -15,6 +16,7 @@ export interface RequestOwner {
 export abstract class RoutedRequest extends BackendCommand implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
+  slab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   /** -1: the reply is all of `reply` */

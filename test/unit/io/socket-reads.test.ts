@@ -1,10 +1,11 @@
 // Reads through Node's `onread` hook (lib/io/socket-reads.ts) on real loopback sockets: the hook
 // is found on this Node, every chunk handed out keeps its bytes after later reads (they share one
-// read buffer), and end, close and pause/resume behave as with 'data' events.
+// read buffer), and end, close and pause/resume behave as with 'data' events. Client slabs are
+// reused, but never while a holder or a pin says a range of them is still in use.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { readSocket } from '../../../lib/io/socket-reads';
+import { clientSlabs, readSocket, releaseSlab, type Slab } from '../../../lib/io/socket-reads';
 
 interface Pair {
   server: net.Server;
@@ -49,8 +50,8 @@ describe('socket reads through the shared buffer', () => {
     let acceptedFast = false;
     let clientFast = false;
     const p = await pair(
-      (s) => (acceptedFast = readSocket(s, () => {})),
-      (c) => (clientFast = readSocket(c, () => {})),
+      (s) => (acceptedFast = readSocket(s, () => {}, false)),
+      (c) => (clientFast = readSocket(c, () => {}, false)),
     );
     try {
       assert.equal(acceptedFast, true, 'accepted socket: Node no longer has the onread hook this module sets');
@@ -63,7 +64,7 @@ describe('socket reads through the shared buffer', () => {
   it('keeps every chunk intact across later reads of several sockets and slab changes', async () => {
     const got: Buffer[][] = [[], [], []];
     const pairs: Pair[] = [];
-    for (let k = 0; k < 3; k++) pairs.push(await pair((s) => readSocket(s, (c) => got[k].push(c)), () => {}));
+    for (let k = 0; k < 3; k++) pairs.push(await pair((s) => readSocket(s, (c) => got[k].push(c), false), () => {}));
     try {
       const sent: Buffer[][] = [[], [], []];
       // 3 x 120 writes of up to 9 KiB: far more than one slab, interleaved between the sockets
@@ -88,7 +89,7 @@ describe('socket reads through the shared buffer', () => {
 
   it("emits 'end' and 'close' when the peer ends, after its last bytes", async () => {
     const got: Buffer[] = [];
-    const p = await pair((s) => readSocket(s, (c) => got.push(c)), () => {});
+    const p = await pair((s) => readSocket(s, (c) => got.push(c), false), () => {});
     try {
       const ended = once(p.accepted, 'end');
       const closed = once(p.accepted, 'close');
@@ -103,7 +104,7 @@ describe('socket reads through the shared buffer', () => {
 
   it('reads nothing while paused and goes on after resume', async () => {
     const got: Buffer[] = [];
-    const p = await pair((s) => readSocket(s, (c) => got.push(c)), () => {});
+    const p = await pair((s) => readSocket(s, (c) => got.push(c), false), () => {});
     try {
       p.client.write('one');
       while (got.length === 0) await turn();
@@ -123,7 +124,7 @@ describe('socket reads through the shared buffer', () => {
   it("falls back to 'data' events when asked to, with the same chunks", async () => {
     const got: Buffer[] = [];
     let fast = true;
-    const p = await pair((s) => (fast = readSocket(s, (c) => got.push(c), true)), () => {});
+    const p = await pair((s) => (fast = readSocket(s, (c) => got.push(c), false, true)), () => {});
     try {
       assert.equal(fast, false);
       p.client.write('abc');
@@ -133,4 +134,70 @@ describe('socket reads through the shared buffer', () => {
       close(p);
     }
   });
+
+  /** Sends `writes` patterned writes of `size` bytes, a turn apart; resolves with what was sent. */
+  async function stream(p: Pair, got: Buffer[], writes: number, size: number, seed: number): Promise<Buffer> {
+    const sent: Buffer[] = [];
+    for (let i = 0; i < writes; i++) {
+      const b = pattern(size, seed + i);
+      sent.push(b);
+      p.client.write(b);
+      await turn();
+    }
+    const want = Buffer.concat(sent);
+    while (got.reduce((n, c) => n + c.length, 0) < want.length) await turn();
+    return want;
+  }
+
+  it('reuses client slabs nobody holds', async () => {
+    const got: Buffer[] = [];
+    const p = await pair((s) => readSocket(s, (c) => got.push(c), true), () => {});
+    try {
+      const before = { ...clientSlabs };
+      // 640 KiB: five slabs' worth
+      await stream(p, got, 80, 8192, 1);
+      assert.ok(clientSlabs.reused - before.reused >= 3, `slabs reused: ${clientSlabs.reused - before.reused}`);
+      assert.ok(clientSlabs.allocated - before.allocated <= 1, `slabs allocated: ${clientSlabs.allocated - before.allocated}`);
+    } finally {
+      close(p);
+    }
+  });
+
+  for (const how of ['held', 'pinned'] as const) {
+    it(`keeps the bytes of ${how} client slabs until they are released`, async () => {
+      const got: Buffer[] = [];
+      const slabs: Slab[] = [];
+      const p = await pair(
+        (s) =>
+          readSocket(
+            s,
+            (c, slab) => {
+              got.push(c);
+              if (how === 'held') slab!.refs++;
+              else slab!.pinned = true;
+              slabs.push(slab!);
+            },
+            true,
+          ),
+        () => {},
+      );
+      const other: Buffer[] = [];
+      const q = await pair((s) => readSocket(s, (c) => other.push(c), true), () => {});
+      try {
+        const want = await stream(p, got, 40, 8192, 7);
+        // another client's reads, nobody holding them: they would take any free slab
+        await stream(q, other, 80, 8192, 90);
+        assert.ok(Buffer.concat(got).equals(want), `a ${how} slab was read into again`);
+        if (how === 'held') {
+          for (const slab of slabs) releaseSlab(slab);
+          const before = clientSlabs.reused;
+          await stream(q, other, 40, 8192, 200);
+          assert.ok(clientSlabs.reused > before, 'released slabs are reused');
+        }
+      } finally {
+        close(p);
+        close(q);
+      }
+    });
+  }
 });
