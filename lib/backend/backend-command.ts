@@ -1,6 +1,7 @@
 // What a backend connection carries: one command for one node, and what to do with its reply.
 // A client request is one BackendCommand (single-key) or several (split across slots).
 import type { BackendNode } from './backend-node';
+import type { Slab } from '../io/socket-reads';
 
 export abstract class BackendCommand {
   /**
@@ -42,10 +43,12 @@ export abstract class BackendCommand {
   }
 
   /**
-   * A complete reply, as `buf[start, end)`. Commands on the hot path keep the range; the others
-   * get it as one Buffer through onReply.
+   * A complete reply, as `buf[start, end)` of the read slab `slab` (null: a Buffer of its own).
+   * Commands on the hot path keep the range and hold the slab; the others get the reply through
+   * onReply as a view, which may be kept anywhere: the slab is pinned.
    */
-  onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress): void {
+  onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress, slab: Slab | null): void {
+    if (slab !== null) slab.pinned = true;
     this.onReply(start === 0 && end === buf.length ? buf : buf.subarray(start, end), type, redirect, elems, elemBase, from);
   }
 

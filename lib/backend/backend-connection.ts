@@ -10,7 +10,7 @@ import { gather } from '../protocol/gather';
 import { command } from '../protocol/resp';
 import type { BackendAddress, BackendCommand } from './backend-command';
 import { dial, type TlsMaterial } from './dial';
-import { readSocket } from '../io/socket-reads';
+import { readSocket, type Slab } from '../io/socket-reads';
 import { outputBuffer, send } from '../io/write-buffer';
 import { scheduleFlush, type Flushable } from './flush-queue';
 import { Ring } from './ring';
@@ -178,7 +178,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
     return this.state === ConnState.Closed && !this.options.reconnect;
   }
 
-  onReply(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number): void {
+  onReply(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, slab: Slab | null): void {
     if (this.handshakeLeft > 0) {
       this.handshakeLeft--;
       if (type === TYPE_ERROR) this.lost(`handshake with ${this.address} failed: ${buf.toString('latin1', start + 1, end).trim()}`);
@@ -190,7 +190,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
       return;
     }
     if (cmd === ASKING_REPLY) return;
-    cmd.onReplyRange(buf, start, end, type, redirect, elems, elemBase, this);
+    cmd.onReplyRange(buf, start, end, type, redirect, elems, elemBase, this, slab);
   }
 
   onProtocolError(): void {
@@ -247,11 +247,15 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
       this.hooks.onReady?.(this);
       if (this.pending.length) scheduleFlush(this);
     });
-    readSocket(socket, (chunk: Buffer) => {
-      // replies are timed with the clock of their read (see lib/clock.ts)
-      tick();
-      if (this.socket === socket) this.reader.push(chunk, this);
-    }, false);
+    readSocket(
+      socket,
+      (chunk, slab) => {
+        // replies are timed with the clock of their read (see lib/clock.ts)
+        tick();
+        if (this.socket === socket) this.reader.push(chunk, this, slab);
+      },
+      false,
+    );
     socket.on('error', (err) => {
       clearTimeout(timer);
       if (this.socket === socket) this.lost(`${this.address}: ${err.message}`);

@@ -5,7 +5,7 @@
 // net.connect, set here on accepted sockets too) reads every socket into one shared buffer
 // instead; each read is copied from it into a slab, because requests and replies are handed on
 // as ranges that must outlive the read (they are written at the end of the event-loop turn).
-// Client slabs are reused once nothing points into them (Slab); node slabs are left to the GC.
+// Slabs are reused once nothing points into them (Slab).
 // Where the hook is not there (another Node, TLS), sockets fall back to 'data' events.
 import type net from 'node:net';
 import { copyRange } from '../protocol/bytes';
@@ -17,18 +17,23 @@ const READ_SIZE = 64 * 1024;
  * once its socket buffers); a node's unfinished reply pins one slab per backend connection.
  */
 const SLAB_SIZE = 128 * 1024;
-/** Spare client slabs kept for reuse (4 MiB); more are left to the GC. */
-const MAX_SPARE = 32;
+/**
+ * Spare slabs kept for reuse (16 MiB); more are left to the GC. 50 clients reading 16 replies
+ * of 16 KiB each hold ~100 slabs at once: with 32 spares, a third of the node slabs at GET
+ * 16 KiB -P16 were still new ones.
+ */
+const MAX_SPARE = 128;
 
 const shared = Buffer.allocUnsafeSlow(READ_SIZE);
 
 /**
- * A slab of client reads, reused once nothing points into it. Every slab is an ArrayBuffer of
- * its own, and V8 runs a full mark-compact for each 64 MiB of them allocated: at SET 16 KiB
- * -P16 that was ~22% of the proxy. Client reads turn into requests whose frames are ranges of
- * the slab until they are answered, so a slab counts its holders: the read being handled and
- * each fast-path request made from it (ClientSession). A command that takes another path may
- * keep ranges anywhere, so it pins the slab, which is then left to the GC as before.
+ * A slab of reads, reused once nothing points into it. Every slab is an ArrayBuffer of its own,
+ * and V8 runs a full mark-compact for each 64 MiB of them allocated: ~22% of the proxy at SET or
+ * GET 16 KiB -P16. So a slab counts its holders: the read being handled; for a client slab each
+ * fast-path request made from it until it is answered (ClientSession); for a node slab each
+ * reply kept as a range until it is copied into the client's write (SingleRequest,
+ * ClientSession.writeReplies) and a reply still arriving (ReplyReader). Whatever keeps ranges
+ * another way pins the slab, which is then left to the GC.
  */
 export class Slab {
   used = 0;
@@ -42,8 +47,9 @@ export class Slab {
 }
 
 const spare: Slab[] = [];
-/** client slabs allocated, and taken again from the spares or reused in place (for tests) */
+/** slabs allocated, and taken again from the spares or reused in place (for tests) */
 export const clientSlabs = { allocated: 0, reused: 0 };
+export const nodeSlabs = { allocated: 0, reused: 0 };
 
 /** Drops one holder of `slab`; the last one of a retired slab makes it a spare. */
 export function releaseSlab(slab: Slab): void {
@@ -54,33 +60,30 @@ export function releaseSlab(slab: Slab): void {
   }
 }
 
-/** Where the reads of a kind of socket are copied: client slabs are reused, node slabs are not. */
+/** Where the reads of a kind of socket (clients, nodes) are copied. */
 class SlabStream {
   private slab: Slab;
 
-  constructor(private readonly reuse: boolean) {
+  constructor(private readonly stats: { allocated: number; reused: number }) {
     this.slab = this.fresh();
   }
 
   private fresh(): Slab {
-    const slab = new Slab(Buffer.allocUnsafeSlow(SLAB_SIZE));
-    if (this.reuse) clientSlabs.allocated++;
-    // node reads become replies kept as ranges by many requests: not counted, never reused
-    slab.pinned = !this.reuse;
-    return slab;
+    this.stats.allocated++;
+    return new Slab(Buffer.allocUnsafeSlow(SLAB_SIZE));
   }
 
   /** The bytes of the read just done, moved out of the shared buffer, and their slab. */
   take(nread: number): Slab {
     let slab = this.slab;
     if (SLAB_SIZE - slab.used < nread) {
-      if (this.reuse && slab.refs === 0 && !slab.pinned) {
+      if (slab.refs === 0 && !slab.pinned) {
         slab.used = 0;
-        clientSlabs.reused++;
+        this.stats.reused++;
       } else {
         slab.retired = true;
-        const again = this.reuse ? spare.pop() : undefined;
-        if (again) clientSlabs.reused++;
+        const again = spare.pop();
+        if (again) this.stats.reused++;
         slab = this.slab = again ?? this.fresh();
       }
     }
@@ -89,8 +92,8 @@ class SlabStream {
   }
 }
 
-const clientReads = new SlabStream(true);
-const nodeReads = new SlabStream(false);
+const clientReads = new SlabStream(clientSlabs);
+const nodeReads = new SlabStream(nodeSlabs);
 
 interface Hook {
   buffer: symbol;
@@ -117,10 +120,10 @@ type Handle = { useUserBuffer?: (b: Buffer) => void; constructor: { name: string
  * buffer of its own (slab null) where sockets fall back to 'data' events. Call it before the
  * first read is delivered (in the 'connection' handler, or right after net.connect).
  *
- * `clients`: the slab is reused once its holders are gone, so a range of `chunk` kept past the
- * call must hold the slab (`slab.refs++`, then releaseSlab) or pin it (`slab.pinned = true`).
- * Otherwise the chunk stays valid as long as it is referenced. `forceEvents` keeps 'data' events
- * (to compare the two paths). Returns whether the shared-buffer path is used.
+ * The slab is reused once its holders are gone, so a range of `chunk` kept past the call must
+ * hold the slab (`slab.refs++`, then releaseSlab) or pin it (`slab.pinned = true`). `clients`
+ * picks the slabs of client reads or of node reads. `forceEvents` keeps 'data' events (to
+ * compare the two paths). Returns whether the shared-buffer path is used.
  */
 export function readSocket(
   socket: net.Socket,

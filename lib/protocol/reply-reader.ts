@@ -1,5 +1,6 @@
 // Turns a backend's socket reads into whole reply frames: views of the received bytes, except a
 // frame that spans reads, which is joined once when it completes.
+import { releaseSlab, type Slab } from '../io/socket-reads';
 import type { ReplyScanner, Scanners } from './scanners';
 import { P_ELEMS, P_END, P_REDIRECT, P_TYPE, REP_HEADER, REP_MORE, REP_RECORD, REP_STATUS, REP_ERROR } from './records';
 
@@ -8,9 +9,10 @@ export interface ReplySink {
    * One complete reply: `buf[start, end)`, a range of the bytes read (no view is made per reply;
    * a reply that spanned reads is joined once and given whole). `elems` indexes
    * scanners.replyElems ([count, end0, end1, ...]; an element ends at `end - elemBase` in the
-   * reply's own bytes), or is -1 (not an array) / -2 (too many to record).
+   * reply's own bytes), or is -1 (not an array) / -2 (too many to record). `slab` is the read
+   * slab `buf` is part of (null for a joined reply): a range kept past the call holds or pins it.
    */
-  onReply(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number): void;
+  onReply(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, slab: Slab | null): void;
   /** The byte stream is not valid RESP: the connection cannot be trusted any more. */
   onProtocolError(): void;
 }
@@ -18,6 +20,8 @@ export interface ReplySink {
 export class ReplyReader {
   private pending: Buffer[] = [];
   private pendingLen = 0;
+  /** the slabs the pending pieces are views of, held until they are joined */
+  private pendingSlabs: Slab[] = [];
   private readonly records: Int32Array;
 
   constructor(
@@ -27,7 +31,7 @@ export class ReplyReader {
     this.records = scanners.replyRecords;
   }
 
-  push(chunk: Buffer, sink: ReplySink): void {
+  push(chunk: Buffer, sink: ReplySink, slab: Slab | null = null): void {
     const rec = this.records;
     let n = this.scanner.scan(chunk);
     let prevEnd = 0;
@@ -41,9 +45,10 @@ export class ReplyReader {
           const elemBase = -this.pendingLen;
           this.pending = [];
           this.pendingLen = 0;
-          sink.onReply(joined, 0, joined.length, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], elemBase);
+          this.releasePending();
+          sink.onReply(joined, 0, joined.length, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], elemBase, null);
         } else {
-          sink.onReply(chunk, prevEnd, end, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], prevEnd);
+          sink.onReply(chunk, prevEnd, end, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], prevEnd, slab);
         }
         prevEnd = end;
       }
@@ -58,7 +63,18 @@ export class ReplyReader {
     if (prevEnd < chunk.length) {
       this.pending.push(prevEnd === 0 ? chunk : chunk.subarray(prevEnd));
       this.pendingLen += chunk.length - prevEnd;
+      if (slab !== null) {
+        slab.refs++;
+        this.pendingSlabs.push(slab);
+      }
     }
+  }
+
+  private releasePending(): void {
+    const slabs = this.pendingSlabs;
+    if (slabs.length === 0) return;
+    this.pendingSlabs = [];
+    for (let i = 0; i < slabs.length; i++) releaseSlab(slabs[i]);
   }
 
   /** Bytes of a reply still arriving. */

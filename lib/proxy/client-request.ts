@@ -18,6 +18,8 @@ export interface ClientRequest {
   replyEnd?: number;
   /** the client read slab its command is a range of, held until it is answered (fast path) */
   slab: Slab | null;
+  /** the node read slab its reply is a range of, held until the reply is copied to the client */
+  replySlab: Slab | null;
   /** later requests of the client wait until this one is answered (blocking commands) */
   readonly holds: boolean;
   /**
@@ -36,6 +38,7 @@ export class ImmediateReply implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
   slab: Slab | null = null;
+  replySlab: Slab | null = null;
   done = true;
   readonly holds = false;
   constructor(

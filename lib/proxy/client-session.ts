@@ -526,9 +526,10 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
 
   /** One write of the replies from `first` to `last`: as they are when there is one, else copied. */
   private writeReplies(first: ClientRequest, last: ClientRequest, bytes: number): void {
-    // One reply goes as it is, unless the client is not reading: then the write waits in memory,
-    // and a view would keep alive the read slab it points into (lib/io/socket-reads.ts).
-    if (first === last && this.socket.writableLength === 0) {
+    // One reply goes as it is, unless the client is not reading (the write would wait in memory,
+    // and a view would keep alive the read slab it points into) or it is a range of a read slab,
+    // which is read into again once released (lib/io/socket-reads.ts): such replies are copied.
+    if (first === last && first.replySlab === null && this.socket.writableLength === 0) {
       const reply = first.reply!;
       const end = first.replyEnd ?? -1;
       this.socket.write(end < 0 ? reply : reply.subarray(first.replyStart, end));
@@ -548,6 +549,15 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     }
     g.end();
     send(this.socket, out);
+    // the replies are copied: their slabs may be read into again
+    for (let req = first; ; req = req.next!) {
+      const slab = req.replySlab;
+      if (slab !== null) {
+        req.replySlab = null;
+        releaseSlab(slab);
+      }
+      if (req === last) break;
+    }
   }
 
   /**

@@ -1,11 +1,13 @@
-// Client reads are copied into slabs that are reused once no request points into them
+// Reads are copied into slabs that are reused once nothing points into them
 // (lib/io/socket-reads.ts). Many clients pipelining large values at once cycle through slabs
 // within one event-loop turn; every value must still reach the cluster as sent, whether its
 // command took the fast path (a held slab), was split over slots (a pinned slab), was written
-// as a view (values over 16 KiB), or belonged to a client that left before its replies came.
+// as a view (values over 16 KiB), or belonged to a client that left before its replies came;
+// and every reply must reach its client as the node sent it, also when the client reads so
+// slowly that its replies wait in the proxy.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { clientSlabs } from '../../lib/io/socket-reads';
+import { clientSlabs, nodeSlabs } from '../../lib/io/socket-reads';
 import { command } from '../../lib/protocol/resp';
 import { sharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
@@ -89,14 +91,47 @@ describe('client read slabs under many large pipelines', function () {
     for (const r of replies) assert.equal(r.toString('latin1'), '+OK\r\n'.repeat(r.length / 5), 'every SET and MSET answered OK');
     assert.ok(clientSlabs.reused > reusedBefore, 'the test read enough to reuse slabs');
 
-    // read everything back in pipelines of GETs
+    // Read everything back, in pipelines of GETs from several clients at once, while a client
+    // that does not read has single replies waiting in the proxy (written as views of a slab).
     const keys = [...written.keys()];
-    for (let from = 0; from < keys.length; from += 200) {
-      const batch = keys.slice(from, from + 200);
-      const expected = Buffer.concat(batch.map((k) => Buffer.concat([Buffer.from(`$${written.get(k)!.length}\r\n`), written.get(k)!, Buffer.from('\r\n')])));
-      const got = await roundTrip(proxy.port, batch.map((k) => command(['GET', k])), expected.length);
-      assert.ok(got.equals(expected), `values ${from}..${from + batch.length} came back as written`);
+    const bulk = (k: string): Buffer => Buffer.concat([Buffer.from(`$${written.get(k)!.length}\r\n`), written.get(k)!, Buffer.from('\r\n')]);
+    const nodeReusedBefore = nodeSlabs.reused;
+    const slow = net.connect({ host: '127.0.0.1', port: proxy.port });
+    slow.pause();
+    const some = keys.filter((k) => written.get(k)!.length > 10000 && written.get(k)!.length < 16000).slice(0, 8);
+    // ~20 MB of replies: more than the kernel buffers between the proxy and a client that does not read
+    const slowKeys = Array.from({ length: 1500 }, (_, i) => some[i % some.length]);
+    await new Promise((r) => slow.once('connect', r));
+    for (const k of slowKeys) {
+      // one GET per write: each reply is a batch of its own
+      slow.write(command(['GET', k]));
+      await new Promise((r) => setImmediate(r));
     }
+    const queued = (): number => Math.max(...[...proxy.proxy.sessions].map((c) => (c as unknown as { socket: net.Socket }).socket.writableLength));
+    await until(() => queued() > 0, 'replies wait in the proxy for the slow client');
+    const reads: Promise<void>[] = [];
+    for (let from = 0; from < keys.length; from += 100) {
+      const batch = keys.slice(from, from + 100);
+      const expected = Buffer.concat(batch.map(bulk));
+      reads.push(
+        roundTrip(proxy.port, batch.map((k) => command(['GET', k])), expected.length).then((got) => {
+          assert.ok(got.equals(expected), `values ${from}..${from + batch.length} came back as written`);
+        }),
+      );
+    }
+    await Promise.all(reads);
+    assert.ok(nodeSlabs.reused > nodeReusedBefore, 'the test read enough replies to reuse slabs');
+    const slowExpected = Buffer.concat(slowKeys.map(bulk));
+    const slowGot: Buffer[] = [];
+    let n = 0;
+    slow.on('data', (c: Buffer) => {
+      slowGot.push(c);
+      n += c.length;
+    });
+    slow.resume();
+    await until(() => n >= slowExpected.length, 'the slow client got all its replies');
+    slow.destroy();
+    assert.ok(Buffer.concat(slowGot).equals(slowExpected), 'the replies that waited for the slow client are intact');
     await until(() => proxy.proxy.sessions.size === 0, 'the clients are gone');
   });
 });

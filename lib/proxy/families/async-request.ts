@@ -9,6 +9,7 @@ export class AsyncRequest implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
   slab: Slab | null = null;
+  replySlab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
 

@@ -51,6 +51,7 @@ export class NodeFanout implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
   slab: Slab | null = null;
+  replySlab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

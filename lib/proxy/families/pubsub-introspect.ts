@@ -65,6 +65,7 @@ class Fanout implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
   slab: Slab | null = null;
+  replySlab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

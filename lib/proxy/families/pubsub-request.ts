@@ -10,6 +10,7 @@ export class PubSubRequest implements ClientRequest, OpOwner {
   next: ClientRequest | null = null;
   endsBatch = true;
   slab: Slab | null = null;
+  replySlab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

@@ -49,7 +49,9 @@ class Part extends BackendCommand {
     node.connectionFor(this.pin).send(this);
   }
 
-  override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress): void {
+  override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress, slab: Slab | null): void {
+    // parts keep ranges and views until the merge: their slabs are left to the GC
+    if (slab !== null) slab.pinned = true;
     const merge = this.parent.merge;
     if (redirect !== 0 || type === TYPE_ERROR || (merge === 'mget' && this.count > 1) || merge === 'sum') {
       this.onReply(buf.subarray(start, end), type, redirect, elems, elemBase, from);
@@ -91,6 +93,7 @@ class SplitRequest implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
   slab: Slab | null = null;
+  replySlab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   readonly holds = false;

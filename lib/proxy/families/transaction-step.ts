@@ -43,6 +43,7 @@ export class TxStep extends BackendCommand implements ClientRequest {
   next: ClientRequest | null = null;
   endsBatch = true;
   slab: Slab | null = null;
+  replySlab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   readonly holds: boolean;

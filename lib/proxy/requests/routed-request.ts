@@ -17,6 +17,7 @@ export abstract class RoutedRequest extends BackendCommand implements ClientRequ
   next: ClientRequest | null = null;
   endsBatch = true;
   slab: Slab | null = null;
+  replySlab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
   /** -1: the reply is all of `reply` */

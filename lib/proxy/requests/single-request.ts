@@ -2,6 +2,7 @@
 // shared connection; its reply goes back to the client as received.
 import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
+import type { Slab } from '../../io/socket-reads';
 import { TYPE_ERROR } from '../../protocol/records';
 import { error } from '../../protocol/resp';
 import type { ProxyContext } from '../context';
@@ -23,15 +24,20 @@ export class SingleRequest extends RoutedRequest {
     node.connectionFor(this.pin).send(this);
   }
 
-  override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress): void {
-    // Redirects and errors are looked at (and rare): they get a Buffer of their own.
+  override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress, slab: Slab | null): void {
+    // Redirects and errors are looked at (and rare): they get a view, which pins the slab.
     if (redirect !== 0 || type === TYPE_ERROR || this.done) {
-      this.onReply(buf.subarray(start, end), type, redirect, elems, elemBase, from);
+      super.onReplyRange(buf, start, end, type, redirect, elems, elemBase, from, slab);
       return;
     }
     this.reply = buf;
     this.replyStart = start;
     this.replyEnd = end;
+    // held until the reply is copied into the client's write (ClientSession.writeReplies)
+    if (slab !== null) {
+      this.replySlab = slab;
+      slab.refs++;
+    }
     this.done = true;
     this.owner.requestDone(this);
   }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { clientSlabs, readSocket, releaseSlab, type Slab } from '../../../lib/io/socket-reads';
+import { clientSlabs, nodeSlabs, readSocket, releaseSlab, type Slab } from '../../../lib/io/socket-reads';
 
 interface Pair {
   server: net.Server;
@@ -64,7 +64,12 @@ describe('socket reads through the shared buffer', () => {
   it('keeps every chunk intact across later reads of several sockets and slab changes', async () => {
     const got: Buffer[][] = [[], [], []];
     const pairs: Pair[] = [];
-    for (let k = 0; k < 3; k++) pairs.push(await pair((s) => readSocket(s, (c) => got[k].push(c), false), () => {}));
+    // the chunks are kept, so their slabs are held (never released here)
+    const keep = (k: number) => (c: Buffer, slab: Slab | null) => {
+      got[k].push(c);
+      if (slab) slab.refs++;
+    };
+    for (let k = 0; k < 3; k++) pairs.push(await pair((s) => readSocket(s, keep(k), false), () => {}));
     try {
       const sent: Buffer[][] = [[], [], []];
       // 3 x 120 writes of up to 9 KiB: far more than one slab, interleaved between the sockets
@@ -149,19 +154,22 @@ describe('socket reads through the shared buffer', () => {
     return want;
   }
 
-  it('reuses client slabs nobody holds', async () => {
-    const got: Buffer[] = [];
-    const p = await pair((s) => readSocket(s, (c) => got.push(c), true), () => {});
-    try {
-      const before = { ...clientSlabs };
-      // 640 KiB: five slabs' worth
-      await stream(p, got, 80, 8192, 1);
-      assert.ok(clientSlabs.reused - before.reused >= 3, `slabs reused: ${clientSlabs.reused - before.reused}`);
-      assert.ok(clientSlabs.allocated - before.allocated <= 1, `slabs allocated: ${clientSlabs.allocated - before.allocated}`);
-    } finally {
-      close(p);
-    }
-  });
+  for (const kind of ['client', 'node'] as const) {
+    it(`reuses ${kind} slabs nobody holds`, async () => {
+      const stats = kind === 'client' ? clientSlabs : nodeSlabs;
+      const got: Buffer[] = [];
+      const p = await pair((s) => readSocket(s, (c) => got.push(c), kind === 'client'), () => {});
+      try {
+        const before = { ...stats };
+        // 640 KiB: five slabs' worth
+        await stream(p, got, 80, 8192, 1);
+        assert.ok(stats.reused - before.reused >= 3, `slabs reused: ${stats.reused - before.reused}`);
+        assert.ok(stats.allocated - before.allocated <= 1, `slabs allocated: ${stats.allocated - before.allocated}`);
+      } finally {
+        close(p);
+      }
+    });
+  }
 
   for (const how of ['held', 'pinned'] as const) {
     it(`keeps the bytes of ${how} client slabs until they are released`, async () => {
