@@ -11,6 +11,7 @@ import { clientSlabs, nodeSlabs } from '../../lib/io/socket-reads';
 import { command } from '../../lib/protocol/resp';
 import { sharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
+import { sendAndRead } from '../harness/raw-client';
 import { until } from '../harness/wait';
 
 /** A value of `size` bytes that says which key it belongs to at every offset. */
@@ -22,23 +23,7 @@ function valueFor(key: string, size: number): Buffer {
 }
 
 /** Sends `frames` in one write and resolves with the bytes received once `expected` many came. */
-function roundTrip(port: number, frames: Buffer[], expected: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const got: Buffer[] = [];
-    let n = 0;
-    socket.on('data', (c) => {
-      got.push(c);
-      n += c.length;
-      if (n >= expected) {
-        socket.destroy();
-        resolve(Buffer.concat(got));
-      }
-    });
-    socket.on('error', reject);
-    socket.on('connect', () => socket.write(Buffer.concat(frames)));
-  });
-}
+const roundTrip = (port: number, frames: Buffer[], expected: number): Promise<Buffer> => sendAndRead(port, Buffer.concat(frames), expected);
 
 describe('client read slabs under many large pipelines', function () {
   let proxy: RunningProxy;
