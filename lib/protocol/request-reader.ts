@@ -1,15 +1,17 @@
 // Turns a client's socket reads into scanner records. Complete commands are handed on as views
 // of the bytes received (no copy); only an unfinished tail is copied, once, into a buffer sized
 // for what the scanner says the command still needs, so a huge argument is not re-copied per read.
+import type { Slab } from '../io/socket-reads';
 import type { RequestScanner, Scanners } from './scanners';
 import { NEED_RESCAN, REQ_CONSUMED, REQ_NEED } from './records';
 
 export interface RequestSink {
   /**
    * `count` records for `buf` are in scanners.requestRecords (read them before returning).
-   * Return false to stop reading this client (it is closing).
+   * `slab` is the read slab `buf` is part of (null for the reader's own buffer): a range kept
+   * past the call holds or pins it. Return false to stop reading this client (it is closing).
    */
-  onRequests(buf: Buffer, count: number): boolean;
+  onRequests(buf: Buffer, count: number, slab: Slab | null): boolean;
   /** Redis 7's limits for clients that did not authenticate yet apply to what is scanned now */
   readonly authRequired: boolean;
 }
@@ -43,11 +45,12 @@ export class RequestReader {
     this.rescanAt = offset;
   }
 
-  push(chunk: Buffer, sink: RequestSink): void {
+  push(chunk: Buffer, sink: RequestSink, slab: Slab | null = null): void {
     let buf: Buffer;
     if (this.accLen === 0) {
       buf = chunk;
     } else {
+      slab = null;
       this.append(chunk);
       if (this.accLen < this.need) return; // a large argument is still arriving
       buf = this.acc!.subarray(0, this.accLen);
@@ -61,7 +64,7 @@ export class RequestReader {
       // Read the header before the sink runs: it may scan again (inline commands) and overwrite it.
       consumed = rec[REQ_CONSUMED];
       need = rec[REQ_NEED];
-      if (n > 0 && !sink.onRequests(buf, n)) {
+      if (n > 0 && !sink.onRequests(buf, n, slab)) {
         this.acc = null;
         this.accLen = 0;
         return;

@@ -87,9 +87,6 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   private barrierWaiting = false;
   private readonly reader: RequestReader;
   private remote: string | null = null;
-  /** the read being handled and its slab: requests made from ranges of it hold the slab */
-  private readChunk: Buffer | null = null;
-  private readSlab: Slab | null = null;
 
   constructor(
     readonly id: number,
@@ -146,18 +143,14 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     if (this.closing) return;
     tick();
     this.lastActive = Date.now();
-    this.readChunk = chunk;
-    this.readSlab = slab;
-    this.reader.push(chunk, this);
-    this.readChunk = null;
-    this.readSlab = null;
+    this.reader.push(chunk, this, slab);
     if (this.reader.buffered > this.ctx.config.maxQueryBuffer) {
       // Redis closes such a client without a reply (client-query-buffer-limit).
       this.socket.destroy();
     }
   }
 
-  onRequests(buf: Buffer, count: number): boolean {
+  onRequests(buf: Buffer, count: number, slab: Slab | null): boolean {
     let rec = this.ctx.scanners.requestRecords;
     for (let i = 0; i < count; i++) {
       if (rec[REQ_HEADER + i * REQ_RECORD + R_CMD] === CMD_INLINE) {
@@ -171,8 +164,6 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     const deadline = timeout > 0 ? cachedNow() + timeout : Infinity;
     const rows = this.ctx.table.rows;
     const anonymous = this.currentUser === null;
-    // (a command that spanned reads comes in a buffer of the reader's own)
-    const slab = buf === this.readChunk ? this.readSlab : null;
     for (let i = 0; i < count && !this.closing; i++) {
       const at = REQ_HEADER + i * REQ_RECORD;
       if (anonymous && this.currentUser !== null) {
