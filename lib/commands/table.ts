@@ -18,6 +18,8 @@ export interface CommandRow extends ScannerRow {
   writes: boolean;
   /** routed straight from the scanner's record when it has no flags: keys from the specs, one slot */
   fastPath: boolean;
+  /** COMMAND flag "skip_slowlog" (EXEC: its commands are logged one by one) */
+  skipSlowlog: boolean;
 }
 
 export class CommandTable {
@@ -63,6 +65,7 @@ export class CommandTable {
       parent,
       keyProc,
       writes: info.flags.includes('write'),
+      skipSlowlog: info.flags.includes('skip_slowlog'),
       // A split command whose keys share a slot is an ordinary keyed command.
       fastPath: (handler.kind === 'keyed' && !keyProc) || split,
     };

@@ -32,9 +32,17 @@ export class PendingStats {
     return this.at[this.head];
   }
 
+  /** the head request's bytes are headFrame[headStart, headEnd) */
   get headFrame(): Buffer | null {
-    const frame = this.frames[this.head];
-    return frame === null ? null : frame.subarray(this.starts[this.head], this.ends[this.head]);
+    return this.frames[this.head];
+  }
+
+  get headStart(): number {
+    return this.starts[this.head];
+  }
+
+  get headEnd(): number {
+    return this.ends[this.head];
   }
 
   drop(): void {

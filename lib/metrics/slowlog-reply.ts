@@ -1,7 +1,7 @@
 // SLOWLOG GET / LEN / RESET / HELP from the proxy's own slow log, with Redis 7's replies
 // (src/slowlog.c): an entry is [id, unix time, microseconds, [args...], client addr, client name].
 import { encode, error, integer, OK, simple, type RespValue } from '../protocol/resp';
-import type { SlowEntry, SlowLog } from './command-stats';
+import type { SlowEntry, SlowLog } from './slowlog';
 
 const REDACTED = Buffer.from('(redacted)');
 const SECRET_CONFIGS = new Set(['requirepass', 'masterauth', 'masteruser']);

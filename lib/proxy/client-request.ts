@@ -16,6 +16,8 @@ export interface ClientRequest {
   /** set by requests that keep their reply as a range of a backend read (no view per reply) */
   replyStart?: number;
   replyEnd?: number;
+  /** more of the reply, after `reply`: written by the client's gather, never merged into one Buffer */
+  replyTail?: ReplyTail | null;
   /** the client read slab its command is a range of, held until it is answered (fast path) */
   slab: Slab | null;
   /** the node read slab its reply is a range of, held until the reply is copied to the client */
@@ -31,6 +33,16 @@ export interface ClientRequest {
   start(): void;
   /** the client went away while this was outstanding */
   abandon(): void;
+}
+
+/**
+ * The rest of a reply made of ranges of other buffers (a split MGET's values, in node reads):
+ * range i is bufs[i][ranges[2i], ranges[2i + 1]).
+ */
+export interface ReplyTail {
+  bufs: Buffer[];
+  ranges: number[];
+  bytes: number;
 }
 
 /** A reply known when the command is read: local commands and errors. */

@@ -432,6 +432,8 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
         const end = req.replyEnd ?? -1;
         const start = end < 0 ? 0 : req.replyStart!;
         this.outBytes += (end < 0 ? reply.length : end) - start;
+        const tail = req.replyTail;
+        if (tail != null) this.outBytes += tail.bytes;
         failed = reply[start] === TYPE_ERROR;
         if (this.outFirst === null) this.outFirst = req;
         this.outLast = req;
@@ -472,12 +474,14 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   }
 
   private logSlow(row: number, micros: number): void {
-    const frame = this.pendingStats.headFrame;
+    const stats = this.pendingStats;
+    const frame = stats.headFrame;
     // unknown commands are not logged (Redis refuses them before they run)
     if (!frame || row === 0) return;
+    const command = this.ctx.table.rows[row]!;
     // like Redis, commands flagged skip_slowlog (EXEC: its commands are logged one by one) are not
-    if (row > 0 && this.ctx.table.rows[row]!.info.flags.includes('skip_slowlog')) return;
-    this.ctx.slowlog.add(micros, frame, row > 0 ? this.ctx.table.rows[row]!.name : '', this.remoteAddress, this.name ?? '');
+    if (command.skipSlowlog) return;
+    this.ctx.slowlog.add(micros, frame, stats.headStart, stats.headEnd, command.name, this.remoteAddress, this.name ?? '');
   }
 
   /**
@@ -520,7 +524,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     // One reply goes as it is, unless the client is not reading (the write would wait in memory,
     // and a view would keep alive the read slab it points into) or it is a range of a read slab,
     // which is read into again once released (lib/io/socket-reads.ts): such replies are copied.
-    if (first === last && first.replySlab === null && this.socket.writableLength === 0) {
+    if (first === last && first.replySlab === null && first.replyTail == null && this.socket.writableLength === 0) {
       const reply = first.reply!;
       const end = first.replyEnd ?? -1;
       this.socket.write(end < 0 ? reply : reply.subarray(first.replyStart, end));
@@ -535,6 +539,11 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
         const end = req.replyEnd ?? -1;
         if (end < 0) g.add(reply, 0, reply.length);
         else g.add(reply, req.replyStart!, end);
+        const tail = req.replyTail;
+        if (tail != null) {
+          const { bufs, ranges } = tail;
+          for (let i = 0; i < bufs.length; i++) g.add(bufs[i], ranges[2 * i], ranges[2 * i + 1]);
+        }
       }
       if (req === last) break;
     }

@@ -76,4 +76,21 @@ describe('multi-key commands across slots', function () {
     };
     await both(run);
   });
+
+  it('a pipeline of large MGETs: values of every size, nils, one reply write of thousands of ranges', async function () {
+    // 40 keys of sizes from 0 B to 6 KiB, some missing; 150 MGETs of 30 of them in one pipeline:
+    // the replies' values are gathered from many node reads into the client's writes
+    const sizes = [0, 1, 5, 47, 48, 49, 100, 1000, 4096, 6000];
+    const big = Array.from({ length: 40 }, (_, i) => `mk:big:${i}`);
+    await both((c) => c.mset(big.flatMap((k, i) => (i % 7 === 3 ? [] : [k, `${i}:`.padEnd(sizes[i % sizes.length] + 3, String.fromCharCode(97 + (i % 26)))]))));
+    const run = async (c: Redis) => {
+      const p = c.pipeline();
+      for (let i = 0; i < 150; i++) p.mget(Array.from({ length: 30 }, (_, j) => big[(i * 7 + j * 3) % big.length]));
+      return (await p.exec())!.map(([e, v]) => (e ? e.message : v));
+    };
+    const got = (await both(run)) as { v: (string | null)[][] };
+    assert.equal(got.v.length, 150);
+    assert.ok(got.v.every((r) => r.length === 30));
+  });
 });
+

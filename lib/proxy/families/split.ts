@@ -14,7 +14,7 @@ import { copyRange } from '../../protocol/bytes';
 import { keySlot } from '../../protocol/crc16';
 import { KEY_TRIPLE, TYPE_ARRAY, TYPE_ERROR } from '../../protocol/records';
 import { error, integer, NULL_BULK, OK } from '../../protocol/resp';
-import type { ClientRequest } from '../client-request';
+import type { ClientRequest, ReplyTail } from '../client-request';
 import { wrongArity } from '../errors';
 import type { FamilyDispatch, FamilySession } from '../family';
 import { arrayElements, integerOf, isError, startsWith } from './reply-parts';
@@ -45,7 +45,7 @@ class Part extends BackendCommand {
   }
 
   sendTo(node: BackendNode): void {
-    if (this.parent.writes) this.parent.session.written.add(node.address);
+    if (this.parent.writes) node.noteWrite(this.parent.session.written);
     node.connectionFor(this.pin).send(this);
   }
 
@@ -96,6 +96,7 @@ class SplitRequest implements ClientRequest {
   replySlab: Slab | null = null;
   done = false;
   reply: Buffer | null = null;
+  replyTail: ReplyTail | null = null;
   readonly holds = false;
   readonly parts: Part[] = [];
   private pending = 0;
@@ -136,41 +137,48 @@ class SplitRequest implements ClientRequest {
         return integer(sum);
       }
       case 'mget': {
-        // value k is values[k][starts[k], ends[k]); keys of the client's MGET start at argument 1
+        // Value k is bufs[k][ranges[2k], ranges[2k + 1]); keys of the client's MGET start at
+        // argument 1. The values are not copied here: the client's write gathers them after the
+        // header (their node reads are pinned), sparing a copy and a view per value.
         const n = this.keyCount;
-        const values: Buffer[] = new Array(n);
-        const starts = scratch(SCRATCH_STARTS, n);
-        const ends = scratch(SCRATCH_ENDS, n);
-        const header = `*${n}\r\n`;
-        let size = header.length;
+        const bufs: Buffer[] = new Array(n);
+        const ranges: number[] = new Array(2 * n);
+        let bytes = 0;
         for (const p of this.parts) {
           // a part of one key was sent as GET: its reply is the value itself
           if (p.count === 1) {
             const k = this.keyArgs[p.first] - 1;
             const reply = p.reply!;
-            values[k] = reply;
-            starts[k] = p.replyEnd < 0 ? 0 : p.replyStart;
-            ends[k] = p.replyEnd < 0 ? reply.length : p.replyEnd;
-            size += ends[k] - starts[k];
+            const start = p.replyEnd < 0 ? 0 : p.replyStart;
+            const end = p.replyEnd < 0 ? reply.length : p.replyEnd;
+            bufs[k] = reply;
+            ranges[2 * k] = start;
+            ranges[2 * k + 1] = end;
+            bytes += end - start;
             continue;
           }
           const got = p.values;
           if (!got || got.length !== p.count) return error('ERR slotproxy: a node answered MGET with something other than one value per key');
           for (let i = 0; i < got.length; i++) {
             const k = this.keyArgs[p.first + i] - 1;
-            values[k] = got[i];
-            starts[k] = 0;
-            ends[k] = got[i].length;
-            size += got[i].length;
+            bufs[k] = got[i];
+            ranges[2 * k] = 0;
+            ranges[2 * k + 1] = got[i].length;
+            bytes += got[i].length;
           }
         }
-        const out = Buffer.allocUnsafe(size);
-        let at = out.write(header, 0, 'latin1');
-        for (let k = 0; k < n; k++) at += copyRange(values[k], starts[k], ends[k], out, at);
-        return out;
+        this.replyTail = { bufs, ranges, bytes };
+        return arrayHeader(n);
       }
     }
   }
+}
+
+const HEADERS: Buffer[] = Array.from({ length: 64 }, (_, n) => Buffer.from(`*${n}\r\n`));
+
+/** "*n\r\n" (shared for the usual counts: it is only ever copied) */
+function arrayHeader(n: number): Buffer {
+  return n < HEADERS.length ? HEADERS[n] : Buffer.from(`*${n}\r\n`);
 }
 
 /**
@@ -181,9 +189,7 @@ const SCRATCH_BOUNDS = 0;
 const SCRATCH_GROUP_OF = 1;
 const SCRATCH_FIRST_OF = 2;
 const SCRATCH_FILL = 3;
-const SCRATCH_STARTS = 4;
-const SCRATCH_ENDS = 5;
-const scratchArrays: Int32Array[] = Array.from({ length: 6 }, () => new Int32Array(64));
+const scratchArrays: Int32Array[] = Array.from({ length: 4 }, () => new Int32Array(64));
 
 /** Past this length a work array is dropped as soon as a smaller command comes along. */
 const SCRATCH_KEEP = 1 << 16;

@@ -20,7 +20,7 @@ export class SingleRequest extends RoutedRequest {
   }
 
   sendTo(node: BackendNode): void {
-    if (this.writes) this.owner.written.add(node.address);
+    if (this.writes) node.noteWrite(this.owner.written);
     node.connectionFor(this.pin).send(this);
   }
 

@@ -3,7 +3,8 @@
 import { ConnState } from '../../../lib/backend/backend-connection';
 import { SlotMap } from '../../../lib/cluster/slot-map';
 import { loadConfig } from '../../../lib/config';
-import { CommandStats, SlowLog } from '../../../lib/metrics/command-stats';
+import { CommandStats } from '../../../lib/metrics/command-stats';
+import { SlowLog } from '../../../lib/metrics/slowlog';
 import type { ConnectionView, NodeView, ProxyView } from '../../../lib/metrics/view';
 
 export const ROWS = ['', 'get', 'set', 'client|id', 'incr'];

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import RedisParser from 'redis-parser';
-import { SlowLog } from '../../../lib/metrics/command-stats';
+import { SlowLog } from '../../../lib/metrics/slowlog';
 import { redactArgs, slowlogReply } from '../../../lib/metrics/slowlog-reply';
 
 import { command } from '../../../lib/protocol/resp';
 
 const b = (...args: string[]): Buffer[] => args.map((a) => Buffer.from(a));
+
+/** Logs a whole frame. */
+const add = (log: SlowLog, micros: number, frame: Buffer, name: string, client: string, clientName: string): void =>
+  log.add(micros, frame, 0, frame.length, name, client, clientName);
 
 /** The reply decoded (errors as { error }). */
 function decode(reply: Buffer): unknown {
@@ -22,7 +26,7 @@ function decode(reply: Buffer): unknown {
 describe('SLOWLOG replies', function () {
   function filled(n: number): SlowLog {
     const log = new SlowLog(0, 128);
-    for (let i = 0; i < n; i++) log.add(100 + i, command(['GET', `k${i}`]), 'get', '127.0.0.1:5000', i % 2 ? 'worker' : '');
+    for (let i = 0; i < n; i++) add(log, 100 + i, command(['GET', `k${i}`]), 'get', '127.0.0.1:5000', i % 2 ? 'worker' : '');
     return log;
   }
 
@@ -54,7 +58,7 @@ describe('SLOWLOG replies', function () {
 
   it('keeps the newest max-len entries over many adds, and a lowered max-len at once', function () {
     const log = new SlowLog(0, 5);
-    for (let i = 0; i < 1000; i++) log.add(i, command(['GET', `k${i}`]), 'get', 'c', '');
+    for (let i = 0; i < 1000; i++) add(log, i, command(['GET', `k${i}`]), 'get', 'c', '');
     assert.equal(decode(slowlogReply(log, b('SLOWLOG', 'LEN'))), 5);
     const all = decode(slowlogReply(log, b('SLOWLOG', 'GET', '-1'))) as unknown[][];
     assert.deepEqual(
@@ -69,7 +73,7 @@ describe('SLOWLOG replies', function () {
       [999, 998],
     );
     log.maxLen = 4;
-    log.add(1, command(['GET', 'x']), 'get', 'c', '');
+    add(log, 1, command(['GET', 'x']), 'get', 'c', '');
     assert.deepEqual(
       (decode(slowlogReply(log, b('SLOWLOG', 'GET', '10'))) as unknown[][]).map((e) => e[0]),
       [1000, 999, 998],
@@ -96,14 +100,50 @@ describe('SLOWLOG replies', function () {
     assert.deepEqual(r('ACL', 'SETUSER', 'bob', 'on', '>pw'), ['ACL', 'SETUSER', 'bob', '(redacted)', '(redacted)']);
     assert.deepEqual(r('GET', 'auth'), ['GET', 'auth']);
     const log = new SlowLog(0, 10);
-    log.add(5, command(['AUTH', 'secret']), 'auth', 'c', '');
+    add(log, 5, command(['AUTH', 'secret']), 'auth', 'c', '');
     // the bytes kept are decoded and redacted at once, not when read
     assert.ok(!JSON.stringify(log.newest(1)[0]).includes('secret'));
     assert.ok(!slowlogReply(log, b('SLOWLOG', 'GET')).includes('secret'));
     // other commands keep a copy of their bytes: the client's buffer may be reused
     const frame = command(['SET', 'k', 'v'.repeat(200)]);
-    log.add(5, frame, 'set', 'c', '');
+    add(log, 5, frame, 'set', 'c', '');
     frame.fill(0);
     assert.deepEqual(log.newest(1)[0].args.map(String), ['SET', 'k', `${'v'.repeat(128)}... (72 more bytes)`]);
+  });
+
+  it('keeps each entry’s own bytes while its slot is reused, and a range of a larger buffer', function () {
+    const log = new SlowLog(0, 3);
+    const read = Buffer.concat([command(['SET', 'first', 'x'.repeat(1000)]), command(['GET', 'second'])]);
+    const second = read.length - command(['GET', 'second']).length;
+    log.add(1, read, second, read.length, 'get', 'c', '');
+    const before = log.newest(1)[0];
+    read.fill(0);
+    assert.deepEqual(before.args.map(String), ['GET', 'second']);
+    // long requests, then short ones over the same slots: each shows only its own bytes
+    for (let i = 0; i < 6; i++) add(log, i, command(['SET', `long${i}`, 'y'.repeat(900)]), 'set', 'c', '');
+    const held = log.newest(3);
+    for (let i = 0; i < 5; i++) add(log, i, command(['GET', `k${i}`]), 'get', 'c', `n${i}`);
+    assert.deepEqual(
+      log.newest(3).map((e) => [e.id, e.args.map(String), e.name]),
+      [
+        [11, ['GET', 'k4'], 'n4'],
+        [10, ['GET', 'k3'], 'n3'],
+        [9, ['GET', 'k2'], 'n2'],
+      ],
+    );
+    // entries handed out before are copies
+    assert.deepEqual(held[0].args.map((a) => String(a).slice(0, 5)), ['SET', 'long5', 'yyyyy']);
+    // a request longer than 4 KiB is decoded at once: 32 arguments of at most 128 bytes
+    const big = command(['RPUSH', 'list', ...Array.from({ length: 40 }, () => 'z'.repeat(200))]);
+    add(log, 1, big, 'rpush', 'c', '');
+    const shown = log.newest(1)[0].args.map(String);
+    assert.equal(shown.length, 32);
+    assert.equal(shown[2], `${'z'.repeat(128)}... (72 more bytes)`);
+    assert.equal(shown[31], '... (11 more arguments)');
+    log.maxLen = 0;
+    log.trim();
+    add(log, 1, command(['GET', 'x']), 'get', 'c', '');
+    assert.equal(log.length, 0);
+    assert.deepEqual(log.newest(10), []);
   });
 });
