@@ -55,6 +55,8 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
   flushQueued = false;
   /** routed here but not yet written */
   private pending: BackendCommand[] = [];
+  /** the array flush() emptied, reused for the next turn's commands (no growing a new one each turn) */
+  private sparePending: BackendCommand[] = [];
   private readonly inflight = new Ring<BackendCommand | typeof ASKING_REPLY>();
   private socket: net.Socket | null = null;
   private reader: ReplyReader;
@@ -105,13 +107,15 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
   flush(): void {
     if (this.state !== ConnState.Ready || this.pending.length === 0) return;
     const cmds = this.pending;
-    this.pending = [];
+    this.pending = this.sparePending;
     const socket = this.socket!;
     let total = 0;
     let big = false;
     for (let i = 0; i < cmds.length; i++) {
       const c = cmds[i];
-      const size = c.size;
+      // (c.size, spelled out: a getter on the many command classes was a call per command)
+      const head = c.head;
+      const size = c.frameEnd - c.frameStart + (head === null ? 0 : head.length);
       total += size + (c.asking ? ASKING.length : 0);
       if (size > COPY_LIMIT) big = true;
     }
@@ -120,25 +124,26 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
       // (consecutive commands read from one client buffer become one range)
       const g = gather;
       g.begin(out);
+      const inflight = this.inflight;
       for (let i = 0; i < cmds.length; i++) {
         const c = cmds[i];
-        if (c.asking) g.add(ASKING, 0, ASKING.length);
-        if (c.head !== null) g.add(c.head, 0, c.head.length);
+        if (c.asking) {
+          g.add(ASKING, 0, ASKING.length);
+          inflight.push(ASKING_REPLY);
+          c.asking = false;
+        }
+        const head = c.head;
+        if (head !== null) g.add(head, 0, head.length);
         g.add(c.frame, c.frameStart, c.frameEnd);
+        inflight.push(c);
       }
       g.end();
       send(socket, out);
     } else {
       this.writeSegments(cmds);
     }
-    for (let i = 0; i < cmds.length; i++) {
-      const c = cmds[i];
-      if (c.asking) {
-        this.inflight.push(ASKING_REPLY);
-        c.asking = false;
-      }
-      this.inflight.push(c);
-    }
+    cmds.length = 0;
+    this.sparePending = cmds;
   }
 
   /** Takes back every command not yet written (the topology changed under them). */
@@ -211,6 +216,8 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
       if (c.asking) {
         run.push(ASKING);
         runLen += ASKING.length;
+        this.inflight.push(ASKING_REPLY);
+        c.asking = false;
       }
       const bytes = c.bytes();
       if (bytes.length > COPY_LIMIT) {
@@ -220,6 +227,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
         run.push(bytes);
         runLen += bytes.length;
       }
+      this.inflight.push(c);
     }
     flushRun();
     socket.uncork();
