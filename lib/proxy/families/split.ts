@@ -73,6 +73,7 @@ class Part extends BackendCommand {
     if (redirect !== 0 && router.redirect(this, frame, redirect, from)) return;
     // A key alone in its slot is read with GET, which says WRONGTYPE where MGET says nil.
     this.reply = this.count === 1 && this.parent.merge === 'mget' && startsWith(frame, WRONGTYPE) ? NULL_BULK : frame;
+    if (isError(this.reply)) this.parent.failed = true;
     if (this.parent.merge === 'mget' && type === TYPE_ARRAY && this.count > 1) {
       this.values = arrayElements(frame, this.parent.session.ctx.scanners.replyElems, elems, elemBase);
     }
@@ -81,6 +82,7 @@ class Part extends BackendCommand {
 
   onFailure(message: string): void {
     this.reply = error(message);
+    this.parent.failed = true;
     this.parent.partDone();
   }
 
@@ -97,6 +99,8 @@ class SplitRequest implements ClientRequest {
   done = false;
   reply: Buffer | null = null;
   replyTail: ReplyTail | null = null;
+  /** a part's reply is an error (then the client gets the first one, in part order) */
+  failed = false;
   readonly holds = false;
   readonly parts: Part[] = [];
   private pending = 0;
@@ -127,7 +131,7 @@ class SplitRequest implements ClientRequest {
 
   private merged(): Buffer {
     // (a reply kept as a range is never an error: errors get a Buffer of their own)
-    for (const p of this.parts) if (p.replyEnd < 0 && isError(p.reply!)) return p.reply!;
+    if (this.failed) for (const p of this.parts) if (p.replyEnd < 0 && isError(p.reply!)) return p.reply!;
     switch (this.merge) {
       case 'mset':
         return OK;
