@@ -8,15 +8,20 @@ import { copyRange } from './bytes';
 import { loadNative } from './native';
 
 /**
- * A gather is copied natively from this many ranges averaging at least NATIVE_AVG bytes; smaller
- * ones in JS. A native call costs ~1 µs whatever it copies (N-API and a lookup per source
- * buffer), then ~35 ns per range; copyRange costs ~110-150 ns per range past 48 bytes and a few
- * ns per byte below. bench/parser has native ahead from about 12 ranges of 71 B, but in the proxy
- * a client write of 16 such replies (GET -P16) was no faster native (req/s 0.97, CPU 1.02), so
- * the bar is higher; short ranges (+OK replies) stay in JS, where they are faster at any count.
+ * A gather is copied natively from this many ranges averaging at least NATIVE_AVG bytes, or from
+ * NATIVE_MANY ranges averaging at least NATIVE_MANY_AVG; the others in JS. A native call costs
+ * ~1.5 µs whatever it copies (N-API and a lookup per source buffer), then ~13 ns per range;
+ * copyRange costs ~100 ns per range past 48 bytes and ~3 ns per byte below. bench/parser has
+ * native ahead from about 12 ranges of 71 B, but in the proxy a client write of 16 such replies
+ * (GET -P16) was no faster native (req/s 0.97, CPU 1.02), so the bar is higher. Short ranges win
+ * native only in numbers: a split MGET's backend write is hundreds of 13 B heads and ~22 B keys,
+ * 2-3x faster native than in JS (JS/native time, 13 B: 0.96 at 48 ranges, 1.34 at 64, 2.0 at
+ * 128; 20 B: 1.9 at 64), while +OK replies (5 B) stay in JS below ~128.
  */
 const NATIVE_MIN = 24;
 const NATIVE_AVG = 32;
+const NATIVE_MANY = 64;
+const NATIVE_MANY_AVG = 12;
 /** Ranges per native call; more are copied in several calls. */
 const MAX_RANGES = 4096;
 /** Distinct source buffers per native call (the addon's limit). */
@@ -96,7 +101,8 @@ export class Gather {
 
   private copyPending(): void {
     if (this.n > 0) {
-      if (this.native !== null && this.n >= this.nativeMin && this.bytes >= this.n * this.nativeAvg) {
+      const n = this.n;
+      if (this.native !== null && ((n >= this.nativeMin && this.bytes >= n * this.nativeAvg) || (n >= NATIVE_MANY && this.bytes >= n * NATIVE_MANY_AVG))) {
         this.at += this.native(this.out, this.at, this.sources, this.ranges, this.n);
       } else {
         for (let i = 0; i < this.n * 3; i += 3) this.at += copyRange(this.sources[this.ranges[i]], this.ranges[i + 1], this.ranges[i + 2], this.out, this.at);
