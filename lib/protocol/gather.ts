@@ -27,7 +27,7 @@ const MAX_RANGES = 4096;
 /** Distinct source buffers per native call (the addon's limit). */
 const MAX_SOURCES = 64;
 
-type NativeGather = (out: Uint8Array, at: number, sources: Uint8Array[], ranges: Int32Array, count: number) => number;
+type NativeGather = (out: Uint8Array, at: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]) => number;
 
 export class Gather {
   private out: Buffer = EMPTY;
@@ -103,7 +103,7 @@ export class Gather {
     if (this.n > 0) {
       const n = this.n;
       if (this.native !== null && ((n >= this.nativeMin && this.bytes >= n * this.nativeAvg) || (n >= NATIVE_MANY && this.bytes >= n * NATIVE_MANY_AVG))) {
-        this.at += this.native(this.out, this.at, this.sources, this.ranges, this.n);
+        this.at += this.native(this.out, this.at, this.ranges, n, ...this.sources);
       } else {
         for (let i = 0; i < this.n * 3; i += 3) this.at += copyRange(this.sources[this.ranges[i]], this.ranges[i + 1], this.ranges[i + 2], this.out, this.at);
       }

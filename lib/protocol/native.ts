@@ -20,7 +20,7 @@ export interface NativeAddon {
   setLimits(maxMultibulk: number, maxBulk: number, maxInline: number, unauthMultibulk: number, unauthBulk: number): void;
   keySlot(buf: Uint8Array, start: number, end: number): number;
   /** absent from addons built before it (a stale build/ or prebuild): copies then run in JS */
-  gather?(out: Uint8Array, at: number, sources: Uint8Array[], ranges: Int32Array, count: number): number;
+  gather?(out: Uint8Array, at: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]): number;
   layout: Record<string, number>;
 }
 

@@ -79,7 +79,7 @@ describe('Gather: the ranges of a write, copied into one buffer', () => {
     const gather = addon.gather;
     const src = Buffer.from('hello world');
     const out = Buffer.alloc(32, 1);
-    const attempt = (triples: number[], at = 0): number => gather(out, at, [src], Int32Array.from(triples), triples.length / 3);
+    const attempt = (triples: number[], at = 0): number => gather(out, at, Int32Array.from(triples), triples.length / 3, src);
     assert.throws(() => attempt([0, 0, 5, 1, 0, 2]), /outside its source/, 'source index beyond the sources');
     assert.throws(() => attempt([0, 0, 5, 0, 6, 12]), /outside its source/, 'end beyond the source');
     assert.throws(() => attempt([0, 5, 4]), /outside its source/, 'start after end');
@@ -87,9 +87,10 @@ describe('Gather: the ranges of a write, copied into one buffer', () => {
     assert.throws(() => attempt([0, 0, 11, 0, 0, 11], 20), /do not fit/, 'past the end of out');
     assert.throws(() => attempt([0, 0, 1], 33), /do not fit/, 'at past the end of out');
     assert.ok(out.every((x) => x === 1), 'nothing was copied');
-    assert.throws(() => gather(out, 0, [src], new Int32Array(3), 2), /beyond the ranges array/);
-    assert.throws(() => gather(out, 0, ['x' as unknown as Buffer], new Int32Array(3), 1), /not a Buffer/);
-    assert.throws(() => gather(out, 0, [src], new Uint32Array(3) as unknown as Int32Array, 1), /gather\(out, at, sources, ranges, count\)/);
+    assert.throws(() => gather(out, 0, new Int32Array(3), 2, src), /beyond the ranges array/);
+    assert.throws(() => gather(out, 0, new Int32Array(3), 1, 'x' as unknown as Buffer), /not a Buffer/);
+    assert.throws(() => gather(out, 0, new Uint32Array(3) as unknown as Int32Array, 1, src), /gather\(out, at, ranges, count, \.\.\.sources\)/);
+    assert.throws(() => gather(out, 0, new Int32Array(3), 1, ...new Array<Buffer>(65).fill(src)), /too many sources/);
     assert.equal(attempt([0, 6, 11, 0, 0, 5]), 10);
     assert.equal(out.toString('latin1', 0, 10), 'worldhello');
   });
