@@ -173,26 +173,28 @@ Napi::Value KeySlotFn(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), KeySlot(data + start, end - start));
 }
 
-// gather(out, at, ranges, count, ...sources) -> bytes written: copies `count` ranges, each given
+// gatherv(out, at, ranges, count, ...sources) -> bytes written: copies `count` ranges, each given
 // in the Int32Array `ranges` as (source index, start, end), one after the other into `out` from
 // `at`. One call instead of a Buffer#copy per range, which makes a Uint8Array view each time. The
 // sources come as arguments: reading them from an array was a napi_get_element each (~100 ns,
-// most of a small gather's cost). Every range is checked before any byte moves: a bad one throws
-// and copies nothing.
+// most of a small gather's cost). It replaces gather(out, at, sources, ranges, count) under a new
+// name, so that a stale build/ with the old function is not called with the new arguments (it
+// has no gatherv, and copies run in JS). Every range is checked before any byte moves: a bad one
+// throws and copies nothing.
 Napi::Value Gather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsTypedArray() || !info[2].IsTypedArray() ||
       info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    return Throw(env, "gather(out, at, ranges, count, ...sources)");
+    return Throw(env, "gatherv(out, at, ranges, count, ...sources)");
   }
   Napi::Uint8Array out = info[0].As<Napi::Uint8Array>();
   size_t at = info[1].As<Napi::Number>().Uint32Value();
   Napi::Int32Array ranges = info[2].As<Napi::Int32Array>();
   uint32_t count = info[3].As<Napi::Number>().Uint32Value();
-  if (count > ranges.ElementLength() / 3) return Throw(env, "gather: count is beyond the ranges array");
+  if (count > ranges.ElementLength() / 3) return Throw(env, "gatherv: count is beyond the ranges array");
   constexpr uint32_t kMaxSources = 64;
   uint32_t nsrc = static_cast<uint32_t>(info.Length() - 4);
-  if (nsrc > kMaxSources) return Throw(env, "gather: too many sources");
+  if (nsrc > kMaxSources) return Throw(env, "gatherv: too many sources");
   const uint8_t* src[kMaxSources];
   size_t srcLen[kMaxSources];
   for (uint32_t i = 0; i < nsrc; i++) {
@@ -200,7 +202,7 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
     size_t length;
     void* data;
     if (napi_get_typedarray_info(env, info[4 + i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array) {
-      return Throw(env, "gather: a source is not a Buffer");
+      return Throw(env, "gatherv: a source is not a Buffer");
     }
     src[i] = static_cast<const uint8_t*>(data);
     srcLen[i] = length;
@@ -209,11 +211,11 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   size_t total = 0;
   for (uint32_t r = 0; r < count; r++, t += 3) {
     if (t[0] < 0 || static_cast<uint32_t>(t[0]) >= nsrc || t[1] < 0 || t[1] > t[2] || static_cast<size_t>(t[2]) > srcLen[t[0]]) {
-      return Throw(env, "gather: a range is outside its source");
+      return Throw(env, "gatherv: a range is outside its source");
     }
     total += static_cast<size_t>(t[2] - t[1]);
   }
-  if (at > out.ByteLength() || total > out.ByteLength() - at) return Throw(env, "gather: the ranges do not fit in out");
+  if (at > out.ByteLength() || total > out.ByteLength() - at) return Throw(env, "gatherv: the ranges do not fit in out");
   uint8_t* dst = out.Data() + at;
   t = ranges.Data();
   for (uint32_t r = 0; r < count; r++, t += 3) {
@@ -252,7 +254,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clearCommands", Napi::Function::New(env, ClearCommands));
   exports.Set("setLimits", Napi::Function::New(env, SetLimits));
   exports.Set("keySlot", Napi::Function::New(env, KeySlotFn));
-  exports.Set("gather", Napi::Function::New(env, Gather));
+  exports.Set("gatherv", Napi::Function::New(env, Gather));
   exports.Set("layout", Layout(env));
   return exports;
 }

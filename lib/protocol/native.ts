@@ -19,8 +19,11 @@ export interface NativeAddon {
   clearCommands(): void;
   setLimits(maxMultibulk: number, maxBulk: number, maxInline: number, unauthMultibulk: number, unauthBulk: number): void;
   keySlot(buf: Uint8Array, start: number, end: number): number;
-  /** absent from addons built before it (a stale build/ or prebuild): copies then run in JS */
-  gather?(out: Uint8Array, at: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]): number;
+  /**
+   * absent from addons built before it (a stale build/ or prebuild): copies then run in JS. (Such
+   * addons may have gather(out, at, sources, ranges, count), its predecessor, which is not used.)
+   */
+  gatherv?(out: Uint8Array, at: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]): number;
   layout: Record<string, number>;
 }
 

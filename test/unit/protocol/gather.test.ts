@@ -22,8 +22,8 @@ function patterned(n: number, salt: number): Buffer {
 describe('Gather: the ranges of a write, copied into one buffer', () => {
   const { addon } = loadNative();
 
-  it('the native addon has gather()', () => {
-    assert.equal(typeof addon?.gather, 'function', 'the addon was built before gather() was added: rebuild it');
+  it('the native addon has gatherv()', () => {
+    assert.equal(typeof addon?.gatherv, 'function', 'the addon was built before gatherv() was added: rebuild it');
   });
 
   for (const kind of ['auto', 'js'] as const) {
@@ -75,8 +75,8 @@ describe('Gather: the ranges of a write, copied into one buffer', () => {
   });
 
   it('native: a bad range throws before any byte moves, and nothing else breaks', () => {
-    assert.ok(addon?.gather);
-    const gather = addon.gather;
+    assert.ok(addon?.gatherv);
+    const gather = addon.gatherv;
     const src = Buffer.from('hello world');
     const out = Buffer.alloc(32, 1);
     const attempt = (triples: number[], at = 0): number => gather(out, at, Int32Array.from(triples), triples.length / 3, src);
@@ -89,7 +89,7 @@ describe('Gather: the ranges of a write, copied into one buffer', () => {
     assert.ok(out.every((x) => x === 1), 'nothing was copied');
     assert.throws(() => gather(out, 0, new Int32Array(3), 2, src), /beyond the ranges array/);
     assert.throws(() => gather(out, 0, new Int32Array(3), 1, 'x' as unknown as Buffer), /not a Buffer/);
-    assert.throws(() => gather(out, 0, new Uint32Array(3) as unknown as Int32Array, 1, src), /gather\(out, at, ranges, count, \.\.\.sources\)/);
+    assert.throws(() => gather(out, 0, new Uint32Array(3) as unknown as Int32Array, 1, src), /gatherv\(out, at, ranges, count, \.\.\.sources\)/);
     assert.throws(() => gather(out, 0, new Int32Array(3), 1, ...new Array<Buffer>(65).fill(src)), /too many sources/);
     assert.equal(attempt([0, 6, 11, 0, 0, 5]), 10);
     assert.equal(out.toString('latin1', 0, 10), 'worldhello');
