@@ -56,13 +56,19 @@ one() { # port pid -> "req/s usr-us-x100 sys-us-x100"
 }
 one "$PORT_A" $PA >/dev/null
 one "$PORT_B" $PB >/dev/null
+head -1 /proc/stat > "$WORK/stat0"
 for r in $(seq "$REPS"); do
   if (( r % 2 )); then a=$(one "$PORT_A" $PA); b=$(one "$PORT_B" $PB); else b=$(one "$PORT_B" $PB); a=$(one "$PORT_A" $PA); fi
   echo "A $a B $b" | tee -a "$WORK/runs"
 done
-python3 - "$WORK/runs" <<'EOF'
+head -1 /proc/stat > "$WORK/stat1"
+python3 - "$WORK/runs" "$WORK/stat0" "$WORK/stat1" <<'EOF'
 import statistics as st, sys
 rows = [l.split() for l in open(sys.argv[1])]
+# the hypervisor's steal over the runs: A/B of a disturbed machine says little
+t0, t1 = ([int(x) for x in open(f).read().split()[1:]] for f in sys.argv[2:4])
+d = [b - a for a, b in zip(t0, t1)]
+print('CPU stolen during the runs: %.1f%%' % (100 * d[7] / max(1, sum(d))))
 med = lambda i: st.median(float(r[i]) for r in rows)
 a_cpu, b_cpu = (med(2) + med(3)) / 100, (med(6) + med(7)) / 100
 print('median  A %.0f req/s, CPU %.2f us/req   B %.0f req/s, CPU %.2f us/req   B/A req/s %.3f, CPU %.3f'

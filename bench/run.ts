@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../lib/localcluster/free-port';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
-import { cpuSeconds } from './proc';
+import { cpuSeconds, machineTicks, stealPercent } from './proc';
 import { RateProbe } from './rate-probe';
 import { redisBenchmark, type BenchResult, type BenchRun } from './redis-benchmark';
 import { FAST_ROW_SCALE, WORKLOADS, type Workload } from './workloads';
@@ -91,6 +91,8 @@ interface Row {
   cpuPerMillion: number;
   /** microseconds of CPU per request (medians): load generator, masters, proxy */
   budget: { directBench: number; directMasters: number; bench: number; masters: number; proxy: number };
+  /** percent of the machine's CPU stolen by the hypervisor during the row's runs */
+  steal: string;
 }
 
 /** "direct / proxy | ratio" of the steady rates, dashes where a run was too short to sample */
@@ -130,6 +132,7 @@ async function measure(
   const perRequest = (seconds: number): number => (seconds / n) * 1e6;
   const atMasters = await RateProbe.open(cluster.masterPorts);
   const atProxy = await RateProbe.open([proxy.port]);
+  const ticks = machineTicks();
   try {
     for (let r = 0; r < o.reps; r++) {
       let m = mastersCpu(masters);
@@ -155,9 +158,10 @@ async function measure(
     p99: median(xs.map((x) => x.p99)),
     cpu: median(xs.map((x) => x.cpu)),
   });
+  const steal = stealPercent(ticks, machineTicks());
   console.error(
     `${w.name} -P ${w.pipeline}: direct ${direct.map((x) => Math.round(x.rps)).join(' ')} | proxy ${through.map((x) => Math.round(x.rps)).join(' ')}` +
-      ` | steady direct ${steadyDirect.map(Math.round).join(' ')} | steady proxy ${steadyProxy.map(Math.round).join(' ')}`,
+      ` | steady direct ${steadyDirect.map(Math.round).join(' ')} | steady proxy ${steadyProxy.map(Math.round).join(' ')} | steal ${steal}%`,
   );
   const budget = {
     directBench: median(direct.map((x) => perRequest(x.cpu))),
@@ -166,7 +170,7 @@ async function measure(
     masters: median(masters2),
     proxy: median(cpu),
   };
-  return { w, direct: pick(direct), proxy: pick(through), steady: { direct: median(steadyDirect), proxy: median(steadyProxy) }, cpuPerMillion: median(cpu), budget };
+  return { w, direct: pick(direct), proxy: pick(through), steady: { direct: median(steadyDirect), proxy: median(steadyProxy) }, cpuPerMillion: median(cpu), budget, steal };
 }
 
 /** The same workloads through a one-worker and a two-worker proxy, alternating. */
@@ -205,6 +209,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const cluster = await LocalCluster.start({ masters: MASTERS, replicasPerMaster: 0 });
   const proxy = await startProxy(cluster.seeds(), o);
+  const runTicks = machineTicks();
   const rows: Row[] = [];
   const latency: string[] = [];
   const workersRows: string[] = [];
@@ -223,17 +228,19 @@ async function main(): Promise<void> {
     proxy.child.kill('SIGTERM');
     await cluster.stop();
   }
+  const runSteal = stealPercent(runTicks, machineTicks());
   const lines = [
     `Machine: ${machine()}.`,
+    `CPU stolen by the hypervisor during the run: ${runSteal}% of the machine's time (per row in the last column; ratios of runs with more than a few percent are not comparable with quiet ones).`,
     `redis-benchmark -c ${o.clients} -d 64 (unless noted) -r 100000 -n ${o.n} (x ${FAST_ROW_SCALE} for single-key rows at pipeline 16); medians of ${o.reps} alternating runs; direct = redis-benchmark --cluster on the same 3-master cluster; scanners: ${o.parser}; workers: ${o.workers}.`,
     '',
     "req/s and proxy/direct are redis-benchmark's own figures (the method of the figures this is compared with); its direct figures are low by up to 250 ms per run (bench/rate-probe.ts), which flatters proxy/direct. The steady columns are the same runs counted by the servers between 10% and 90% of each run (`-` where a run was too short to sample).",
     '',
-    '| workload | pipeline | direct req/s | slotproxy req/s | proxy/direct | steady req/s direct / proxy | steady proxy/direct | p50 ms direct / proxy | p99 ms direct / proxy | proxy CPU s per 1M req |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| workload | pipeline | direct req/s | slotproxy req/s | proxy/direct | steady req/s direct / proxy | steady proxy/direct | p50 ms direct / proxy | p99 ms direct / proxy | proxy CPU s per 1M req | steal % |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.w.name} | ${r.w.pipeline} | ${Math.round(r.direct.rps)} | ${Math.round(r.proxy.rps)} | ${(r.proxy.rps / r.direct.rps).toFixed(2)} | ${steadyText(r)} | ${r.direct.p50} / ${r.proxy.p50} | ${r.direct.p99} / ${r.proxy.p99} | ${r.cpuPerMillion.toFixed(2)} |`,
+        `| ${r.w.name} | ${r.w.pipeline} | ${Math.round(r.direct.rps)} | ${Math.round(r.proxy.rps)} | ${(r.proxy.rps / r.direct.rps).toFixed(2)} | ${steadyText(r)} | ${r.direct.p50} / ${r.proxy.p50} | ${r.direct.p99} / ${r.proxy.p99} | ${r.cpuPerMillion.toFixed(2)} | ${r.steal} |`,
     ),
   ];
   const us = (x: number): string => x.toFixed(2);
