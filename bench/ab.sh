@@ -12,7 +12,8 @@
 # as one more argument) and must include -n. PRE, if set, is run once after start-up (fill keys:
 # PRE='redis-benchmark -q -p $PORT_A ... -t set; redis-benchmark -q -p $PORT_B ... -t set').
 # AENV / BENV: extra environment (VAR=value ...) for proxy A / B, to compare settings of one build
-# (ADIR=. then).
+# (ADIR=. then). AFLAGS / BFLAGS: node options for proxy A / B (V8 flags such as --single-threaded
+# are refused in NODE_OPTIONS).
 # Never point redis-benchmark at a port nobody listens on: it retries forever.
 set -euo pipefail
 REPS=${REPS:-6}
@@ -29,9 +30,9 @@ process.on('SIGTERM',async()=>{await c.stop();process.exit(0)});setInterval(()=>
 CLUSTER=$!
 while [ ! -s "$WORK/seeds" ]; do sleep 0.2; done
 SEEDS=$(cat "$WORK/seeds")
-(cd "$ADIR" && SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn exec env ${AENV:-} node dist/bin/slotproxy.js --port "$PORT_A") &
+(cd "$ADIR" && SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn exec env ${AENV:-} node ${AFLAGS:-} dist/bin/slotproxy.js --port "$PORT_A") &
 PA=$!
-SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn env ${BENV:-} node dist/bin/slotproxy.js --port "$PORT_B" &
+SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn env ${BENV:-} node ${BFLAGS:-} dist/bin/slotproxy.js --port "$PORT_B" &
 PB=$!
 cleanup() {
   kill -INT $PA $PB 2>/dev/null || true
