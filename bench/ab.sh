@@ -67,7 +67,7 @@ python3 - "$WORK/runs" "$WORK/stat0" "$WORK/stat1" <<'EOF'
 import statistics as st, sys
 rows = [l.split() for l in open(sys.argv[1])]
 # the hypervisor's steal over the runs: A/B of a disturbed machine says little
-t0, t1 = ([int(x) for x in open(f).read().split()[1:]] for f in sys.argv[2:4])
+t0, t1 = ([int(x) for x in open(f).read().split()[1:9]] for f in sys.argv[2:4])
 d = [b - a for a, b in zip(t0, t1)]
 print('CPU stolen during the runs: %.1f%%' % (100 * d[7] / max(1, sum(d))))
 med = lambda i: st.median(float(r[i]) for r in rows)
