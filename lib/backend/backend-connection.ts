@@ -12,7 +12,7 @@ import type { BackendAddress, BackendCommand } from './backend-command';
 import { dial, type TlsMaterial } from './dial';
 import { readSocket, type Slab } from '../io/socket-reads';
 import { outputBuffer, send } from '../io/write-buffer';
-import { scheduleFlush, type Flushable } from './flush-queue';
+import { flushReplies, scheduleFlush, type Flushable } from './flush-queue';
 import { Ring } from './ring';
 
 const ASKING = command(['ASKING']);
@@ -53,6 +53,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
   private lostSince = 0;
   state = ConnState.Connecting;
   flushQueued = false;
+  readonly repliesToClient = false;
   /** routed here but not yet written */
   private pending: BackendCommand[] = [];
   /** the array flush() emptied, reused for the next turn's commands (no growing a new one each turn) */
@@ -261,6 +262,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
         // replies are timed with the clock of their read (see lib/clock.ts)
         tick();
         if (this.socket === socket) this.reader.push(chunk, this, slab);
+        flushReplies();
       },
       false,
     );

@@ -52,6 +52,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   mode: SessionMode | null = null;
   outputLimits: { hard: number; soft: number; softSeconds: number } | null = null;
   readonly written = new Set<string>();
+  readonly repliesToClient = true;
   private currentUser: User | null;
   /** authenticated as a user who may run anything on any key: commands can take the fast path */
   private unrestricted = false;
