@@ -23,18 +23,41 @@ export function cpuSeconds(pid: number): number {
  * MSET -P1 stayed at 47k req/s while the proxy's went from 19k to 27k. Steal is the part of that
  * the guest can see.
  */
-export function machineTicks(): { total: number; steal: number } {
+export function machineTicks(): MachineTicks {
   try {
     // user nice system idle iowait irq softirq steal (guest time, after them, is inside user)
     const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
-    return { total: cpu.reduce((a, b) => a + b, 0), steal: cpu[7] ?? 0 };
+    return { total: cpu.reduce((a, b) => a + b, 0), steal: cpu[7] ?? 0, idle: (cpu[3] ?? 0) + (cpu[4] ?? 0) };
   } catch {
-    return { total: 0, steal: 0 };
+    return { total: 0, steal: 0, idle: 0 };
   }
 }
 
-/** Percent of the machine's CPU time stolen between two machineTicks() samples ('-' without /proc). */
-export function stealPercent(from: { total: number; steal: number }, to: { total: number; steal: number }): string {
-  const total = to.total - from.total;
-  return total > 0 ? ((100 * (to.steal - from.steal)) / total).toFixed(1) : '-';
+/**
+ * Machine-wide ticks: all, stolen, and idle (no process of any guest's had work: on a closed loop
+ * such as redis-benchmark's, the cores the processes leave unused while they wait on each other).
+ */
+export interface MachineTicks {
+  total: number;
+  steal: number;
+  idle: number;
+}
+
+/** `to` - `from`, added into `sum` (for a share over several runs). */
+export function addTicks(sum: MachineTicks, from: MachineTicks, to: MachineTicks): void {
+  sum.total += to.total - from.total;
+  sum.steal += to.steal - from.steal;
+  sum.idle += to.idle - from.idle;
+}
+
+/** Percent of the ticks that were `what` ('-' without /proc). */
+export function tickShare(t: MachineTicks, what: 'steal' | 'idle'): string {
+  return t.total > 0 ? ((100 * t[what]) / t.total).toFixed(1) : '-';
+}
+
+/** Percent of the machine's CPU time stolen between two machineTicks() samples. */
+export function stealPercent(from: MachineTicks, to: MachineTicks): string {
+  const d = { total: 0, steal: 0, idle: 0 };
+  addTicks(d, from, to);
+  return tickShare(d, 'steal');
 }

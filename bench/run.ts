@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../lib/localcluster/free-port';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
-import { cpuSeconds, machineTicks, stealPercent } from './proc';
+import { addTicks, cpuSeconds, machineTicks, stealPercent, tickShare } from './proc';
 import { RateProbe } from './rate-probe';
 import { redisBenchmark, type BenchResult, type BenchRun } from './redis-benchmark';
 import { FAST_ROW_SCALE, WORKLOADS, type Workload } from './workloads';
@@ -93,6 +93,8 @@ interface Row {
   budget: { directBench: number; directMasters: number; bench: number; masters: number; proxy: number };
   /** percent of the machine's CPU stolen by the hypervisor during the row's runs */
   steal: string;
+  /** percent of the machine's CPU idle during the direct runs / the runs through the proxy */
+  idle: { direct: string; proxy: string };
 }
 
 /** "direct / proxy | ratio" of the steady rates, dashes where a run was too short to sample */
@@ -133,16 +135,23 @@ async function measure(
   const atMasters = await RateProbe.open(cluster.masterPorts);
   const atProxy = await RateProbe.open([proxy.port]);
   const ticks = machineTicks();
+  const ticksDirect = { total: 0, steal: 0, idle: 0 };
+  const ticksProxy = { total: 0, steal: 0, idle: 0 };
   try {
     for (let r = 0; r < o.reps; r++) {
       let m = mastersCpu(masters);
+      const t0 = machineTicks();
       const d = await probed({ ...base, ...w.direct, port: clusterPort, cluster: true }, atMasters);
+      const t1 = machineTicks();
+      addTicks(ticksDirect, t0, t1);
       direct.push(d.result);
       steadyDirect.push(d.steady);
       directMasters.push(perRequest(mastersCpu(masters) - m));
       const before = proxyCpu(proxy.child.pid!);
       m = mastersCpu(masters);
+      const t2 = machineTicks();
       const p = await probed({ ...base, port: proxy.port }, atProxy);
+      addTicks(ticksProxy, t2, machineTicks());
       through.push(p.result);
       steadyProxy.push(p.steady);
       masters2.push(perRequest(mastersCpu(masters) - m));
@@ -170,7 +179,7 @@ async function measure(
     masters: median(masters2),
     proxy: median(cpu),
   };
-  return { w, direct: pick(direct), proxy: pick(through), steady: { direct: median(steadyDirect), proxy: median(steadyProxy) }, cpuPerMillion: median(cpu), budget, steal };
+  return { w, direct: pick(direct), proxy: pick(through), steady: { direct: median(steadyDirect), proxy: median(steadyProxy) }, cpuPerMillion: median(cpu), budget, steal, idle: { direct: tickShare(ticksDirect, 'idle'), proxy: tickShare(ticksProxy, 'idle') } };
 }
 
 /** The same workloads through a one-worker and a two-worker proxy, alternating. */
@@ -246,16 +255,16 @@ async function main(): Promise<void> {
   const us = (x: number): string => x.toFixed(2);
   lines.push(
     '',
-    `CPU per request, µs (medians; generator = redis-benchmark, masters = the ${MASTERS} redis-server processes). Where direct access keeps every core busy (pipeline 16), throughput is the cores divided by the CPU a request costs, so "ceiling" = direct CPU / proxied CPU is the best proxy/direct ratio this machine allows at the proxy's measured cost; at pipeline 1 the round trips, not the CPU, set the pace:`,
+    `CPU per request, µs (medians; generator = redis-benchmark, masters = the ${MASTERS} redis-server processes). Where direct access keeps every core busy (pipeline 16), throughput is the cores divided by the CPU a request costs, so "ceiling" = direct CPU / proxied CPU is the best proxy/direct ratio this machine allows at the proxy's measured cost; at pipeline 1 the round trips, not the CPU, set the pace. The last column is the share of the machine's CPU time nobody used during the runs (from /proc/stat): where it is higher through the proxy, the processes waited on each other and the measured ratio falls short of the ceiling:`,
     '',
-    '| workload | pipeline | direct: generator + masters | proxied: generator + masters + slotproxy | ceiling | measured (steady) |',
-    '|---|---|---|---|---|---|',
+    '| workload | pipeline | direct: generator + masters | proxied: generator + masters + slotproxy | ceiling | measured (steady) | machine idle % direct / proxied |',
+    '|---|---|---|---|---|---|---|',
     ...rows.map((r) => {
       const b = r.budget;
       const d = b.directBench + b.directMasters;
       const p = b.bench + b.masters + b.proxy;
       const measured = Number.isFinite(r.steady.direct) && Number.isFinite(r.steady.proxy) ? r.steady.proxy / r.steady.direct : r.proxy.rps / r.direct.rps;
-      return `| ${r.w.name} | ${r.w.pipeline} | ${us(b.directBench)} + ${us(b.directMasters)} = ${us(d)} | ${us(b.bench)} + ${us(b.masters)} + ${us(b.proxy)} = ${us(p)} | ${(d / p).toFixed(2)} | ${measured.toFixed(2)} |`;
+      return `| ${r.w.name} | ${r.w.pipeline} | ${us(b.directBench)} + ${us(b.directMasters)} = ${us(d)} | ${us(b.bench)} + ${us(b.masters)} + ${us(b.proxy)} = ${us(p)} | ${(d / p).toFixed(2)} | ${measured.toFixed(2)} | ${r.idle.direct} / ${r.idle.proxy} |`;
     }),
   );
   if (latency.length) lines.push('', 'Latency at pipeline 1 (GET), ms p50 / p99:', '', '| clients | direct | slotproxy |', '|---|---|---|', ...latency);
