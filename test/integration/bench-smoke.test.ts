@@ -33,6 +33,10 @@ describe('npm run bench --quick (smoke)', function () {
       assert.match(cells[10], /^\d+\.\d\d$/, `CPU cell of ${l}`);
       assert.match(cells[11], /^(\d+\.\d|-)$/, `steal cell of ${l}`);
     }
+    // the CPU budget table: one row per workload, ending with the machine's idle share both ways
+    const budget = rows.filter((l) => l.split('|').length === 9);
+    assert.equal(budget.length, 4, stdout);
+    for (const l of budget) assert.match(l, /\| (\d+\.\d|-) \/ (\d+\.\d|-) \|$/, `idle cell of ${l}`);
     assert.match(stdout, /CPU stolen by the hypervisor during the run: (\d+\.\d|-)%/);
     assert.deepEqual(fs.existsSync(results) ? fs.readdirSync(results).sort() : [], before, '--no-save wrote no result file');
   });
