@@ -4,7 +4,8 @@
 // that machinery costs about as much as the proxy's own work. Node's `onread` hook (public for
 // net.connect, set here on accepted sockets too) reads every socket into one shared buffer
 // instead; each read is copied from it into a slab, because requests and replies are handed on
-// as ranges that must outlive the read (they are written at the end of the event-loop turn).
+// as ranges that must outlive the read (requests are written at the end of the event-loop turn,
+// replies once the rest of their client's pipeline has come in from the other nodes).
 // Slabs are reused once nothing points into them (Slab).
 // Where the hook is not there (another Node, TLS), sockets fall back to 'data' events.
 import type net from 'node:net';
