@@ -32,8 +32,8 @@ const shared = Buffer.allocUnsafeSlow(READ_SIZE);
  * and V8 runs a full mark-compact for each 64 MiB of them allocated: ~22% of the proxy at SET or
  * GET 16 KiB -P16. So a slab counts its holders: the read being handled; for a client slab each
  * fast-path request made from it until it is answered (ClientSession); for a node slab each
- * reply kept as a range until it is copied into the client's write (SingleRequest,
- * ClientSession.writeReplies) and a reply still arriving (ReplyReader). Whatever keeps ranges
+ * reply kept as a range until it is copied into the client's write (SingleRequest, then
+ * lib/proxy/reply-writes.ts) and a reply still arriving (ReplyReader). Whatever keeps ranges
  * another way pins the slab, which is then left to the GC.
  */
 export class Slab {

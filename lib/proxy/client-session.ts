@@ -5,45 +5,21 @@ import { cachedNow, tick } from '../clock';
 import { scheduleFlush, type Flushable } from '../backend/flush-queue';
 import { PendingStats } from '../metrics/pending-stats';
 import type { User } from '../auth/users';
-import { keySlot } from '../protocol/crc16';
-import { inlineLine, splitInline } from '../protocol/inline';
-import {
-  CMD_INLINE,
-  CMD_PROTOCOL_ERROR,
-  FLAG_ARITY,
-  FLAG_CROSSSLOT,
-  FLAG_UNKNOWN_SUBCOMMAND,
-  REQ_HEADER,
-  REQ_RECORD,
-  R_ARGC,
-  R_CMD,
-  R_END,
-  R_FLAGS,
-  R_KEYIDX,
-  R_NKEYS,
-  R_SLOT,
-  R_START,
-  KEY_TRIPLE,
-  TYPE_ERROR,
-} from '../protocol/records';
+import { CMD_INLINE, CMD_PROTOCOL_ERROR, REQ_HEADER, REQ_RECORD, R_CMD, R_END, R_FLAGS, R_SLOT, R_START, TYPE_ERROR } from '../protocol/records';
 import { RequestReader, type RequestSink } from '../protocol/request-reader';
-import { gather } from '../protocol/gather';
 import { readSocket, releaseSlab, type Slab } from '../io/socket-reads';
-import { outputBuffer, send } from '../io/write-buffer';
-import { command, error, frameArgs } from '../protocol/resp';
+import { error } from '../protocol/resp';
 import { ImmediateReply, type ClientRequest } from './client-request';
 import type { ProxyContext } from './context';
-import { CROSSSLOT, NOAUTH, UNBALANCED_QUOTES, protocolError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
-import { FAMILIES } from './families';
-import type { FamilySession, ParsedCommand, SessionMode } from './family';
-import { LOCAL_COMMANDS } from './local-commands';
-import { BlockingRequest } from './requests/blocking-request';
+import { dispatchSlow, type DispatchSession } from './dispatch';
+import type { SessionMode } from './family';
+import { writeReplies } from './reply-writes';
 import { SingleRequest } from './requests/single-request';
 
 /** replies held for the rest of their batch are written once this many bytes wait (see flush) */
 const HOLD_BYTES = 64 * 1024;
 
-export class ClientSession implements RequestSink, Flushable, FamilySession {
+export class ClientSession implements RequestSink, Flushable, DispatchSession {
   name: string | null = null;
   libName: string | null = null;
   libVer: string | null = null;
@@ -55,7 +31,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
   readonly repliesToClient = true;
   private currentUser: User | null;
   /** authenticated as a user who may run anything on any key: commands can take the fast path */
-  private unrestricted = false;
+  private anyCommandAnyKey = false;
   readonly createdAt = Date.now();
   lastActive = this.createdAt;
   private closing = false; // a reply asked to close after it: read nothing more
@@ -115,7 +91,11 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
 
   set user(u: User | null) {
     this.currentUser = u;
-    this.unrestricted = u !== null && u.allowed === null && u.allKeys;
+    this.anyCommandAnyKey = u !== null && u.allowed === null && u.allKeys;
+  }
+
+  get unrestricted(): boolean {
+    return this.anyCommandAnyKey;
   }
 
   /** commands read and not yet answered */
@@ -177,7 +157,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       // Fast path: a known command routed by its slot, nothing to report.
       if (cmd > 0 && rec[at + R_FLAGS] === 0) {
         const row = rows[cmd]!;
-        if (row.fastPath && this.mode === null && this.unrestricted) {
+        if (row.fastPath && this.mode === null && this.anyCommandAnyKey) {
           // the command is sent as a range of the read buffer: no view per command
           const req = new SingleRequest(this, buf, rec[at + R_SLOT], this.id, deadline);
           req.frameStart = rec[at + R_START];
@@ -199,7 +179,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       // What the slow path enqueues may take long (blocking commands...): the replies before it
       // do not wait for it. Split commands (MSET/MGET across slots) are answered as promptly as
       // the fast path's.
-      const prompt = cmd > 0 && rows[cmd]!.fastPath && this.mode === null && this.unrestricted;
+      const prompt = cmd > 0 && rows[cmd]!.fastPath && this.mode === null && this.anyCommandAnyKey;
       // what the slow path makes of the command may keep ranges of it anywhere
       if (slab !== null) slab.pinned = true;
       const before = this.tail;
@@ -209,7 +189,7 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
       this.currentFrame = cmd === CMD_PROTOCOL_ERROR ? null : buf;
       this.currentStart = rec[at + R_START];
       this.currentEnd = rec[at + R_END];
-      this.slowPath(buf, rec, at, deadline);
+      dispatchSlow(this, buf, rec, at, deadline);
       if (prompt && this.tail !== before) this.tail!.endsBatch = false;
     }
     if (this.tail !== null) this.tail.endsBatch = true;
@@ -220,152 +200,13 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     return !this.closing;
   }
 
-  private slowPath(buf: Buffer, rec: Int32Array, at: number, deadline: number): void {
-    const cmd = rec[at + R_CMD];
-    const frame = buf.subarray(rec[at + R_START], rec[at + R_END]);
-    if (cmd === CMD_PROTOCOL_ERROR) {
-      this.enqueue(new ImmediateReply(error(protocolError(rec[at + R_ARGC], rec[at + R_SLOT])), true));
-      return;
-    }
-    if (cmd === CMD_INLINE) {
-      this.inline(frame, deadline);
-      return;
-    }
-    if (cmd === 0) {
-      this.refuse(unknownCommand(frameArgs(frame)));
-      return;
-    }
-    const row = this.ctx.table.rows[cmd]!;
-    const flags = rec[at + R_FLAGS];
-    if (flags & FLAG_UNKNOWN_SUBCOMMAND) {
-      this.refuse(unknownSubcommand(frameArgs(frame)));
-      return;
-    }
-    if (flags & FLAG_ARITY) {
-      this.refuse(wrongArity(row.name));
-      return;
-    }
-    if (!this.unrestricted) {
-      const user = this.currentUser;
-      if (user === null) {
-        if (!row.info.flags.includes('no_auth')) {
-          this.refuse(NOAUTH);
-          return;
-        }
-      } else {
-        const denied = this.ctx.acl.denied(user, row, frame);
-        if (denied) {
-          this.refuse(denied);
-          return;
-        }
-      }
-    }
-    let keys: number[] | null = null;
-    const keyIdx = rec[at + R_KEYIDX];
-    if (row.wantKeys && keyIdx >= 0) {
-      // The shared key array is overwritten by the next scan: keep this command's triples, in a
-      // plain array (Int32Array#slice cost 3% of the proxy at split MSET -P16).
-      const shared = this.ctx.scanners.requestKeys;
-      const base = keyIdx * KEY_TRIPLE;
-      const n = rec[at + R_NKEYS] * KEY_TRIPLE;
-      const start = rec[at + R_START];
-      keys = new Array<number>(n);
-      for (let k = 0; k < n; k += KEY_TRIPLE) {
-        keys[k] = shared[base + k] - start;
-        keys[k + 1] = shared[base + k + 1];
-        keys[k + 2] = shared[base + k + 2];
-      }
-    }
-    let args: Buffer[] | null = null;
-    const parsed: ParsedCommand = {
-      row,
-      frame,
-      slot: rec[at + R_SLOT],
-      crossSlot: (flags & FLAG_CROSSSLOT) !== 0,
-      deadline,
-      keys,
-      args: () => (args ??= frameArgs(frame)),
-    };
-    if (this.mode && this.mode.command(parsed)) return;
-    this.dispatchRow(parsed);
-  }
-
-  private dispatchRow(cmd: ParsedCommand): void {
-    const { row, frame, deadline } = cmd;
-    let slot = cmd.slot;
-    const h = row.handler;
-    switch (h.kind) {
-      case 'keyed': {
-        if (row.keyProc) {
-          const args = cmd.args();
-          const slots = new Set(row.keyProc(args).map((i) => keySlot(args[i])));
-          if (slots.size > 1) {
-            this.refuse(CROSSSLOT);
-            return;
-          }
-          slot = slots.size ? slots.values().next().value! : -1;
-        } else if (cmd.crossSlot) {
-          this.refuse(CROSSSLOT);
-          return;
-        }
-        const req = new SingleRequest(this, frame, slot, this.id, deadline);
-        req.writes = row.writes;
-        this.enqueue(req);
-        return;
-      }
-      case 'blocking':
-      case 'blocking-with-option': {
-        if (cmd.crossSlot) {
-          this.refuse(CROSSSLOT);
-          return;
-        }
-        let blocks = true;
-        if (h.kind === 'blocking-with-option') {
-          const option = h.option.toLowerCase();
-          blocks = cmd.args().some((a) => a.length === option.length && a.toString('latin1').toLowerCase() === option);
-        }
-        this.enqueue(blocks ? new BlockingRequest(this, frame, slot, this.id) : new SingleRequest(this, frame, slot, this.id, deadline));
-        return;
-      }
-      case 'local': {
-        const result = LOCAL_COMMANDS[h.name](cmd.args(), this, this.ctx);
-        this.enqueue(new ImmediateReply(result.reply, result.close === true));
-        return;
-      }
-      case 'refused':
-        this.refuse(h.message);
-        return;
-      case 'close':
-        // Redis logs "Possible SECURITY ATTACK detected" and drops the connection unanswered.
-        this.enqueue(new ImmediateReply(null, true));
-        return;
-      case 'family':
-        FAMILIES[h.family](this, cmd);
-        return;
-    }
-  }
-
-  private inline(frame: Buffer, deadline: number): void {
-    const args = splitInline(inlineLine(frame));
-    if (args === null) {
-      this.enqueue(new ImmediateReply(error(UNBALANCED_QUOTES), true));
-      return;
-    }
-    if (args.length === 0) return;
-    const resp = command(args);
-    const n = this.ctx.inlineScanner.scan(resp, 0, resp.length, false);
-    if (n !== 1) return; // cannot happen: a well-formed command
-    const rec = this.ctx.scanners.requestRecords;
-    this.slowPath(resp, rec, REQ_HEADER, deadline);
-  }
-
   /** An error reply, in order. */
   reject(message: string): void {
     this.enqueue(new ImmediateReply(error(message)));
   }
 
   /** A command refused before it ran: a transaction in progress must learn of it (EXECABORT). */
-  private refuse(message: string): void {
+  refuse(message: string): void {
     this.reject(message);
     this.mode?.rejected(message);
   }
@@ -499,12 +340,12 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     const last = this.outLast;
     if (last !== null) {
       if (last.endsBatch || this.head === null || this.outBytes >= HOLD_BYTES || this.closing || last === this.outBoundary) {
-        this.writeReplies(this.outFirst!, last, this.outBytes);
+        writeReplies(this.socket, this.outFirst!, last, this.outBytes);
         this.outFirst = this.outLast = this.outBoundary = this.lastCollected = null;
         this.outBytes = 0;
       } else if (this.outBoundary !== null) {
         const boundary = this.outBoundary;
-        this.writeReplies(this.outFirst!, boundary, this.boundaryBytes);
+        writeReplies(this.socket, this.outFirst!, boundary, this.boundaryBytes);
         this.outFirst = boundary.next;
         this.outBytes -= this.boundaryBytes;
         this.outBoundary = null;
@@ -517,47 +358,6 @@ export class ClientSession implements RequestSink, Flushable, FamilySession {
     if (this.closing && !this.head) {
       this.socket.end();
       this.onClose();
-    }
-  }
-
-  /** One write of the replies from `first` to `last`: as they are when there is one, else copied. */
-  private writeReplies(first: ClientRequest, last: ClientRequest, bytes: number): void {
-    // One reply goes as it is, unless the client is not reading (the write would wait in memory,
-    // and a view would keep alive the read slab it points into) or it is a range of a read slab,
-    // which is read into again once released (lib/io/socket-reads.ts): such replies are copied.
-    if (first === last && first.replySlab === null && first.replyTail == null && this.socket.writableLength === 0) {
-      const reply = first.reply!;
-      const end = first.replyEnd ?? -1;
-      this.socket.write(end < 0 ? reply : reply.subarray(first.replyStart, end));
-      return;
-    }
-    const out = outputBuffer(bytes);
-    const g = gather;
-    g.begin(out);
-    for (let req = first; ; req = req.next!) {
-      const reply = req.reply;
-      if (reply !== null) {
-        const end = req.replyEnd ?? -1;
-        if (end < 0) g.add(reply, 0, reply.length);
-        else g.add(reply, req.replyStart!, end);
-        const tail = req.replyTail;
-        if (tail != null) {
-          const { bufs, ranges } = tail;
-          for (let i = 0; i < bufs.length; i++) g.add(bufs[i], ranges[2 * i], ranges[2 * i + 1]);
-        }
-      }
-      if (req === last) break;
-    }
-    g.end();
-    send(this.socket, out);
-    // the replies are copied: their slabs may be read into again
-    for (let req = first; ; req = req.next!) {
-      const slab = req.replySlab;
-      if (slab !== null) {
-        req.replySlab = null;
-        releaseSlab(slab);
-      }
-      if (req === last) break;
     }
   }
 

@@ -33,7 +33,7 @@ export class SingleRequest extends RoutedRequest {
     this.reply = buf;
     this.replyStart = start;
     this.replyEnd = end;
-    // held until the reply is copied into the client's write (ClientSession.writeReplies)
+    // held until the reply is copied into the client's write (writeReplies in lib/proxy/reply-writes.ts)
     if (slab !== null) {
       this.replySlab = slab;
       slab.refs++;
