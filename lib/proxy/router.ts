@@ -31,6 +31,8 @@ export class Router implements ConnectionHooks {
   private readonly nodes = new Map<string, BackendNode>();
   private nextKeyless = 0;
   readonly stats = { moved: 0, ask: 0, tryagain: 0, clusterdown: 0, reroutes: 0 };
+  /** commands waiting out TRYAGAIN / CLUSTERDOWN (and those redirected behind them), per client pin */
+  private readonly retryQueues = new Map<number, BackendCommand[]>();
 
   constructor(
     private readonly scanners: Scanners,
@@ -106,16 +108,14 @@ export class Router implements ConnectionHooks {
         if (!target) return false;
         this.stats.moved++;
         if (this.map.owner(target.slot) !== target.address) this.setMap(this.map.withSlot(target.slot, target.address));
-        cmd.asking = false;
-        cmd.sendTo(this.node(target.address));
+        this.resend(cmd, target.address, false);
         return true;
       }
       case Redirect.Ask: {
         const target = parseRedirect(frame, from.host);
         if (!target) return false;
         this.stats.ask++;
-        cmd.asking = true;
-        cmd.sendTo(this.node(target.address));
+        this.resend(cmd, target.address, true);
         return true;
       }
       case Redirect.TryAgain:
@@ -127,12 +127,52 @@ export class Router implements ConnectionHooks {
         }
         const delay = Math.min(this.options.retryDelayMs * 2 ** (cmd.redirects - 1), this.options.retryDelayMs * 25);
         if (cachedNow() + delay > cmd.deadline) return false;
-        setTimeout(() => this.retry(cmd), delay);
+        this.retryLater(cmd, delay);
         return true;
       }
       default:
         return false;
     }
+  }
+
+  /**
+   * Follows MOVED / ASK at once, unless an earlier command of the same client waits out a
+   * TRYAGAIN: then it waits with it and is routed again after it. Sent at once, it would run
+   * before the retried command (in a migration: an MGET answered ASK would read the keys on the
+   * importing node before the MSET answered TRYAGAIN just ahead of it wrote them).
+   */
+  private resend(cmd: BackendCommand, address: string, asking: boolean): void {
+    const waiting = this.retryQueues.get(cmd.pin);
+    if (waiting !== undefined) {
+      cmd.asking = false;
+      waiting.push(cmd);
+      return;
+    }
+    cmd.asking = asking;
+    cmd.sendTo(this.node(address));
+  }
+
+  /**
+   * One queue of retries per client (pin), routed again together and in the order their
+   * redirects came back (the order the client sent them, per node), after the first one's
+   * back-off: a later command retried with a shorter back-off would otherwise overtake it.
+   */
+  private retryLater(cmd: BackendCommand, delay: number): void {
+    let waiting = this.retryQueues.get(cmd.pin);
+    if (waiting === undefined) {
+      waiting = [];
+      this.retryQueues.set(cmd.pin, waiting);
+      const pin = cmd.pin;
+      setTimeout(() => this.retryWaiting(pin), delay);
+    }
+    waiting.push(cmd);
+  }
+
+  private retryWaiting(pin: number): void {
+    const waiting = this.retryQueues.get(pin);
+    if (waiting === undefined) return;
+    this.retryQueues.delete(pin);
+    for (const cmd of waiting) this.retry(cmd);
   }
 
   /** A new topology: swap the map and move unwritten commands off nodes that lost their slots. */

@@ -66,6 +66,8 @@ export class FakeNode {
 
   private accept(socket: net.Socket): void {
     this.sockets.add(socket);
+    // as Redis does: without it a second small reply waits for the proxy's delayed ACK (~40 ms)
+    socket.setNoDelay(true);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     // Replies go out in request order even when CLUSTER SLOTS is answered late.

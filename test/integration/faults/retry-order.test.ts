@@ -4,9 +4,10 @@
 // TRYAGAIN reached the proxy. (A cluster client such as ioredis has the same window; a proxy
 // cannot take back commands a node already ran.) These tests pin down what is promised: the
 // retried write is applied exactly once, every reply arrives, in order, and the later command
-// ran once. A small fake node (a key-value store that refuses one command once) makes the window
+// ran once; a later command that was itself redirected runs after the retried one. A small fake node (a key-value store that refuses one command once) makes the window
 // deterministic and records the order it ran the commands in.
 import assert from 'node:assert/strict';
+import { slotOf } from '../../../lib/protocol/crc16';
 import { RawConn } from '../../harness/fault-conn';
 import { bulk, FakeNode } from '../../harness/fault-node';
 import { startProxy, type RunningProxy } from '../../harness/proxy';
@@ -69,6 +70,23 @@ describe('fault: a retried command keeps its place among the client\'s commands'
     assert.ok(Array.isArray(mget.value) && mget.value.length === 2, 'the MGET got its own reply, after the MSET one');
     assert.deepEqual(ran, ['MSET refused', 'MGET', 'MSET'], 'pipelined MGET ran before the retry (the documented window); MSET ran once more');
     assert.deepEqual([store.get('{ro}a'), store.get('{ro}b')], ['1', '1'], 'the retried MSET was applied');
+  });
+
+  it('MSET answered TRYAGAIN, then MGET of the same keys answered ASK: the MGET waits for the retried MSET and reads what it wrote', async function () {
+    // In a migration the node runs MIGRATE between the two: the MSET finds the keys split
+    // (TRYAGAIN), the MGET finds them all gone (ASK). Followed at once, the ASK would run the MGET
+    // on the importing node before the MSET's retry wrote the keys there.
+    refuseOnce.set('MSET', 'TRYAGAIN Multiple keys request during rehashing of slot');
+    refuseOnce.set('MGET', `ASK ${slotOf('{ro}a')} ${node.address}`);
+    store.set('{ro}a', 'old');
+    store.set('{ro}b', 'old');
+    const conn = await RawConn.connect(proxy.port);
+    const [mset, mget] = await conn.send([['MSET', '{ro}a', 'new', '{ro}b', 'new'], ['MGET', '{ro}a', '{ro}b']]);
+    conn.destroy();
+    console.log(`      [TRYAGAIN then ASK] replies ${JSON.stringify([mset.value ?? mset.error, mget.value ?? mget.error])}; the node ran: ${ran.join(', ')}`);
+    assert.equal(mset.value, 'OK');
+    assert.deepEqual(mget.value, ['new', 'new'], 'the MGET ran after the retried MSET');
+    assert.deepEqual(ran.filter((c) => c === 'MSET' || c === 'MGET'), ['MSET', 'MGET']);
   });
 
   it('SET answered CLUSTERDOWN, then GET of the same key: SET applied once, both replies in order', async function () {
