@@ -1,6 +1,7 @@
 // Turns a client's socket reads into scanner records. Complete commands are handed on as views
-// of the bytes received (no copy); only an unfinished tail is copied, once, into a buffer sized
-// for what the scanner says the command still needs, so a huge argument is not re-copied per read.
+// of the bytes received (no copy); only a command split between reads is copied, once, into a
+// buffer sized for what the scanner says it still needs, so a huge argument is not re-copied per
+// read, and the commands after it in the next read are not copied at all.
 import type { Slab } from '../io/socket-reads';
 import type { RequestScanner, Scanners } from './scanners';
 import { NEED_RESCAN, REQ_CONSUMED, REQ_NEED } from './records';
@@ -17,6 +18,8 @@ export interface RequestSink {
 }
 
 const MIN_TAIL_BUFFER = 16 * 1024;
+/** bytes taken at first to complete a command whose size is not known yet (split in a header line) */
+const HEADER_STEP = 1024;
 
 export class RequestReader {
   private acc: Buffer | null = null; // unconsumed tail at [0, accLen); no frame handed out points into it
@@ -46,15 +49,26 @@ export class RequestReader {
   }
 
   push(chunk: Buffer, sink: RequestSink, slab: Slab | null = null): void {
-    let buf: Buffer;
-    if (this.accLen === 0) {
-      buf = chunk;
-    } else {
-      slab = null;
-      this.append(chunk);
+    let off = 0;
+    // An unfinished command is completed from the bytes it still needs (REQ_NEED), and only those
+    // are copied: the rest of the chunk is scanned where it is. (Appending whole chunks kept a
+    // tail in the buffer after every read of a large pipeline, so every byte was copied once
+    // more: ~10% of the proxy's CPU at SET 16 KiB -P16.)
+    while (this.accLen > 0) {
+      // the size of a command stuck in its header lines is not known yet: take more each time
+      const missing = this.need > this.accLen ? this.need - this.accLen : Math.max(HEADER_STEP, this.accLen);
+      const take = Math.min(missing, chunk.length - off);
+      this.append(chunk, off, off + take);
+      off += take;
       if (this.accLen < this.need) return; // a large argument is still arriving
-      buf = this.acc!.subarray(0, this.accLen);
+      if (!this.scan(this.acc!.subarray(0, this.accLen), sink, null)) return;
+      if (off === chunk.length) return;
     }
+    this.scan(off === 0 ? chunk : chunk.subarray(off), sink, slab);
+  }
+
+  /** Scans `buf` (the buffered bytes or a read), hands on its commands, keeps its unfinished tail. */
+  private scan(buf: Buffer, sink: RequestSink, slab: Slab | null): boolean {
     let start = 0;
     let consumed = 0;
     const rec = this.records;
@@ -67,7 +81,7 @@ export class RequestReader {
       if (n > 0 && !sink.onRequests(buf, n, slab)) {
         this.acc = null;
         this.accLen = 0;
-        return;
+        return false;
       }
       if (this.rescanAt >= 0) {
         start = this.rescanAt;
@@ -89,11 +103,13 @@ export class RequestReader {
     } else if (consumed === 0 && this.accLen > 0) {
       // nothing completed: the accumulated bytes stay where they are
     } else {
+      // (a new buffer: commands handed on may be ranges of the old one)
       const next = Buffer.allocUnsafe(Math.max(MIN_TAIL_BUFFER, tail * 2, this.need));
       buf.copy(next, 0, consumed);
       this.acc = next;
       this.accLen = tail;
     }
+    return true;
   }
 
   reset(): void {
@@ -103,14 +119,16 @@ export class RequestReader {
     this.scanner.reset();
   }
 
-  private append(chunk: Buffer): void {
+  /** Appends chunk[from, to) to the buffered bytes. */
+  private append(chunk: Buffer, from: number, to: number): void {
     const acc = this.acc!;
-    if (acc.length - this.accLen < chunk.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.accLen + chunk.length, acc.length * 2, this.need));
+    const n = to - from;
+    if (acc.length - this.accLen < n) {
+      const grown = Buffer.allocUnsafe(Math.max(this.accLen + n, acc.length * 2, this.need));
       acc.copy(grown, 0, 0, this.accLen);
       this.acc = grown;
     }
-    chunk.copy(this.acc!, this.accLen);
-    this.accLen += chunk.length;
+    chunk.copy(this.acc!, this.accLen, from, to);
+    this.accLen += n;
   }
 }

@@ -83,6 +83,35 @@ for (const kind of KINDS) {
       assert.equal(reader.buffered, 0);
     });
 
+    it('a pipeline of big SETs split inside values: only the split commands are copied, the rest stay views of the reads', () => {
+      const value = Buffer.alloc(10000, 0x76);
+      const cmds = Array.from({ length: 8 }, (_, i) => cmd('SET', `k${i}`, value));
+      const buf = Buffer.concat(cmds);
+      // cut in the middle of the values of commands 1, 4 and 6
+      const at = (i: number): number => cmds.slice(0, i).reduce((n, c) => n + c.length, 0) + 5000;
+      const chunks = [buf.subarray(0, at(1)), buf.subarray(at(1), at(4)), buf.subarray(at(4), at(6)), buf.subarray(at(6))].map((c) => Buffer.from(c));
+      const reader = new RequestReader(s.newRequestScanner(), s);
+      const seen: { fromRead: boolean; count: number }[] = [];
+      let k = 0;
+      const sink = {
+        authRequired: false,
+        onRequests(b: Buffer, n: number): boolean {
+          for (let i = 0; i < n; i++) {
+            const r = readRecord(s.requestRecords, i);
+            assert.ok(b.subarray(r.start, r.end).equals(cmds[k++]), `command ${k - 1} handed on whole`);
+          }
+          seen.push({ fromRead: chunks.some((c) => c.buffer === b.buffer), count: n });
+          return true;
+        },
+      };
+      for (const c of chunks) reader.push(c, sink);
+      assert.equal(reader.buffered, 0);
+      assert.equal(seen.reduce((n, x) => n + x.count, 0), 8, 'every command delivered once');
+      const copied = seen.filter((x) => !x.fromRead);
+      assert.deepEqual(copied.map((x) => x.count), [1, 1, 1], 'the three split commands, one by one, from the reader\'s buffer');
+      assert.deepEqual(seen.filter((x) => x.fromRead).map((x) => x.count), [1, 2, 1, 1], 'the others were scanned in the reads themselves');
+    });
+
     it('more commands than the record array holds, with a sink that scans inline commands again', () => {
       // ClientSession re-scans an inline command, once re-encoded, with another scanner of the
       // same kind, which overwrites the shared header: the reader must still go on with the rest.
