@@ -103,8 +103,9 @@ export class RequestReader {
     } else if (consumed === 0 && this.accLen > 0) {
       // nothing completed: the accumulated bytes stay where they are
     } else {
-      // (a new buffer: commands handed on may be ranges of the old one)
-      const next = Buffer.allocUnsafe(Math.max(MIN_TAIL_BUFFER, tail * 2, this.need));
+      // (a new buffer: commands handed on may be ranges of the old one). Its size is the
+      // command's when the scanner knows it: room for more would only be garbage.
+      const next = Buffer.allocUnsafe(this.need >= tail ? this.need : Math.max(MIN_TAIL_BUFFER, tail * 2));
       buf.copy(next, 0, consumed);
       this.acc = next;
       this.accLen = tail;
