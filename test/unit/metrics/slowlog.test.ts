@@ -146,4 +146,22 @@ describe('SLOWLOG replies', function () {
     assert.equal(log.length, 0);
     assert.deepEqual(log.newest(10), []);
   });
+
+  it('a request over 4 KiB is kept as Redis shows it: 32 arguments of at most 128 bytes (random commands)', function () {
+    const log = new SlowLog(0, 4);
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const args = ['SET', ...Array.from({ length: rand(50) }, () => String.fromCharCode(97 + rand(26)).repeat(rand(300)))];
+      args.push('v'.repeat(4097 + rand(20000)));
+      add(log, 1, command(args), 'set', 'c', '');
+      const expected = (args.length > 32 ? [...args.slice(0, 31), `... (${args.length - 31} more arguments)`] : args).map((a) =>
+        a.length > 128 ? `${a.slice(0, 128)}... (${a.length - 128} more bytes)` : a,
+      );
+      assert.deepEqual(log.newest(1)[0].args.map(String), expected, `round ${round}`);
+    }
+  });
 });
