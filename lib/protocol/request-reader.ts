@@ -2,7 +2,7 @@
 // of the bytes received (no copy); only a command split between reads is copied, once, into a
 // buffer sized for what the scanner says it still needs, so a huge argument is not re-copied per
 // read, and the commands after it in the next read are not copied at all.
-import type { Slab } from '../io/socket-reads';
+import { releaseSlab, tailSlab, TAIL_SLAB_SIZE, type Slab } from '../io/socket-reads';
 import type { RequestScanner, Scanners } from './scanners';
 import { NEED_RESCAN, REQ_CONSUMED, REQ_NEED } from './records';
 
@@ -24,6 +24,8 @@ const HEADER_STEP = 1024;
 export class RequestReader {
   private acc: Buffer | null = null; // unconsumed tail at [0, accLen); no frame handed out points into it
   private accLen = 0;
+  /** the tail slab `acc` is, when it is one (this reader holds one ref on it) */
+  private accSlab: Slab | null = null;
   private need = 0;
   private rescanAt = -1;
   private readonly records: Int32Array;
@@ -61,7 +63,7 @@ export class RequestReader {
       this.append(chunk, off, off + take);
       off += take;
       if (this.accLen < this.need) return; // a large argument is still arriving
-      if (!this.scan(this.acc!.subarray(0, this.accLen), sink, null)) return;
+      if (!this.scan(this.acc!.subarray(0, this.accLen), sink, this.accSlab)) return;
       if (off === chunk.length) return;
     }
     this.scan(off === 0 ? chunk : chunk.subarray(off), sink, slab);
@@ -79,8 +81,7 @@ export class RequestReader {
       consumed = rec[REQ_CONSUMED];
       need = rec[REQ_NEED];
       if (n > 0 && !sink.onRequests(buf, n, slab)) {
-        this.acc = null;
-        this.accLen = 0;
+        this.drop();
         return false;
       }
       if (this.rescanAt >= 0) {
@@ -98,24 +99,40 @@ export class RequestReader {
     this.need = need;
     const tail = buf.length - consumed;
     if (tail === 0) {
-      this.acc = null;
-      this.accLen = 0;
+      this.drop();
     } else if (consumed === 0 && this.accLen > 0) {
       // nothing completed: the accumulated bytes stay where they are
     } else {
       // (a new buffer: commands handed on may be ranges of the old one). Its size is the
       // command's when the scanner knows it: room for more would only be garbage.
-      const next = Buffer.allocUnsafe(this.need >= tail ? this.need : Math.max(MIN_TAIL_BUFFER, tail * 2));
-      buf.copy(next, 0, consumed);
-      this.acc = next;
-      this.accLen = tail;
+      this.replace(this.need >= tail ? this.need : Math.max(MIN_TAIL_BUFFER, tail * 2), buf, consumed, buf.length);
     }
     return true;
   }
 
-  reset(): void {
+  /** A new buffer of `size` for the unfinished tail, holding from[start, end); the old one is let go. */
+  private replace(size: number, from: Buffer, start: number, end: number): void {
+    const old = this.accSlab;
+    // a tail slab when the scanner knows the command fits: not for a client that is merely
+    // idle in the middle of a header line
+    const slab = size === this.need && size <= TAIL_SLAB_SIZE ? tailSlab() : null;
+    const next = slab !== null ? slab.buf : Buffer.allocUnsafe(size);
+    from.copy(next, 0, start, end);
+    this.acc = next;
+    this.accSlab = slab;
+    this.accLen = end - start;
+    if (old !== null) releaseSlab(old);
+  }
+
+  private drop(): void {
+    if (this.accSlab !== null) releaseSlab(this.accSlab);
     this.acc = null;
+    this.accSlab = null;
     this.accLen = 0;
+  }
+
+  reset(): void {
+    this.drop();
     this.need = 0;
     this.scanner.reset();
   }
@@ -124,11 +141,7 @@ export class RequestReader {
   private append(chunk: Buffer, from: number, to: number): void {
     const acc = this.acc!;
     const n = to - from;
-    if (acc.length - this.accLen < n) {
-      const grown = Buffer.allocUnsafe(Math.max(this.accLen + n, acc.length * 2, this.need));
-      acc.copy(grown, 0, 0, this.accLen);
-      this.acc = grown;
-    }
+    if (acc.length - this.accLen < n) this.replace(Math.max(this.accLen + n, acc.length * 2, this.need), acc, 0, this.accLen);
     chunk.copy(this.acc!, this.accLen, from, to);
     this.accLen += n;
   }

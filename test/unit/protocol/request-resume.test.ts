@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { slotOf } from '../../../lib/protocol/crc16';
 import { CMD_INLINE, REQUEST_RECORD_CAPACITY, REQ_CONSUMED, REQ_COUNT, REQ_NEED } from '../../../lib/protocol/records';
 import { RequestReader } from '../../../lib/protocol/request-reader';
+import { releaseSlab, tailSlabs, type Slab } from '../../../lib/io/socket-reads';
 import type { Scanners } from '../../../lib/protocol/scanners';
 import { KINDS, Rng, baseSeed, bytes, cmd, collectRequests, commandId, encodeCommand, randomSplit, readRecord, scanOnce, scannersFor } from './helpers';
 
@@ -110,6 +111,33 @@ for (const kind of KINDS) {
       const copied = seen.filter((x) => !x.fromRead);
       assert.deepEqual(copied.map((x) => x.count), [1, 1, 1], 'the three split commands, one by one, from the reader\'s buffer');
       assert.deepEqual(seen.filter((x) => x.fromRead).map((x) => x.count), [1, 2, 1, 1], 'the others were scanned in the reads themselves');
+    });
+
+    it('the buffers of split commands are tail slabs, reused once the requests made from them are answered', () => {
+      const value = Buffer.alloc(10000, 0x77);
+      const reader = new RequestReader(s.newRequestScanner(), s);
+      const held: Slab[] = [];
+      const sink = {
+        authRequired: false,
+        onRequests(_b: Buffer, _n: number, slab: Slab | null): boolean {
+          // as ClientSession does for a fast-path request: hold the slab until it is answered
+          if (slab !== null) {
+            slab.refs++;
+            held.push(slab);
+          }
+          return true;
+        },
+      };
+      const before = { ...tailSlabs };
+      for (let round = 0; round < 100; round++) {
+        const c = cmd('SET', `k${round}`, value);
+        reader.push(c.subarray(0, 4000), sink);
+        reader.push(c.subarray(4000), sink);
+        for (const slab of held.splice(0)) releaseSlab(slab);
+      }
+      assert.equal(reader.buffered, 0);
+      assert.ok(tailSlabs.allocated - before.allocated <= 1, `${tailSlabs.allocated - before.allocated} tail slabs allocated`);
+      assert.ok(tailSlabs.reused - before.reused >= 99, `${tailSlabs.reused - before.reused} reused`);
     });
 
     it('more commands than the record array holds, with a sink that scans inline commands again', () => {
