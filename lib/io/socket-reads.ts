@@ -14,8 +14,9 @@ import { copyRange } from '../protocol/bytes';
 const READ_SIZE = 64 * 1024;
 /**
  * Reads are copied into slabs of this size. An idle client pins none (unfinished commands are
- * copied out by RequestReader), nor does a client that does not read (its replies are copied
- * once its socket buffers); a node's unfinished reply pins one slab per backend connection.
+ * copied out by RequestReader, into a tail slab or a Buffer), nor does a client that does not
+ * read (its replies are copied once its socket buffers); a node's unfinished reply pins one slab
+ * per backend connection.
  */
 const SLAB_SIZE = 128 * 1024;
 /**
