@@ -33,6 +33,8 @@ export class Router implements ConnectionHooks {
   readonly stats = { moved: 0, ask: 0, tryagain: 0, clusterdown: 0, reroutes: 0 };
   /** commands waiting out TRYAGAIN / CLUSTERDOWN (and those redirected behind them), per client pin */
   private readonly retryQueues = new Map<number, BackendCommand[]>();
+  /** retryQueues.size, as a field: route() reads it for every command */
+  private retrying = 0;
 
   constructor(
     private readonly scanners: Scanners,
@@ -79,6 +81,7 @@ export class Router implements ConnectionHooks {
   }
 
   route(cmd: BackendCommand): void {
+    if (this.retrying !== 0 && this.waitBehindRetry(cmd)) return;
     const node = this.nodeForSlot(cmd.slot, cmd.pin);
     if (!node) {
       this.events.refreshNeeded('slot not served');
@@ -139,7 +142,8 @@ export class Router implements ConnectionHooks {
    * Follows MOVED / ASK at once, unless an earlier command of the same client waits out a
    * TRYAGAIN: then it waits with it and is routed again after it. Sent at once, it would run
    * before the retried command (in a migration: an MGET answered ASK would read the keys on the
-   * importing node before the MSET answered TRYAGAIN just ahead of it wrote them).
+   * importing node before the MSET answered TRYAGAIN just ahead of it wrote them). The client's
+   * new commands wait there too (route()); only those already sent can run before it.
    */
   private resend(cmd: BackendCommand, address: string, asking: boolean): void {
     const waiting = this.retryQueues.get(cmd.pin);
@@ -157,11 +161,20 @@ export class Router implements ConnectionHooks {
    * redirects came back (the order the client sent them, per node), after the first one's
    * back-off: a later command retried with a shorter back-off would otherwise overtake it.
    */
+  /** A command of a client whose earlier command waits out TRYAGAIN waits behind it. */
+  private waitBehindRetry(cmd: BackendCommand): boolean {
+    const waiting = this.retryQueues.get(cmd.pin);
+    if (waiting === undefined) return false;
+    waiting.push(cmd);
+    return true;
+  }
+
   private retryLater(cmd: BackendCommand, delay: number): void {
     let waiting = this.retryQueues.get(cmd.pin);
     if (waiting === undefined) {
       waiting = [];
       this.retryQueues.set(cmd.pin, waiting);
+      this.retrying++;
       const pin = cmd.pin;
       setTimeout(() => this.retryWaiting(pin), delay);
     }
@@ -172,6 +185,9 @@ export class Router implements ConnectionHooks {
     const waiting = this.retryQueues.get(pin);
     if (waiting === undefined) return;
     this.retryQueues.delete(pin);
+    this.retrying--;
+    // (a command retried here and answered TRYAGAIN again opens a new queue, asynchronously:
+    // the rest of this one is routed first, as it was sent)
     for (const cmd of waiting) this.retry(cmd);
   }
 

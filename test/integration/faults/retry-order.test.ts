@@ -4,13 +4,15 @@
 // TRYAGAIN reached the proxy. (A cluster client such as ioredis has the same window; a proxy
 // cannot take back commands a node already ran.) These tests pin down what is promised: the
 // retried write is applied exactly once, every reply arrives, in order, and the later command
-// ran once; a later command that was itself redirected runs after the retried one. A small fake node (a key-value store that refuses one command once) makes the window
+// ran once; a later command that was itself redirected, or that the client sent while the
+// retry was pending, runs after the retried one. A small fake node (a key-value store that refuses one command once) makes the window
 // deterministic and records the order it ran the commands in.
 import assert from 'node:assert/strict';
 import { slotOf } from '../../../lib/protocol/crc16';
 import { RawConn } from '../../harness/fault-conn';
 import { bulk, FakeNode } from '../../harness/fault-node';
 import { startProxy, type RunningProxy } from '../../harness/proxy';
+import { until } from '../../harness/wait';
 
 describe('fault: a retried command keeps its place among the client\'s commands', function () {
   this.timeout(60_000);
@@ -47,7 +49,8 @@ describe('fault: a retried command keeps its place among the client\'s commands'
         }
       },
     });
-    proxy = await startProxy(node.address, { SLOTPROXY_REFRESH_MS: '600000' });
+    // a back-off long enough for a test to send more while a command waits it out
+    proxy = await startProxy(node.address, { SLOTPROXY_REFRESH_MS: '600000', SLOTPROXY_RETRY_DELAY_MS: '200' });
   });
 
   after(async function () {
@@ -87,6 +90,22 @@ describe('fault: a retried command keeps its place among the client\'s commands'
     assert.equal(mset.value, 'OK');
     assert.deepEqual(mget.value, ['new', 'new'], 'the MGET ran after the retried MSET');
     assert.deepEqual(ran.filter((c) => c === 'MSET' || c === 'MGET'), ['MSET', 'MGET']);
+  });
+
+  it('a command the client sends while an earlier one waits out TRYAGAIN runs after it', async function () {
+    refuseOnce.set('SET', 'TRYAGAIN Multiple keys request during rehashing of slot');
+    store.set('ro:late', 'old');
+    const conn = await RawConn.connect(proxy.port);
+    const tryagain = proxy.proxy.router.stats.tryagain;
+    const set = conn.send([['SET', 'ro:late', 'new']]);
+    await until(() => proxy.proxy.router.stats.tryagain > tryagain, 'the SET was answered TRYAGAIN');
+    const get = conn.send([['GET', 'ro:late']]);
+    const [[setReply], [getReply]] = await Promise.all([set, get]);
+    conn.destroy();
+    console.log(`      [sent during the back-off] replies ${JSON.stringify([setReply.value ?? setReply.error, getReply.value ?? getReply.error])}; the node ran: ${ran.join(', ')}`);
+    assert.equal(setReply.value, 'OK');
+    assert.equal(getReply.value, 'new', 'the GET waited for the retried SET');
+    assert.deepEqual(ran, ['SET refused', 'SET', 'GET']);
   });
 
   it('SET answered CLUSTERDOWN, then GET of the same key: SET applied once, both replies in order', async function () {
