@@ -53,11 +53,15 @@ class Slot {
   }
 }
 
+/** What stands for the bytes of an argument past MAX_ARG_BYTES, and for arguments past MAX_ARGS. */
+const moreBytes = (n: number): string => `... (${n} more bytes)`;
+const moreArgs = (n: number): string => `... (${n} more arguments)`;
+
 /** Redis keeps at most 32 arguments and 128 bytes of each (copies: the entry outlives its slot). */
 function shownArgs(frame: Buffer): Buffer[] {
   const all = redactArgs(frame[0] === 42 ? frameArgs(frame) : [frame]);
-  const args = all.length > MAX_ARGS ? [...all.slice(0, MAX_ARGS - 1), Buffer.from(`... (${all.length - MAX_ARGS + 1} more arguments)`)] : all;
-  return args.map((a) => (a.length > MAX_ARG_BYTES ? Buffer.concat([a.subarray(0, MAX_ARG_BYTES), Buffer.from(`... (${a.length - MAX_ARG_BYTES} more bytes)`)]) : Buffer.from(a)));
+  const args = all.length > MAX_ARGS ? [...all.slice(0, MAX_ARGS - 1), Buffer.from(moreArgs(all.length - MAX_ARGS + 1))] : all;
+  return args.map((a) => (a.length > MAX_ARG_BYTES ? Buffer.concat([a.subarray(0, MAX_ARG_BYTES), Buffer.from(moreBytes(a.length - MAX_ARG_BYTES))]) : Buffer.from(a)));
 }
 
 /**
@@ -82,7 +86,7 @@ function writeShown(frame: Buffer, start: number, out: Buffer): number {
       o += out.write(`$${len}\r\n`, o, 'latin1');
       o += frame.copy(out, o, p, p + len);
     } else {
-      const more = `... (${len - MAX_ARG_BYTES} more bytes)`;
+      const more = moreBytes(len - MAX_ARG_BYTES);
       o += out.write(`$${MAX_ARG_BYTES + more.length}\r\n`, o, 'latin1');
       o += frame.copy(out, o, p, p + MAX_ARG_BYTES);
       o += out.write(more, o, 'latin1');
@@ -91,7 +95,7 @@ function writeShown(frame: Buffer, start: number, out: Buffer): number {
     p += len + 2;
   }
   if (argc > kept) {
-    const more = `... (${argc - kept} more arguments)`;
+    const more = moreArgs(argc - kept);
     o += out.write(`$${more.length}\r\n${more}\r\n`, o, 'latin1');
   }
   return o;

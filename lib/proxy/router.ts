@@ -146,21 +146,13 @@ export class Router implements ConnectionHooks {
    * new commands wait there too (route()); only those already sent can run before it.
    */
   private resend(cmd: BackendCommand, address: string, asking: boolean): void {
-    const waiting = this.retryQueues.get(cmd.pin);
-    if (waiting !== undefined) {
-      cmd.asking = false;
-      waiting.push(cmd);
-      return;
-    }
+    // (routed again by its slot: the ASK, if any, is found again)
+    cmd.asking = false;
+    if (this.waitBehindRetry(cmd)) return;
     cmd.asking = asking;
     cmd.sendTo(this.node(address));
   }
 
-  /**
-   * One queue of retries per client (pin), routed again together and in the order their
-   * redirects came back (the order the client sent them, per node), after the first one's
-   * back-off: a later command retried with a shorter back-off would otherwise overtake it.
-   */
   /** A command of a client whose earlier command waits out TRYAGAIN waits behind it. */
   private waitBehindRetry(cmd: BackendCommand): boolean {
     const waiting = this.retryQueues.get(cmd.pin);
@@ -169,6 +161,11 @@ export class Router implements ConnectionHooks {
     return true;
   }
 
+  /**
+   * One queue of retries per client (pin), routed again together and in the order their
+   * redirects came back (the order the client sent them, per node), after the first one's
+   * back-off: a later command retried with a shorter back-off would otherwise overtake it.
+   */
   private retryLater(cmd: BackendCommand, delay: number): void {
     let waiting = this.retryQueues.get(cmd.pin);
     if (waiting === undefined) {
