@@ -1,8 +1,10 @@
 // Throughput through slotproxy against direct cluster access (redis-benchmark --cluster), in one
 // run, alternating A/B, medians of several repetitions.
 //   npm run bench -- [--quick] [--reps N] [-n requests] [-c clients] [--only text] [--parser native|js]
-//                    [--workers N] [--no-save]
-// Starts its own 3-master cluster on free ports and the slotproxy daemon as a child process.
+//                    [--workers N] [--peer | --no-peer] [--no-save]
+// Starts its own 3-master cluster on free ports and the slotproxy daemon as a child process. A
+// full run also measures twemproxy, a C proxy, against slotproxy when `nutcracker` is installed
+// (bench/peer.ts); --peer runs only that comparison.
 // Prints a markdown table and writes it to bench/results/ (a full run also to bench/RESULTS.md).
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../lib/localcluster/free-port';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
+import { compareTwemproxy, twemproxyVersion } from './peer';
 import { addTicks, cpuSeconds, machineTicks, stealPercent, tickShare } from './proc';
 import { RateProbe } from './rate-probe';
 import { redisBenchmark, type BenchResult, type BenchRun } from './redis-benchmark';
@@ -25,11 +28,15 @@ interface Options {
   parser: string;
   workers: number;
   save: boolean;
+  /** measure twemproxy too (full runs, when installed) */
+  peer: boolean;
+  /** only the twemproxy comparison */
+  peerOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
   const quick = argv.includes('--quick');
-  const o: Options = { quick, reps: quick ? 1 : 5, n: quick ? 20_000 : 200_000, clients: 50, only: null, parser: 'auto', workers: 1, save: !argv.includes('--no-save') };
+  const o: Options = { quick, reps: quick ? 1 : 5, n: quick ? 20_000 : 200_000, clients: 50, only: null, parser: 'auto', workers: 1, save: !argv.includes('--no-save'), peer: !argv.includes('--no-peer'), peerOnly: argv.includes('--peer') };
   for (let i = 0; i < argv.length; i++) {
     const next = (): string => argv[++i];
     if (argv[i] === '--reps') o.reps = Number(next());
@@ -222,17 +229,25 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const latency: string[] = [];
   const workersRows: string[] = [];
+  const peerRows: string[] = [];
+  const twemproxy = twemproxyVersion();
+  if (o.peerOnly && !twemproxy) throw new Error('--peer needs twemproxy: apt-get install nutcracker');
+  const full = !o.quick && !o.only && !o.peerOnly;
   try {
-    const chosen = WORKLOADS.filter((w) => (o.quick ? w.quick : true) && (!o.only || w.name.toLowerCase().includes(o.only.toLowerCase())));
+    const chosen = o.peerOnly ? [] : WORKLOADS.filter((w) => (o.quick ? w.quick : true) && (!o.only || w.name.toLowerCase().includes(o.only.toLowerCase())));
     const where = { port: cluster.nodes[0].port, masterPorts: cluster.nodes.map((n) => n.port), pids: cluster.nodes.map((n) => n.pid) };
     for (const w of chosen) rows.push(await measure(w, o, where, proxy));
-    if (!o.quick && !o.only) {
+    if (full) {
       for (const clients of [1, 50]) {
         const lat = await measure({ name: `GET latency, ${clients} client(s)`, pipeline: 1, run: { test: 'get' }, nScale: 1 }, { ...o, clients, n: Math.min(o.n, 50_000) }, where, proxy);
         latency.push(`| ${clients} | ${lat.direct.p50} / ${lat.direct.p99} | ${lat.proxy.p50} / ${lat.proxy.p99} |`);
       }
     }
-    if (!o.quick && !o.only && o.workers === 1) workersRows.push(...(await compareWorkers(o, cluster.seeds(), proxy)));
+    if (full && o.workers === 1) workersRows.push(...(await compareWorkers(o, cluster.seeds(), proxy)));
+    if ((full || o.peerOnly) && o.peer && twemproxy) {
+      const issueRows = WORKLOADS.filter((w) => ['SET', 'GET'].includes(w.name) || w.name.startsWith('MSET') || w.name.startsWith('MGET'));
+      peerRows.push(...(await compareTwemproxy(issueRows, o, { pid: proxy.child.pid!, port: proxy.port, masterPids: where.pids, cpu: proxyCpu })));
+    }
   } finally {
     proxy.child.kill('SIGTERM');
     await cluster.stop();
@@ -241,32 +256,38 @@ async function main(): Promise<void> {
   const lines = [
     `Machine: ${machine()}.`,
     `CPU stolen by the hypervisor during the run: ${runSteal}% of the machine's time (per row in the last column; ratios of runs with more than a few percent are not comparable with quiet ones).`,
-    `redis-benchmark -c ${o.clients} -d 64 (unless noted) -r 100000 -n ${o.n} (x ${FAST_ROW_SCALE} for single-key rows at pipeline 16); medians of ${o.reps} alternating runs; direct = redis-benchmark --cluster on the same 3-master cluster; scanners: ${o.parser}; workers: ${o.workers}.`,
-    '',
-    "req/s and proxy/direct are redis-benchmark's own figures (the method of the figures this is compared with); its direct figures are low by up to 250 ms per run (bench/rate-probe.ts), which flatters proxy/direct. The steady columns are the same runs counted by the servers between 10% and 90% of each run (`-` where a run was too short to sample).",
-    '',
-    '| workload | pipeline | direct req/s | slotproxy req/s | proxy/direct | steady req/s direct / proxy | steady proxy/direct | p50 ms direct / proxy | p99 ms direct / proxy | proxy CPU s per 1M req | steal % |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map(
-      (r) =>
-        `| ${r.w.name} | ${r.w.pipeline} | ${Math.round(r.direct.rps)} | ${Math.round(r.proxy.rps)} | ${(r.proxy.rps / r.direct.rps).toFixed(2)} | ${steadyText(r)} | ${r.direct.p50} / ${r.proxy.p50} | ${r.direct.p99} / ${r.proxy.p99} | ${r.cpuPerMillion.toFixed(2)} | ${r.steal} |`,
-    ),
+    `redis-benchmark -c ${o.clients} -d 64 (unless noted) -r 100000 -n ${o.n}; medians of ${o.reps} alternating runs; scanners: ${o.parser}; workers: ${o.workers}.`,
   ];
+  if (rows.length)
+    lines.push(
+      '',
+      `Single-key rows at pipeline 16 run ${FAST_ROW_SCALE} x -n. direct = redis-benchmark --cluster on the same 3-master cluster.`,
+      '',
+      "req/s and proxy/direct are redis-benchmark's own figures (the method of the figures this is compared with); its direct figures are low by up to 250 ms per run (bench/rate-probe.ts), which flatters proxy/direct. The steady columns are the same runs counted by the servers between 10% and 90% of each run (`-` where a run was too short to sample).",
+      '',
+      '| workload | pipeline | direct req/s | slotproxy req/s | proxy/direct | steady req/s direct / proxy | steady proxy/direct | p50 ms direct / proxy | p99 ms direct / proxy | proxy CPU s per 1M req | steal % |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+      ...rows.map(
+        (r) =>
+          `| ${r.w.name} | ${r.w.pipeline} | ${Math.round(r.direct.rps)} | ${Math.round(r.proxy.rps)} | ${(r.proxy.rps / r.direct.rps).toFixed(2)} | ${steadyText(r)} | ${r.direct.p50} / ${r.proxy.p50} | ${r.direct.p99} / ${r.proxy.p99} | ${r.cpuPerMillion.toFixed(2)} | ${r.steal} |`,
+      ),
+    );
   const us = (x: number): string => x.toFixed(2);
-  lines.push(
-    '',
-    `CPU per request, µs (medians; generator = redis-benchmark, masters = the ${MASTERS} redis-server processes). Where direct access keeps every core busy (pipeline 16), throughput is the cores divided by the CPU a request costs, so "ceiling" = direct CPU / proxied CPU is the best proxy/direct ratio this machine allows at the proxy's measured cost; at pipeline 1 the round trips, not the CPU, set the pace. The last column is the share of the machine's CPU time nobody used during the runs (from /proc/stat): where it is higher through the proxy, the processes waited on each other and the measured ratio falls short of the ceiling:`,
-    '',
-    '| workload | pipeline | direct: generator + masters | proxied: generator + masters + slotproxy | ceiling | measured (steady) | machine idle % direct / proxied |',
-    '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => {
-      const b = r.budget;
-      const d = b.directBench + b.directMasters;
-      const p = b.bench + b.masters + b.proxy;
-      const measured = Number.isFinite(r.steady.direct) && Number.isFinite(r.steady.proxy) ? r.steady.proxy / r.steady.direct : r.proxy.rps / r.direct.rps;
-      return `| ${r.w.name} | ${r.w.pipeline} | ${us(b.directBench)} + ${us(b.directMasters)} = ${us(d)} | ${us(b.bench)} + ${us(b.masters)} + ${us(b.proxy)} = ${us(p)} | ${(d / p).toFixed(2)} | ${measured.toFixed(2)} | ${r.idle.direct} / ${r.idle.proxy} |`;
-    }),
-  );
+  if (rows.length)
+    lines.push(
+      '',
+      `CPU per request, µs (medians; generator = redis-benchmark, masters = the ${MASTERS} redis-server processes). Where direct access keeps every core busy (pipeline 16), throughput is the cores divided by the CPU a request costs, so "ceiling" = direct CPU / proxied CPU is the best proxy/direct ratio this machine allows at the proxy's measured cost; at pipeline 1 the round trips, not the CPU, set the pace. The last column is the share of the machine's CPU time nobody used during the runs (from /proc/stat): where it is higher through the proxy, the processes waited on each other and the measured ratio falls short of the ceiling:`,
+      '',
+      '| workload | pipeline | direct: generator + masters | proxied: generator + masters + slotproxy | ceiling | measured (steady) | machine idle % direct / proxied |',
+      '|---|---|---|---|---|---|---|',
+      ...rows.map((r) => {
+        const b = r.budget;
+        const d = b.directBench + b.directMasters;
+        const p = b.bench + b.masters + b.proxy;
+        const measured = Number.isFinite(r.steady.direct) && Number.isFinite(r.steady.proxy) ? r.steady.proxy / r.steady.direct : r.proxy.rps / r.direct.rps;
+        return `| ${r.w.name} | ${r.w.pipeline} | ${us(b.directBench)} + ${us(b.directMasters)} = ${us(d)} | ${us(b.bench)} + ${us(b.masters)} + ${us(b.proxy)} = ${us(p)} | ${(d / p).toFixed(2)} | ${measured.toFixed(2)} | ${r.idle.direct} / ${r.idle.proxy} |`;
+      }),
+    );
   if (latency.length) lines.push('', 'Latency at pipeline 1 (GET), ms p50 / p99:', '', '| clients | direct | slotproxy |', '|---|---|---|', ...latency);
   if (workersRows.length)
     lines.push(
@@ -277,13 +298,23 @@ async function main(): Promise<void> {
       '|---|---|---|---|---|',
       ...workersRows,
     );
+  if (peerRows.length)
+    lines.push(
+      '',
+      `A C proxy on this machine, in this run: twemproxy (${twemproxy}, one thread, like one slotproxy worker) in front of ${MASTERS} standalone redis-servers, slotproxy in front of the ${MASTERS}-master cluster above; same redis-benchmark parameters, alternating, medians of ${o.reps}. twemproxy's masters skip cluster mode's slot checks, and it splits MSET / MGET per server (3 sub-commands) where slotproxy must split per slot (about 10): both favour twemproxy (see the masters' CPU).`,
+      '',
+      '| workload | pipeline | slotproxy req/s | twemproxy req/s | slotproxy / twemproxy | proxy CPU µs/req slotproxy / twemproxy | masters CPU µs/req slotproxy / twemproxy |',
+      '|---|---|---|---|---|---|---|',
+      ...peerRows,
+    );
+  else if (full && o.peer) lines.push('', 'twemproxy comparison skipped: `nutcracker` is not installed (apt-get install nutcracker).');
   const table = lines.join('\n') + '\n';
   console.log(table);
   if (o.save) {
     const dir = path.join(ROOT, 'bench', 'results');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${o.quick ? '-quick' : ''}.md`), table);
-    if (!o.quick && !o.only) fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), `# Latest full benchmark run\n\n${table}`);
+    fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${o.quick ? '-quick' : o.peerOnly ? '-peer' : ''}.md`), table);
+    if (full) fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), `# Latest full benchmark run\n\n${table}`);
   }
 }
 
