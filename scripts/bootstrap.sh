@@ -16,6 +16,8 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v clang++ >/dev/null 2>&1 || need+=(clang)
 dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
+# The bench compares slotproxy with twemproxy, a C proxy (bench/peer.ts); its smoke test runs it.
+command -v nutcracker >/dev/null 2>&1 || need+=(nutcracker)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -23,5 +25,6 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# Debian's package starts a redis-server on 6379 where systemd runs; slotproxy never uses it.
+# Debian's packages start a redis-server on 6379 and a nutcracker where systemd runs; slotproxy
+# and its tests never use them.
 npm ci --no-audit --no-fund

@@ -40,4 +40,25 @@ describe('npm run bench --quick (smoke)', function () {
     assert.match(stdout, /CPU stolen by the hypervisor during the run: (\d+\.\d|-)%/);
     assert.deepEqual(fs.existsSync(results) ? fs.readdirSync(results).sort() : [], before, '--no-save wrote no result file');
   });
+
+  it('--peer measures twemproxy against slotproxy on the issue\'s eight rows', async function () {
+    const { stdout } = await run(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js'), '--peer', '--no-save', '-n', '2000', '--reps', '1'], {
+      cwd: ROOT,
+      timeout: 110_000,
+    });
+    assert.match(stdout, /twemproxy \(nutcracker-[0-9.]+, one thread/, stdout);
+    const rows = stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| workload'));
+    assert.deepEqual(
+      rows.map((l) => l.split('|').slice(1, 3).map((c) => c.trim()).join(' -P ')),
+      ['SET -P 1', 'SET -P 16', 'GET -P 1', 'GET -P 16', 'MSET (10 keys, split) -P 1', 'MSET (10 keys, split) -P 16', 'MGET (10 keys, split) -P 1', 'MGET (10 keys, split) -P 16'],
+      stdout,
+    );
+    for (const l of rows) {
+      const cells = l.split('|').map((c) => c.trim());
+      // both proxies' req/s and their ratio were measured
+      for (const i of [3, 4, 5]) assert.ok(Number(cells[i]) > 0, `cell ${i} of ${l}`);
+      // CPU per request of each proxy and of each side's masters
+      for (const i of [6, 7]) assert.match(cells[i], /^\d+\.\d\d \/ \d+\.\d\d$/, `cell ${i} of ${l}`);
+    }
+  });
 });
