@@ -3,7 +3,17 @@
 namespace slotproxy {
 
 namespace {
-inline uint8_t Lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c; }
+struct LowerTable {
+  uint8_t v[256];
+};
+constexpr LowerTable MakeLowerTable() {
+  LowerTable t{};
+  for (int c = 0; c < 256; c++) t.v[c] = static_cast<uint8_t>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return t;
+}
+// one load per byte where the comparison and branch cost several (every command name is looked up)
+constexpr LowerTable kLower = MakeLowerTable();
+inline uint8_t Lower(uint8_t c) { return kLower.v[c]; }
 
 bool EqualsLower(const std::string& lower, size_t from, const uint8_t* p, size_t n) {
   if (lower.size() - from != n) return false;
@@ -14,10 +24,7 @@ bool EqualsLower(const std::string& lower, size_t from, const uint8_t* p, size_t
 }
 }  // namespace
 
-CommandTable& Commands() {
-  static CommandTable table;
-  return table;
-}
+CommandTable gCommands;
 
 void CommandTable::Clear() {
   rows_.clear();

@@ -56,7 +56,9 @@ class CommandTable {
   size_t topLevel_ = 0;
 };
 
-// One table per process: the scanner runs on the main thread only.
-CommandTable& Commands();
+// One table per process: the scanner runs on the main thread only. (A plain global: a
+// function-local static's guard was checked for every command scanned.)
+extern CommandTable gCommands;
+inline CommandTable& Commands() { return gCommands; }
 
 }  // namespace slotproxy

@@ -11,6 +11,20 @@ namespace {
 
 // Redis's string2ll (src/util.c): no sign other than a leading '-', no leading zeros, no spaces.
 bool String2ll(const uint8_t* s, size_t n, int64_t* out) {
+  // The usual case, a short positive count: at most 18 digits cannot overflow, so no checks.
+  if (n - 1 < 18 && s[0] != '0') {
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < n; i++) {
+      const uint32_t d = static_cast<uint32_t>(s[i]) - '0';
+      if (d > 9) break;  // a sign, or not a number: the full rules below decide
+      v = v * 10 + d;
+    }
+    if (i == n) {
+      *out = static_cast<int64_t>(v);
+      return true;
+    }
+  }
   if (n == 0 || n >= 21) return false;
   if (n == 1 && s[0] == '0') {
     *out = 0;
@@ -43,10 +57,35 @@ bool String2ll(const uint8_t* s, size_t n, int64_t* out) {
 
 // Redis searches lines with strchr() on a NUL-terminated buffer, so a NUL byte ends the search
 // as if nothing were found. Reproduced so the proxy frames exactly what Redis frames.
+// Header lines are a few bytes ("$3"): a byte loop there costs a fraction of two memchr calls.
 const uint8_t* FindLikeStrchr(const uint8_t* p, const uint8_t* end, uint8_t c) {
+  for (const uint8_t* stop = end - p > 32 ? p + 32 : end; p < stop; p++) {
+    if (*p == c) return p;
+    if (*p == 0) return nullptr;
+  }
+  if (p == end) return nullptr;
   const uint8_t* hit = static_cast<const uint8_t*>(memchr(p, c, end - p));
   const uint8_t* nul = static_cast<const uint8_t*>(memchr(p, 0, (hit ? hit : end) - p));
   return nul ? nullptr : hit;
+}
+
+// The usual header line, a type byte then 1 to 18 digits (no leading zero) then '\r': its value
+// and its '\r' in one pass. Anything else ("$0", a sign, a long or odd line, the end of the
+// buffer) gives nullptr, and FindLikeStrchr and String2ll decide as Redis would; where this one
+// answers they would find the same '\r' (digits are neither '\r' nor NUL) and the same value.
+const uint8_t* QuickNumberLine(const uint8_t* line, const uint8_t* end, int64_t* value) {
+  const uint8_t* q = line + 1;
+  if (q >= end || *q == '0') return nullptr;
+  const uint8_t* stop = end - q > 18 ? q + 18 : end;
+  uint64_t v = 0;
+  for (; q < stop; q++) {
+    const uint32_t d = static_cast<uint32_t>(*q) - '0';
+    if (d > 9) break;
+    v = v * 10 + d;
+  }
+  if (q == line + 1 || q >= end || *q != '\r') return nullptr;
+  *value = static_cast<int64_t>(v);
+  return q;
 }
 
 inline uint8_t Lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c; }
@@ -123,14 +162,20 @@ int32_t RequestScanner::Scan(const uint8_t* buf, size_t start, size_t end, bool 
         pos = consumed = nl + 1 - buf;
         continue;
       }
-      const uint8_t* cr = FindLikeStrchr(buf + pos, buf + end, '\r');
+      int64_t ll;
+      const uint8_t* cr = QuickNumberLine(buf + pos, buf + end, &ll);
       if (!cr) {
-        if (static_cast<int64_t>(end - pos) > lim.maxInline) fail(kErrTooBigMbulkCount, pos, 0);
+        cr = FindLikeStrchr(buf + pos, buf + end, '\r');
+        if (!cr) {
+          if (static_cast<int64_t>(end - pos) > lim.maxInline) fail(kErrTooBigMbulkCount, pos, 0);
+          break;
+        }
+        if (cr + 1 >= buf + end) break;  // the byte after '\r' is skipped unseen, as Redis does
+        if (!String2ll(buf + pos + 1, cr - (buf + pos + 1), &ll)) ll = INT64_MAX;
+      } else if (cr + 1 >= buf + end) {
         break;
       }
-      if (cr + 1 >= buf + end) break;  // the byte after '\r' is skipped unseen, as Redis does
-      int64_t ll;
-      if (!String2ll(buf + pos + 1, cr - (buf + pos + 1), &ll) || ll > lim.maxMultibulk) {
+      if (ll > lim.maxMultibulk) {
         fail(kErrInvalidMultibulk, pos, 0);
         break;
       }
@@ -155,18 +200,24 @@ int32_t RequestScanner::Scan(const uint8_t* buf, size_t start, size_t end, bool 
 
     while (argsLeft_ > 0) {
       if (bulkLen_ < 0) {
-        const uint8_t* cr = FindLikeStrchr(buf + pos, buf + end, '\r');
-        if (!cr) {
-          if (static_cast<int64_t>(end - pos) > lim.maxInline) fail(kErrTooBigBulkCount, pos, 0);
-          break;
-        }
-        if (cr + 1 >= buf + end) break;
-        if (buf[pos] != '$') {
-          fail(kErrExpectedDollar, pos, buf[pos]);
-          break;
-        }
         int64_t ll;
-        if (!String2ll(buf + pos + 1, cr - (buf + pos + 1), &ll) || ll < 0 || ll > lim.maxBulk) {
+        const uint8_t* cr = pos < end && buf[pos] == '$' ? QuickNumberLine(buf + pos, buf + end, &ll) : nullptr;
+        if (!cr) {
+          cr = FindLikeStrchr(buf + pos, buf + end, '\r');
+          if (!cr) {
+            if (static_cast<int64_t>(end - pos) > lim.maxInline) fail(kErrTooBigBulkCount, pos, 0);
+            break;
+          }
+          if (cr + 1 >= buf + end) break;
+          if (buf[pos] != '$') {
+            fail(kErrExpectedDollar, pos, buf[pos]);
+            break;
+          }
+          if (!String2ll(buf + pos + 1, cr - (buf + pos + 1), &ll)) ll = -1;
+        } else if (cr + 1 >= buf + end) {
+          break;
+        }
+        if (ll < 0 || ll > lim.maxBulk) {
           fail(kErrInvalidBulk, pos, 0);
           break;
         }
