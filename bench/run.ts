@@ -301,7 +301,7 @@ async function main(): Promise<void> {
   if (peerRows.length)
     lines.push(
       '',
-      `A C proxy on this machine, in this run: twemproxy (${twemproxy}, one thread, like one slotproxy worker) in front of ${MASTERS} standalone redis-servers, slotproxy in front of the ${MASTERS}-master cluster above; same redis-benchmark parameters, alternating, medians of ${o.reps}. twemproxy's masters skip cluster mode's slot checks, and it splits MSET / MGET per server (3 sub-commands) where slotproxy must split per slot (about 10): both favour twemproxy (see the masters' CPU).`,
+      `A C proxy on this machine, in this run: twemproxy (${twemproxy}, one thread, like one slotproxy worker) in front of ${MASTERS} standalone redis-servers, slotproxy in front of the bench's ${MASTERS}-master cluster; same redis-benchmark parameters (single-key rows at pipeline 16 at ${FAST_ROW_SCALE} x -n), alternating, medians of ${o.reps}. twemproxy's masters skip cluster mode's slot checks, and it splits MSET / MGET per server (3 sub-commands) where slotproxy must split per slot (about 10): both favour twemproxy (see the masters' CPU).`,
       '',
       '| workload | pipeline | slotproxy req/s | twemproxy req/s | slotproxy / twemproxy | proxy CPU µs/req slotproxy / twemproxy | masters CPU µs/req slotproxy / twemproxy |',
       '|---|---|---|---|---|---|---|',
