@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instructions per command of the native request scanner (callgrind), for GET, SET of 64 B and
-# MGET of 100 keys: (instructions of 5 passes over 1 MiB - instructions of none) / commands; then
-# GET and SET through Node's RequestReader with the built addon (after `npm run build`).
+# MGET of 100 keys: (instructions of 5 passes over 1 MiB - instructions of none) / commands.
+# (Outside Node on purpose: through Node, V8's tier-up timing moved the count by 20-30% between
+# runs of the same build.)
 # Needs valgrind and g++. Compare a change by running this before and after it.
 #   bench/callgrind/run.sh
 set -euo pipefail
@@ -17,11 +18,4 @@ for kind in get set mget; do
   five=$(refs "$kind" 5)
   n=$("$WORK/harness" "$kind" 5 | sed -n 's/.* \([0-9]*\) scanned/\1/p')
   echo "$kind: $(( (five - none) / n )) instructions per command"
-done
-nodeRefs() { valgrind --tool=callgrind --callgrind-out-file=/dev/null node "$ROOT/bench/callgrind/reader-harness.js" "$@" 2>&1 | sed -n 's/.*refs: *//p' | tr -d ,; }
-for kind in get set; do
-  none=$(nodeRefs "$kind" 0)
-  ten=$(nodeRefs "$kind" 10)
-  n=$(node "$ROOT/bench/callgrind/reader-harness.js" "$kind" 10 | sed -n 's/.* \([0-9]*\) scanned/\1/p')
-  echo "$kind through RequestReader: $(( (ten - none) / n )) instructions per command"
 done
