@@ -3,7 +3,7 @@
 
 namespace slotproxy {
 
-const uint16_t kCrc16Table[256] = {
+constexpr uint16_t kCrc16Table[256] = {
     0x0000, 0x1021, 0x2042, 0x3063, 0x4084, 0x50a5, 0x60c6, 0x70e7,
     0x8108, 0x9129, 0xa14a, 0xb16b, 0xc18c, 0xd1ad, 0xe1ce, 0xf1ef,
     0x1231, 0x0210, 0x3273, 0x2252, 0x52b5, 0x4294, 0x72f7, 0x62d6,
@@ -37,5 +37,22 @@ const uint16_t kCrc16Table[256] = {
     0xef1f, 0xff3e, 0xcf5d, 0xdf7c, 0xaf9b, 0xbfba, 0x8fd9, 0x9ff8,
     0x6e17, 0x7e36, 0x4e55, 0x5e74, 0x2e93, 0x3eb2, 0x0ed1, 0x1ef0,
 };
+
+namespace {
+constexpr Crc16Slices MakeSlices() {
+  Crc16Slices s{};
+  for (int x = 0; x < 256; x++) s.t[0][x] = kCrc16Table[x];
+  // x then k zero bytes: one more step of t[k - 1][x] with a zero byte
+  for (int k = 1; k < 4; k++) {
+    for (int x = 0; x < 256; x++) {
+      const uint16_t c = s.t[k - 1][x];
+      s.t[k][x] = static_cast<uint16_t>((c << 8) ^ kCrc16Table[c >> 8]);
+    }
+  }
+  return s;
+}
+}  // namespace
+
+constexpr Crc16Slices kCrc16Slices = MakeSlices();
 
 }  // namespace slotproxy
