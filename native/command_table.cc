@@ -3,22 +3,10 @@
 namespace slotproxy {
 
 namespace {
-struct LowerTable {
-  uint8_t v[256];
-};
-constexpr LowerTable MakeLowerTable() {
-  LowerTable t{};
-  for (int c = 0; c < 256; c++) t.v[c] = static_cast<uint8_t>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  return t;
-}
-// one load per byte where the comparison and branch cost several (every command name is looked up)
-constexpr LowerTable kLower = MakeLowerTable();
-inline uint8_t Lower(uint8_t c) { return kLower.v[c]; }
-
 bool EqualsLower(const std::string& lower, size_t from, const uint8_t* p, size_t n) {
   if (lower.size() - from != n) return false;
   for (size_t i = 0; i < n; i++) {
-    if (static_cast<uint8_t>(lower[from + i]) != Lower(p[i])) return false;
+    if (static_cast<uint8_t>(lower[from + i]) != LowerAscii(p[i])) return false;
   }
   return true;
 }
@@ -34,7 +22,7 @@ void CommandTable::Clear() {
 
 uint32_t CommandTable::Hash(const uint8_t* p, size_t n) {
   uint32_t h = 2166136261u;  // FNV-1a over the lowercased name
-  for (size_t i = 0; i < n; i++) h = (h ^ Lower(p[i])) * 16777619u;
+  for (size_t i = 0; i < n; i++) h = (h ^ LowerAscii(p[i])) * 16777619u;
   return h;
 }
 

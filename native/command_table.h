@@ -9,6 +9,19 @@
 
 namespace slotproxy {
 
+// ASCII lowercase by table: one load per byte where a comparison and a branch cost several
+// (command names and keywords are compared case-insensitively for every command scanned).
+struct LowerAsciiTable {
+  uint8_t v[256];
+};
+constexpr LowerAsciiTable MakeLowerAsciiTable() {
+  LowerAsciiTable t{};
+  for (int c = 0; c < 256; c++) t.v[c] = static_cast<uint8_t>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return t;
+}
+inline constexpr LowerAsciiTable kLowerAscii = MakeLowerAsciiTable();
+inline uint8_t LowerAscii(uint8_t c) { return kLowerAscii.v[c]; }
+
 // Key-spec shapes from Redis 7 (src/server.h, "Key-spec" section).
 enum BeginSearch : int32_t { kBsUnknown = 0, kBsIndex = 1, kBsKeyword = 2 };
 enum FindKeys : int32_t { kFkUnknown = 0, kFkRange = 1, kFkKeynum = 2 };

@@ -3,6 +3,7 @@
 
 namespace slotproxy {
 
+namespace {
 constexpr uint16_t kCrc16Table[256] = {
     0x0000, 0x1021, 0x2042, 0x3063, 0x4084, 0x50a5, 0x60c6, 0x70e7,
     0x8108, 0x9129, 0xa14a, 0xb16b, 0xc18c, 0xd1ad, 0xe1ce, 0xf1ef,
@@ -38,7 +39,6 @@ constexpr uint16_t kCrc16Table[256] = {
     0x6e17, 0x7e36, 0x4e55, 0x5e74, 0x2e93, 0x3eb2, 0x0ed1, 0x1ef0,
 };
 
-namespace {
 constexpr Crc16Slices MakeSlices() {
   Crc16Slices s{};
   for (int x = 0; x < 256; x++) s.t[0][x] = kCrc16Table[x];

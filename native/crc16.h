@@ -7,11 +7,10 @@
 
 namespace slotproxy {
 
-extern const uint16_t kCrc16Table[256];
-
-// t[0] is kCrc16Table; t[k][x] is the CRC of byte x followed by k zero bytes. CRC is linear, so
-// four bytes take four independent lookups (Crc16Quad) where the byte-wise loop is a chain of
-// dependent ones: that chain was 85% of ExtractKeys's cycles in `perf annotate` at GET -P16.
+// t[0] is Redis's crc16tab (crc16.cc); t[k][x] is the CRC of byte x followed by k zero bytes.
+// CRC is linear, so four bytes take four independent lookups (Crc16Quad) where the byte-wise
+// loop is a chain of dependent ones: that chain was 85% of ExtractKeys's cycles in `perf
+// annotate` at GET -P16.
 struct Crc16Slices {
   uint16_t t[4][256];
 };

@@ -11,20 +11,6 @@ namespace {
 
 // Redis's string2ll (src/util.c): no sign other than a leading '-', no leading zeros, no spaces.
 bool String2ll(const uint8_t* s, size_t n, int64_t* out) {
-  // The usual case, a short positive count: at most 18 digits cannot overflow, so no checks.
-  if (n - 1 < 18 && s[0] != '0') {
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < n; i++) {
-      const uint32_t d = static_cast<uint32_t>(s[i]) - '0';
-      if (d > 9) break;  // a sign, or not a number: the full rules below decide
-      v = v * 10 + d;
-    }
-    if (i == n) {
-      *out = static_cast<int64_t>(v);
-      return true;
-    }
-  }
   if (n == 0 || n >= 21) return false;
   if (n == 1 && s[0] == '0') {
     *out = 0;
@@ -57,13 +43,7 @@ bool String2ll(const uint8_t* s, size_t n, int64_t* out) {
 
 // Redis searches lines with strchr() on a NUL-terminated buffer, so a NUL byte ends the search
 // as if nothing were found. Reproduced so the proxy frames exactly what Redis frames.
-// Header lines are a few bytes ("$3"): a byte loop there costs a fraction of two memchr calls.
 const uint8_t* FindLikeStrchr(const uint8_t* p, const uint8_t* end, uint8_t c) {
-  for (const uint8_t* stop = end - p > 32 ? p + 32 : end; p < stop; p++) {
-    if (*p == c) return p;
-    if (*p == 0) return nullptr;
-  }
-  if (p == end) return nullptr;
   const uint8_t* hit = static_cast<const uint8_t*>(memchr(p, c, end - p));
   const uint8_t* nul = static_cast<const uint8_t*>(memchr(p, 0, (hit ? hit : end) - p));
   return nul ? nullptr : hit;
@@ -88,12 +68,10 @@ const uint8_t* QuickNumberLine(const uint8_t* line, const uint8_t* end, int64_t*
   return q;
 }
 
-inline uint8_t Lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c; }
-
 bool EqualsIgnoreCase(const uint8_t* a, size_t n, const std::string& b) {
   if (n != b.size()) return false;
   for (size_t i = 0; i < n; i++) {
-    if (Lower(a[i]) != Lower(static_cast<uint8_t>(b[i]))) return false;
+    if (LowerAscii(a[i]) != LowerAscii(static_cast<uint8_t>(b[i]))) return false;
   }
   return true;
 }

@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 node "$ROOT/native/fuzz/gen-command-table.js" "$WORK/command_rows.h" "$WORK/dict" >/dev/null
-g++ -std=c++17 -O3 -I"$ROOT/native" -I"$WORK" "$ROOT/bench/callgrind/scanner-harness.cc" \
+g++ -std=c++17 -O3 -I"$ROOT/native" -I"$ROOT/native/fuzz" -I"$WORK" "$ROOT/bench/callgrind/scanner-harness.cc" \
   "$ROOT/native/request_scanner.cc" "$ROOT/native/command_table.cc" "$ROOT/native/crc16.cc" -o "$WORK/harness"
 refs() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$WORK/harness" "$@" 2>&1 | sed -n 's/.*refs: *//p' | tr -d ,; }
 for kind in get set mget; do

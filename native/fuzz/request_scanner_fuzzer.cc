@@ -25,6 +25,7 @@
 #include "crc16.h"
 #include "fuzz_support.h"
 #include "records.h"
+#include "register_rows.h"
 #include "request_scanner.h"
 
 using namespace slotproxy;
@@ -243,21 +244,11 @@ void SetLimits(bool small) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  Commands().Clear();
+  FUZZ_CHECK(RegisterCommandRows());
   size_t maxId = 0;
   for (const CommandRowDef& d : kRows) maxId = static_cast<size_t>(d.id) > maxId ? d.id : maxId;
   gRows.assign(maxId + 1, RowInfo{});
   for (const CommandRowDef& d : kRows) {
-    CommandRow row;
-    row.id = d.id;
-    row.name = d.name;
-    row.arity = d.arity;
-    row.flags = d.wantKeys ? kRowWantKeys : 0;
-    for (size_t i = 0; i < d.specCount; i++) {
-      const SpecRow& s = kSpecs[d.firstSpec + i];
-      row.specs.push_back(KeySpec{s.bs, s.bsArg, s.keyword ? s.keyword : "", s.fk, s.a, s.b, s.c});
-    }
-    FUZZ_CHECK(Commands().Add(std::move(row), d.parentId));
     gRows[d.id] = RowInfo{true, d.wantKeys, d.specCount > 0, false, d.arity};
     if (d.parentId) gRows[d.parentId].container = true;
   }
