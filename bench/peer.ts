@@ -13,11 +13,10 @@ import path from 'node:path';
 import { findFreePort } from '../lib/localcluster/free-port';
 import { trackChild, trackTempDir, untrackTempDir } from '../lib/localcluster/process-registry';
 import { startStandalone, type StandaloneRedis } from '../lib/localcluster/standalone';
-import { cpuSeconds } from './proc';
+import { median } from './median';
+import { cpuSeconds, cpuSecondsOf } from './proc';
 import { redisBenchmark, type BenchRun } from './redis-benchmark';
 import type { Workload } from './workloads';
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** "nutcracker-0.5.0", or null when it is not installed (apt-get install nutcracker). */
 export function twemproxyVersion(): string | null {
@@ -31,7 +30,6 @@ interface Twemproxy {
   child: ChildProcess;
   port: number;
   masters: StandaloneRedis[];
-  dir: string;
   stop(): Promise<void>;
 }
 
@@ -74,7 +72,7 @@ async function startTwemproxy(): Promise<Twemproxy> {
     // killed with the masters if the bench dies
     trackChild(child);
     await answers(port);
-    return { child, port, masters, dir, stop };
+    return { child, port, masters, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -110,12 +108,11 @@ export async function compareTwemproxy(
       const n = o.n * w.nScale;
       const base: BenchRun = { port: 0, cluster: false, pipeline: w.pipeline, clients: o.clients, requests: n, ...w.run };
       const us = (seconds: number): number => (seconds / n) * 1e6;
-      const masters = (pids: number[]): number => pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
       const side = (port: number, pid: number, masterPids: number[], cpu: (pid: number) => number) => async () => {
         const c0 = cpu(pid);
-        const m0 = masters(masterPids);
+        const m0 = cpuSecondsOf(masterPids);
         const r = await redisBenchmark({ ...base, port });
-        return { rps: r.rps, proxy: us(cpu(pid) - c0), masters: us(masters(masterPids) - m0) };
+        return { rps: r.rps, proxy: us(cpu(pid) - c0), masters: us(cpuSecondsOf(masterPids) - m0) };
       };
       const a = side(slotproxy.port, slotproxy.pid, slotproxy.masterPids, slotproxy.cpu);
       const b = side(twem.port, twem.child.pid!, twem.masters.map((m) => m.pid), cpuSeconds);

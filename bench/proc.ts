@@ -17,6 +17,11 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
+/** user + system CPU seconds used so far by all of `pids` (the masters of a cluster, say). */
+export function cpuSecondsOf(pids: number[]): number {
+  return pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
+}
+
 /**
  * Machine-wide CPU ticks so far (/proc/stat): all of them, and those the hypervisor gave to other
  * guests (steal). A shared VM slows runs unevenly: between two full runs of the same code, direct

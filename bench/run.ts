@@ -14,7 +14,8 @@ import path from 'node:path';
 import { findFreePort } from '../lib/localcluster/free-port';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
 import { compareTwemproxy, twemproxyVersion } from './peer';
-import { addTicks, cpuSeconds, machineTicks, stealPercent, tickShare } from './proc';
+import { median } from './median';
+import { addTicks, cpuSeconds, cpuSecondsOf, machineTicks, stealPercent, tickShare } from './proc';
 import { RateProbe } from './rate-probe';
 import { redisBenchmark, type BenchResult, type BenchRun } from './redis-benchmark';
 import { FAST_ROW_SCALE, WORKLOADS, type Workload } from './workloads';
@@ -51,7 +52,6 @@ function parseArgs(argv: string[]): Options {
 
 const ROOT = path.join(__dirname, '..', '..');
 const MASTERS = 3;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function listening(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -111,9 +111,6 @@ function steadyText(r: Row): string {
   return `${Math.round(direct)} / ${Math.round(proxy)} | ${(proxy / direct).toFixed(2)}`;
 }
 
-/** CPU seconds of the cluster's masters. */
-const mastersCpu = (pids: number[]): number => pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
-
 /** redis-benchmark once, with the servers' count of its commands sampled meanwhile */
 async function probed(run: BenchRun, probe: RateProbe): Promise<{ result: BenchResult; steady: number }> {
   await probe.start();
@@ -146,22 +143,22 @@ async function measure(
   const ticksProxy = { total: 0, steal: 0, idle: 0 };
   try {
     for (let r = 0; r < o.reps; r++) {
-      let m = mastersCpu(masters);
+      let m = cpuSecondsOf(masters);
       const t0 = machineTicks();
       const d = await probed({ ...base, ...w.direct, port: clusterPort, cluster: true }, atMasters);
       const t1 = machineTicks();
       addTicks(ticksDirect, t0, t1);
       direct.push(d.result);
       steadyDirect.push(d.steady);
-      directMasters.push(perRequest(mastersCpu(masters) - m));
+      directMasters.push(perRequest(cpuSecondsOf(masters) - m));
       const before = proxyCpu(proxy.child.pid!);
-      m = mastersCpu(masters);
+      m = cpuSecondsOf(masters);
       const t2 = machineTicks();
       const p = await probed({ ...base, port: proxy.port }, atProxy);
       addTicks(ticksProxy, t2, machineTicks());
       through.push(p.result);
       steadyProxy.push(p.steady);
-      masters2.push(perRequest(mastersCpu(masters) - m));
+      masters2.push(perRequest(cpuSecondsOf(masters) - m));
       cpu.push(perRequest(proxyCpu(proxy.child.pid!) - before));
     }
   } finally {
