@@ -147,7 +147,13 @@ async function tracedRun(port: number, cluster: boolean, o: Options, dir: string
   await new Promise((r) => setTimeout(r, 300));
   const data = path.join(dir, 'sched.data');
   // (asynchronously: the event loop must see redis-benchmark exit meanwhile)
-  await runQuietly('perf', ['sched', 'record', '-a', '-o', data, '--', 'sleep', String(o.seconds)]);
+  try {
+    await runQuietly('perf', ['sched', 'record', '-a', '-o', data, '--', 'sleep', String(o.seconds)]);
+  } catch (err) {
+    // (not left to load the machine until it is done: perf may lack the right to trace)
+    bench.kill();
+    throw err;
+  }
   // (a run that ends inside the trace leaves the cores idle after it: that is not the run's idle)
   const endedEarly = exited;
   await done;
