@@ -8,14 +8,19 @@
 // Needs `perf` (Debian: linux-perf) and the right to trace the whole machine (root, or
 // kernel.perf_event_paranoid <= -1). Tracing adds a few percent of overhead to every process, so
 // compare its figures with each other, not with `npm run bench`.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
-import { trackChild, trackTempDir, untrackTempDir } from '../lib/localcluster/process-registry';
+import { trackTempDir, untrackTempDir } from '../lib/localcluster/process-registry';
+import { sleep } from '../lib/localcluster/redis-process';
 import { median } from './median';
+import { redisBenchmark } from './redis-benchmark';
 import { startProxy, stopProxy } from './scale-proxy';
+
+const run = promisify(execFile);
 
 interface Options {
   test: string;
@@ -116,14 +121,6 @@ export function idleFigures(timehist: string, cpus: number, role: Role): IdleFig
   return { idleShare: span > 0 ? idleTotal / (cpus * span) : 0, idleWhileWaiting: idleTotal > 0 ? overlap / idleTotal : 0, delays: out };
 }
 
-function runQuietly(cmd: string, args: string[]): Promise<void> {
-  const child = spawn(cmd, args, { stdio: 'ignore' });
-  trackChild(child);
-  return new Promise((resolve, reject) =>
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`)))),
-  );
-}
-
 function hasPerf(): boolean {
   try {
     execFileSync('perf', ['--version'], { stdio: 'ignore' });
@@ -135,33 +132,25 @@ function hasPerf(): boolean {
 
 /** redis-benchmark in the background, traced for `seconds` once perf has started. */
 async function tracedRun(port: number, cluster: boolean, o: Options, dir: string, role: Role): Promise<{ rps: number; figures: IdleFigures }> {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-d', '64', '-r', '100000', '-P', String(o.pipeline), '-n', String(o.requests), '-t', o.test, '--csv'];
-  if (cluster) args.push('--cluster');
-  const bench = spawn('redis-benchmark', args, { stdio: ['ignore', 'pipe', 'ignore'] });
-  trackChild(bench);
-  let out = '';
-  bench.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  let exited = false;
-  const done = new Promise<void>((resolve) => bench.once('exit', () => ((exited = true), resolve())));
+  let ended = false;
+  const bench = redisBenchmark({ port, cluster, test: o.test, pipeline: o.pipeline, clients: 50, requests: o.requests }).finally(() => (ended = true));
   // (perf's own start-up, over a second, is the run's warm-up)
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   const data = path.join(dir, 'sched.data');
-  // (asynchronously: the event loop must see redis-benchmark exit meanwhile)
   try {
-    await runQuietly('perf', ['sched', 'record', '-a', '-o', data, '--', 'sleep', String(o.seconds)]);
+    // (asynchronously: the event loop must see redis-benchmark end meanwhile)
+    await run('perf', ['sched', 'record', '-a', '-o', data, '--', 'sleep', String(o.seconds)]);
   } catch (err) {
-    // (not left to load the machine until it is done: perf may lack the right to trace)
-    bench.kill();
+    // perf may lack the right to trace: the run (bounded by -n) ends before the cluster is stopped
+    await bench.catch(() => undefined);
     throw err;
   }
   // (a run that ends inside the trace leaves the cores idle after it: that is not the run's idle)
-  const endedEarly = exited;
-  await done;
+  const endedEarly = ended;
+  const { rps } = await bench;
   if (endedEarly) throw new Error(`redis-benchmark ended before the ${o.seconds} s trace did: raise -n (now ${o.requests})`);
-  const line = out.split('\n').filter((l) => l.startsWith('"') && !l.startsWith('"test"')).pop();
-  if (!line) throw new Error(`redis-benchmark printed no result: ${out.slice(0, 300)}`);
-  const timehist = execFileSync('perf', ['sched', 'timehist', '-i', data], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-  return { rps: Number((JSON.parse(`[${line}]`) as string[])[1]), figures: idleFigures(timehist, os.cpus().length, role) };
+  const { stdout: timehist } = await run('perf', ['sched', 'timehist', '-i', data], { maxBuffer: 1 << 28 });
+  return { rps, figures: idleFigures(timehist, os.cpus().length, role) };
 }
 
 async function main(): Promise<void> {
