@@ -18,6 +18,8 @@ command -v clang++ >/dev/null 2>&1 || need+=(clang)
 dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
 # The bench compares slotproxy with twemproxy, a C proxy (bench/peer.ts); its smoke test runs it.
 command -v nutcracker >/dev/null 2>&1 || need+=(nutcracker)
+# The client compatibility suite drives redis-py (Debian's python3-redis) with Debian's python3.
+/usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || need+=(python3-redis)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
