@@ -12,7 +12,7 @@ import type { BackendAddress, BackendCommand } from './backend-command';
 import { dial, type TlsMaterial } from './dial';
 import { readSocket, type Slab } from '../io/socket-reads';
 import { outputBuffer, send } from '../io/write-buffer';
-import { flushReplies, scheduleFlush, type Flushable } from './flush-queue';
+import { scheduleFlush, type Flushable } from '../io/flush-queue';
 import { Ring } from './ring';
 
 const ASKING = command(['ASKING']);
@@ -34,6 +34,8 @@ export interface ConnectionHooks {
   onLost(conn: BackendConnection, reason: string): void;
   /** Connected (again). */
   onReady?(conn: BackendConnection): void;
+  /** A read of replies was handled: what they completed may be written now. */
+  onReadDone(): void;
 }
 
 export interface ConnectionOptions {
@@ -53,7 +55,8 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
   private lostSince = 0;
   state = ConnState.Connecting;
   flushQueued = false;
-  readonly repliesToClient = false;
+  /** written at the turn's end, with everything routed here during the turn */
+  readonly early = false;
   /** routed here but not yet written */
   private pending: BackendCommand[] = [];
   /** the array flush() emptied, reused for the next turn's commands (no growing a new one each turn) */
@@ -262,7 +265,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
         // replies are timed with the clock of their read (see lib/clock.ts)
         tick();
         if (this.socket === socket) this.reader.push(chunk, this, slab);
-        flushReplies();
+        this.hooks.onReadDone();
       },
       false,
     );

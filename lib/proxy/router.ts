@@ -11,6 +11,7 @@ import { SlotMap } from '../cluster/slot-map';
 import { Redirect } from '../protocol/records';
 import type { Scanners } from '../protocol/scanners';
 import { SLOT_NOT_SERVED, tooManyRedirects, unreachable } from './errors';
+import { flushClientReplies } from './reply-writes';
 
 export interface RouterOptions extends NodeOptions {
   maxRedirects: number;
@@ -57,6 +58,7 @@ export class Router implements ConnectionHooks {
       const hooks: ConnectionHooks = {
         onOrphaned: (cmds) => this.onOrphaned(cmds),
         onLost: (conn, reason) => this.onLost(conn, reason),
+        onReadDone: flushClientReplies,
       };
       node = new BackendNode(address, host, port, this.scanners, this.options, hooks);
       this.nodes.set(address, node);
@@ -227,6 +229,11 @@ export class Router implements ConnectionHooks {
 
   onOrphaned(cmds: BackendCommand[]): void {
     this.reroute(cmds);
+  }
+
+  /** What a node's replies completed goes to the clients at once (lib/proxy/reply-writes.ts). */
+  onReadDone(): void {
+    flushClientReplies();
   }
 
   onLost(conn: BackendConnection, reason: string): void {

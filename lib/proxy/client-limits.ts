@@ -1,0 +1,72 @@
+// What a client may hold of the proxy's memory: its unfinished command (query buffer), its
+// unanswered commands (backpressure), its unwritten replies (output buffer). Each limit is
+// Redis's own where Redis has one; the settings are read at each check (PROXY CONFIG SET and
+// SIGHUP change them at run time).
+import type { Backpressure } from './reply-queue';
+
+/** Output buffer limits of a client class: bytes, `soft` for `softSeconds` (client-output-buffer-limit). */
+export interface OutputLimits {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+export interface LimitSettings {
+  readonly config: { readonly maxPending: number; readonly maxQueryBuffer: number };
+  /** the limits of ordinary clients (SLOTPROXY_CLIENT_OUTPUT_LIMIT); null = none */
+  readonly normalOutputLimits: OutputLimits | null;
+}
+
+/** What the limits need of the client's socket. */
+export interface LimitedSocket {
+  readonly writableLength: number;
+  isPaused(): boolean;
+  pause(): unknown;
+  resume(): unknown;
+}
+
+export class ClientLimits implements Backpressure {
+  /** Date.now() since when the output buffer is over the soft limit; 0 while under it */
+  private overSoftSince = 0;
+
+  constructor(
+    private readonly socket: LimitedSocket,
+    private readonly settings: LimitSettings,
+  ) {}
+
+  /** Redis closes a client whose unfinished command outgrows client-query-buffer-limit, without a reply. */
+  queryBufferExceeded(buffered: number): boolean {
+    return buffered > this.settings.config.maxQueryBuffer;
+  }
+
+  /**
+   * A client with too many commands waiting for replies is not read from until half of them
+   * were answered, instead of buffering without bound.
+   */
+  requestAdded(pending: number): void {
+    if (pending >= this.settings.config.maxPending && !this.socket.isPaused()) this.socket.pause();
+  }
+
+  requestsAnswered(pending: number): void {
+    if (pending < this.settings.config.maxPending / 2 && this.socket.isPaused()) this.socket.resume();
+  }
+
+  /**
+   * A client that does not read its replies fills the socket's buffer; past the limits of its
+   * mode (`own`, else those of ordinary clients) it must be closed, alone.
+   */
+  outputExceeded(own: OutputLimits | null): boolean {
+    const limits = own ?? this.settings.normalOutputLimits;
+    if (limits === null) return false;
+    const queued = this.socket.writableLength;
+    if (queued > limits.hard) return true;
+    if (queued > limits.soft) {
+      const now = Date.now();
+      if (this.overSoftSince === 0) this.overSoftSince = now;
+      else if (now - this.overSoftSince > limits.softSeconds * 1000) return true;
+    } else {
+      this.overSoftSince = 0;
+    }
+    return false;
+  }
+}
