@@ -79,12 +79,12 @@ describe('limits', function () {
       }),
     );
     s.write(cmds.join(''));
-    const session = [...p.proxy.sessions][0] as unknown as { outstanding: number };
-    await until(() => session.outstanding >= 100, 'the client reaches the limit');
+    const session = [...p.proxy.sessions][0];
+    await until(() => session.pending >= 100, 'the client reaches the limit');
     await sleep(300);
     // the proxy stopped reading: what it holds is the limit plus at most one socket read
-    assert.ok(session.outstanding < 100 + 16384, `outstanding ${session.outstanding} stays near the limit`);
-    assert.ok(session.outstanding < n + 1, 'not everything was read');
+    assert.ok(session.pending < 100 + 16384, `pending ${session.pending} stays near the limit`);
+    assert.ok(session.pending < n + 1, 'not everything was read');
     const pusher = new Redis({ port: p.port, host: '127.0.0.1' });
     await pusher.rpush('lim:bplist', 'v');
     await done;
