@@ -22,8 +22,7 @@
 // - Close-after. A request that closes the client after its reply (QUIT, a protocol error) is
 //   the last one: nothing enqueued after it runs or is written, and once it is collected the
 //   queue is finished (the session ends the connection after the last write).
-// - Abandon. When the client goes, every request not answered yet is abandoned and the lists
-//   are dropped.
+// - Abandon. When the client goes, every request not answered is abandoned, the lists dropped.
 // - Backpressure. Every enqueued request counts as pending until collected; the Backpressure
 //   gets the count after each change (it pauses reading at a high mark, resumes at a low one).
 import { TYPE_ERROR } from '../protocol/records';
@@ -32,7 +31,7 @@ import { ImmediateReply, type ClientRequest } from './client-request';
 /** Replies held for the rest of their batch are written once this many bytes wait. */
 export const HOLD_BYTES = 64 * 1024;
 
-/** Writes replies to the client: the write step of the queue. */
+/** The write step: where replies leave the queue for the client. */
 export interface ReplyWriter {
   /** One write of the replies from `first` to `last` (following `next`), `bytes` in all. */
   writeReplies(first: ClientRequest, last: ClientRequest, bytes: number): void;
@@ -60,7 +59,6 @@ export class ReplyQueue {
   private tail: ClientRequest | null = null;
   /** requests enqueued and not yet collected */
   private outstanding = 0;
-  /** a close-after request was enqueued */
   private closeAfter = false;
   /** collected replies not written yet: outFirst..outLast (their `next` links stay as they were) */
   private outFirst: ClientRequest | null = null;
@@ -124,13 +122,12 @@ export class ReplyQueue {
 
   enqueue(req: ClientRequest): void {
     if (this.closeAfter) {
-      // After QUIT or a protocol error nothing more of this client is run or written (in Redis
-      // a client closing after its reply gets no more writes). Linked after a collected QUIT,
-      // it would be written after it.
+      // After QUIT or a protocol error nothing more of this client is run or written (Redis
+      // writes nothing more to a client closing after its reply): see Close-after.
       if (!req.done) req.abandon();
       return;
     }
-    if (req instanceof ImmediateReply && req.closeAfter) this.closeAfter = true;
+    if (closesAfter(req)) this.closeAfter = true;
     if (this.tail) this.tail.next = req;
     else {
       this.head = req;
@@ -180,6 +177,7 @@ export class ReplyQueue {
     this.held = [];
   }
 
+  /** Starts `req`, or keeps it (and what follows) waiting: see Holds and Barriers. */
   private begin(req: ClientRequest): void {
     if (!req.done) {
       if (req.barrier && req !== this.head) {
@@ -191,6 +189,13 @@ export class ReplyQueue {
       if (req.holds && !req.done) this.holding = req;
     }
     if (req.done && req === this.head) this.collect();
+  }
+
+  /** Every request before the waiting barrier `req` was answered: it starts now. */
+  private startBarrier(req: ClientRequest): void {
+    this.barrierWaiting = false;
+    req.start();
+    if (this.holding === req && (req.done || !req.holds)) this.releaseHeld();
   }
 
   /** Starts the requests held behind one that is answered (or started, for a mere barrier). */
@@ -224,7 +229,7 @@ export class ReplyQueue {
         this.boundaryBytes = this.outBytes;
       }
       this.owner.replyCollected(req, failed);
-      if (req instanceof ImmediateReply && req.closeAfter) {
+      if (closesAfter(req)) {
         req = null;
         break;
       }
@@ -233,12 +238,13 @@ export class ReplyQueue {
     }
     this.head = req;
     if (!req) this.tail = null;
-    if (this.barrierWaiting && req !== null && req === this.holding) {
-      this.barrierWaiting = false;
-      req.start();
-      if (this.holding === req && (req.done || !req.holds)) this.releaseHeld();
-    }
+    if (this.barrierWaiting && req !== null && req === this.holding) this.startBarrier(req);
     if (!this.closeAfter) this.backpressure.requestsAnswered(this.outstanding);
     this.owner.repliesCollected();
   }
+}
+
+/** QUIT, a protocol error: the connection closes once this reply is written. */
+function closesAfter(req: ClientRequest): boolean {
+  return req instanceof ImmediateReply && req.closeAfter;
 }
