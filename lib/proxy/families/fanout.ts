@@ -4,7 +4,7 @@
 import { bulk, command, error, integer, NULL_BULK, OK } from '../../protocol/resp';
 import { SLOT_NOT_SERVED } from '../errors';
 import type { FamilyDispatch, FamilyHandlers, FamilySession, ParsedCommand } from '../family';
-import { NodeFanout, type NodePart } from './node-fanout';
+import { AfterEarlier, NodeFanout, type NodePart } from './node-fanout';
 import { arrayOf, bulkOf, integerOf, isError } from './reply-parts';
 import { infoSections, infoText } from '../local-commands';
 import { mergeKeyspace } from '../../metrics/info';
@@ -66,23 +66,19 @@ function scan(session: FamilySession, cmd: ParsedCommand): void {
 }
 
 /**
- * INFO waits for the client's earlier replies, as Redis runs it after them: a pipeline of GETs
- * then INFO sees those GETs in commandstats.
+ * INFO with the Keyspace section summed over the masters. It waits for the client's earlier
+ * replies, as Redis runs it after them: a pipeline of GETs then INFO sees those GETs in
+ * commandstats.
  */
-class InfoRequest extends NodeFanout {
-  readonly barrier = true;
-}
-
-/** INFO with the Keyspace section summed over the masters. */
 function info(session: FamilySession, cmd: ParsedCommand): void {
   const sections = cmd.args().slice(1).map((a) => a.toString('latin1').toLowerCase());
   // with several workers the figures of all of them are gathered first (lib/workers)
   const view = async (): Promise<ProxyView> => (session.ctx.peers ? session.ctx.peers.clusterView() : session.ctx);
   if (!infoSections(sections).includes('keyspace')) {
-    session.enqueue(new InfoRequest(session, cmd.deadline, async () => bulk(infoText(await view(), sections))));
+    session.enqueue(new AfterEarlier(session, cmd.deadline, async () => bulk(infoText(await view(), sections))));
     return;
   }
-  const req = new InfoRequest(session, cmd.deadline, async (parts) => {
+  const req = new AfterEarlier(session, cmd.deadline, async (parts) => {
     const texts = parts.filter((p) => !isError(p.reply!)).map((p) => bulkOf(p.reply!)!.toString('latin1'));
     return bulk(infoText(await view(), sections, mergeKeyspace(texts)));
   });

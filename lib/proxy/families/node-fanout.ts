@@ -111,3 +111,12 @@ export class NodeFanout extends ReplySlot {
       });
   }
 }
+
+/**
+ * A fan-out that starts once the client's earlier replies are out, as Redis answers a command
+ * after running what came before it: INFO, SLOWLOG and the statistics then include the commands
+ * pipelined ahead of them.
+ */
+export class AfterEarlier extends NodeFanout {
+  readonly barrier = true;
+}

@@ -12,7 +12,7 @@ import type { FamilyHandlers, FamilySession } from '../family';
 import { onEveryNode } from './admin';
 import { AsyncRequest } from './async-request';
 import { clientLine } from './client';
-import { NodeFanout } from './node-fanout';
+import { AfterEarlier } from './node-fanout';
 import { configGet, configSet, RUNTIME_SETTINGS, settingName } from './proxy-config';
 
 /** What PROXY needs of the proxy beyond ProxyContext; lib/server.ts's Proxy provides both. */
@@ -23,14 +23,6 @@ interface AdminHost {
 }
 
 type HostContext = ProxyContext & Partial<AdminHost>;
-
-/**
- * Answered once the client's earlier replies are out, as Redis answers after running what came
- * before: SLOWLOG and the statistics then include the commands pipelined ahead.
- */
-class AfterEarlier extends NodeFanout {
-  readonly barrier = true;
-}
 
 function answer(session: FamilySession, compute: () => Buffer): void {
   session.enqueue(new AfterEarlier(session, Infinity, compute));
