@@ -4,9 +4,9 @@
 // node and send everything to it.
 import { createHash } from 'node:crypto';
 import { SLOTS } from '../../cluster/slot-map';
-import { SLOT_NOT_SERVED } from '../errors';
 import { parseAddress } from '../../cluster/cluster-slots';
 import { bulk, command, encode } from '../../protocol/resp';
+import { SLOT_NOT_SERVED } from '../errors';
 import type { FamilyHandlers, FamilySession, ParsedCommand } from '../family';
 import { NodeFanout } from './node-fanout';
 
