@@ -50,10 +50,10 @@ type AnyClass = abstract new (...args: any[]) => object;
 
 /**
  * `Base` with the reply-slot fields of ClientRequest, declared once for every request class:
- * ReplySlot for the requests that are not themselves a backend command, and
- * withReplySlot(BackendCommand) for those that are (RoutedRequest, the transaction's steps),
- * which a single base class could not give both. Adds fields and nothing else: no constructor
- * arguments, no methods.
+ * ReplySlot for the requests that are not themselves a backend command, CommandReplySlot
+ * (requests/routed-request.ts) for those that are (RoutedRequest, the transaction's steps): no
+ * single base class could give both. Adds fields and nothing else: no constructor arguments,
+ * no methods.
  */
 export function withReplySlot<B extends AnyClass>(Base: B) {
   abstract class WithReplySlot extends Base implements ClientRequest {
