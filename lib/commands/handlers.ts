@@ -1,16 +1,6 @@
 // How slotproxy handles a command: one handler kind per request family (lib/proxy/requests/ for
 // the plain ones, lib/proxy/families/ for those with their own state or merging).
-
-/** Command families with a module of their own under lib/proxy/families/. */
-export type FamilyName =
-  | 'split' // multi-key commands split by slot and merged (MGET, MSET, DEL, EXISTS ...)
-  | 'fanout' // whole-cluster commands sent to every master and merged (SCAN, DBSIZE, FLUSHALL ...)
-  | 'transaction' // MULTI/EXEC/DISCARD/WATCH/UNWATCH on a pinned dedicated connection
-  | 'pubsub' // SUBSCRIBE families, PUBSUB introspection
-  | 'cluster' // CLUSTER subcommands answered as a one-node cluster
-  | 'client' // CLIENT subcommands about the proxy's own clients, RESET
-  | 'admin' // CONFIG and other operator commands across the cluster
-  | 'proxy'; // the proxy's own SLOWLOG and PROXY admin commands, CONFIG RESETSTAT of its statistics
+import type { FamilyHandler } from './families';
 
 export type LocalCommand =
   | 'ping'
@@ -41,8 +31,5 @@ export type Handler =
   | { kind: 'refused'; message: string }
   /** Redis treats these as an attack (HTTP on the port): close without a reply */
   | { kind: 'close' }
-  /** handled by a family module; `variant` says which member of the family (e.g. the merge) */
-  | { kind: 'family'; family: FamilyName; variant: string };
-
-export const KEYED: Handler = { kind: 'keyed' };
-export const BLOCKING: Handler = { kind: 'blocking' };
+  /** handled by a family module; `variant` says which row of the family's table (lib/commands/families.ts) */
+  | FamilyHandler;

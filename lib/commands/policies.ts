@@ -1,17 +1,18 @@
-// slotproxy's decisions about commands, as rows: every command not listed here is routed by its
-// key specs (keyless ones to any master), except blocking ones (dedicated connections) and
-// keyless admin commands (refused until they are implemented across the cluster).
-import type { FamilyName, Handler, LocalCommand } from './handlers';
+// slotproxy's decisions about commands, as rows: every command not listed here or in a family's
+// table (families.ts) is routed by its key specs (keyless ones to any master), except blocking
+// ones (dedicated connections) and keyless admin commands (refused until they are implemented
+// across the cluster).
+import type { Handler, LocalCommand } from './handlers';
 import type { CommandInfo } from './command-info';
+import { familyHandlers } from './families';
 
 const local = (name: LocalCommand): Handler => ({ kind: 'local', name });
-const family = (f: FamilyName, variant: string): Handler => ({ kind: 'family', family: f, variant });
 const notYet = (what: string): Handler => ({
   kind: 'refused',
   message: `ERR ${what} is not supported by slotproxy yet`,
 });
 
-export const POLICIES: Readonly<Record<string, Handler>> = {
+const OWN_ROWS: Readonly<Record<string, Handler>> = {
   // answered by the proxy
   ping: local('ping'),
   echo: local('echo'),
@@ -19,7 +20,6 @@ export const POLICIES: Readonly<Record<string, Handler>> = {
   select: local('select'),
   hello: local('hello'),
   auth: local('auth'),
-  info: family('fanout', 'info'),
   readonly: local('ok'), // no replica reads yet: accepted so cluster-aware clients connect
   readwrite: local('ok'),
   asking: local('ok'), // the proxy follows ASK itself; a client's ASKING must not reach a shared connection
@@ -29,9 +29,14 @@ export const POLICIES: Readonly<Record<string, Handler>> = {
   'client|setinfo': local('client-setinfo'),
   'client|getredir': local('client-getredir'),
   'client|no-evict': local('ok'),
-  'client|help': { kind: 'keyed' },
   'client|no-touch': local('ok'),
   'cluster|keyslot': local('cluster-keyslot'),
+
+  // the HELP of containers whose other subcommands the proxy handles: any master answers it
+  'client|help': { kind: 'keyed' },
+  'config|help': { kind: 'keyed' },
+  'pubsub|help': { kind: 'keyed' },
+  'cluster|help': { kind: 'keyed' },
 
   // blocking only with BLOCK
   xread: { kind: 'blocking-with-option', option: 'BLOCK' },
@@ -41,81 +46,6 @@ export const POLICIES: Readonly<Record<string, Handler>> = {
   swapdb: { kind: 'keyed' },
   lastsave: { kind: 'keyed' },
   role: { kind: 'keyed' },
-
-  // families with modules of their own (lib/proxy/families/)
-  mget: family('split', 'mget'),
-  mset: family('split', 'mset'),
-  del: family('split', 'sum'),
-  unlink: family('split', 'sum'),
-  exists: family('split', 'sum'),
-  touch: family('split', 'sum'),
-  scan: family('fanout', 'scan'),
-  keys: family('fanout', 'keys'),
-  dbsize: family('fanout', 'dbsize'),
-  randomkey: family('fanout', 'randomkey'),
-  flushall: family('fanout', 'flush'),
-  flushdb: family('fanout', 'flush'),
-  wait: family('fanout', 'wait'),
-  'script|load': family('fanout', 'script-load'),
-  'script|flush': family('fanout', 'script-flush'),
-  'script|exists': family('fanout', 'script-exists'),
-  'script|kill': family('fanout', 'script-kill'),
-  'function|load': family('fanout', 'function-load'),
-  'function|delete': family('fanout', 'all-ok'),
-  'function|flush': family('fanout', 'all-ok'),
-  'function|restore': family('fanout', 'all-ok'),
-  'function|list': family('fanout', 'first'),
-  'function|dump': family('fanout', 'first'),
-  'function|stats': family('fanout', 'first'),
-  'script|help': family('fanout', 'first'),
-  'function|help': family('fanout', 'first'),
-  'function|kill': family('fanout', 'script-kill'),
-  multi: family('transaction', 'multi'),
-  exec: family('transaction', 'exec'),
-  discard: family('transaction', 'discard'),
-  watch: family('transaction', 'watch'),
-  unwatch: family('transaction', 'unwatch'),
-  subscribe: family('pubsub', 'subscribe'),
-  psubscribe: family('pubsub', 'psubscribe'),
-  unsubscribe: family('pubsub', 'unsubscribe'),
-  punsubscribe: family('pubsub', 'punsubscribe'),
-  ssubscribe: family('pubsub', 'ssubscribe'),
-  sunsubscribe: family('pubsub', 'sunsubscribe'),
-  'pubsub|channels': family('pubsub', 'channels'),
-  'pubsub|numsub': family('pubsub', 'numsub'),
-  'pubsub|numpat': family('pubsub', 'numpat'),
-  'pubsub|shardchannels': family('pubsub', 'shardchannels'),
-  'pubsub|shardnumsub': family('pubsub', 'shardnumsub'),
-  'pubsub|help': { kind: 'keyed' },
-  'cluster|slots': family('cluster', 'slots'),
-  'cluster|shards': family('cluster', 'shards'),
-  'cluster|nodes': family('cluster', 'nodes'),
-  'cluster|info': family('cluster', 'info'),
-  'cluster|myid': family('cluster', 'myid'),
-  'cluster|countkeysinslot': family('cluster', 'countkeysinslot'),
-  'cluster|getkeysinslot': family('cluster', 'getkeysinslot'),
-  'cluster|help': { kind: 'keyed' },
-  'client|info': family('client', 'info'),
-  'client|list': family('client', 'list'),
-  'client|kill': family('client', 'kill'),
-  reset: family('client', 'reset'),
-  'config|get': family('admin', 'config-get'),
-  'config|set': family('admin', 'config-set'),
-  'config|resetstat': family('proxy', 'config-resetstat'),
-  'config|help': { kind: 'keyed' },
-  // the proxy's own slow log and admin commands (lib/proxy/families/proxy-admin.ts)
-  slowlog: family('proxy', 'slowlog'),
-  'slowlog|get': family('proxy', 'slowlog'),
-  'slowlog|len': family('proxy', 'slowlog'),
-  'slowlog|reset': family('proxy', 'slowlog'),
-  'slowlog|help': family('proxy', 'slowlog'),
-  proxy: family('proxy', 'help'),
-  'proxy|topology': family('proxy', 'topology'),
-  'proxy|config': family('proxy', 'config'),
-  'proxy|refresh': family('proxy', 'refresh'),
-  'proxy|clients': family('proxy', 'clients'),
-  'proxy|resetstat': family('proxy', 'resetstat'),
-  'proxy|help': family('proxy', 'help'),
 
   // connection state that must not reach a shared backend connection
   monitor: notYet('MONITOR'),
@@ -133,6 +63,18 @@ export const POLICIES: Readonly<Record<string, Handler>> = {
   post: { kind: 'close' },
   'host:': { kind: 'close' },
 };
+
+/** Every command slotproxy decides about: the rows above and the family commands. */
+export const POLICIES: ReadonlyMap<string, Handler> = policies();
+
+function policies(): Map<string, Handler> {
+  const all = new Map<string, Handler>(familyHandlers());
+  for (const [name, handler] of Object.entries(OWN_ROWS)) {
+    if (all.has(name)) throw new Error(`slotproxy's command table decides twice about ${name}: in policies.ts and in a family's table`);
+    all.set(name, handler);
+  }
+  return all;
+}
 
 /** A subcommand of PROXY, the proxy's own admin command (no keys). */
 function proxySub(name: string, arity: number, admin: boolean): CommandInfo {
@@ -185,7 +127,7 @@ export const EXTRA_SUBCOMMANDS: Record<string, CommandInfo[]> = {
 
 /** The handler of a command the cluster describes, from the rows above and its flags. */
 export function handlerFor(info: CommandInfo, parent: CommandInfo | null): Handler {
-  const own = POLICIES[info.name];
+  const own = POLICIES.get(info.name);
   if (own) return own;
   if (info.flags.includes('blocking')) return { kind: 'blocking' };
   const keyless = info.keySpecs.length === 0;
@@ -194,7 +136,7 @@ export function handlerFor(info: CommandInfo, parent: CommandInfo | null): Handl
     return { kind: 'refused', message: `ERR '${info.name.replace('|', ' ').toUpperCase()}' is an admin command; slotproxy does not send admin commands to cluster nodes yet` };
   }
   if (parent) {
-    const inherited = POLICIES[parent.name];
+    const inherited = POLICIES.get(parent.name);
     // a container refused as a whole (CLUSTER, CLIENT ...) keeps that for subcommands not listed
     if (inherited && inherited.kind === 'refused') return inherited;
   }

@@ -45,19 +45,45 @@ export interface ReplyTail {
   bytes: number;
 }
 
+/** Any class, abstract ones included (TypeScript wants a mixin's base to take `...any[]`). */
+type AnyClass = abstract new (...args: any[]) => object;
+
+/**
+ * `Base` with the reply-slot fields of ClientRequest, declared once for every request class:
+ * ReplySlot for the requests that are not themselves a backend command, CommandReplySlot
+ * (requests/routed-request.ts) for those that are (RoutedRequest, the transaction's steps): no
+ * single base class could give both. Adds fields and nothing else: no constructor arguments,
+ * no methods.
+ */
+export function withReplySlot<B extends AnyClass>(Base: B) {
+  abstract class WithReplySlot extends Base implements ClientRequest {
+    next: ClientRequest | null = null;
+    endsBatch = true;
+    slab: Slab | null = null;
+    replySlab: Slab | null = null;
+    done = false;
+    reply: Buffer | null = null;
+    abstract readonly holds: boolean;
+    abstract start(): void;
+    abstract abandon(): void;
+  }
+  return WithReplySlot;
+}
+
+/** The base of request classes that are not one backend command (fan-outs, splits, local replies). */
+export abstract class ReplySlot extends withReplySlot(Object) {}
+
 /** A reply known when the command is read: local commands and errors. */
-export class ImmediateReply implements ClientRequest {
-  next: ClientRequest | null = null;
-  endsBatch = true;
-  slab: Slab | null = null;
-  replySlab: Slab | null = null;
-  done = true;
+export class ImmediateReply extends ReplySlot {
+  override done = true;
   readonly holds = false;
   constructor(
-    public reply: Buffer | null,
+    public override reply: Buffer | null,
     /** close the connection once this reply is written (QUIT, protocol errors) */
     readonly closeAfter = false,
-  ) {}
+  ) {
+    super();
+  }
   start(): void {}
   abandon(): void {}
 }

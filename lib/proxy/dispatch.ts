@@ -8,7 +8,7 @@ import { CMD_INLINE, CMD_PROTOCOL_ERROR, FLAG_ARITY, FLAG_CROSSSLOT, FLAG_UNKNOW
 import { command, error, frameArgs } from '../protocol/resp';
 import { ImmediateReply } from './client-request';
 import { CROSSSLOT, NOAUTH, UNBALANCED_QUOTES, protocolError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
-import { FAMILIES } from './families';
+import { familyDispatch } from './families';
 import type { FamilySession, ParsedCommand } from './family';
 import { LOCAL_COMMANDS } from './local-commands';
 import { BlockingRequest } from './requests/blocking-request';
@@ -146,7 +146,7 @@ function dispatchRow(session: DispatchSession, cmd: ParsedCommand): void {
       session.enqueue(new ImmediateReply(null, true));
       return;
     case 'family':
-      FAMILIES[h.family](session, cmd);
+      familyDispatch(h)(session, cmd);
       return;
   }
 }

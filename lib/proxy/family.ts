@@ -1,6 +1,7 @@
 // What a command family module (lib/proxy/families/) gets to work with. A family turns one parsed
 // command into requests on the client's ordered reply list, and may put the session into a mode
 // (a transaction, subscribed) that sees every later command first.
+import type { FamilyName, VariantOf } from '../commands/families';
 import type { CommandRow } from '../commands/table';
 import type { ClientRequest } from './client-request';
 import type { ProxyContext, SessionInfo } from './context';
@@ -45,3 +46,9 @@ export interface FamilySession extends SessionInfo, RequestOwner {
 }
 
 export type FamilyDispatch = (session: FamilySession, cmd: ParsedCommand) => void;
+
+/**
+ * A family module's handler of each variant of its table (lib/commands/families.ts), declared
+ * `satisfies FamilyHandlers<'name'>`: a variant missing, extra or misspelt does not compile.
+ */
+export type FamilyHandlers<F extends FamilyName> = Readonly<Record<VariantOf<F>, FamilyDispatch>>;

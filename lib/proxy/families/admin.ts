@@ -3,7 +3,8 @@
 // CONFIG GET reads one master (the nodes are configured alike); CONFIG SET and RESETSTAT go to
 // every node, masters and replicas, and succeed only when every node accepted them.
 import { command } from '../../protocol/resp';
-import type { FamilyDispatch, FamilySession } from '../family';
+import { SLOT_NOT_SERVED } from '../errors';
+import type { FamilyDispatch, FamilyHandlers, FamilySession, ParsedCommand } from '../family';
 import { AsyncRequest } from './async-request';
 import { callNode } from './node-call';
 import { bulkOf, isError } from './reply-parts';
@@ -24,22 +25,26 @@ async function everyNode(session: FamilySession, master: string): Promise<string
   return nodes;
 }
 
-export const dispatch: FamilyDispatch = (session, cmd) => {
+/** Runs `run` with a master to ask, if operators allowed admin commands and a master is known. */
+function gated(run: (session: FamilySession, cmd: ParsedCommand, master: string) => void): FamilyDispatch {
+  return (session, cmd) => {
+    if (!session.ctx.config.adminCommands) {
+      const name = cmd.row.name.replace('|', ' ').toUpperCase();
+      session.reject(`ERR ${name} is turned off in slotproxy; an operator can allow it with SLOTPROXY_ADMIN_COMMANDS=yes`);
+      return;
+    }
+    const master = session.ctx.router.nodeForSlot(-1, session.id);
+    if (!master) return session.reject(SLOT_NOT_SERVED);
+    run(session, cmd, master.address);
+  };
+}
+
+/** The command on every node (CONFIG SET, CONFIG RESETSTAT): OK when every node said so. */
+export const onEveryNode = gated((session, cmd, master) => {
   const name = cmd.row.name.replace('|', ' ').toUpperCase();
-  if (!session.ctx.config.adminCommands) {
-    session.reject(`ERR ${name} is turned off in slotproxy; an operator can allow it with SLOTPROXY_ADMIN_COMMANDS=yes`);
-    return;
-  }
-  const master = session.ctx.router.nodeForSlot(-1, session.id);
-  if (!master) return session.reject('CLUSTERDOWN Hash slot not served');
-  const variant = cmd.row.handler.kind === 'family' ? cmd.row.handler.variant : '';
-  if (variant === 'config-get') {
-    session.enqueue(new AsyncRequest(session, () => callNode(session, session.id, master.address, cmd.frame)));
-    return;
-  }
   session.enqueue(
     new AsyncRequest(session, async () => {
-      const nodes = await everyNode(session, master.address);
+      const nodes = await everyNode(session, master);
       const replies = await Promise.all(nodes.map((a) => callNode(session, session.id, a, cmd.frame)));
       const failed = nodes.filter((_, i) => isError(replies[i]));
       if (failed.length === 0) return replies[0];
@@ -48,4 +53,11 @@ export const dispatch: FamilyDispatch = (session, cmd) => {
       return Buffer.from(`-ERR ${name} failed on ${failed.length} of ${nodes.length} nodes (${failed.join(', ')}): ${first}\r\n`);
     }),
   );
-};
+});
+
+export const ADMIN = {
+  'config-get': gated((session, cmd, master) => {
+    session.enqueue(new AsyncRequest(session, () => callNode(session, session.id, master, cmd.frame)));
+  }),
+  'config-set': onEveryNode,
+} satisfies FamilyHandlers<'admin'>;

@@ -2,7 +2,7 @@
 // the proxy's connections, which mean nothing to an application), and RESET.
 import { bulk, integer, OK } from '../../protocol/resp';
 import type { SessionInfo } from '../context';
-import type { FamilyDispatch, FamilySession } from '../family';
+import type { FamilyHandlers, FamilySession } from '../family';
 import { NodeFanout } from './node-fanout';
 
 /**
@@ -103,27 +103,19 @@ function kill(session: FamilySession, args: Buffer[]): void {
   if (matches.includes(session)) setImmediate(() => session.closeNow());
 }
 
-export const dispatch: FamilyDispatch = (session, cmd) => {
-  const variant = cmd.row.handler.kind === 'family' ? cmd.row.handler.variant : '';
-  const args = cmd.args();
-  switch (variant) {
-    case 'info':
-      return answer(session, bulk(clientLine(session, session, 'client|info') + '\n'));
-    case 'list':
-      return list(session, args);
-    case 'kill':
-      return kill(session, args);
-    case 'reset':
-      // Leaves a transaction or subscribed mode (their connections are closed), forgets the
-      // name, and answers as Redis 6.2+ does.
-      session.mode?.close();
-      session.mode = null;
-      session.outputLimits = null;
-      session.name = null;
-      session.libName = null;
-      session.libVer = null;
-      return answer(session, Buffer.from('+RESET\r\n'));
-    default:
-      session.reject(`ERR slotproxy does not answer CLIENT ${variant.toUpperCase()}`);
-  }
-};
+export const CLIENT = {
+  info: (session) => answer(session, bulk(clientLine(session, session, 'client|info') + '\n')),
+  list: (session, cmd) => list(session, cmd.args()),
+  kill: (session, cmd) => kill(session, cmd.args()),
+  reset(session) {
+    // Leaves a transaction or subscribed mode (their connections are closed), forgets the
+    // name, and answers as Redis 6.2+ does.
+    session.mode?.close();
+    session.mode = null;
+    session.outputLimits = null;
+    session.name = null;
+    session.libName = null;
+    session.libVer = null;
+    answer(session, Buffer.from('+RESET\r\n'));
+  },
+} satisfies FamilyHandlers<'client'>;

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { SLOTS } from '../../cluster/slot-map';
 import { parseAddress } from '../../cluster/cluster-slots';
 import { bulk, command, encode } from '../../protocol/resp';
-import type { FamilyDispatch, FamilySession, ParsedCommand } from '../family';
+import { SLOT_NOT_SERVED } from '../errors';
+import type { FamilyHandlers, FamilySession, ParsedCommand } from '../family';
 import { NodeFanout } from './node-fanout';
 
 /** A stable 40-hex node id per proxy address, as CLUSTER MYID returns. */
@@ -49,7 +50,7 @@ function toSlotOwner(session: FamilySession, cmd: ParsedCommand): void {
   }
   const node = session.ctx.router.nodeForSlot(slot, session.id);
   if (!node) {
-    session.reject('CLUSTERDOWN Hash slot not served');
+    session.reject(SLOT_NOT_SERVED);
     return;
   }
   session.enqueue(new NodeFanout(session, cmd.deadline, ([p]) => p.reply!).ask(node.address, command(args)));
@@ -59,32 +60,21 @@ function answer(session: FamilySession, reply: Buffer): void {
   session.enqueue(new NodeFanout(session, Infinity, () => reply));
 }
 
-export const dispatch: FamilyDispatch = (session, cmd) => {
-  const variant = cmd.row.handler.kind === 'family' ? cmd.row.handler.variant : '';
-  const me = self(session);
-  switch (variant) {
-    case 'myid':
-      return answer(session, bulk(me.id));
-    case 'info':
-      return answer(session, bulk(clusterInfo(session)));
-    case 'slots':
-      return answer(session, encode([[0, SLOTS - 1, [me.host, me.port, me.id, []]]]));
-    case 'shards':
-      return answer(
-        session,
-        encode([
-          [
-            'slots', [0, SLOTS - 1],
-            'nodes', [['id', me.id, 'port', me.port, 'ip', me.host, 'endpoint', me.host, 'role', 'master', 'replication-offset', 0, 'health', 'online']],
-          ],
-        ]),
-      );
-    case 'nodes':
-      return answer(session, bulk(`${me.id} ${me.host}:${me.port}@0 myself,master - 0 0 1 connected 0-${SLOTS - 1}\n`));
-    case 'countkeysinslot':
-    case 'getkeysinslot':
-      return toSlotOwner(session, cmd);
-    default:
-      session.reject(`ERR slotproxy does not answer CLUSTER ${variant.toUpperCase()}`);
-  }
-};
+export const CLUSTER = {
+  myid: (session) => answer(session, bulk(self(session).id)),
+  info: (session) => answer(session, bulk(clusterInfo(session))),
+  slots(session) {
+    const me = self(session);
+    answer(session, encode([[0, SLOTS - 1, [me.host, me.port, me.id, []]]]));
+  },
+  shards(session) {
+    const me = self(session);
+    const node = ['id', me.id, 'port', me.port, 'ip', me.host, 'endpoint', me.host, 'role', 'master', 'replication-offset', 0, 'health', 'online'];
+    answer(session, encode([['slots', [0, SLOTS - 1], 'nodes', [node]]]));
+  },
+  nodes(session) {
+    const me = self(session);
+    answer(session, bulk(`${me.id} ${me.host}:${me.port}@0 myself,master - 0 0 1 connected 0-${SLOTS - 1}\n`));
+  },
+  'slot-owner': toSlotOwner,
+} satisfies FamilyHandlers<'cluster'>;

@@ -2,8 +2,9 @@
 // so the client sees one server's answer. Scripts and functions are loaded everywhere, so
 // EVALSHA/FCALL work on whichever node a key lives.
 import { bulk, command, error, integer, NULL_BULK, OK } from '../../protocol/resp';
-import type { FamilyDispatch, FamilySession, ParsedCommand } from '../family';
-import { NodeFanout, type NodePart } from './node-fanout';
+import { SLOT_NOT_SERVED } from '../errors';
+import type { FamilyDispatch, FamilyHandlers, FamilySession, ParsedCommand } from '../family';
+import { AfterEarlier, NodeFanout, type NodePart } from './node-fanout';
 import { arrayOf, bulkOf, integerOf, isError } from './reply-parts';
 import { infoSections, infoText } from '../local-commands';
 import { mergeKeyspace } from '../../metrics/info';
@@ -15,11 +16,18 @@ const NODE_RADIX = 1024n;
 
 const firstError = (parts: NodePart[]): Buffer | null => parts.find((p) => isError(p.reply!))?.reply ?? null;
 
-function toAll(session: FamilySession, cmd: ParsedCommand, merge: (parts: NodePart[], session: FamilySession) => Buffer, wantElements = false): void {
-  const req = new NodeFanout(session, cmd.deadline, (parts) => firstError(parts) ?? merge(parts, session), wantElements);
-  for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, cmd.frame);
-  session.enqueue(req);
+/** The command goes to every master; `merge` makes the client's reply of theirs. */
+function toMasters(merge: (parts: NodePart[], session: FamilySession) => Buffer, wantElements = false): FamilyDispatch {
+  return (session, cmd) => {
+    const req = new NodeFanout(session, cmd.deadline, (parts) => merge(parts, session), wantElements);
+    for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, cmd.frame);
+    session.enqueue(req);
+  };
 }
+
+/** As toMasters, but the first error a master answered is the reply. */
+const allOrError = (merge: (parts: NodePart[], session: FamilySession) => Buffer, wantElements = false): FamilyDispatch =>
+  toMasters((parts, session) => firstError(parts) ?? merge(parts, session), wantElements);
 
 function scan(session: FamilySession, cmd: ParsedCommand): void {
   const args = cmd.args();
@@ -57,57 +65,20 @@ function scan(session: FamilySession, cmd: ParsedCommand): void {
   session.enqueue(req.ask(masters[node], command(nodeArgs)));
 }
 
-const MERGES: Record<string, (parts: NodePart[], session: FamilySession) => Buffer> = {
-  keys: (parts) => arrayOf(parts.flatMap((p) => p.elements ?? [])),
-  dbsize: (parts) => integer(parts.reduce((n, p) => n + integerOf(p.reply!), 0)),
-  randomkey(parts) {
-    const found = parts.map((p) => p.reply!).filter((r) => bulkOf(r) !== null);
-    return found.length ? found[Math.floor(Math.random() * found.length)] : NULL_BULK;
-  },
-  flush: () => OK,
-  'script-flush'(_parts, session) {
-    // flushed on purpose: NOSCRIPT must not be repaired from the proxy's copy any more
-    session.ctx.scripts.clear();
-    session.ctx.peers?.flushScripts();
-    return OK;
-  },
-  'all-ok': () => OK,
-  'script-load'(parts, session) {
-    const shas = new Set(parts.map((p) => p.reply!.toString('latin1')));
-    if (shas.size !== 1) return error('ERR slotproxy: the masters disagree on the SHA1 of this script');
-    // The SCRIPT LOAD is kept, so a node that joins later or lost its scripts can be given it
-    // when it answers NOSCRIPT.
-    const sha = bulkOf(parts[0].reply!)!.toString('latin1');
-    session.ctx.scripts.set(sha, parts[0].bytes());
-    session.ctx.peers?.shareScript(sha, parts[0].bytes());
-    return parts[0].reply!;
-  },
-  'function-load': (parts) => parts[0].reply!,
-  'script-exists'(parts) {
-    // a script exists for the client only where every master has it: EVALSHA may go anywhere
-    const lists = parts.map((p) => p.elements!.map((e) => integerOf(e)));
-    return arrayOf(lists[0].map((_, i) => integer(lists.every((l) => l[i] === 1) ? 1 : 0)));
-  },
-};
-
 /**
- * INFO waits for the client's earlier replies, as Redis runs it after them: a pipeline of GETs
- * then INFO sees those GETs in commandstats.
+ * INFO with the Keyspace section summed over the masters. It waits for the client's earlier
+ * replies, as Redis runs it after them: a pipeline of GETs then INFO sees those GETs in
+ * commandstats.
  */
-class InfoRequest extends NodeFanout {
-  readonly barrier = true;
-}
-
-/** INFO with the Keyspace section summed over the masters. */
 function info(session: FamilySession, cmd: ParsedCommand): void {
   const sections = cmd.args().slice(1).map((a) => a.toString('latin1').toLowerCase());
   // with several workers the figures of all of them are gathered first (lib/workers)
   const view = async (): Promise<ProxyView> => (session.ctx.peers ? session.ctx.peers.clusterView() : session.ctx);
   if (!infoSections(sections).includes('keyspace')) {
-    session.enqueue(new InfoRequest(session, cmd.deadline, async () => bulk(infoText(await view(), sections))));
+    session.enqueue(new AfterEarlier(session, cmd.deadline, async () => bulk(infoText(await view(), sections))));
     return;
   }
-  const req = new InfoRequest(session, cmd.deadline, async (parts) => {
+  const req = new AfterEarlier(session, cmd.deadline, async (parts) => {
     const texts = parts.filter((p) => !isError(p.reply!)).map((p) => bulkOf(p.reply!)!.toString('latin1'));
     return bulk(infoText(await view(), sections, mergeKeyspace(texts)));
   });
@@ -116,41 +87,50 @@ function info(session: FamilySession, cmd: ParsedCommand): void {
   session.enqueue(req);
 }
 
-export const dispatch: FamilyDispatch = (session, cmd) => {
-  const variant = cmd.row.handler.kind === 'family' ? cmd.row.handler.variant : '';
-  switch (variant) {
-    case 'scan':
-      scan(session, cmd);
-      return;
-    case 'wait':
-      waitForReplicas(session, cmd);
-      return;
-    case 'info':
-      info(session, cmd);
-      return;
-    case 'first': {
-      const address = session.ctx.router.nodeForSlot(-1, session.id)?.address;
-      if (!address) {
-        session.reject('CLUSTERDOWN Hash slot not served');
-        return;
-      }
-      session.enqueue(new NodeFanout(session, cmd.deadline, ([p]) => p.reply!).ask(address, cmd.frame));
-      return;
-    }
-    case 'script-kill': {
-      // Only the node running the script can kill it: OK when one did, else the node's NOTBUSY.
-      const req = new NodeFanout(session, cmd.deadline, (parts) => parts.find((p) => !isError(p.reply!))?.reply ?? parts[0].reply!);
-      for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, cmd.frame);
-      session.enqueue(req);
-      return;
-    }
-    default: {
-      const merge = MERGES[variant];
-      if (!merge) {
-        session.reject(`ERR slotproxy has no merge '${variant}' for ${cmd.row.name}`);
-        return;
-      }
-      toAll(session, cmd, merge, variant === 'keys' || variant === 'script-exists');
-    }
+/** One master answers (they are alike: HELP, FUNCTION LIST ...). */
+function first(session: FamilySession, cmd: ParsedCommand): void {
+  const address = session.ctx.router.nodeForSlot(-1, session.id)?.address;
+  if (!address) {
+    session.reject(SLOT_NOT_SERVED);
+    return;
   }
-};
+  session.enqueue(new NodeFanout(session, cmd.deadline, ([p]) => p.reply!).ask(address, cmd.frame));
+}
+
+export const FANOUT = {
+  scan,
+  wait: waitForReplicas,
+  info,
+  first,
+  concat: allOrError((parts) => arrayOf(parts.flatMap((p) => p.elements ?? [])), true),
+  sum: allOrError((parts) => integer(parts.reduce((n, p) => n + integerOf(p.reply!), 0))),
+  randomkey: allOrError((parts) => {
+    const found = parts.map((p) => p.reply!).filter((r) => bulkOf(r) !== null);
+    return found.length ? found[Math.floor(Math.random() * found.length)] : NULL_BULK;
+  }),
+  'all-ok': allOrError(() => OK),
+  'script-flush': allOrError((_parts, session) => {
+    // flushed on purpose: NOSCRIPT must not be repaired from the proxy's copy any more
+    session.ctx.scripts.clear();
+    session.ctx.peers?.flushScripts();
+    return OK;
+  }),
+  'script-load': allOrError((parts, session) => {
+    const shas = new Set(parts.map((p) => p.reply!.toString('latin1')));
+    if (shas.size !== 1) return error('ERR slotproxy: the masters disagree on the SHA1 of this script');
+    // The SCRIPT LOAD is kept, so a node that joins later or lost its scripts can be given it
+    // when it answers NOSCRIPT.
+    const sha = bulkOf(parts[0].reply!)!.toString('latin1');
+    session.ctx.scripts.set(sha, parts[0].bytes());
+    session.ctx.peers?.shareScript(sha, parts[0].bytes());
+    return parts[0].reply!;
+  }),
+  'function-load': allOrError((parts) => parts[0].reply!),
+  'script-exists': allOrError((parts) => {
+    // a script exists for the client only where every master has it: EVALSHA may go anywhere
+    const lists = parts.map((p) => p.elements!.map((e) => integerOf(e)));
+    return arrayOf(lists[0].map((_, i) => integer(lists.every((l) => l[i] === 1) ? 1 : 0)));
+  }, true),
+  // Only the node running the script can kill it: OK when one did, else the node's NOTBUSY.
+  'script-kill': toMasters((parts) => parts.find((p) => !isError(p.reply!))?.reply ?? parts[0].reply!),
+} satisfies FamilyHandlers<'fanout'>;

@@ -1,13 +1,30 @@
-// Which module handles each command family (the `family` handler kind of the command table).
-import type { FamilyName } from '../../commands/handlers';
-import type { FamilyDispatch } from '../family';
-import { dispatch as admin } from './admin';
-import { dispatch as client } from './client';
-import { dispatch as cluster } from './cluster';
-import { dispatch as fanout } from './fanout';
-import { dispatch as proxy } from './proxy-admin';
-import { dispatch as pubsub } from './pubsub';
-import { dispatch as split } from './split';
-import { dispatch as transaction } from './transaction';
+// Each command family's handlers, by variant: what the `family` handlers of the command table
+// (lib/commands/families.ts) run.
+import type { FamilyHandler, FamilyName } from '../../commands/families';
+import type { FamilyDispatch, FamilyHandlers } from '../family';
+import { ADMIN } from './admin';
+import { CLIENT } from './client';
+import { CLUSTER } from './cluster';
+import { FANOUT } from './fanout';
+import { PROXY } from './proxy-admin';
+import { PUBSUB } from './pubsub-introspect';
+import { PubSubMode } from './pubsub-mode';
+import { SPLIT } from './split';
+import { TRANSACTION } from './transaction';
 
-export const FAMILIES: Readonly<Record<FamilyName, FamilyDispatch>> = { split, fanout, transaction, pubsub, cluster, client, admin, proxy };
+const FAMILIES: { readonly [F in FamilyName]: FamilyHandlers<F> } = {
+  split: SPLIT,
+  fanout: FANOUT,
+  transaction: TRANSACTION,
+  subscribe: PubSubMode.family,
+  pubsub: PUBSUB,
+  cluster: CLUSTER,
+  client: CLIENT,
+  admin: ADMIN,
+  proxy: PROXY,
+};
+
+/** The handler of a family command. */
+export function familyDispatch<F extends FamilyName>(h: FamilyHandler<F>): FamilyDispatch {
+  return FAMILIES[h.family][h.variant];
+}

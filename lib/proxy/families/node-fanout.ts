@@ -1,13 +1,13 @@
-// A client request answered by asking several nodes (every master, or one chosen node) and
-// merging what they say. The parts use the nodes' shared connections, so they are pipelined
-// with everything else going there.
+// A client request answered by asking several nodes (every master, every node, one chosen node,
+// or the master of a slot) and merging what they say: the one fan-out of the families (fanout.ts,
+// pubsub-introspect.ts, cluster.ts ...). The parts use the nodes' shared connections, so they
+// are pipelined with everything else going there.
 import { BackendCommand, type BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import { error } from '../../protocol/resp';
-import type { ClientRequest } from '../client-request';
+import { ReplySlot } from '../client-request';
 import type { FamilySession } from '../family';
 import { arrayElements, isArray } from './reply-parts';
-import type { Slab } from '../../io/socket-reads';
 
 export class NodePart extends BackendCommand {
   reply: Buffer | null = null;
@@ -17,13 +17,22 @@ export class NodePart extends BackendCommand {
   constructor(
     private readonly parent: NodeFanout,
     frame: Buffer,
+    /** the node asked; '' for a part routed by its slot */
     readonly address: string,
+    slot: number,
+    /** a node whose failure leaves it out of the answer instead of failing it (a replica) */
+    readonly optional: boolean,
+    /** its place in parent.parts, the order the parts were asked in */
+    readonly index: number,
   ) {
-    super(frame, -1, parent.session.id, parent.deadline);
+    super(frame, slot, parent.session.id, parent.deadline);
   }
 
   sendTo(node: BackendNode): void {
-    node.connectionFor(this.pin).send(this);
+    // The question is about one node: if the router moves an unwritten part (its connection was
+    // lost), it still goes to the node it was meant for (routed by slot: to the slot's owner).
+    const target = this.address ? this.parent.session.ctx.router.node(this.address) : node;
+    target.connectionFor(this.pin).send(this);
   }
 
   onReply(frame: Buffer, _type: number, _redirect: number, elems: number, elemBase: number, _from: BackendAddress): void {
@@ -45,32 +54,33 @@ export class NodePart extends BackendCommand {
   }
 }
 
+/** The client's reply, from every part's (a part's `reply` is set; an error is a reply too). */
 export type Merge = (parts: NodePart[]) => Buffer | Promise<Buffer>;
 
-export class NodeFanout implements ClientRequest {
-  next: ClientRequest | null = null;
-  endsBatch = true;
-  slab: Slab | null = null;
-  replySlab: Slab | null = null;
-  done = false;
-  reply: Buffer | null = null;
+export class NodeFanout extends ReplySlot {
   readonly holds = false;
   readonly parts: NodePart[] = [];
-  readonly deadline: number;
   private pending = 0;
 
   constructor(
     readonly session: FamilySession,
-    deadline: number,
+    readonly deadline: number,
     private readonly merge: Merge,
+    /** the merge reads `elements` of array replies */
     readonly wantElements = false,
   ) {
-    this.deadline = deadline;
+    super();
   }
 
-  /** Adds one part: `frame` sent to the node at `address`. */
-  ask(address: string, frame: Buffer): this {
-    this.parts.push(new NodePart(this, frame, address));
+  /** Adds one part: `frame` sent to the node at `address` (`optional`: see NodePart). */
+  ask(address: string, frame: Buffer, optional = false): this {
+    this.parts.push(new NodePart(this, frame, address, -1, optional, this.parts.length));
+    return this;
+  }
+
+  /** Adds one part: `frame` sent to the master of `slot`, wherever the slot map says it is. */
+  askSlot(slot: number, frame: Buffer): this {
+    this.parts.push(new NodePart(this, frame, '', slot, false, this.parts.length));
     return this;
   }
 
@@ -81,7 +91,10 @@ export class NodeFanout implements ClientRequest {
       this.partDone();
       return;
     }
-    for (const p of this.parts) p.sendTo(router.node(p.address));
+    for (const p of this.parts) {
+      if (p.address) p.sendTo(router.node(p.address));
+      else router.route(p);
+    }
   }
 
   abandon(): void {}
@@ -97,4 +110,13 @@ export class NodeFanout implements ClientRequest {
         this.session.requestDone(this);
       });
   }
+}
+
+/**
+ * A fan-out that starts once the client's earlier replies are out, as Redis answers a command
+ * after running what came before it: INFO, SLOWLOG and the statistics then include the commands
+ * pipelined ahead of them.
+ */
+export class AfterEarlier extends NodeFanout {
+  readonly barrier = true;
 }

@@ -8,11 +8,11 @@ import { helpReply, slowlogReply } from '../../metrics/slowlog-reply';
 import type { RefresherStats } from '../../metrics/view';
 import { bulk, encode, error, OK, type RespValue } from '../../protocol/resp';
 import type { ProxyContext, SessionInfo } from '../context';
-import type { FamilyDispatch, FamilySession } from '../family';
-import { dispatch as admin } from './admin';
+import type { FamilyHandlers, FamilySession } from '../family';
+import { onEveryNode } from './admin';
 import { AsyncRequest } from './async-request';
 import { clientLine } from './client';
-import { NodeFanout } from './node-fanout';
+import { AfterEarlier } from './node-fanout';
 import { configGet, configSet, RUNTIME_SETTINGS, settingName } from './proxy-config';
 
 /** What PROXY needs of the proxy beyond ProxyContext; lib/server.ts's Proxy provides both. */
@@ -23,14 +23,6 @@ interface AdminHost {
 }
 
 type HostContext = ProxyContext & Partial<AdminHost>;
-
-/**
- * Answered once the client's earlier replies are out, as Redis answers after running what came
- * before: SLOWLOG and the statistics then include the commands pipelined ahead.
- */
-class AfterEarlier extends NodeFanout {
-  readonly barrier = true;
-}
 
 function answer(session: FamilySession, compute: () => Buffer): void {
   session.enqueue(new AfterEarlier(session, Infinity, compute));
@@ -157,35 +149,26 @@ function resetEverywhere(ctx: FamilySession['ctx']): void {
   else resetProxyStats(ctx);
 }
 
-export const dispatch: FamilyDispatch = (session, cmd) => {
-  const variant = cmd.row.handler.kind === 'family' ? cmd.row.handler.variant : '';
-  const ctx: HostContext = session.ctx;
-  switch (variant) {
-    case 'slowlog': {
-      const args = cmd.args();
-      return answer(session, () => slowlogReply(ctx.slowlog, args));
-    }
-    case 'topology':
-      return answer(session, () => topology(ctx));
-    case 'config':
-      return config(session, cmd.args());
-    case 'refresh':
-      return refresh(session);
-    case 'clients':
-      return answer(session, () => bulk(clientsText(ctx, session)));
-    case 'resetstat':
-      if (!allowed(session, 'PROXY RESETSTAT')) return;
-      return answer(session, () => {
-        resetEverywhere(ctx);
-        return OK;
-      });
-    case 'config-resetstat':
-      // the nodes' part (and the refusal when admin commands are off) is CONFIG's own
-      if (ctx.config.adminCommands) resetEverywhere(ctx);
-      return admin(session, cmd);
-    case 'help':
-      return answer(session, () => helpReply(HELP));
-    default:
-      session.reject(`ERR slotproxy has no '${variant}' in the proxy family`);
-  }
-};
+export const PROXY = {
+  slowlog(session, cmd) {
+    const args = cmd.args();
+    answer(session, () => slowlogReply(session.ctx.slowlog, args));
+  },
+  topology: (session) => answer(session, () => topology(session.ctx)),
+  config: (session, cmd) => config(session, cmd.args()),
+  refresh,
+  clients: (session) => answer(session, () => bulk(clientsText(session.ctx, session))),
+  resetstat(session) {
+    if (!allowed(session, 'PROXY RESETSTAT')) return;
+    answer(session, () => {
+      resetEverywhere(session.ctx);
+      return OK;
+    });
+  },
+  'config-resetstat'(session, cmd) {
+    // the nodes' part (and the refusal when admin commands are off) is CONFIG SET's own
+    if (session.ctx.config.adminCommands) resetEverywhere(session.ctx);
+    onEveryNode(session, cmd);
+  },
+  help: (session) => answer(session, () => helpReply(HELP)),
+} satisfies FamilyHandlers<'proxy'>;

@@ -8,98 +8,19 @@
 // proxy could reach while it is down); a master that cannot answer fails it. Shard channels
 // live with their slot's master: SHARDCHANNELS asks every master, SHARDNUMSUB asks each channel's
 // master (replicas of the shard are not asked: slotproxy subscribes on masters only).
-import type { BackendAddress } from '../../backend/backend-command';
-import { BackendCommand } from '../../backend/backend-command';
-import type { BackendNode } from '../../backend/backend-node';
 import { keySlot } from '../../protocol/crc16';
-import { TYPE_ERROR } from '../../protocol/records';
-import { command, encode, error, integer, type RespValue } from '../../protocol/resp';
-import type { ClientRequest } from '../client-request';
+import { command, encode, integer, type RespValue } from '../../protocol/resp';
 import { SLOT_NOT_SERVED } from '../errors';
-import type { FamilySession, ParsedCommand } from '../family';
+import type { SlotMap } from '../../cluster/slot-map';
+import type { FamilyDispatch, FamilyHandlers, ParsedCommand } from '../family';
+import { NodeFanout, type NodePart } from './node-fanout';
 import { flatArray, keyOf, type FlatItem } from './pubsub-frames';
-import type { Slab } from '../../io/socket-reads';
+import { isError } from './reply-parts';
 
-class Part extends BackendCommand {
-  reply: Buffer | null = null;
+/** The client's reply from the parts that answered (a failed optional one is left out). */
+type Merge = (parts: NodePart[]) => Buffer;
 
-  constructor(
-    private readonly parent: Fanout,
-    frame: Buffer,
-    /** the node asked; '' for a part routed by its slot */
-    readonly address: string,
-    slot: number,
-    /** a replica: its failure leaves it out instead of failing the command */
-    readonly optional: boolean,
-    /** SHARDNUMSUB: indexes of this part's channels among the client's */
-    readonly indexes: number[] = [],
-  ) {
-    super(frame, slot, parent.session.id, parent.deadline);
-  }
-
-  sendTo(node: BackendNode): void {
-    // The question is about one node's subscribers: if the router moves an unwritten part, it
-    // still goes to the node it was meant for (or, routed by slot, to the slot's owner).
-    const target = this.address ? this.parent.session.ctx.router.node(this.address) : node;
-    target.connectionFor(this.pin).send(this);
-  }
-
-  onReply(frame: Buffer, _type: number, _redirect: number, _elems: number, _elemBase: number, _from: BackendAddress): void {
-    this.reply = frame;
-    this.parent.partDone();
-  }
-
-  onFailure(message: string): void {
-    this.reply = error(message);
-    this.parent.partDone();
-  }
-
-  get abandoned(): boolean {
-    return this.parent.session.closed;
-  }
-}
-
-type Merge = (parts: Part[]) => Buffer;
-
-class Fanout implements ClientRequest {
-  next: ClientRequest | null = null;
-  endsBatch = true;
-  slab: Slab | null = null;
-  replySlab: Slab | null = null;
-  done = false;
-  reply: Buffer | null = null;
-  readonly holds = false;
-  readonly parts: Part[] = [];
-  private pending = 0;
-
-  constructor(
-    readonly session: FamilySession,
-    readonly deadline: number,
-    private readonly merge: Merge,
-  ) {}
-
-  start(): void {
-    this.pending = this.parts.length;
-    if (this.pending === 0) return this.partDone();
-    const router = this.session.ctx.router;
-    for (const p of this.parts) {
-      if (p.address) router.node(p.address).connectionFor(p.pin).send(p);
-      else router.route(p);
-    }
-  }
-
-  abandon(): void {}
-
-  partDone(): void {
-    if (--this.pending > 0 || this.done) return;
-    const failed = this.parts.find((p) => !p.optional && p.reply![0] === TYPE_ERROR);
-    this.reply = failed ? failed.reply! : this.merge(this.parts.filter((p) => p.reply![0] !== TYPE_ERROR));
-    this.done = true;
-    this.session.requestDone(this);
-  }
-}
-
-function items(p: Part): FlatItem[] {
+function items(p: NodePart): FlatItem[] {
   return flatArray(p.reply!) ?? [];
 }
 
@@ -116,14 +37,19 @@ const sum: Merge = (parts) => {
   return integer(n);
 };
 
-/** NUMSUB/SHARDNUMSUB: `[channel, count, ...]` with the counts added up per channel. */
-function numsub(names: Buffer[]): Merge {
+/**
+ * NUMSUB/SHARDNUMSUB: `[channel, count, ...]` with the counts added up per channel. A part asked
+ * about some of the channels has their indexes in `indexesOf`, by part (SHARDNUMSUB); otherwise
+ * each part was asked about all of them.
+ */
+function numsub(names: Buffer[], indexesOf: number[][] | null = null): Merge {
   return (parts) => {
     const counts = new Array<number>(names.length).fill(0);
     for (const p of parts) {
       const got = items(p);
+      const indexes = indexesOf?.[p.index] ?? null;
       for (let i = 0; 2 * i + 1 < got.length; i++) {
-        const at = p.indexes.length ? p.indexes[i] : i;
+        const at = indexes ? indexes[i] : i;
         const n = got[2 * i + 1];
         if (at !== undefined && typeof n === 'number') counts[at] += n;
       }
@@ -134,44 +60,54 @@ function numsub(names: Buffer[]): Merge {
   };
 }
 
-export function introspect(session: FamilySession, cmd: ParsedCommand, variant: string): void {
-  const map = session.ctx.router.slotMap;
-  if (map.masters.length === 0) return session.reject(SLOT_NOT_SERVED);
-  const args = cmd.args();
-  let req: Fanout;
-  switch (variant) {
-    case 'channels':
-    case 'numsub':
-    case 'numpat': {
-      req = new Fanout(session, cmd.deadline, variant === 'channels' ? union : variant === 'numpat' ? sum : numsub(args.slice(2)));
-      const masters = new Set(map.masters);
-      for (const address of map.allNodes()) req.parts.push(new Part(req, cmd.frame, address, -1, !masters.has(address)));
-      break;
-    }
-    case 'shardchannels':
-      req = new Fanout(session, cmd.deadline, union);
-      for (const address of map.masters) req.parts.push(new Part(req, cmd.frame, address, -1, false));
-      break;
-    case 'shardnumsub': {
-      const names = args.slice(2);
-      req = new Fanout(session, cmd.deadline, numsub(names));
-      // One question per node with its channels; routed by the first one's slot.
-      const byOwner = new Map<string, { slot: number; indexes: number[] }>();
-      names.forEach((name, i) => {
-        const slot = keySlot(name);
-        const owner = map.owner(slot) ?? `unserved:${slot}`;
-        const group = byOwner.get(owner);
-        if (group) group.indexes.push(i);
-        else byOwner.set(owner, { slot, indexes: [i] });
-      });
-      for (const { slot, indexes } of byOwner.values()) {
-        const frame = command([args[0], args[1], ...indexes.map((i) => names[i])]);
-        req.parts.push(new Part(req, frame, '', slot, false, indexes));
-      }
-      break;
-    }
-    default:
-      return session.reject(`ERR slotproxy: no handler for PUBSUB ${variant.toUpperCase()}; this is a bug in slotproxy's command table`);
-  }
-  session.enqueue(req);
+/**
+ * Asks the nodes `ask` adds to the request (it returns how to merge their replies); the client
+ * gets the error of a node that had to answer, or the merge of those that did.
+ */
+function introspection(ask: (req: NodeFanout, cmd: ParsedCommand, map: SlotMap) => Merge): FamilyDispatch {
+  return (session, cmd) => {
+    const map = session.ctx.router.slotMap;
+    if (map.masters.length === 0) return session.reject(SLOT_NOT_SERVED);
+    let merge: Merge | null = null;
+    const req = new NodeFanout(session, cmd.deadline, (parts) => {
+      const failed = parts.find((p) => !p.optional && isError(p.reply!));
+      return failed ? failed.reply! : merge!(parts.filter((p) => !isError(p.reply!)));
+    });
+    merge = ask(req, cmd, map);
+    session.enqueue(req);
+  };
 }
+
+/** Classic subscribers: every master, and every replica that can answer. */
+const classic = (merge: (cmd: ParsedCommand) => Merge): FamilyDispatch =>
+  introspection((req, cmd, map) => {
+    const masters = new Set(map.masters);
+    for (const address of map.allNodes()) req.ask(address, cmd.frame, !masters.has(address));
+    return merge(cmd);
+  });
+
+export const PUBSUB = {
+  channels: classic(() => union),
+  numsub: classic((cmd) => numsub(cmd.args().slice(2))),
+  numpat: classic(() => sum),
+  shardchannels: introspection((req, cmd, map) => {
+    for (const address of map.masters) req.ask(address, cmd.frame);
+    return union;
+  }),
+  shardnumsub: introspection((req, cmd, map) => {
+    const args = cmd.args();
+    const names = args.slice(2);
+    // One question per node with its channels; routed by the first one's slot.
+    const byOwner = new Map<string, { slot: number; indexes: number[] }>();
+    names.forEach((name, i) => {
+      const slot = keySlot(name);
+      const owner = map.owner(slot) ?? `unserved:${slot}`;
+      const group = byOwner.get(owner);
+      if (group) group.indexes.push(i);
+      else byOwner.set(owner, { slot, indexes: [i] });
+    });
+    const groups = [...byOwner.values()];
+    for (const { slot, indexes } of groups) req.askSlot(slot, command([args[0], args[1], ...indexes.map((i) => names[i])]));
+    return numsub(names, groups.map((g) => g.indexes));
+  }),
+} satisfies FamilyHandlers<'pubsub'>;

@@ -1,4 +1,5 @@
-// Subscribed mode, and the six (P|S)(UN)SUBSCRIBE commands.
+// Subscribed mode, and the six (P|S)(UN)SUBSCRIBE commands (the subscribe family; PUBLISH and
+// SPUBLISH are ordinary keyed commands).
 //
 // Every confirmation is computed from the client's state when the command is read, with the
 // counts one Redis would send: classic ones count channels + patterns, sharded ones count shard
@@ -10,12 +11,10 @@ import { keySlot } from '../../protocol/crc16';
 import { command, error } from '../../protocol/resp';
 import { ImmediateReply } from '../client-request';
 import { CROSSSLOT, wrongArity } from '../errors';
-import type { ParsedCommand, SessionMode } from '../family';
+import type { FamilyDispatch, FamilyHandlers, ParsedCommand, SessionMode } from '../family';
 import { confirmation, keyOf, subscribedPong } from './pubsub-frames';
 import { LinkOp, type PubSubLink } from './pubsub-link';
 import { PubSubState, type ShardChannel } from './pubsub-state';
-
-export const SUBSCRIBE_VARIANTS: ReadonlySet<string> = new Set(['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe']);
 
 /** The slot all `names` hash to; -1 when they are in different slots. */
 function oneSlot(names: Buffer[]): number {
@@ -29,10 +28,8 @@ export class PubSubMode extends PubSubState implements SessionMode {
 
   command(cmd: ParsedCommand): boolean {
     const h = cmd.row.handler;
-    if (h.kind === 'family' && h.family === 'pubsub' && SUBSCRIBE_VARIANTS.has(h.variant)) {
-      this.run(cmd);
-      return true;
-    }
+    // the subscribe family's handler runs it, in this mode (PubSubMode.family)
+    if (h.kind === 'family' && h.family === 'subscribe') return false;
     switch (cmd.row.name) {
       case 'ping': {
         const args = cmd.args();
@@ -57,24 +54,15 @@ export class PubSubMode extends PubSubState implements SessionMode {
     this.end();
   }
 
-  /** One of the six (un)subscribe commands, also when the client is not subscribed yet. */
-  run(cmd: ParsedCommand): void {
-    const names = cmd.args().slice(1);
-    switch (cmd.row.handler.kind === 'family' ? cmd.row.handler.variant : '') {
-      case 'subscribe':
-        return this.subscribe(names, this.channels, 'subscribe');
-      case 'psubscribe':
-        return this.subscribe(names, this.patterns, 'psubscribe');
-      case 'unsubscribe':
-        return this.unsubscribe(names, this.channels, 'unsubscribe');
-      case 'punsubscribe':
-        return this.unsubscribe(names, this.patterns, 'punsubscribe');
-      case 'ssubscribe':
-        return this.ssubscribe(names, cmd.deadline);
-      case 'sunsubscribe':
-        return this.sunsubscribe(names);
-    }
-  }
+  /** The subscribe family (lib/commands/families.ts): the six commands, each in this mode. */
+  static readonly family = {
+    subscribe: inMode((mode, names) => mode.subscribe(names, mode.channels, 'subscribe')),
+    psubscribe: inMode((mode, names) => mode.subscribe(names, mode.patterns, 'psubscribe')),
+    unsubscribe: inMode((mode, names) => mode.unsubscribe(names, mode.channels, 'unsubscribe')),
+    punsubscribe: inMode((mode, names) => mode.unsubscribe(names, mode.patterns, 'punsubscribe')),
+    ssubscribe: inMode((mode, names, cmd) => mode.ssubscribe(names, cmd.deadline)),
+    sunsubscribe: inMode((mode, names) => mode.sunsubscribe(names)),
+  } satisfies FamilyHandlers<'subscribe'>;
 
   private subscribe(names: Buffer[], set: Map<string, Buffer>, kind: string): void {
     if (!this.classic) {
@@ -199,4 +187,20 @@ export class PubSubMode extends PubSubState implements SessionMode {
     }
     this.finish(req);
   }
+}
+
+/**
+ * One of the six commands, run by the client's subscribed mode, or by a fresh one when it is not
+ * subscribed yet (which enters subscribed mode once something is subscribed).
+ */
+function inMode(run: (mode: PubSubMode, names: Buffer[], cmd: ParsedCommand) => void): FamilyDispatch {
+  return (session, cmd) => {
+    const mode = session.mode;
+    if (mode !== null && !(mode instanceof PubSubMode)) {
+      // Another mode (a transaction) let the command through: running it would replace that mode.
+      session.reject(`ERR slotproxy: ${cmd.row.name.toUpperCase()} cannot be used inside a transaction; subscribe outside MULTI`);
+      return;
+    }
+    run(mode ?? new PubSubMode(session), cmd.args().slice(1), cmd);
+  };
 }

@@ -1,18 +1,11 @@
 // One (P|S)(UN)SUBSCRIBE of a client: its reply (the confirmations the mode computed, with the
 // client's own counts) is released once every node involved has done its part, so a client that
 // saw "subscribe" can rely on the subscription being in place, as with one Redis.
-import type { ClientRequest } from '../client-request';
+import { ReplySlot } from '../client-request';
 import type { FamilySession } from '../family';
 import type { LinkOp, OpOwner } from './pubsub-link';
-import type { Slab } from '../../io/socket-reads';
 
-export class PubSubRequest implements ClientRequest, OpOwner {
-  next: ClientRequest | null = null;
-  endsBatch = true;
-  slab: Slab | null = null;
-  replySlab: Slab | null = null;
-  done = false;
-  reply: Buffer | null = null;
+export class PubSubRequest extends ReplySlot implements OpOwner {
   readonly holds = false;
   private readonly ops: LinkOp[] = [];
   private pending = 0;
@@ -26,7 +19,9 @@ export class PubSubRequest implements ClientRequest, OpOwner {
     private readonly confirmations: Buffer,
     /** the client left while this was outstanding */
     private readonly onAbandon: () => void,
-  ) {}
+  ) {
+    super();
+  }
 
   /** An operation on a link that must settle before the reply; registered in client order. */
   add(op: LinkOp): void {

@@ -14,14 +14,16 @@ import { copyRange } from '../../protocol/bytes';
 import { keySlot } from '../../protocol/crc16';
 import { KEY_TRIPLE, TYPE_ARRAY, TYPE_ERROR } from '../../protocol/records';
 import { error, integer, NULL_BULK, OK } from '../../protocol/resp';
-import type { ClientRequest, ReplyTail } from '../client-request';
+import type { VariantOf } from '../../commands/families';
+import { ReplySlot, type ReplyTail } from '../client-request';
 import { wrongArity } from '../errors';
-import type { FamilyDispatch, FamilySession } from '../family';
+import type { FamilyDispatch, FamilyHandlers, FamilySession } from '../family';
 import { arrayElements, integerOf, isError, startsWith } from './reply-parts';
 import { SingleRequest } from '../requests/single-request';
 import type { Slab } from '../../io/socket-reads';
 
-type Merge = 'mget' | 'mset' | 'sum';
+/** How the parts' replies become the client's: the variants of the split family. */
+type Merge = VariantOf<'split'>;
 
 /** One slot's share of the command. */
 class Part extends BackendCommand {
@@ -91,13 +93,7 @@ class Part extends BackendCommand {
   }
 }
 
-class SplitRequest implements ClientRequest {
-  next: ClientRequest | null = null;
-  endsBatch = true;
-  slab: Slab | null = null;
-  replySlab: Slab | null = null;
-  done = false;
-  reply: Buffer | null = null;
+class SplitRequest extends ReplySlot {
   replyTail: ReplyTail | null = null;
   /** a part's reply is an error (then the client gets the first one, in part order) */
   failed = false;
@@ -112,7 +108,9 @@ class SplitRequest implements ClientRequest {
     readonly writes: boolean,
     /** argument indexes of the keys (of their first argument, for MSET), grouped by part */
     readonly keyArgs: number[],
-  ) {}
+  ) {
+    super();
+  }
 
   start(): void {
     const router = this.session.ctx.router;
@@ -251,14 +249,14 @@ function partFrame(frame: Buffer, bounds: Int32Array, keyArgs: number[], first: 
   return out;
 }
 
-export const dispatch: FamilyDispatch = (session, cmd) => {
+/** The split of a command whose variant merges with `merge`. */
+const splitWith = (merge: Merge): FamilyDispatch => (session, cmd) => {
   if (!cmd.crossSlot) {
     const req = new SingleRequest(session, cmd.frame, cmd.slot, session.id, cmd.deadline);
     req.writes = cmd.row.writes;
     session.enqueue(req);
     return;
   }
-  const merge = cmd.row.handler.kind === 'family' ? (cmd.row.handler.variant as Merge) : 'sum';
   const frame = cmd.frame;
   const argc = elementBounds(frame);
   const bounds = scratchArrays[SCRATCH_BOUNDS];
@@ -330,6 +328,12 @@ export const dispatch: FamilyDispatch = (session, cmd) => {
   }
   session.enqueue(req);
 };
+
+export const SPLIT = {
+  mget: splitWith('mget'),
+  mset: splitWith('mset'),
+  sum: splitWith('sum'),
+} satisfies FamilyHandlers<'split'>;
 
 /** Length of argument `a`'s payload, from its element bounds and header. */
 function keyLength(frame: Buffer, bounds: Int32Array, a: number): number {

@@ -26,6 +26,7 @@ import {
   QUEUED,
   StepKind,
   TxStep,
+  type StepRunner,
 } from './transaction-step';
 
 interface SeenRedirect {
@@ -36,7 +37,7 @@ interface SeenRedirect {
 
 const EXECABORT_PREFIX = Buffer.from('-EXECABORT');
 
-export class TxRun {
+export class TxRun implements StepRunner {
   private pin: Pin | null = null;
   /** slot of the command that chose the node; -1 when a keyless EXEC/DISCARD did */
   private slot = -1;

@@ -3,12 +3,10 @@
 // ordinary commands). What to do with a reply is decided by the run (transaction-run.ts), which
 // knows the state of that connection.
 import type { BackendAddress } from '../../backend/backend-command';
-import { BackendCommand } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import { command } from '../../protocol/resp';
-import type { ClientRequest } from '../client-request';
-import type { TxRun } from './transaction-run';
-import type { Slab } from '../../io/socket-reads';
+import type { FamilySession } from '../family';
+import { CommandReplySlot } from '../requests/routed-request';
 
 export const enum StepKind {
   /** MULTI; waits for the command that chooses the node */
@@ -39,13 +37,19 @@ export const EXECABORT = 'EXECABORT Transaction discarded because of previous er
 /** slot of a command whose keys are in several slots */
 export const MIXED_SLOTS = -2;
 
-export class TxStep extends BackendCommand implements ClientRequest {
-  next: ClientRequest | null = null;
-  endsBatch = true;
-  slab: Slab | null = null;
-  replySlab: Slab | null = null;
-  done = false;
-  reply: Buffer | null = null;
+/** What runs the steps of one transaction and knows the state of its connection (TxRun). */
+export interface StepRunner {
+  readonly session: FamilySession;
+  start(step: TxStep): void;
+  onReply(step: TxStep, frame: Buffer, type: number, redirect: number, from: BackendAddress): void;
+  onFailure(step: TxStep, message: string): void;
+  /** the router sends the step to `node` */
+  onRouted(step: TxStep, node: BackendNode): void;
+  /** the client is gone */
+  close(): void;
+}
+
+export class TxStep extends CommandReplySlot {
   readonly holds: boolean;
   /** may change the backend connection's state (CLIENT SETNAME ...): the connection is not reused */
   polluting = false;
@@ -53,7 +57,7 @@ export class TxStep extends BackendCommand implements ClientRequest {
   following = false;
 
   constructor(
-    readonly run: TxRun,
+    readonly run: StepRunner,
     readonly kind: StepKind,
     frame: Buffer,
     slot: number,

@@ -8,7 +8,7 @@ import { keySlot } from '../../protocol/crc16';
 import { OK } from '../../protocol/resp';
 import { ImmediateReply } from '../client-request';
 import { CROSSSLOT } from '../errors';
-import type { FamilyDispatch, FamilySession, ParsedCommand, SessionMode } from '../family';
+import type { FamilyHandlers, FamilySession, ParsedCommand, SessionMode } from '../family';
 import { TxRun } from './transaction-run';
 import { DISCARD, MIXED_SLOTS, notInMulti, StepKind, TxStep, UNWATCH } from './transaction-step';
 
@@ -32,11 +32,6 @@ function slotOf(cmd: ParsedCommand): number {
   return cmd.crossSlot ? MIXED_SLOTS : cmd.slot;
 }
 
-function variantOf(cmd: ParsedCommand): string | null {
-  const h = cmd.row.handler;
-  return h.kind === 'family' && h.family === 'transaction' ? h.variant : null;
-}
-
 class TransactionMode implements SessionMode {
   readonly flag = 'x';
   private readonly run: TxRun;
@@ -55,12 +50,9 @@ class TransactionMode implements SessionMode {
   }
 
   command(cmd: ParsedCommand): boolean {
-    const variant = variantOf(cmd);
-    if (variant !== null) {
-      this.transactionCommand(variant, cmd);
-      return true;
-    }
     const { name, handler } = cmd.row;
+    // the transaction family's handler runs it, in this mode (TRANSACTION below)
+    if (handler.kind === 'family' && handler.family === 'transaction') return false;
     // Redis runs these at once even inside MULTI; the session answers them.
     if (name === 'quit' || handler.kind === 'close') return false;
     if (name === 'reset') {
@@ -82,45 +74,39 @@ class TransactionMode implements SessionMode {
     this.run.close();
   }
 
-  private transactionCommand(variant: string, cmd: ParsedCommand): void {
-    const session = this.session;
-    switch (variant) {
-      case 'multi':
-        if (this.inMulti) {
-          session.reject('ERR MULTI calls can not be nested');
-          return;
-        }
-        this.inMulti = true;
-        this.enqueue(StepKind.Multi, cmd, -1);
-        return;
-      case 'exec':
-      case 'discard': {
-        if (!this.inMulti) {
-          session.reject(`ERR ${variant.toUpperCase()} without MULTI`);
-          return;
-        }
-        this.leave();
-        if (variant === 'discard') this.enqueue(StepKind.Discard, cmd, -1);
-        else if (this.dirty) this.enqueue(StepKind.Abort, cmd, -1, DISCARD);
-        else this.enqueue(StepKind.Exec, cmd, -1);
-        return;
-      }
-      case 'watch':
-        if (this.inMulti) session.reject('ERR WATCH inside MULTI is not allowed');
-        else this.watch(cmd);
-        return;
-      case 'unwatch':
-        if (this.inMulti) {
-          this.queue(cmd);
-          return;
-        }
-        this.leave();
-        this.enqueue(StepKind.Unwatch, cmd, -1);
-        return;
+  multi(cmd: ParsedCommand): void {
+    if (this.inMulti) {
+      this.session.reject('ERR MULTI calls can not be nested');
+      return;
     }
+    this.inMulti = true;
+    this.enqueue(StepKind.Multi, cmd, -1);
   }
 
-  private watch(cmd: ParsedCommand): void {
+  exec(cmd: ParsedCommand): void {
+    if (!this.inMulti) {
+      this.session.reject('ERR EXEC without MULTI');
+      return;
+    }
+    this.leave();
+    if (this.dirty) this.enqueue(StepKind.Abort, cmd, -1, DISCARD);
+    else this.enqueue(StepKind.Exec, cmd, -1);
+  }
+
+  discard(cmd: ParsedCommand): void {
+    if (!this.inMulti) {
+      this.session.reject('ERR DISCARD without MULTI');
+      return;
+    }
+    this.leave();
+    this.enqueue(StepKind.Discard, cmd, -1);
+  }
+
+  watch(cmd: ParsedCommand): void {
+    if (this.inMulti) {
+      this.session.reject('ERR WATCH inside MULTI is not allowed');
+      return;
+    }
     if (cmd.crossSlot) {
       this.session.reject(CROSSSLOT);
       return;
@@ -130,6 +116,15 @@ class TransactionMode implements SessionMode {
     // A slot of another node is sent all the same: the node answers MOVED, as the cluster would.
     if (first.done || router.nodeForSlot(cmd.slot, 0) === router.nodeForSlot(first.value, 0)) this.watchedSlots.add(cmd.slot);
     this.enqueue(StepKind.Watch, cmd, cmd.slot);
+  }
+
+  unwatch(cmd: ParsedCommand): void {
+    if (this.inMulti) {
+      this.queue(cmd);
+      return;
+    }
+    this.leave();
+    this.enqueue(StepKind.Unwatch, cmd, -1);
   }
 
   /** Inside MULTI: everything goes to the node to be queued, except what Redis or the proxy refuses. */
@@ -180,30 +175,47 @@ class TransactionMode implements SessionMode {
   }
 }
 
-export const dispatch: FamilyDispatch = (session, cmd) => {
-  const variant = variantOf(cmd);
-  switch (variant) {
-    case 'multi':
-    case 'watch': {
-      if (session.mode !== null) {
-        session.reject(`ERR slotproxy: ${variant.toUpperCase()} is not possible while this connection is in another mode (subscribed?); leave that mode first`);
-        return;
-      }
-      if (variant === 'watch' && cmd.crossSlot) {
-        session.reject(CROSSSLOT);
-        return;
-      }
-      const mode = new TransactionMode(session);
-      session.mode = mode;
-      mode.command(cmd);
-      return;
-    }
-    case 'exec':
-    case 'discard':
-      session.reject(`ERR ${variant.toUpperCase()} without MULTI`);
-      return;
-    default:
-      // UNWATCH with nothing watched
-      session.enqueue(new ImmediateReply(OK));
+/** The client's transaction, or null outside one. */
+function transactionOf(session: FamilySession): TransactionMode | null {
+  return session.mode instanceof TransactionMode ? session.mode : null;
+}
+
+/** MULTI or WATCH outside a transaction begins one, unless the client is in another mode. */
+function begin(session: FamilySession, name: string): TransactionMode | null {
+  if (session.mode !== null) {
+    session.reject(`ERR slotproxy: ${name} is not possible while this connection is in another mode (subscribed?); leave that mode first`);
+    return null;
   }
-};
+  const mode = new TransactionMode(session);
+  session.mode = mode;
+  return mode;
+}
+
+export const TRANSACTION = {
+  multi(session, cmd) {
+    (transactionOf(session) ?? begin(session, 'MULTI'))?.multi(cmd);
+  },
+  watch(session, cmd) {
+    const mode = transactionOf(session);
+    if (mode) return mode.watch(cmd);
+    // refused before it begins a transaction
+    if (session.mode === null && cmd.crossSlot) return session.reject(CROSSSLOT);
+    begin(session, 'WATCH')?.watch(cmd);
+  },
+  exec(session, cmd) {
+    const mode = transactionOf(session);
+    if (mode) mode.exec(cmd);
+    else session.reject('ERR EXEC without MULTI');
+  },
+  discard(session, cmd) {
+    const mode = transactionOf(session);
+    if (mode) mode.discard(cmd);
+    else session.reject('ERR DISCARD without MULTI');
+  },
+  unwatch(session, cmd) {
+    const mode = transactionOf(session);
+    // UNWATCH with nothing watched
+    if (mode) mode.unwatch(cmd);
+    else session.enqueue(new ImmediateReply(OK));
+  },
+} satisfies FamilyHandlers<'transaction'>;

@@ -7,6 +7,7 @@
 // the timeout passed. (`WAIT 0 0` on the shared connection would be simpler, but a master moves
 // a connection's offset past its own GETACKs, so that count never settles.)
 import { command, integer } from '../../protocol/resp';
+import { SLOT_NOT_SERVED } from '../errors';
 import type { FamilySession, ParsedCommand } from '../family';
 import { AsyncRequest } from './async-request';
 import { callNode } from './node-call';
@@ -58,7 +59,7 @@ export function waitForReplicas(session: FamilySession, cmd: ParsedCommand): voi
   let targets = [...session.written].filter((a) => masters.has(a));
   if (targets.length === 0) {
     const any = session.ctx.router.nodeForSlot(-1, session.id);
-    if (!any) return session.reject('CLUSTERDOWN Hash slot not served');
+    if (!any) return session.reject(SLOT_NOT_SERVED);
     targets = [any.address];
   }
   session.enqueue(new AsyncRequest(session, () => waitFor(session, targets!, Number(n), Number(t)), true));

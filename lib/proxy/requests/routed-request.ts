@@ -1,9 +1,8 @@
 // A client request that is itself one backend command: the reply slot of the client's ordered
 // list and the command a node runs, in one object (no per-request glue on the hot path).
 import { BackendCommand } from '../../backend/backend-command';
-import type { ClientRequest } from '../client-request';
+import { withReplySlot, type ClientRequest } from '../client-request';
 import type { ProxyContext } from '../context';
-import type { Slab } from '../../io/socket-reads';
 
 export interface RequestOwner {
   readonly ctx: ProxyContext;
@@ -13,18 +12,13 @@ export interface RequestOwner {
   requestDone(req: ClientRequest): void;
 }
 
-export abstract class RoutedRequest extends BackendCommand implements ClientRequest {
-  next: ClientRequest | null = null;
-  endsBatch = true;
-  slab: Slab | null = null;
-  replySlab: Slab | null = null;
-  done = false;
-  reply: Buffer | null = null;
+/** A backend command with the reply-slot fields: the base of the requests that are one command. */
+export const CommandReplySlot = withReplySlot(BackendCommand);
+
+export abstract class RoutedRequest extends CommandReplySlot {
   /** -1: the reply is all of `reply` */
   replyStart = 0;
   replyEnd = -1;
-  abstract readonly holds: boolean;
-
   constructor(
     readonly owner: RequestOwner,
     frame: Buffer,
@@ -42,8 +36,6 @@ export abstract class RoutedRequest extends BackendCommand implements ClientRequ
   get abandoned(): boolean {
     return this.owner.closed;
   }
-
-  abstract abandon(): void;
 
   protected finish(reply: Buffer): void {
     if (this.done) return;

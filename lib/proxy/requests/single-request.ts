@@ -5,7 +5,6 @@ import type { BackendNode } from '../../backend/backend-node';
 import type { Slab } from '../../io/socket-reads';
 import { TYPE_ERROR } from '../../protocol/records';
 import { error } from '../../protocol/resp';
-import type { ProxyContext } from '../context';
 import { repairNoScript } from './script-repair';
 import { RoutedRequest } from './routed-request';
 
@@ -14,10 +13,6 @@ export class SingleRequest extends RoutedRequest {
   /** a write command: WAIT must cover the node it went to */
   writes = false;
   private repaired = false;
-
-  get ctx(): ProxyContext {
-    return this.owner.ctx;
-  }
 
   sendTo(node: BackendNode): void {
     if (this.writes) node.noteWrite(this.owner.written);
