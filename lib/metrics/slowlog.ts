@@ -7,7 +7,7 @@
 // split MSET -P16 (bench/ab.sh with SLOTPROXY_SLOWLOG_US=-1 against the default). Arguments are
 // decoded when SLOWLOG GET reads them.
 import { frameArgs } from '../protocol/resp';
-import { redactArgs } from './slowlog-reply';
+import { redactArgs } from './redact';
 
 export interface SlowEntry {
   id: number;

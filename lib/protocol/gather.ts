@@ -4,7 +4,7 @@
 // bytes, so the ranges are collected (consecutive ones of the same buffer merged) and, when there
 // are enough of them to pay for the call, copied by one call into the native addon. Otherwise,
 // without the addon, or with SLOTPROXY_PARSER=js, they are copied in JS (copyRange).
-import { copyRange } from './bytes';
+import { copyRange } from '../io/copy-range';
 import { loadNative } from './native';
 
 /**

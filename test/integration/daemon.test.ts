@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +11,17 @@ import { OPTIONS } from '../../lib/config';
 import { findFreePort } from '../../lib/localcluster/free-port';
 import { sharedCluster } from '../harness/mocha-hooks';
 import { sleep, until } from '../harness/wait';
+
+/** What the proxy says to a new connection before it closes it (nothing sent). */
+function firstReply(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text));
+  });
+}
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'slotproxy.js');
 const run = promisify(execFile);
@@ -111,6 +123,52 @@ describe('the slotproxy command', function () {
       child.kill('SIGTERM');
       assert.equal(await popped, null, 'BLPOP timed out normally, its reply was delivered');
       assert.equal(await exited, 0, 'the daemon exits cleanly once the BLPOP is answered');
+    } finally {
+      for (const c of clients) c.disconnect();
+      child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("one column decides SIGHUP and PROXY CONFIG SET: what SET refuses, SIGHUP reports as needing a restart; what both take, works", async function () {
+    const cluster = await sharedCluster();
+    const port = await findFreePort('127.0.0.1', false);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotproxy-conf-'));
+    const file = path.join(dir, 'slotproxy.env');
+    fs.writeFileSync(file, 'SLOTPROXY_ADMIN_COMMANDS=yes\n');
+    const child = spawn(process.execPath, [BIN, '--port', String(port), '--config-file', file], {
+      env: { PATH: process.env.PATH, SLOTPROXY_CLUSTER: cluster.seeds().split(',')[0], SLOTPROXY_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const clients: Redis[] = [];
+    const connect = (): Redis => {
+      const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+      c.on('error', () => {});
+      clients.push(c);
+      return c;
+    };
+    try {
+      await until(() => out.includes('listening on'), 'the daemon listens');
+      const admin = connect();
+      await admin.connect();
+      await assert.rejects(admin.call('PROXY', 'CONFIG', 'SET', 'backend-connections', '3'), /ERR 'backend-connections' cannot be changed while slotproxy runs \(set SLOTPROXY_BACKEND_CONNECTIONS and restart\)/);
+      fs.writeFileSync(file, 'SLOTPROXY_ADMIN_COMMANDS=yes\nSLOTPROXY_BACKEND_CONNECTIONS=3\nSLOTPROXY_MAX_CLIENTS=2\n');
+      child.kill('SIGHUP');
+      await until(() => out.includes('SIGHUP: settings reloaded'), 'the reload is logged');
+      const reloaded = JSON.parse(out.split('\n').find((l) => l.includes('SIGHUP: settings reloaded'))!);
+      assert.deepEqual(reloaded.needRestart, ['SLOTPROXY_BACKEND_CONNECTIONS'], 'the setting PROXY CONFIG SET refused needs a restart; max clients does not');
+      assert.deepEqual(await admin.call('PROXY', 'CONFIG', 'GET', 'backend-connections', 'max-clients'), ['backend-connections', '1', 'max-clients', '2']);
+      // max clients, taken over by SIGHUP: a third client is refused
+      assert.equal(await connect().ping(), 'PONG');
+      assert.equal(await firstReply(port), '-ERR max number of clients reached\r\n');
+      // and by PROXY CONFIG SET: now it is let in
+      assert.equal(await admin.call('PROXY', 'CONFIG', 'SET', 'max-clients', '3'), 'OK');
+      assert.equal(await connect().ping(), 'PONG');
+      // admin commands too (SIGHUP always took them over; PROXY CONFIG SET used to refuse them)
+      assert.equal(await admin.call('PROXY', 'CONFIG', 'SET', 'admin-commands', 'no'), 'OK');
+      await assert.rejects(admin.call('PROXY', 'CONFIG', 'SET', 'max-clients', '4'), /PROXY CONFIG SET is turned off/);
     } finally {
       for (const c of clients) c.disconnect();
       child.kill('SIGKILL');

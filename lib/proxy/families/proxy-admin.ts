@@ -130,10 +130,8 @@ function config(session: FamilySession, args: Buffer[]): void {
     const pairs: [string, string][] = [];
     for (let i = 3; i < args.length; i += 2) pairs.push([args[i].toString('latin1'), args[i + 1].toString('latin1')]);
     return answer(session, () => {
-      const failed = configSet(ctx.config, pairs);
-      if (failed) return error(failed);
-      ctx.applyConfig?.();
-      return OK;
+      const failed = configSet(ctx, pairs);
+      return failed ? error(failed) : OK;
     });
   }
   session.reject(`ERR unknown subcommand '${args[2].toString('latin1').slice(0, 128)}'. Try PROXY HELP.`);

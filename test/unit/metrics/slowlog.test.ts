@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import RedisParser from 'redis-parser';
 import { SlowLog } from '../../../lib/metrics/slowlog';
-import { redactArgs, slowlogReply } from '../../../lib/metrics/slowlog-reply';
+import { redactArgs } from '../../../lib/metrics/redact';
+import { slowlogReply } from '../../../lib/metrics/slowlog-reply';
 
 import { command } from '../../../lib/protocol/resp';
 
