@@ -6,7 +6,7 @@ import { logger } from '../log';
 import { ReplyReader, type ReplySink } from '../protocol/reply-reader';
 import type { Scanners } from '../protocol/scanners';
 import { TYPE_ERROR } from '../protocol/records';
-import { gather } from '../protocol/gather';
+import type { Gather } from '../protocol/gather';
 import { command } from '../protocol/resp';
 import { dial, type TlsMaterial } from './dial';
 import { readSocket, type Slab } from '../io/socket-reads';
@@ -62,6 +62,8 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
   private readonly inflight = new Ring<C | typeof ASKING_REPLY>();
   private socket: net.Socket | null = null;
   private reader: ReplyReader;
+  /** the proxy's gather (its scanners'), which copies each write's commands into one buffer */
+  private readonly gather: Gather;
   private retryDelay = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private handshakeLeft = 0;
@@ -82,6 +84,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
     private readonly hooks: ConnectionHooks<C>,
   ) {
     this.dedicated = !options.reconnect;
+    this.gather = scanners.gather;
     this.reader = new ReplyReader(scanners.newReplyScanner(), scanners);
     this.connect();
   }
@@ -124,7 +127,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
     if (!big) {
       const out = outputBuffer(total);
       // (consecutive commands read from one client buffer become one range)
-      const g = gather;
+      const g = this.gather;
       g.begin(out);
       const inflight = this.inflight;
       for (let i = 0; i < cmds.length; i++) {

@@ -340,12 +340,12 @@ export class ClientSession implements RequestSink, Flushable, DispatchSession {
     const last = this.outLast;
     if (last !== null) {
       if (last.endsBatch || this.head === null || this.outBytes >= HOLD_BYTES || this.closing || last === this.outBoundary) {
-        writeReplies(this.socket, this.outFirst!, last, this.outBytes);
+        writeReplies(this.socket, this.outFirst!, last, this.outBytes, this.ctx.scanners.gather);
         this.outFirst = this.outLast = this.outBoundary = this.lastCollected = null;
         this.outBytes = 0;
       } else if (this.outBoundary !== null) {
         const boundary = this.outBoundary;
-        writeReplies(this.socket, this.outFirst!, boundary, this.boundaryBytes);
+        writeReplies(this.socket, this.outFirst!, boundary, this.boundaryBytes, this.ctx.scanners.gather);
         this.outFirst = boundary.next;
         this.outBytes -= this.boundaryBytes;
         this.outBoundary = null;

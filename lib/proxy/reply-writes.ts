@@ -1,13 +1,16 @@
 // The write of a client's collected replies (ClientSession.flush decides when): one socket write
 // for a run of the client's ordered reply list, whatever buffers the replies are ranges of.
 import type net from 'node:net';
-import { gather } from '../protocol/gather';
+import type { Gather } from '../protocol/gather';
 import { releaseSlab } from '../io/socket-reads';
 import { outputBuffer, send } from '../io/write-buffer';
 import type { ClientRequest } from './client-request';
 
-/** One write of the replies from `first` to `last` (`bytes` in all): as they are when there is one, else copied. */
-export function writeReplies(socket: net.Socket, first: ClientRequest, last: ClientRequest, bytes: number): void {
+/**
+ * One write of the replies from `first` to `last` (`bytes` in all): as they are when there is
+ * one, else copied by `gather` (the proxy's).
+ */
+export function writeReplies(socket: net.Socket, first: ClientRequest, last: ClientRequest, bytes: number, gather: Gather): void {
   // One reply goes as it is, unless the client is not reading (the write would wait in memory,
   // and a view would keep alive the read slab it points into) or it is a range of a read slab,
   // which is read into again once released (lib/io/socket-reads.ts): such replies are copied.
