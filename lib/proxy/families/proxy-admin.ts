@@ -18,8 +18,6 @@ import { configGet, configSet, RUNTIME_SETTINGS, settingName } from './proxy-con
 /** What PROXY needs of the proxy beyond ProxyContext; lib/server.ts's Proxy provides both. */
 interface AdminHost {
   readonly refresher: { readonly stats: RefresherStats; refresh(reason: string): Promise<boolean> };
-  /** re-derives what depends on the runtime settings after PROXY CONFIG SET changed them */
-  applyConfig(): void;
 }
 
 type HostContext = ProxyContext & Partial<AdminHost>;
