@@ -2,13 +2,16 @@
 // GET again as it answers (lib/metrics/slowlog.ts, slowlog-reply.ts).
 const REDACTED = Buffer.from('(redacted)');
 const SECRET_CONFIGS = new Set(['requirepass', 'masterauth', 'masteruser']);
+/** the proxy's own (PROXY CONFIG SET password ...) */
+const SECRET_SETTINGS = new Set(['password', 'redis-password']);
 
 /** An argument as lower-case text ('' when absent). */
 export const lower = (b: Buffer | undefined): string => (b ? b.toString('latin1').toLowerCase() : '');
 
 /**
  * Arguments Redis 7 never shows in SLOWLOG or MONITOR (redactClientCommandArgument): passwords
- * of AUTH, HELLO ... AUTH, MIGRATE ... AUTH/AUTH2, ACL SETUSER rules, CONFIG SET of secrets.
+ * of AUTH, HELLO ... AUTH, MIGRATE ... AUTH/AUTH2, ACL SETUSER rules, CONFIG SET of secrets;
+ * and the proxy's own PROXY CONFIG SET password.
  * The log keeps what the session gave it; redacting here keeps them from ever reaching a client.
  */
 export function redactArgs(args: readonly Buffer[]): Buffer[] {
@@ -41,6 +44,8 @@ export function redactArgs(args: readonly Buffer[]): Buffer[] {
     for (let i = 3; i < out.length; i++) hide(i);
   } else if (name === 'config' && lower(args[1]) === 'set') {
     for (let i = 2; i + 1 < out.length; i += 2) if (SECRET_CONFIGS.has(lower(args[i]))) hide(i + 1);
+  } else if (name === 'proxy' && lower(args[1]) === 'config' && lower(args[2]) === 'set') {
+    for (let i = 3; i + 1 < out.length; i += 2) if (SECRET_SETTINGS.has(lower(args[i]))) hide(i + 1);
   }
   return out;
 }

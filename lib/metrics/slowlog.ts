@@ -21,7 +21,7 @@ export interface SlowEntry {
 }
 
 /** Commands whose arguments may hold a password: decoded and redacted as they are stored. */
-const SECRETS = new Set(['auth', 'hello', 'migrate', 'acl', 'config']);
+const SECRETS = new Set(['auth', 'hello', 'migrate', 'acl', 'config', 'proxy']);
 
 /** Requests longer than this are stored as what SLOWLOG shows of them, not copied whole. */
 const COPY_MAX = 4096;
