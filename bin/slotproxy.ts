@@ -2,7 +2,7 @@
 // The slotproxy daemon: reads SLOTPROXY_* settings and flags, finds the cluster (or starts a
 // throwaway one with --demo), then proxies until SIGINT/SIGTERM.
 import cluster from 'node:cluster';
-import { ConfigError, helpText, loadConfig, parseSeed, type Config } from '../lib/config';
+import { ConfigError, helpText, loadConfig, parseSeed, takeOver, type Config } from '../lib/config';
 import { configureLogging, logger, setLogLevel } from '../lib/log';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
 import { createScanners } from '../lib/protocol/scanners';
@@ -136,9 +136,11 @@ async function runPrimary(config: Config, argv: string[]): Promise<number> {
   }
   demoBanner(local, config, Number(ready.address.slice(ready.address.lastIndexOf(':') + 1)));
   process.on('SIGHUP', () => {
-    // the workers re-read the settings themselves; the primary only needs its log level
+    // the workers re-read the settings themselves and log what needs a restart; the primary takes
+    // over the live ones it uses (log level, shutdown timeout)
     try {
-      setLogLevel(readSettings(argv).logLevel);
+      takeOver(config, readSettings(argv));
+      setLogLevel(config.logLevel);
     } catch (err) {
       log.error(`SIGHUP: settings not reloaded: ${(err as Error).message}`);
     }

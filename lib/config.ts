@@ -7,6 +7,12 @@ export type OptionType = 'string' | 'int' | 'bool' | 'size' | 'enum' | 'seeds' |
 
 interface OptionSpec {
   env: string;
+  /**
+   * Changeable at run time: SIGHUP takes the new value over and PROXY CONFIG SET accepts it.
+   * True only where every reader picks a change up (read per use, or re-derived by
+   * Proxy.applyConfig); otherwise a change waits for a restart, and both say so.
+   */
+  live: boolean;
   type: OptionType;
   default: string;
   help: string;
@@ -16,22 +22,25 @@ interface OptionSpec {
 }
 
 export const OPTIONS = {
-  host: { env: 'SLOTPROXY_HOST', type: 'string', default: '127.0.0.1', help: 'address to listen on' },
-  port: { env: 'SLOTPROXY_PORT', type: 'int', default: '7777', min: 0, max: 65535, help: 'port to listen on (0: any free port)' },
+  host: { env: 'SLOTPROXY_HOST', live: false, type: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  port: { env: 'SLOTPROXY_PORT', live: false, type: 'int', default: '7777', min: 0, max: 65535, help: 'port to listen on (0: any free port)' },
   cluster: {
     env: 'SLOTPROXY_CLUSTER',
+    live: false,
     type: 'seeds',
     default: '',
     help: 'comma-separated host:port seeds of the Redis Cluster; start-up needs one to answer',
   },
   configFile: {
     env: 'SLOTPROXY_CONFIG_FILE',
+    live: false,
     type: 'string',
     default: '',
     help: 'file of SLOTPROXY_NAME=value lines (over the environment, under flags); read again on SIGHUP',
   },
   shutdownTimeoutMs: {
     env: 'SLOTPROXY_SHUTDOWN_TIMEOUT_MS',
+    live: true,
     type: 'int',
     default: '10000',
     min: 0,
@@ -40,14 +49,16 @@ export const OPTIONS = {
   },
   demo: {
     env: 'SLOTPROXY_DEMO',
+    live: false,
     type: 'bool',
     default: 'no',
     help: 'start a throwaway local cluster (redis-server on free ports) and proxy it',
   },
-  demoMasters: { env: 'SLOTPROXY_DEMO_MASTERS', type: 'int', default: '3', min: 1, max: 100, help: 'masters of the --demo cluster' },
-  demoReplicas: { env: 'SLOTPROXY_DEMO_REPLICAS', type: 'int', default: '1', min: 0, max: 5, help: 'replicas per master of the --demo cluster' },
+  demoMasters: { env: 'SLOTPROXY_DEMO_MASTERS', live: false, type: 'int', default: '3', min: 1, max: 100, help: 'masters of the --demo cluster' },
+  demoReplicas: { env: 'SLOTPROXY_DEMO_REPLICAS', live: false, type: 'int', default: '1', min: 0, max: 5, help: 'replicas per master of the --demo cluster' },
   backendConnections: {
     env: 'SLOTPROXY_BACKEND_CONNECTIONS',
+    live: false,
     type: 'int',
     default: '1',
     min: 1,
@@ -56,15 +67,17 @@ export const OPTIONS = {
   },
   blockingConnections: {
     env: 'SLOTPROXY_BLOCKING_CONNECTIONS',
+    live: false,
     type: 'int',
     default: '256',
     min: 1,
     max: 100000,
     help: 'dedicated connections per node for blocking commands (BLPOP, XREAD BLOCK ...); beyond it they are refused',
   },
-  refreshMs: { env: 'SLOTPROXY_REFRESH_MS', type: 'int', default: '5000', min: 100, max: 3600000, help: 'periodic topology refresh (CLUSTER SLOTS)' },
+  refreshMs: { env: 'SLOTPROXY_REFRESH_MS', live: false, type: 'int', default: '5000', min: 100, max: 3600000, help: 'periodic topology refresh (CLUSTER SLOTS)' },
   refreshMinIntervalMs: {
     env: 'SLOTPROXY_REFRESH_MIN_INTERVAL_MS',
+    live: true,
     type: 'int',
     default: '200',
     min: 0,
@@ -73,15 +86,17 @@ export const OPTIONS = {
   },
   requestTimeoutMs: {
     env: 'SLOTPROXY_REQUEST_TIMEOUT_MS',
+    live: true,
     type: 'int',
     default: '10000',
     min: 0,
     max: 3600000,
     help: 'a request not answered within this gets an error; a backend that stalls this long is disconnected (0: never)',
   },
-  connectTimeoutMs: { env: 'SLOTPROXY_CONNECT_TIMEOUT_MS', type: 'int', default: '2000', min: 10, max: 600000, help: 'backend connect timeout' },
+  connectTimeoutMs: { env: 'SLOTPROXY_CONNECT_TIMEOUT_MS', live: false, type: 'int', default: '2000', min: 10, max: 600000, help: 'backend connect timeout' },
   maxRedirects: {
     env: 'SLOTPROXY_MAX_REDIRECTS',
+    live: true,
     type: 'int',
     default: '16',
     min: 0,
@@ -90,15 +105,17 @@ export const OPTIONS = {
   },
   retryDelayMs: {
     env: 'SLOTPROXY_RETRY_DELAY_MS',
+    live: true,
     type: 'int',
     default: '20',
     min: 1,
     max: 10000,
     help: 'first back-off after TRYAGAIN/CLUSTERDOWN; doubles per retry up to 25x',
   },
-  maxClients: { env: 'SLOTPROXY_MAX_CLIENTS', type: 'int', default: '10000', min: 1, max: 10000000, help: 'client connections (like maxclients)' },
+  maxClients: { env: 'SLOTPROXY_MAX_CLIENTS', live: true, type: 'int', default: '10000', min: 1, max: 10000000, help: 'client connections (like maxclients)' },
   maxPending: {
     env: 'SLOTPROXY_MAX_PENDING',
+    live: true,
     type: 'int',
     default: '50000',
     min: 16,
@@ -107,15 +124,17 @@ export const OPTIONS = {
   },
   clientOutputLimit: {
     env: 'SLOTPROXY_CLIENT_OUTPUT_LIMIT',
+    live: true,
     type: 'size',
     default: '256mb',
     min: 0,
     help: 'replies queued for a client that does not read them before it is closed (0: no limit; subscribers: 32mb, or 8mb for 60 s)',
   },
-  timeout: { env: 'SLOTPROXY_TIMEOUT', type: 'int', default: '0', min: 0, max: 100000000, help: 'close clients idle this many seconds, except blocked and subscribed ones (like timeout; 0: never)' },
-  tcpKeepalive: { env: 'SLOTPROXY_TCP_KEEPALIVE', type: 'int', default: '300', min: 0, max: 100000, help: 'TCP keepalive of client connections, seconds (like tcp-keepalive; 0: off)' },
+  timeout: { env: 'SLOTPROXY_TIMEOUT', live: true, type: 'int', default: '0', min: 0, max: 100000000, help: 'close clients idle this many seconds, except blocked and subscribed ones (like timeout; 0: never)' },
+  tcpKeepalive: { env: 'SLOTPROXY_TCP_KEEPALIVE', live: true, type: 'int', default: '300', min: 0, max: 100000, help: 'TCP keepalive of client connections, seconds (like tcp-keepalive; 0: off)' },
   maxQueryBuffer: {
     env: 'SLOTPROXY_MAX_QUERY_BUFFER',
+    live: true,
     type: 'size',
     default: '1gb',
     min: 1024,
@@ -123,6 +142,7 @@ export const OPTIONS = {
   },
   maxBulkLength: {
     env: 'SLOTPROXY_MAX_BULK_LENGTH',
+    live: true,
     type: 'size',
     default: '512mb',
     min: 1,
@@ -131,54 +151,61 @@ export const OPTIONS = {
   },
   password: {
     env: 'SLOTPROXY_PASSWORD',
+    live: true,
     type: 'string',
     default: '',
     help: 'password clients must give with AUTH (like requirepass); empty: none',
   },
   usersFile: {
     env: 'SLOTPROXY_USERS_FILE',
+    live: true,
     type: 'string',
     default: '',
     help: 'users in Redis ACL file syntax (user <name> on >password ~keys:* +@read ...) for AUTH <user> <password>',
   },
   protectedMode: {
     env: 'SLOTPROXY_PROTECTED_MODE',
+    live: true,
     type: 'bool',
     default: 'yes',
     help: 'without a password, refuse clients that do not connect from loopback (like protected-mode)',
   },
-  tlsCert: { env: 'SLOTPROXY_TLS_CERT', type: 'string', default: '', help: 'PEM certificate: clients must then connect with TLS' },
-  tlsKey: { env: 'SLOTPROXY_TLS_KEY', type: 'string', default: '', help: 'PEM private key of SLOTPROXY_TLS_CERT' },
-  tlsCa: { env: 'SLOTPROXY_TLS_CA', type: 'string', default: '', help: 'PEM CA certificates that client certificates are checked against' },
+  tlsCert: { env: 'SLOTPROXY_TLS_CERT', live: false, type: 'string', default: '', help: 'PEM certificate: clients must then connect with TLS' },
+  tlsKey: { env: 'SLOTPROXY_TLS_KEY', live: false, type: 'string', default: '', help: 'PEM private key of SLOTPROXY_TLS_CERT' },
+  tlsCa: { env: 'SLOTPROXY_TLS_CA', live: false, type: 'string', default: '', help: 'PEM CA certificates that client certificates are checked against' },
   tlsAuthClients: {
     env: 'SLOTPROXY_TLS_AUTH_CLIENTS',
+    live: false,
     type: 'bool',
     default: 'no',
     help: 'require clients to present a certificate signed by SLOTPROXY_TLS_CA',
   },
-  redisTls: { env: 'SLOTPROXY_REDIS_TLS', type: 'bool', default: 'no', help: 'connect to the cluster nodes with TLS' },
-  redisTlsCa: { env: 'SLOTPROXY_REDIS_TLS_CA', type: 'string', default: '', help: 'PEM CA certificates the nodes are checked against (default: the system roots)' },
-  redisTlsCert: { env: 'SLOTPROXY_REDIS_TLS_CERT', type: 'string', default: '', help: 'PEM client certificate for the nodes, if they ask for one' },
-  redisTlsKey: { env: 'SLOTPROXY_REDIS_TLS_KEY', type: 'string', default: '', help: 'PEM private key of SLOTPROXY_REDIS_TLS_CERT' },
-  redisUsername: { env: 'SLOTPROXY_REDIS_USERNAME', type: 'string', default: '', help: 'user for AUTH on every connection to the cluster' },
-  redisPassword: { env: 'SLOTPROXY_REDIS_PASSWORD', type: 'string', default: '', help: 'password for AUTH on every connection to the cluster' },
+  redisTls: { env: 'SLOTPROXY_REDIS_TLS', live: false, type: 'bool', default: 'no', help: 'connect to the cluster nodes with TLS' },
+  redisTlsCa: { env: 'SLOTPROXY_REDIS_TLS_CA', live: false, type: 'string', default: '', help: 'PEM CA certificates the nodes are checked against (default: the system roots)' },
+  redisTlsCert: { env: 'SLOTPROXY_REDIS_TLS_CERT', live: false, type: 'string', default: '', help: 'PEM client certificate for the nodes, if they ask for one' },
+  redisTlsKey: { env: 'SLOTPROXY_REDIS_TLS_KEY', live: false, type: 'string', default: '', help: 'PEM private key of SLOTPROXY_REDIS_TLS_CERT' },
+  redisUsername: { env: 'SLOTPROXY_REDIS_USERNAME', live: false, type: 'string', default: '', help: 'user for AUTH on every connection to the cluster' },
+  redisPassword: { env: 'SLOTPROXY_REDIS_PASSWORD', live: false, type: 'string', default: '', help: 'password for AUTH on every connection to the cluster' },
   adminCommands: {
     env: 'SLOTPROXY_ADMIN_COMMANDS',
+    live: true,
     type: 'bool',
     default: 'no',
     help: 'let clients run CONFIG GET (one master) and CONFIG SET/RESETSTAT (every node) through the proxy',
   },
   slowlogUs: {
     env: 'SLOTPROXY_SLOWLOG_US',
+    live: true,
     type: 'int',
     default: '10000',
     min: -1,
     max: 2 ** 31 - 1,
     help: 'requests slower than this many microseconds, as the proxy sees them, go to SLOWLOG (-1: off)',
   },
-  slowlogMaxLen: { env: 'SLOTPROXY_SLOWLOG_MAX_LEN', type: 'int', default: '128', min: 0, max: 1000000, help: 'entries SLOWLOG keeps' },
+  slowlogMaxLen: { env: 'SLOTPROXY_SLOWLOG_MAX_LEN', live: true, type: 'int', default: '128', min: 0, max: 1000000, help: 'entries SLOWLOG keeps' },
   workers: {
     env: 'SLOTPROXY_WORKERS',
+    live: false,
     type: 'workers',
     default: '1',
     min: 1,
@@ -187,6 +214,7 @@ export const OPTIONS = {
   },
   metricsPort: {
     env: 'SLOTPROXY_METRICS_PORT',
+    live: false,
     type: 'int',
     default: '0',
     min: 0,
@@ -195,6 +223,7 @@ export const OPTIONS = {
   },
   parser: {
     env: 'SLOTPROXY_PARSER',
+    live: false,
     type: 'enum',
     default: 'auto',
     values: ['auto', 'native', 'js'],
@@ -202,6 +231,7 @@ export const OPTIONS = {
   },
   logLevel: {
     env: 'SLOTPROXY_LOG_LEVEL',
+    live: true,
     type: 'enum',
     default: 'info',
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -297,6 +327,21 @@ export function formatOption(name: OptionName, value: Config[OptionName]): strin
   return String(value);
 }
 
+/**
+ * Copies into `current` the settings of `next` that can change at run time (the `live` column);
+ * returns the variables of the other settings whose values differ: they wait for a restart.
+ */
+export function takeOver(current: Config, next: Config): string[] {
+  const writable = current as Record<OptionName, unknown>;
+  const restart: string[] = [];
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    if (JSON.stringify(current[name]) === JSON.stringify(next[name])) continue;
+    if (OPTIONS[name].live) writable[name] = next[name];
+    else restart.push(OPTIONS[name].env);
+  }
+  return restart;
+}
+
 /** SLOTPROXY_NAME=value lines of a config file; # comments and blank lines are skipped. */
 export function readConfigFile(file: string): Record<string, string> {
   let text: string;
@@ -361,12 +406,15 @@ export function helpText(): string {
     '',
     'A Redis Cluster proxy: clients connect to it as to one standalone Redis server.',
     'Every option is also an environment variable; flags win over the environment.',
+    'Options marked "live" change while slotproxy runs: SIGHUP takes over their new values',
+    '(environment, config file) and PROXY CONFIG SET sets them; the others need a restart.',
     '',
   ];
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
     const spec: OptionSpec = OPTIONS[name];
     const kind = spec.type === 'enum' ? spec.values!.join('|') : spec.type;
-    lines.push(`  ${flagName(name)} <${kind}>  (${spec.env}, default: ${spec.default === '' ? '""' : spec.default})`);
+    const live = spec.live ? ', live' : '';
+    lines.push(`  ${flagName(name)} <${kind}>  (${spec.env}, default: ${spec.default === '' ? '""' : spec.default}${live})`);
     lines.push(`      ${spec.help}`);
   }
   lines.push('', '  --help      print this and exit', '  --version   print the version and the scanners in use, and exit');
@@ -375,12 +423,12 @@ export function helpText(): string {
 
 /** The README's configuration table (a unit test keeps the README equal to it). */
 export function configTable(): string {
-  const rows = ['| variable | flag | default | meaning |', '|---|---|---|---|'];
+  const rows = ['| variable | flag | default | live | meaning |', '|---|---|---|---|---|'];
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
     const spec: OptionSpec = OPTIONS[name];
     const def = spec.default === '' ? '(none)' : `\`${spec.default}\``;
     const values = spec.type === 'enum' ? ` (${spec.values!.join(', ')})` : '';
-    rows.push(`| \`${spec.env}\` | \`${flagName(name)}\` | ${def} | ${spec.help}${values} |`);
+    rows.push(`| \`${spec.env}\` | \`${flagName(name)}\` | ${def} | ${spec.live ? 'yes' : 'no'} | ${spec.help}${values} |`);
   }
   return rows.join('\n');
 }

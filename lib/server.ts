@@ -10,21 +10,21 @@ import { ControlConnection, type ControlOptions } from './backend/control-connec
 import { readTlsFiles, type TlsMaterial } from './backend/dial';
 import { parseCommandReply } from './commands/command-info';
 import { CommandTable, mergeCommandInfos } from './commands/table';
-import { OPTIONS, type Config, type OptionName } from './config';
+import { takeOver, type Config } from './config';
 import { formatAddress, parseAddress } from './cluster/cluster-slots';
-import { TopologyRefresher } from './cluster/refresher';
+import { TopologyRefresher, type RefresherOptions } from './cluster/refresher';
 import type { SlotMap } from './cluster/slot-map';
 import { logger, setLogLevel } from './log';
-import type { Peers } from './workers/worker-link';
 import { CommandStats } from './metrics/command-stats';
 import { SlowLog } from './metrics/slowlog';
 import { MetricsServer } from './metrics/metrics-server';
 import { createMetricsRegistry } from './metrics/prometheus';
-import { setGatherKind } from './protocol/gather';
+import type { ScanLimits } from './protocol/js-request-scanner';
 import { createScanners, type RequestScanner, type Scanners } from './protocol/scanners';
 import { command, error } from './protocol/resp';
 import { ClientSession } from './proxy/client-session';
-import type { ProxyContext, ProxyStats, SessionInfo } from './proxy/context';
+import type { Peers, ProxyContext, SessionInfo } from './proxy/context';
+import type { ProxyStats } from './metrics/view';
 import { Router, type RouterOptions } from './proxy/router';
 import { VERSION } from './version';
 
@@ -50,6 +50,8 @@ export class Proxy implements ProxyContext {
   private metricsServer: MetricsServer | null = null;
   /** the router reads these per request: PROXY CONFIG SET changes them in place */
   private readonly routerOptions: RouterOptions;
+  /** the log level applyConfig() last saw */
+  private logLevel: string;
   private sweeper: NodeJS.Timeout | null = null;
   private idleSweeper: NodeJS.Timeout | null = null;
   private readonly log = logger('proxy');
@@ -60,6 +62,8 @@ export class Proxy implements ProxyContext {
     readonly table: CommandTable,
     readonly clusterVersion: string,
     readonly refresher: TopologyRefresher,
+    /** the refresher reads these per refresh: applyConfig() changes them in place */
+    private readonly refresherOptions: RefresherOptions,
     public auth: Authenticator,
     backendTls: TlsMaterial | null,
   ) {
@@ -67,6 +71,7 @@ export class Proxy implements ProxyContext {
     this.acl = new AclChecker(table);
     this.commandStats = new CommandStats(table.rows.length);
     this.slowlog = new SlowLog(config.slowlogUs, config.slowlogMaxLen);
+    this.logLevel = config.logLevel;
     this.routerOptions = {
       connections: config.backendConnections,
       dedicatedLimit: config.blockingConnections,
@@ -84,10 +89,11 @@ export class Proxy implements ProxyContext {
   }
 
   /**
-   * Re-derives everything that depends on the runtime settings (PROXY CONFIG SET changes
-   * `config` in place): the slow log, the router's limits, output limits, the sweep timers.
+   * Re-derives everything that depends on the settings changeable at run time (the `live` column
+   * of OPTIONS): what is not read where it is used. Settings read per use (max clients, max
+   * pending, timeouts, protected mode ...) need nothing here.
    */
-  applyConfig(): void {
+  private applyConfig(): void {
     const c = this.config;
     this.slowlog.thresholdMicros = c.slowlogUs;
     this.slowlog.maxLen = c.slowlogMaxLen;
@@ -95,35 +101,29 @@ export class Proxy implements ProxyContext {
     this.routerOptions.maxRedirects = c.maxRedirects;
     this.routerOptions.retryDelayMs = c.retryDelayMs;
     this.routerOptions.requestTimeoutMs = c.requestTimeoutMs;
+    this.refresherOptions.minIntervalMs = c.refreshMinIntervalMs;
+    this.scanners.setLimits(scanLimits(c));
     this.normalOutputLimits = c.clientOutputLimit > 0 ? { hard: c.clientOutputLimit, soft: Infinity, softSeconds: 0 } : null;
+    // the level is the process's: set only when it changes, so an embedding program keeps its own
+    if (c.logLevel !== this.logLevel) setLogLevel(c.logLevel);
+    this.logLevel = c.logLevel;
     if (this.server) this.startSweepers();
   }
 
   /**
-   * Settings read again (SIGHUP): what can change at run time is taken over, the rest is
-   * returned by name so the caller can say it needs a restart. Users and passwords apply to the
-   * next AUTH; clients already authenticated stay as they are, as in Redis.
+   * Takes over the settings of `next` that can change at run time (OPTIONS' `live` column) and
+   * re-derives what depends on them; returns the variables of the others that differ: they need
+   * a restart. SIGHUP passes every setting read again, PROXY CONFIG SET the current ones with a
+   * few changed. Throws, changing nothing, when the users file cannot be read. Users and
+   * passwords apply to the next AUTH; clients already authenticated stay as they are, as in Redis.
    */
   reload(next: Config): string[] {
-    const runtime: OptionName[] = [
-      'logLevel', 'password', 'usersFile', 'maxClients', 'maxPending', 'clientOutputLimit', 'timeout', 'tcpKeepalive',
-      'requestTimeoutMs', 'maxRedirects', 'retryDelayMs', 'slowlogUs', 'slowlogMaxLen', 'maxQueryBuffer', 'adminCommands',
-      'protectedMode', 'shutdownTimeoutMs', 'refreshMinIntervalMs', 'configFile',
-    ];
     if (next.password !== this.config.password || next.usersFile !== this.config.usersFile) {
       const auth = new Authenticator(next.password, next.usersFile);
       auth.resolve(this.table);
       this.auth = auth;
     }
-    if (next.logLevel !== this.config.logLevel) setLogLevel(next.logLevel);
-    const current = this.config as unknown as Record<string, unknown>;
-    const incoming = next as unknown as Record<string, unknown>;
-    const needRestart: string[] = [];
-    for (const name of Object.keys(OPTIONS) as OptionName[]) {
-      if (JSON.stringify(current[name]) === JSON.stringify(incoming[name])) continue;
-      if (runtime.includes(name)) current[name] = incoming[name];
-      else needRestart.push(OPTIONS[name].env);
-    }
+    const needRestart = takeOver(this.config, next);
     this.applyConfig();
     return needRestart;
   }
@@ -153,16 +153,7 @@ export class Proxy implements ProxyContext {
   static async start(config: Config, options: { clientIdBase?: number } = {}): Promise<Proxy> {
     const log = logger('proxy');
     const scanners = createScanners(config.parser);
-    // the copies of the hot path go native with the scanners (SLOTPROXY_PARSER=js: all JS)
-    setGatherKind(scanners.kind === 'native' ? 'auto' : 'js');
     log.debug({ scanners: scanners.kind, reason: scanners.reason }, `using the ${scanners.kind} scanners (${scanners.reason})`);
-    scanners.setLimits({
-      maxMultibulk: 1024 * 1024,
-      maxBulk: config.maxBulkLength,
-      maxInline: 64 * 1024,
-      unauthMultibulk: 10,
-      unauthBulk: 16384,
-    });
     const seeds = config.cluster.map((s) => formatAddress(s.host, s.port));
     if (seeds.length === 0) throw new Error('no cluster configured: set SLOTPROXY_CLUSTER=host:port[,host:port...] or run with --demo');
     let proxy: Proxy | null = null;
@@ -178,8 +169,9 @@ export class Proxy implements ProxyContext {
       commandTimeoutMs: Math.max(2000, config.connectTimeoutMs),
       ...(config.redisPassword ? { password: config.redisPassword, username: config.redisUsername || undefined } : {}),
     };
+    const refresherOptions: RefresherOptions = { seeds, periodMs: config.refreshMs, minIntervalMs: config.refreshMinIntervalMs, control };
     const refresher = new TopologyRefresher(
-      { seeds, periodMs: config.refreshMs, minIntervalMs: config.refreshMinIntervalMs, control },
+      refresherOptions,
       () => (proxy ? proxy.router.slotMap.allNodes() : []),
       (result) => proxy?.onTopology(result.map),
     );
@@ -187,7 +179,7 @@ export class Proxy implements ProxyContext {
     const { table, version } = await loadCommands(first.map.masters, control);
     scanners.registerCommands(table.scannerRows());
     auth.resolve(table);
-    proxy = new Proxy(config, scanners, table, version, refresher, auth, backendTls);
+    proxy = new Proxy(config, scanners, table, version, refresher, refresherOptions, auth, backendTls);
     proxy.nextClientId = (options.clientIdBase ?? 0) + 1;
     proxy.router.applyMap(first.map);
     log.debug(
@@ -307,6 +299,11 @@ function clientTlsOptions(config: Config): tls.TlsOptions {
   if (config.tlsAuthClients && !config.tlsCa) throw new Error('SLOTPROXY_TLS_AUTH_CLIENTS=yes needs SLOTPROXY_TLS_CA to check client certificates against');
   const m = readTlsFiles({ cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa || undefined }, 'clients (SLOTPROXY_TLS_*)');
   return { cert: m.cert, key: m.key, ca: m.ca, requestCert: config.tlsAuthClients, rejectUnauthorized: config.tlsAuthClients };
+}
+
+/** What the request scanners refuse: Redis 7's limits, with SLOTPROXY_MAX_BULK_LENGTH. */
+function scanLimits(config: Config): ScanLimits {
+  return { maxMultibulk: 1024 * 1024, maxBulk: config.maxBulkLength, maxInline: 64 * 1024, unauthMultibulk: 10, unauthBulk: 16384 };
 }
 
 /** AUTH sent first on every backend connection when the cluster needs credentials. */

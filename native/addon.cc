@@ -1,6 +1,7 @@
 // N-API surface of the scanners. Kept tiny: TypeScript (lib/protocol/native.ts) validates
 // arguments and owns the typed arrays the scanners write into; the addon checks only what it
-// needs to stay memory-safe.
+// needs to stay memory-safe. No state is process-wide: a ScannerSet holds a proxy's command
+// table, limits and output arrays, and its scanners are made for it.
 #include <napi.h>
 
 #include <cstring>
@@ -13,17 +14,6 @@
 
 namespace slotproxy {
 namespace {
-
-struct Outputs {
-  ScanOutput request;
-  ReplyOutput reply;
-  Napi::Reference<Napi::Int32Array> requestRecords, requestKeys, replyRecords, replyElems;
-};
-
-Outputs& Out() {
-  static Outputs outputs;
-  return outputs;
-}
 
 bool ByteRange(const Napi::CallbackInfo& info, size_t at, const uint8_t** data, size_t* start, size_t* end) {
   if (!info[at].IsTypedArray()) return false;
@@ -39,6 +29,121 @@ Napi::Value Throw(Napi::Env env, const char* message) {
   return env.Undefined();
 }
 
+// What one TypeScript Scanners object (one Proxy) owns: its command table, its limits and the
+// typed arrays its scanners write their records into. Nothing of it is process-wide, so two
+// proxies in one process (different clusters, different command tables) do not meet. The
+// scanners it makes hold a reference to it: it lives as long as any of them.
+//   new ScannerSet(requestRecords, requestKeys, replyRecords, replyElems)
+class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "ScannerSet",
+                       {InstanceMethod<&ScannerSet::RegisterCommand>("registerCommand"),
+                        InstanceMethod<&ScannerSet::ClearCommands>("clearCommands"),
+                        InstanceMethod<&ScannerSet::SetLimits>("setLimits")});
+  }
+
+  explicit ScannerSet(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ScannerSet>(info) {
+    Napi::Env env = info.Env();
+    for (size_t i = 0; i < 4; i++) {
+      if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+        Throw(env, "ScannerSet(requestRecords, requestKeys, replyRecords, replyElems): four Int32Arrays");
+        return;
+      }
+    }
+    Napi::Int32Array reqRecords = info[0].As<Napi::Int32Array>(), reqKeys = info[1].As<Napi::Int32Array>();
+    Napi::Int32Array repRecords = info[2].As<Napi::Int32Array>(), repElems = info[3].As<Napi::Int32Array>();
+    if (reqRecords.ElementLength() < static_cast<size_t>(kReqHeader + kReqRecord) ||
+        repRecords.ElementLength() < static_cast<size_t>(kRepHeader + kRepRecord)) {
+      Throw(env, "ScannerSet: record array too small");
+      return;
+    }
+    // kept referenced: the scanners write through the raw pointers below
+    arrays_[0] = Napi::Persistent(reqRecords);
+    arrays_[1] = Napi::Persistent(reqKeys);
+    arrays_[2] = Napi::Persistent(repRecords);
+    arrays_[3] = Napi::Persistent(repElems);
+    request_.records = reqRecords.Data();
+    request_.recordCap = (reqRecords.ElementLength() - kReqHeader) / kReqRecord;
+    request_.keys = reqKeys.Data();
+    request_.keyCap = reqKeys.ElementLength() / kKeyTriple;
+    reply_.records = repRecords.Data();
+    reply_.recordCap = (repRecords.ElementLength() - kRepHeader) / kRepRecord;
+    reply_.elems = repElems.Data();
+    reply_.elemCap = repElems.ElementLength();
+  }
+
+  // The set a scanner's constructor was given; null (a JS exception pending) when it is not one.
+  static ScannerSet* From(const Napi::CallbackInfo& info) {
+    Napi::FunctionReference* ctor = info.Env().GetInstanceData<Napi::FunctionReference>();
+    if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ctor->Value())) {
+      Throw(info.Env(), "a scanner needs its ScannerSet: new RequestScanner(set), new ReplyScanner(set)");
+      return nullptr;
+    }
+    return Unwrap(info[0].As<Napi::Object>());
+  }
+
+  const CommandTable& commands() const { return commands_; }
+  const ScanLimits& limits() const { return limits_; }
+  const ScanOutput& request() const { return request_; }
+  const ReplyOutput& reply() const { return reply_; }
+
+ private:
+  // registerCommand(id, name, parentId, arity, flags, specs: Int32Array (7 per spec), keywords: string[])
+  Napi::Value RegisterCommand(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 7 || !info[1].IsString() || !info[5].IsTypedArray() || !info[6].IsArray()) {
+      return Throw(env, "registerCommand(id, name, parentId, arity, flags, specs, keywords)");
+    }
+    CommandRow row;
+    row.id = info[0].As<Napi::Number>().Int32Value();
+    row.name = info[1].As<Napi::String>().Utf8Value();
+    int32_t parentId = info[2].As<Napi::Number>().Int32Value();
+    row.arity = info[3].As<Napi::Number>().Int32Value();
+    row.flags = info[4].As<Napi::Number>().Int32Value() & kRowWantKeys;
+    Napi::Int32Array specs = info[5].As<Napi::Int32Array>();
+    Napi::Array keywords = info[6].As<Napi::Array>();
+    for (size_t i = 0; i + 7 <= specs.ElementLength(); i += 7) {
+      KeySpec s;
+      s.bs = specs[i];
+      s.bsArg = specs[i + 1];
+      int32_t kw = specs[i + 2];
+      if (s.bs == kBsKeyword) {
+        if (kw < 0 || static_cast<uint32_t>(kw) >= keywords.Length()) return Throw(env, "keyword index out of range");
+        s.keyword = keywords.Get(static_cast<uint32_t>(kw)).As<Napi::String>().Utf8Value();
+      }
+      s.fk = specs[i + 3];
+      s.a = specs[i + 4];
+      s.b = specs[i + 5];
+      s.c = specs[i + 6];
+      row.specs.push_back(std::move(s));
+    }
+    if (!commands_.Add(std::move(row), parentId)) return Throw(env, "inconsistent command row");
+    return env.Undefined();
+  }
+
+  Napi::Value ClearCommands(const Napi::CallbackInfo& info) {
+    commands_.Clear();
+    return info.Env().Undefined();
+  }
+
+  // setLimits(maxMultibulk, maxBulk, maxInline, unauthMultibulk, unauthBulk)
+  Napi::Value SetLimits(const Napi::CallbackInfo& info) {
+    limits_.maxMultibulk = info[0].As<Napi::Number>().Int64Value();
+    limits_.maxBulk = info[1].As<Napi::Number>().Int64Value();
+    limits_.maxInline = info[2].As<Napi::Number>().Int64Value();
+    limits_.unauthMultibulk = info[3].As<Napi::Number>().Int64Value();
+    limits_.unauthBulk = info[4].As<Napi::Number>().Int64Value();
+    return info.Env().Undefined();
+  }
+
+  CommandTable commands_;
+  ScanLimits limits_;
+  ScanOutput request_;
+  ReplyOutput reply_;
+  Napi::Reference<Napi::Int32Array> arrays_[4];
+};
+
 class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -46,22 +151,37 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
                        {InstanceMethod<&RequestScannerWrap::Scan>("scan"),
                         InstanceMethod<&RequestScannerWrap::Reset>("reset")});
   }
-  explicit RequestScannerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RequestScannerWrap>(info) {}
+  // new RequestScanner(set)
+  explicit RequestScannerWrap(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<RequestScannerWrap>(info), set_(ScannerSet::From(info)), scanner_(TableOf(set_), LimitsOf(set_)) {
+    if (set_) setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
+  }
 
  private:
+  // without a set the constructor throws and the scanner is never used: it gets an empty table
+  static const CommandTable& TableOf(const ScannerSet* set) {
+    static const CommandTable none;
+    return set ? set->commands() : none;
+  }
+  static const ScanLimits& LimitsOf(const ScannerSet* set) {
+    static const ScanLimits none;
+    return set ? set->limits() : none;
+  }
+
   // scan(bytes, start, end, authRequired) -> record count
   Napi::Value Scan(const Napi::CallbackInfo& info) {
     const uint8_t* data;
     size_t start, end;
-    if (!Out().request.records) return Throw(info.Env(), "setRequestOutput() was not called");
     if (!ByteRange(info, 0, &data, &start, &end)) return Throw(info.Env(), "scan(bytes, start, end): bad range");
     bool authRequired = info[3].ToBoolean().Value();
-    return Napi::Number::New(info.Env(), scanner_.Scan(data, start, end, authRequired, Out().request));
+    return Napi::Number::New(info.Env(), scanner_.Scan(data, start, end, authRequired, set_->request()));
   }
   Napi::Value Reset(const Napi::CallbackInfo& info) {
     scanner_.Reset();
     return info.Env().Undefined();
   }
+  const ScannerSet* set_;
+  Napi::ObjectReference setRef_;
   RequestScanner scanner_;
 };
 
@@ -70,12 +190,14 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "ReplyScanner", {InstanceMethod<&ReplyScannerWrap::Scan>("scan")});
   }
-  explicit ReplyScannerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReplyScannerWrap>(info) {}
+  // new ReplyScanner(set)
+  explicit ReplyScannerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReplyScannerWrap>(info), set_(ScannerSet::From(info)) {
+    if (set_) setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
+  }
 
  private:
   // scan(bytes) -> record count; scan() with no bytes continues after kRepMore
   Napi::Value Scan(const Napi::CallbackInfo& info) {
-    if (!Out().reply.records) return Throw(info.Env(), "setReplyOutput() was not called");
     const uint8_t* data = nullptr;
     size_t len = 0;
     if (info.Length() > 0 && info[0].IsTypedArray()) {
@@ -83,87 +205,12 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
       data = bytes.Data();
       len = bytes.ByteLength();
     }
-    return Napi::Number::New(info.Env(), scanner_.Scan(data, len, Out().reply));
+    return Napi::Number::New(info.Env(), scanner_.Scan(data, len, set_->reply()));
   }
+  const ScannerSet* set_;
+  Napi::ObjectReference setRef_;
   ReplyScanner scanner_;
 };
-
-Napi::Value SetRequestOutput(const Napi::CallbackInfo& info) {
-  if (!info[0].IsTypedArray() || !info[1].IsTypedArray()) return Throw(info.Env(), "expects two Int32Arrays");
-  Napi::Int32Array records = info[0].As<Napi::Int32Array>(), keys = info[1].As<Napi::Int32Array>();
-  if (records.ElementLength() < static_cast<size_t>(kReqHeader + kReqRecord)) return Throw(info.Env(), "record array too small");
-  Outputs& o = Out();
-  o.requestRecords = Napi::Persistent(records);
-  o.requestKeys = Napi::Persistent(keys);
-  o.request.records = records.Data();
-  o.request.recordCap = (records.ElementLength() - kReqHeader) / kReqRecord;
-  o.request.keys = keys.Data();
-  o.request.keyCap = keys.ElementLength() / kKeyTriple;
-  return info.Env().Undefined();
-}
-
-Napi::Value SetReplyOutput(const Napi::CallbackInfo& info) {
-  if (!info[0].IsTypedArray() || !info[1].IsTypedArray()) return Throw(info.Env(), "expects two Int32Arrays");
-  Napi::Int32Array records = info[0].As<Napi::Int32Array>(), elems = info[1].As<Napi::Int32Array>();
-  if (records.ElementLength() < static_cast<size_t>(kRepHeader + kRepRecord)) return Throw(info.Env(), "record array too small");
-  Outputs& o = Out();
-  o.replyRecords = Napi::Persistent(records);
-  o.replyElems = Napi::Persistent(elems);
-  o.reply.records = records.Data();
-  o.reply.recordCap = (records.ElementLength() - kRepHeader) / kRepRecord;
-  o.reply.elems = elems.Data();
-  o.reply.elemCap = elems.ElementLength();
-  return info.Env().Undefined();
-}
-
-// registerCommand(id, name, parentId, arity, flags, specs: Int32Array (7 per spec), keywords: string[])
-Napi::Value RegisterCommand(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 7 || !info[1].IsString() || !info[5].IsTypedArray() || !info[6].IsArray()) {
-    return Throw(env, "registerCommand(id, name, parentId, arity, flags, specs, keywords)");
-  }
-  CommandRow row;
-  row.id = info[0].As<Napi::Number>().Int32Value();
-  row.name = info[1].As<Napi::String>().Utf8Value();
-  int32_t parentId = info[2].As<Napi::Number>().Int32Value();
-  row.arity = info[3].As<Napi::Number>().Int32Value();
-  row.flags = info[4].As<Napi::Number>().Int32Value() & kRowWantKeys;
-  Napi::Int32Array specs = info[5].As<Napi::Int32Array>();
-  Napi::Array keywords = info[6].As<Napi::Array>();
-  for (size_t i = 0; i + 7 <= specs.ElementLength(); i += 7) {
-    KeySpec s;
-    s.bs = specs[i];
-    s.bsArg = specs[i + 1];
-    int32_t kw = specs[i + 2];
-    if (s.bs == kBsKeyword) {
-      if (kw < 0 || static_cast<uint32_t>(kw) >= keywords.Length()) return Throw(env, "keyword index out of range");
-      s.keyword = keywords.Get(static_cast<uint32_t>(kw)).As<Napi::String>().Utf8Value();
-    }
-    s.fk = specs[i + 3];
-    s.a = specs[i + 4];
-    s.b = specs[i + 5];
-    s.c = specs[i + 6];
-    row.specs.push_back(std::move(s));
-  }
-  if (!Commands().Add(std::move(row), parentId)) return Throw(env, "inconsistent command row");
-  return env.Undefined();
-}
-
-Napi::Value ClearCommands(const Napi::CallbackInfo& info) {
-  Commands().Clear();
-  return info.Env().Undefined();
-}
-
-// setLimits(maxMultibulk, maxBulk, maxInline, unauthMultibulk, unauthBulk)
-Napi::Value SetLimits(const Napi::CallbackInfo& info) {
-  ScanLimits& l = RequestScanner::Limits();
-  l.maxMultibulk = info[0].As<Napi::Number>().Int64Value();
-  l.maxBulk = info[1].As<Napi::Number>().Int64Value();
-  l.maxInline = info[2].As<Napi::Number>().Int64Value();
-  l.unauthMultibulk = info[3].As<Napi::Number>().Int64Value();
-  l.unauthBulk = info[4].As<Napi::Number>().Int64Value();
-  return info.Env().Undefined();
-}
 
 // keySlot(bytes, start, end) -> slot
 Napi::Value KeySlotFn(const Napi::CallbackInfo& info) {
@@ -245,14 +292,12 @@ Napi::Object Layout(Napi::Env env) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  Commands().Clear();
+  Napi::Function set = ScannerSet::Define(env);
+  // per environment (the addon keeps nothing process-wide): what ScannerSet::From checks against
+  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(set)));
+  exports.Set("ScannerSet", set);
   exports.Set("RequestScanner", RequestScannerWrap::Define(env));
   exports.Set("ReplyScanner", ReplyScannerWrap::Define(env));
-  exports.Set("setRequestOutput", Napi::Function::New(env, SetRequestOutput));
-  exports.Set("setReplyOutput", Napi::Function::New(env, SetReplyOutput));
-  exports.Set("registerCommand", Napi::Function::New(env, RegisterCommand));
-  exports.Set("clearCommands", Napi::Function::New(env, ClearCommands));
-  exports.Set("setLimits", Napi::Function::New(env, SetLimits));
   exports.Set("keySlot", Napi::Function::New(env, KeySlotFn));
   exports.Set("gatherv", Napi::Function::New(env, Gather));
   exports.Set("layout", Layout(env));

@@ -12,8 +12,6 @@ bool EqualsLower(const std::string& lower, size_t from, const uint8_t* p, size_t
 }
 }  // namespace
 
-CommandTable gCommands;
-
 void CommandTable::Clear() {
   rows_.clear();
   buckets_.assign(64, 0);

@@ -1,6 +1,8 @@
-// The command table as the native scanner sees it: names, arity and key specs, registered once
-// from TypeScript (lib/commands/), which owns everything else about a command (routing policy,
-// reply merging). Ids are TypeScript's; the scanner reports them back in its records.
+// The command table as the native scanner sees it: names, arity and key specs, registered from
+// TypeScript (lib/commands/), which owns everything else about a command (routing policy, reply
+// merging). Ids are TypeScript's; the scanner reports them back in its records. Each ScannerSet
+// (addon.cc; one per Proxy) has its own table: two proxies in one process may front clusters
+// with different commands.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -51,6 +53,7 @@ struct CommandRow {
 
 class CommandTable {
  public:
+  CommandTable() { Clear(); }
   void Clear();
   // Returns false when the row is inconsistent (unknown parent, bad spec); TypeScript checks first.
   bool Add(CommandRow row, int32_t parentId);
@@ -68,10 +71,5 @@ class CommandTable {
   std::vector<int32_t> buckets_;   // open addressing over top-level rows, 0 = empty
   size_t topLevel_ = 0;
 };
-
-// One table per process: the scanner runs on the main thread only. (A plain global: a
-// function-local static's guard was checked for every command scanned.)
-extern CommandTable gCommands;
-inline CommandTable& Commands() { return gCommands; }
 
 }  // namespace slotproxy

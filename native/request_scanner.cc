@@ -78,11 +78,6 @@ bool EqualsIgnoreCase(const uint8_t* a, size_t n, const std::string& b) {
 
 }  // namespace
 
-ScanLimits& RequestScanner::Limits() {
-  static ScanLimits limits;
-  return limits;
-}
-
 void RequestScanner::Reset() {
   inCommand_ = false;
   dead_ = false;
@@ -94,7 +89,8 @@ void RequestScanner::Reset() {
 
 int32_t RequestScanner::Scan(const uint8_t* buf, size_t start, size_t end, bool authRequired,
                              const ScanOutput& out) {
-  const ScanLimits& lim = Limits();
+  // a copy: kept in registers, not read again through limits_ after each record written
+  const ScanLimits lim = *limits_;
   int32_t* header = out.records;
   int32_t* records = out.records + kReqHeader;
   size_t count = 0, keyCount = 0;
@@ -252,7 +248,7 @@ void RequestScanner::Finish(const uint8_t* cmd, int32_t* rec, const ScanOutput& 
   rec[kRNKeys] = 0;
   rec[kRFlags] = 0;
   rec[kRKeyIdx] = -1;
-  const CommandTable& table = Commands();
+  const CommandTable& table = *commands_;
   const CommandRow* row = table.Find(cmd + args_[0].off, args_[0].len);
   if (!row) {
     rec[kRCmd] = 0;

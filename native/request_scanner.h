@@ -28,12 +28,15 @@ struct ScanOutput {
 
 class RequestScanner {
  public:
+  // `commands` and `limits` belong to the scanner set (one per Proxy) and outlive the scanner;
+  // they are read at each scan, so a change applies from the next read.
+  RequestScanner(const CommandTable& commands, const ScanLimits& limits) : commands_(&commands), limits_(&limits) {}
+
   // Scans buf[start, end). When the previous call left a command unfinished, its bytes must
   // start at `start` again (TypeScript keeps the tail); parsing resumes where it stopped.
   // Writes the header and records into out; returns the number of records.
   int32_t Scan(const uint8_t* buf, size_t start, size_t end, bool authRequired, const ScanOutput& out);
   void Reset();
-  static ScanLimits& Limits();
 
  private:
   struct Arg {
@@ -43,6 +46,8 @@ class RequestScanner {
   void Finish(const uint8_t* cmd, int32_t* rec, const ScanOutput& out, size_t& keyCount);
   void ExtractKeys(const CommandRow& row, const uint8_t* cmd, int32_t* rec, const ScanOutput& out, size_t& keyCount);
 
+  const CommandTable* commands_;
+  const ScanLimits* limits_;
   bool inCommand_ = false;
   bool dead_ = false;      // a protocol error was reported: nothing more is parsed
   int64_t argsLeft_ = 0;

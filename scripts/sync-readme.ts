@@ -6,7 +6,8 @@ import { configTable } from '../lib/config';
 
 const file = path.join(__dirname, '..', '..', 'README.md');
 const readme = fs.readFileSync(file, 'utf8');
-const start = readme.indexOf('| variable | flag | default | meaning |');
+// found by its first two columns, so that a table with other columns is replaced too
+const start = readme.indexOf('| variable | flag |');
 if (start < 0) throw new Error('README.md has no configuration table to replace');
 const end = readme.indexOf('\n\n', start);
 fs.writeFileSync(file, readme.slice(0, start) + configTable() + readme.slice(end));

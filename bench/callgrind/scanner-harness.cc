@@ -15,7 +15,9 @@ using namespace slotproxy_fuzz;
 static std::string bulk(const std::string& s) { return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n"; }
 static std::string cmd(const std::vector<std::string>& a) { std::string o = "*" + std::to_string(a.size()) + "\r\n"; for (auto& x : a) o += bulk(x); return o; }
 int main(int argc, char** argv) {
-  if (!RegisterCommandRows()) {
+  CommandTable table;
+  ScanLimits limits;
+  if (!RegisterCommandRows(table)) {
     fprintf(stderr, "the command table refused a generated row\n");
     return 1;
   }
@@ -28,7 +30,7 @@ int main(int argc, char** argv) {
   size_t commands = stream.size() / unit.size();
   std::vector<int32_t> records(kReqHeader + 4096 * kReqRecord), keys(8192 * kKeyTriple);
   ScanOutput out{records.data(), 4096, keys.data(), 8192};
-  RequestScanner sc;
+  RequestScanner sc(table, limits);
   long total = 0;
   int passes = argc > 2 ? atoi(argv[2]) : 5;
   for (int p = 0; p < passes; p++) {

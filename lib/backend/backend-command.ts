@@ -1,9 +1,12 @@
 // What a backend connection carries: one command for one node, and what to do with its reply.
 // A client request is one BackendCommand (single-key) or several (split across slots).
-import type { BackendNode } from './backend-node';
 import type { Slab } from '../io/socket-reads';
+import type { BackendNode } from './backend-node';
+import type { BackendAddress, WireCommand } from './wire-command';
 
-export abstract class BackendCommand {
+export type { BackendAddress } from './wire-command';
+
+export abstract class BackendCommand implements WireCommand {
   /**
    * What is sent to the node: `head` (if any) then `frame[frameStart, frameEnd)`. A range of the client's
    * read buffer and a constant head spare the hot path a view or a copy per command; `bytes()`
@@ -63,10 +66,4 @@ export abstract class BackendCommand {
 
   /** The client that sent it is gone: its reply is not needed (but must still be read). */
   abstract get abandoned(): boolean;
-}
-
-export interface BackendAddress {
-  readonly address: string;
-  readonly host: string;
-  readonly port: number;
 }

@@ -6,14 +6,14 @@ import { logger } from '../log';
 import { ReplyReader, type ReplySink } from '../protocol/reply-reader';
 import type { Scanners } from '../protocol/scanners';
 import { TYPE_ERROR } from '../protocol/records';
-import { gather } from '../protocol/gather';
+import type { Gather } from '../protocol/gather';
 import { command } from '../protocol/resp';
-import type { BackendAddress, BackendCommand } from './backend-command';
 import { dial, type TlsMaterial } from './dial';
 import { readSocket, type Slab } from '../io/socket-reads';
 import { outputBuffer, send } from '../io/write-buffer';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
 import { Ring } from './ring';
+import type { BackendAddress, WireCommand } from './wire-command';
 
 const ASKING = command(['ASKING']);
 /** Stands in the in-flight FIFO for the reply of an ASKING we sent ourselves. */
@@ -27,13 +27,13 @@ export const enum ConnState {
   Closed,
 }
 
-export interface ConnectionHooks {
+export interface ConnectionHooks<C extends WireCommand = WireCommand> {
   /** Commands queued but never written (so never run): route them again. */
-  onOrphaned(cmds: BackendCommand[], conn: BackendConnection): void;
+  onOrphaned(cmds: C[], conn: BackendConnection<C>): void;
   /** The connection failed or was lost; `reason` is for error replies and logs. */
-  onLost(conn: BackendConnection, reason: string): void;
+  onLost(conn: BackendConnection<C>, reason: string): void;
   /** Connected (again). */
-  onReady?(conn: BackendConnection): void;
+  onReady?(conn: BackendConnection<C>): void;
   /** A read of replies was handled: what they completed may be written now. */
   onReadDone(): void;
 }
@@ -50,7 +50,8 @@ export interface ConnectionOptions {
 
 const log = logger('backend');
 
-export class BackendConnection implements ReplySink, Flushable, BackendAddress {
+/** `C`: the commands it carries (the router's BackendCommand), handed back as they were given. */
+export class BackendConnection<C extends WireCommand = WireCommand> implements ReplySink, Flushable, BackendAddress {
   /** Date.now() when a ready connection was lost, 0 while up: for the log line when it is back */
   private lostSince = 0;
   state = ConnState.Connecting;
@@ -58,12 +59,14 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
   /** written at the turn's end, with everything routed here during the turn */
   readonly early = false;
   /** routed here but not yet written */
-  private pending: BackendCommand[] = [];
+  private pending: C[] = [];
   /** the array flush() emptied, reused for the next turn's commands (no growing a new one each turn) */
-  private sparePending: BackendCommand[] = [];
-  private readonly inflight = new Ring<BackendCommand | typeof ASKING_REPLY>();
+  private sparePending: C[] = [];
+  private readonly inflight = new Ring<C | typeof ASKING_REPLY>();
   private socket: net.Socket | null = null;
   private reader: ReplyReader;
+  /** the proxy's gather (its scanners'), which copies each write's commands into one buffer */
+  private readonly gather: Gather;
   private retryDelay = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private handshakeLeft = 0;
@@ -81,9 +84,10 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
     readonly address: string,
     private readonly scanners: Scanners,
     private readonly options: ConnectionOptions,
-    private readonly hooks: ConnectionHooks,
+    private readonly hooks: ConnectionHooks<C>,
   ) {
     this.dedicated = !options.reconnect;
+    this.gather = scanners.gather;
     this.reader = new ReplyReader(scanners.newReplyScanner(), scanners);
     this.connect();
   }
@@ -98,12 +102,12 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
   }
 
   /** The oldest command written and not answered yet. */
-  oldestInFlight(): BackendCommand | null {
+  oldestInFlight(): C | null {
     const head = this.inflight.peek();
     return head === undefined || head === ASKING_REPLY ? null : head;
   }
 
-  send(cmd: BackendCommand): void {
+  send(cmd: C): void {
     this.pending.push(cmd);
     if (this.state === ConnState.Ready) scheduleFlush(this);
   }
@@ -126,7 +130,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
     if (!big) {
       const out = outputBuffer(total);
       // (consecutive commands read from one client buffer become one range)
-      const g = gather;
+      const g = this.gather;
       g.begin(out);
       const inflight = this.inflight;
       for (let i = 0; i < cmds.length; i++) {
@@ -151,17 +155,17 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
   }
 
   /** Takes back every command not yet written (the topology changed under them). */
-  takePending(): BackendCommand[] {
+  takePending(): C[] {
     const cmds = this.pending;
     this.pending = [];
     return cmds;
   }
 
   /** Fails the unwritten commands whose deadline passed; returns how many. */
-  expirePending(now: number, message: (cmd: BackendCommand) => string): number {
+  expirePending(now: number, message: (cmd: C) => string): number {
     if (this.pending.length === 0 || this.pending[0].deadline > now) return 0;
-    const keep: BackendCommand[] = [];
-    const expired: BackendCommand[] = [];
+    const keep: C[] = [];
+    const expired: C[] = [];
     for (const c of this.pending) (c.deadline <= now ? expired : keep).push(c);
     this.pending = keep;
     for (const c of expired) c.onFailure(message(c));
@@ -206,7 +210,7 @@ export class BackendConnection implements ReplySink, Flushable, BackendAddress {
     this.lost(`${this.address} sent bytes that are not RESP`);
   }
 
-  private writeSegments(cmds: BackendCommand[]): void {
+  private writeSegments(cmds: C[]): void {
     const socket = this.socket!;
     socket.cork();
     let run: Buffer[] = [];

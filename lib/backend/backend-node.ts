@@ -3,6 +3,7 @@
 import type { Scanners } from '../protocol/scanners';
 import type { TlsMaterial } from './dial';
 import { BackendConnection, ConnState, type ConnectionHooks } from './backend-connection';
+import type { WireCommand } from './wire-command';
 
 export interface NodeOptions {
   connections: number;
@@ -12,11 +13,12 @@ export interface NodeOptions {
   tls: TlsMaterial | null;
 }
 
-export class BackendNode {
-  private readonly conns: (BackendConnection | undefined)[];
-  private readonly idle: BackendConnection[] = [];
+/** `C`: the commands its connections carry (see BackendConnection). */
+export class BackendNode<C extends WireCommand = WireCommand> {
+  private readonly conns: (BackendConnection<C> | undefined)[];
+  private readonly idle: BackendConnection<C>[] = [];
   /** every dedicated connection open, idle or busy, so closing the node closes them all */
-  private readonly dedicated = new Set<BackendConnection>();
+  private readonly dedicated = new Set<BackendConnection<C>>();
   /** dedicated connections open (idle or busy) */
   dedicatedOpen = 0;
   /** the `written` set noteWrite() last added this node to */
@@ -28,7 +30,7 @@ export class BackendNode {
     readonly port: number,
     private readonly scanners: Scanners,
     private readonly options: NodeOptions,
-    private readonly hooks: ConnectionHooks,
+    private readonly hooks: ConnectionHooks<C>,
   ) {
     this.conns = new Array(options.connections);
   }
@@ -44,19 +46,19 @@ export class BackendNode {
     written.add(this.address);
   }
 
-  connectionFor(pin: number): BackendConnection {
+  connectionFor(pin: number): BackendConnection<C> {
     const i = pin % this.conns.length;
     const conn = this.conns[i];
     return conn && !conn.dead ? conn : (this.conns[i] = this.open(true));
   }
 
   /** Multiplexed connections opened so far. */
-  multiplexed(): BackendConnection[] {
-    return this.conns.filter((c): c is BackendConnection => c !== undefined);
+  multiplexed(): BackendConnection<C>[] {
+    return this.conns.filter((c): c is BackendConnection<C> => c !== undefined);
   }
 
   /** A dedicated connection, or null when the node's limit is reached. */
-  acquireDedicated(): BackendConnection | null {
+  acquireDedicated(): BackendConnection<C> | null {
     while (this.idle.length) {
       const conn = this.idle.pop()!;
       if (conn.state !== ConnState.Closed) {
@@ -73,7 +75,7 @@ export class BackendNode {
   }
 
   /** Back to the pool after its command was answered; a connection in doubt is closed instead. */
-  releaseDedicated(conn: BackendConnection, reusable: boolean): void {
+  releaseDedicated(conn: BackendConnection<C>, reusable: boolean): void {
     conn.busy = false;
     if (reusable && conn.state !== ConnState.Closed && conn.inFlight === 0 && conn.queued === 0) {
       this.idle.push(conn);
@@ -83,7 +85,7 @@ export class BackendNode {
   }
 
   /** Called by the hooks when a dedicated connection is gone. */
-  dedicatedClosed(conn: BackendConnection): void {
+  dedicatedClosed(conn: BackendConnection<C>): void {
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
     this.dedicated.delete(conn);
@@ -96,8 +98,8 @@ export class BackendNode {
     for (const c of [...this.dedicated]) c.close(reason);
   }
 
-  private open(multiplexed: boolean): BackendConnection {
-    return new BackendConnection(
+  private open(multiplexed: boolean): BackendConnection<C> {
+    return new BackendConnection<C>(
       this.host,
       this.port,
       this.address,

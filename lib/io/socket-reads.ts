@@ -9,7 +9,7 @@
 // Slabs are reused once nothing points into them (Slab).
 // Where the hook is not there (another Node, TLS), sockets fall back to 'data' events.
 import type net from 'node:net';
-import { copyRange } from '../protocol/bytes';
+import { copyRange } from './copy-range';
 
 const READ_SIZE = 64 * 1024;
 /**

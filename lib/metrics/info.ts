@@ -223,12 +223,12 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('cluster_slot_map_age_seconds', 'seconds since the slot map was built from CLUSTER SLOTS (MOVED patches keep its age)', (i) =>
         Math.floor((i.now - i.view.router.slotMap.createdAt) / 1000),
       ),
-      f('cluster_refreshes', 'topology refreshes that succeeded', (i) => i.view.refresher?.stats.refreshes ?? 0),
-      f('cluster_refresh_failures', 'topology refreshes where no node answered CLUSTER SLOTS', (i) => i.view.refresher?.stats.failures ?? 0),
-      f('cluster_last_refresh_reason', 'why the latest refresh was asked for (periodic, MOVED, connection lost ...)', (i) => oneLine(i.view.refresher?.stats.lastReason ?? '')),
-      f('cluster_last_refresh_error', 'error of the latest failed refresh (empty if none failed)', (i) => oneLine(i.view.refresher?.stats.lastError ?? '')),
+      f('cluster_refreshes', 'topology refreshes that succeeded', (i) => i.view.refresher.stats.refreshes ?? 0),
+      f('cluster_refresh_failures', 'topology refreshes where no node answered CLUSTER SLOTS', (i) => i.view.refresher.stats.failures ?? 0),
+      f('cluster_last_refresh_reason', 'why the latest refresh was asked for (periodic, MOVED, connection lost ...)', (i) => oneLine(i.view.refresher.stats.lastReason ?? '')),
+      f('cluster_last_refresh_error', 'error of the latest failed refresh (empty if none failed)', (i) => oneLine(i.view.refresher.stats.lastError ?? '')),
       f('cluster_last_refresh_age_seconds', 'seconds since the latest successful refresh (-1: none yet)', (i) => {
-        const at = i.view.refresher?.stats.lastAt ?? 0;
+        const at = i.view.refresher.stats.lastAt ?? 0;
         return at ? Math.floor((i.now - at) / 1000) : -1;
       }),
       f('cluster_moved', 'MOVED replies the proxy followed', (i) => i.view.router.stats.moved),

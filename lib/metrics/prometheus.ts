@@ -155,14 +155,14 @@ export const METRICS: readonly MetricDef[] = [
     type: 'counter',
     help: 'Topology refreshes (CLUSTER SLOTS) that succeeded.',
     labels: [],
-    read: (v) => one(v.refresher?.stats.refreshes ?? 0),
+    read: (v) => one(v.refresher.stats.refreshes ?? 0),
   },
   {
     name: 'topology_refresh_failures_total',
     type: 'counter',
     help: 'Topology refreshes where no node answered CLUSTER SLOTS.',
     labels: [],
-    read: (v) => one(v.refresher?.stats.failures ?? 0),
+    read: (v) => one(v.refresher.stats.failures ?? 0),
   },
   {
     name: 'slot_map_age_seconds',

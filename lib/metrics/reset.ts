@@ -12,8 +12,6 @@ export function resetProxyStats(view: Pick<ProxyView, 'commandStats' | 'stats' |
   view.stats.commandsProcessed = 0;
   const r = view.router.stats;
   r.moved = r.ask = r.tryagain = r.clusterdown = r.reroutes = 0;
-  if (view.refresher) {
-    view.refresher.stats.refreshes = 0;
-    view.refresher.stats.failures = 0;
-  }
+  view.refresher.stats.refreshes = 0;
+  view.refresher.stats.failures = 0;
 }

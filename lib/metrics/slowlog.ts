@@ -7,7 +7,7 @@
 // split MSET -P16 (bench/ab.sh with SLOTPROXY_SLOWLOG_US=-1 against the default). Arguments are
 // decoded when SLOWLOG GET reads them.
 import { frameArgs } from '../protocol/resp';
-import { redactArgs } from './slowlog-reply';
+import { redactArgs } from './redact';
 
 export interface SlowEntry {
   id: number;
@@ -21,7 +21,7 @@ export interface SlowEntry {
 }
 
 /** Commands whose arguments may hold a password: decoded and redacted as they are stored. */
-const SECRETS = new Set(['auth', 'hello', 'migrate', 'acl', 'config']);
+const SECRETS = new Set(['auth', 'hello', 'migrate', 'acl', 'config', 'proxy']);
 
 /** Requests longer than this are stored as what SLOWLOG shows of them, not copied whole. */
 const COPY_MAX = 4096;

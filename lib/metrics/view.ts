@@ -3,8 +3,14 @@
 // nothing is added to the request path.
 import { ConnState } from '../backend/backend-connection';
 import type { Config } from '../config';
-import type { ProxyStats } from '../proxy/context';
 import type { CommandStats } from './command-stats';
+
+/** The proxy's own counters (INFO stats); RESETSTAT sets them to zero. */
+export interface ProxyStats {
+  connectionsReceived: number;
+  connectionsRejected: number;
+  commandsProcessed: number;
+}
 
 export interface RouterStats {
   moved: number;
@@ -67,11 +73,7 @@ export interface ProxyView {
   readonly slowlog: { readonly length: number };
   readonly table: { readonly rows: readonly ({ readonly name: string } | undefined)[] };
   readonly router: { readonly stats: RouterStats; readonly slotMap: SlotMapView; allNodes(): readonly NodeView[] };
-  /**
-   * Optional because ProxyContext (what request code is handed) does not declare it; the Proxy
-   * behind every context has it.
-   */
-  readonly refresher?: { readonly stats: RefresherStats };
+  readonly refresher: { readonly stats: RefresherStats };
   /** worker processes counted in this view (absent: one) */
   readonly workers?: number;
   /** memory and CPU counted in this view (absent: this process's) */

@@ -4,7 +4,7 @@
 // bytes, so the ranges are collected (consecutive ones of the same buffer merged) and, when there
 // are enough of them to pay for the call, copied by one call into the native addon. Otherwise,
 // without the addon, or with SLOTPROXY_PARSER=js, they are copied in JS (copyRange).
-import { copyRange } from './bytes';
+import { copyRange } from '../io/copy-range';
 import { loadNative } from './native';
 
 /**
@@ -131,17 +131,10 @@ function nativeGather(): NativeGather | null {
 }
 
 /**
- * The process's Gather (everything runs on one thread, and a gather never spans an await). It
- * copies in JS until Proxy.start() picks the kind with the scanners: importing this module does
- * not load the addon, which SLOTPROXY_PARSER=js never needs.
+ * 'auto': natively where it pays (see NATIVE_MIN), in JS without the addon; 'js': always in JS;
+ * 'native': every gather natively, however few and short its ranges (bench/parser compares).
+ * Each proxy's Scanners makes its own (lib/protocol/scanners.ts): nothing here is process-wide.
  */
-export let gather = createGather('js');
-
-/** 'native' copies every gather natively, however few and short its ranges (bench/parser compares). */
 export function createGather(kind: 'auto' | 'js' | 'native'): Gather {
   return kind === 'native' ? new Gather(nativeGather(), 0, 0) : new Gather(kind === 'js' ? null : nativeGather());
-}
-
-export function setGatherKind(kind: 'auto' | 'js'): void {
-  gather = createGather(kind);
 }

@@ -10,14 +10,16 @@ export interface NativeRequestScanner {
 export interface NativeReplyScanner {
   scan(buf?: Uint8Array): number;
 }
-export interface NativeAddon {
-  RequestScanner: new () => NativeRequestScanner;
-  ReplyScanner: new () => NativeReplyScanner;
-  setRequestOutput(records: Int32Array, keys: Int32Array): void;
-  setReplyOutput(records: Int32Array, elems: Int32Array): void;
+/** A proxy's command table, limits and output arrays in the addon (native/addon.cc). */
+export interface NativeScannerSet {
   registerCommand(id: number, name: string, parentId: number, arity: number, flags: number, specs: Int32Array, keywords: string[]): void;
   clearCommands(): void;
   setLimits(maxMultibulk: number, maxBulk: number, maxInline: number, unauthMultibulk: number, unauthBulk: number): void;
+}
+export interface NativeAddon {
+  ScannerSet: new (requestRecords: Int32Array, requestKeys: Int32Array, replyRecords: Int32Array, replyElems: Int32Array) => NativeScannerSet;
+  RequestScanner: new (set: NativeScannerSet) => NativeRequestScanner;
+  ReplyScanner: new (set: NativeScannerSet) => NativeReplyScanner;
   keySlot(buf: Uint8Array, start: number, end: number): number;
   /**
    * absent from addons built before it (a stale build/ or prebuild): copies then run in JS. (Such
@@ -51,7 +53,10 @@ export function loadNative(): { addon: NativeAddon | null; error: string | null 
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const load = require('node-gyp-build') as (dir: string) => NativeAddon;
-    cached = { addon: load(PACKAGE_ROOT), error: null };
+    const addon = load(PACKAGE_ROOT);
+    // a stale build/ or prebuild from before per-proxy scanner sets: its scanners share one table
+    if (typeof addon.ScannerSet !== 'function') throw new Error('the addon is older than this slotproxy (it has no ScannerSet)');
+    cached = { addon, error: null };
   } catch (err) {
     cached = { addon: null, error: explain(err) };
   }

@@ -1,10 +1,13 @@
 // The one place that decides which scanners run (SLOTPROXY_PARSER=auto|native|js) and owns the
 // typed arrays they write into. Everything else reads records through the constants in
-// records.ts, whichever implementation filled them.
+// records.ts, whichever implementation filled them. A Scanners object is a proxy's own: its
+// command table, limits, record arrays and gather are shared with no other (two proxies in one
+// process may front different clusters, one native and one JS).
 import { encodeSpecs, specProblem, type ScannerRow } from '../commands/key-spec';
 import { JsCommandIndex } from './js-command-index';
 import { DEFAULT_SCAN_LIMITS, JsRequestScanner, type ScanLimits } from './js-request-scanner';
 import { JsReplyScanner } from './js-reply-scanner';
+import { createGather, type Gather } from './gather';
 import { loadNative, type NativeAddon } from './native';
 import {
   KEY_TRIPLE,
@@ -39,6 +42,12 @@ export interface Scanners {
   readonly requestKeys: Int32Array;
   readonly replyRecords: Int32Array;
   readonly replyElems: Int32Array;
+  /**
+   * Copies the ranges of a write (a backend's commands, a client's replies) into one buffer:
+   * natively with the native scanners, in JS with the JS ones (SLOTPROXY_PARSER=js: all JS).
+   * One per Scanners object, so one per proxy; a gather never spans an await.
+   */
+  readonly gather: Gather;
   newRequestScanner(): RequestScanner;
   newReplyScanner(): ReplyScanner;
   registerCommands(rows: readonly ScannerRow[]): void;
@@ -76,6 +85,7 @@ export function createJsScanners(reason: string): Scanners {
     kind: 'js',
     reason,
     ...arrays,
+    gather: createGather('js'),
     newRequestScanner: () => new JsRequestScanner(index, limits, requestOut),
     newReplyScanner: () => new JsReplyScanner(replyOut),
     registerCommands(rows) {
@@ -89,33 +99,29 @@ export function createJsScanners(reason: string): Scanners {
   };
 }
 
-let nativeScanners: Scanners | null = null;
-
 function createNativeScanners(addon: NativeAddon, reason: string): Scanners {
-  // The addon's command table and output arrays are process-wide: one native Scanners object.
-  if (nativeScanners) return nativeScanners;
+  // the addon's command table, limits and output arrays are this object's alone (a ScannerSet)
   const arrays = allocate();
-  addon.setRequestOutput(arrays.requestRecords, arrays.requestKeys);
-  addon.setReplyOutput(arrays.replyRecords, arrays.replyElems);
-  nativeScanners = {
+  const set = new addon.ScannerSet(arrays.requestRecords, arrays.requestKeys, arrays.replyRecords, arrays.replyElems);
+  return {
     kind: 'native',
     reason,
     ...arrays,
-    newRequestScanner: () => new addon.RequestScanner(),
-    newReplyScanner: () => new addon.ReplyScanner(),
+    gather: createGather('auto'),
+    newRequestScanner: () => new addon.RequestScanner(set),
+    newReplyScanner: () => new addon.ReplyScanner(set),
     registerCommands(rows) {
       checkRows(rows);
-      addon.clearCommands();
+      set.clearCommands();
       for (const row of rows) {
         const { ints, keywords } = encodeSpecs(row.specs);
-        addon.registerCommand(row.id, row.name, row.parentId, row.arity, row.wantKeys ? 2 : 0, ints, keywords);
+        set.registerCommand(row.id, row.name, row.parentId, row.arity, row.wantKeys ? 2 : 0, ints, keywords);
       }
     },
     setLimits(l) {
-      addon.setLimits(l.maxMultibulk, l.maxBulk, l.maxInline, l.unauthMultibulk, l.unauthBulk);
+      set.setLimits(l.maxMultibulk, l.maxBulk, l.maxInline, l.unauthMultibulk, l.unauthBulk);
     },
   };
-  return nativeScanners;
 }
 
 /** Picks the scanners for a SLOTPROXY_PARSER value; throws when `native` was asked for and cannot load. */

@@ -46,7 +46,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
   ) {
     super(id, socket, ctx.auth.initialUser());
     this.limits = new ClientLimits(socket, ctx);
-    this.replies = new ReplyQueue(this, new SocketReplyWriter(socket), this.limits);
+    this.replies = new ReplyQueue(this, new SocketReplyWriter(socket, ctx.scanners.gather), this.limits);
     this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
     socket.setNoDelay(true);
     if (ctx.config.tcpKeepalive > 0) socket.setKeepAlive(true, ctx.config.tcpKeepalive * 1000);

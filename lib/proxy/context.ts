@@ -1,4 +1,6 @@
-// What the request classes and local commands may see of the proxy.
+// What the request classes and local commands may see of the proxy, in roles: a module asks for
+// the roles it uses (routing, the client registry, observability, security, settings), and
+// ProxyContext, all of them, is what a session is handed. lib/server.ts's Proxy provides it.
 import type { Config } from '../config';
 import type { CommandTable } from '../commands/table';
 import type { RequestScanner, Scanners } from '../protocol/scanners';
@@ -6,15 +8,9 @@ import type { AclChecker } from '../auth/acl-check';
 import type { Authenticator, User } from '../auth/users';
 import type { CommandStats } from '../metrics/command-stats';
 import type { SlowLog } from '../metrics/slowlog';
+import type { ProxyStats, ProxyView } from '../metrics/view';
 import type { TopologyRefresher } from '../cluster/refresher';
 import type { Router } from './router';
-import type { Peers } from '../workers/worker-link';
-
-export interface ProxyStats {
-  connectionsReceived: number;
-  connectionsRejected: number;
-  commandsProcessed: number;
-}
 
 export interface SessionInfo {
   readonly id: number;
@@ -38,32 +34,70 @@ export interface SessionInfo {
   closeNow(): void;
 }
 
-export interface ProxyContext {
-  readonly refresher: TopologyRefresher;
-  /** re-derives what depends on settings changed at run time (PROXY CONFIG SET, SIGHUP) */
-  applyConfig(): void;
-  readonly commandStats: CommandStats;
-  readonly slowlog: SlowLog;
-  readonly auth: Authenticator;
-  readonly acl: AclChecker;
-  /** the SCRIPT LOAD commands clients sent, by SHA1, to repeat on a node that answers NOSCRIPT */
-  readonly scripts: Map<string, Buffer>;
-  readonly config: Config;
-  readonly router: Router;
-  readonly scanners: Scanners;
+/**
+ * The other workers, when SLOTPROXY_WORKERS > 1 (lib/workers/worker-link.ts is one): INFO and
+ * RESETSTAT cover them all, and a script one worker loaded is known to every one.
+ */
+export interface Peers {
+  /** The whole proxy, all workers added up; this worker alone if the primary does not answer. */
+  clusterView(): Promise<ProxyView>;
+  /** RESETSTAT for every worker (this one at once). */
+  resetAll(): void;
+  /** A SCRIPT LOAD this worker sent, for the others to repair NOSCRIPT with too. */
+  shareScript(sha: string, frame: Buffer): void;
+  /** SCRIPT FLUSH: no worker repairs NOSCRIPT from its copy any more. */
+  flushScripts(): void;
+}
+
+/** What reading, routing and repairing a command needs. */
+export interface Routing {
   readonly table: CommandTable;
+  readonly scanners: Scanners;
   /** re-scans inline commands once they are turned into RESP */
   readonly inlineScanner: RequestScanner;
+  readonly router: Router;
+  /** the SCRIPT LOAD commands clients sent, by SHA1, to repeat on a node that answers NOSCRIPT */
+  readonly scripts: Map<string, Buffer>;
+}
+
+/** The client registry: CLIENT LIST / KILL read it, a session leaves it when it closes. */
+export interface Clients {
+  readonly sessions: ReadonlySet<SessionInfo>;
+  onSessionClosed(session: SessionInfo): void;
+}
+
+/** What INFO, SLOWLOG and the statistics read and count. */
+export interface Observability {
+  readonly commandStats: CommandStats;
+  readonly slowlog: SlowLog;
+  readonly stats: ProxyStats;
+  readonly refresher: TopologyRefresher;
   /** redis_version reported by the cluster */
   readonly clusterVersion: string;
   readonly version: string;
   readonly startedAt: number;
-  readonly stats: ProxyStats;
-  readonly sessions: ReadonlySet<SessionInfo>;
   readonly listenPort: number;
-  /** output buffer limits of ordinary clients (SLOTPROXY_CLIENT_OUTPUT_LIMIT); null = none */
-  readonly normalOutputLimits: { hard: number; soft: number; softSeconds: number } | null;
-  onSessionClosed(session: SessionInfo): void;
   /** the other workers, when SLOTPROXY_WORKERS > 1 (INFO and RESETSTAT cover them all) */
   readonly peers: Peers | null;
 }
+
+/** Who may connect and run what. */
+export interface Security {
+  readonly auth: Authenticator;
+  readonly acl: AclChecker;
+}
+
+/** The settings, and what is derived from them. */
+export interface Settings {
+  readonly config: Config;
+  /**
+   * Takes over the settings of `next` that can change at run time (OPTIONS' `live` column; PROXY
+   * CONFIG SET, SIGHUP); returns the variables of the others that differ (they need a restart).
+   * Throws, changing nothing, when what depends on them cannot be built (an unreadable users file).
+   */
+  reload(next: Config): string[];
+  /** output buffer limits of ordinary clients (SLOTPROXY_CLIENT_OUTPUT_LIMIT); null = none */
+  readonly normalOutputLimits: { hard: number; soft: number; softSeconds: number } | null;
+}
+
+export interface ProxyContext extends Routing, Clients, Observability, Security, Settings {}

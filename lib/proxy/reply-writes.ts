@@ -10,7 +10,7 @@
 // How: one socket write for a run of the client's ordered reply list, whatever buffers the
 // replies are ranges of.
 import type net from 'node:net';
-import { gather } from '../protocol/gather';
+import type { Gather } from '../protocol/gather';
 import { releaseSlab } from '../io/socket-reads';
 import { flushEarly } from '../io/flush-queue';
 import { outputBuffer, send } from '../io/write-buffer';
@@ -23,7 +23,11 @@ export function flushClientReplies(): void {
 }
 
 export class SocketReplyWriter implements ReplyWriter {
-  constructor(private readonly socket: net.Socket) {}
+  constructor(
+    private readonly socket: net.Socket,
+    /** the proxy's gather (its scanners'), which copies a run of replies into one buffer */
+    private readonly gather: Gather,
+  ) {}
 
   /** One write of the replies from `first` to `last` (`bytes` in all): as they are when there is one, else copied. */
   writeReplies(first: ClientRequest, last: ClientRequest, bytes: number): void {
@@ -38,7 +42,7 @@ export class SocketReplyWriter implements ReplyWriter {
       return;
     }
     const out = outputBuffer(bytes);
-    const g = gather;
+    const g = this.gather;
     g.begin(out);
     for (let req = first; ; req = req.next!) {
       const reply = req.reply;

@@ -29,7 +29,7 @@ export class Router implements ConnectionHooks {
   private map = SlotMap.empty();
   /** aligned with map.masters */
   private masterNodes: BackendNode[] = [];
-  private readonly nodes = new Map<string, BackendNode>();
+  private readonly nodes = new Map<string, BackendNode<BackendCommand>>();
   private nextKeyless = 0;
   readonly stats = { moved: 0, ask: 0, tryagain: 0, clusterdown: 0, reroutes: 0 };
   /** commands waiting out TRYAGAIN / CLUSTERDOWN (and those redirected behind them), per client pin */
@@ -55,7 +55,7 @@ export class Router implements ConnectionHooks {
     let node = this.nodes.get(address);
     if (!node) {
       const { host, port } = parseAddress(address);
-      const hooks: ConnectionHooks = {
+      const hooks: ConnectionHooks<BackendCommand> = {
         onOrphaned: (cmds) => this.onOrphaned(cmds),
         onLost: (conn, reason) => this.onLost(conn, reason),
         onReadDone: flushClientReplies,
@@ -236,7 +236,7 @@ export class Router implements ConnectionHooks {
     flushClientReplies();
   }
 
-  onLost(conn: BackendConnection, reason: string): void {
+  onLost(conn: BackendConnection<BackendCommand>, reason: string): void {
     const node = this.nodes.get(conn.address);
     if (node && conn.dedicated) node.dedicatedClosed(conn);
     this.events.connectionLost?.(conn, reason);

@@ -5,8 +5,7 @@
 import { ConnState } from '../backend/backend-connection';
 import type { Config } from '../config';
 import { CommandStats, LATENCY_BUCKETS } from '../metrics/command-stats';
-import { clientCounts, commandName, type NodeView, type ProcessUsage, type ProxyView, type RefresherStats, type RouterStats, type SlotMapView } from '../metrics/view';
-import type { ProxyStats } from '../proxy/context';
+import { clientCounts, commandName, type NodeView, type ProcessUsage, type ProxyStats, type ProxyView, type RefresherStats, type RouterStats, type SlotMapView } from '../metrics/view';
 
 export interface CommandSnapshot {
   name: string;
@@ -62,7 +61,7 @@ export function takeSnapshot(view: ProxyView): WorkerSnapshot {
     commands,
     slowlogLen: view.slowlog.length,
     router: { ...view.router.stats },
-    refresher: { ...(view.refresher?.stats ?? { refreshes: 0, failures: 0, lastError: '', lastReason: '', lastAt: 0 }) },
+    refresher: { ...view.refresher.stats },
     slotMap: { masters: [...map.masters], replicas: [...map.replicas].map(([m, r]) => [m, [...r]]), covered: map.coveredSlots(), createdAt: map.createdAt },
     nodes: view.router.allNodes().map((n) => ({ address: n.address, dedicated: n.dedicatedOpen, conns: n.multiplexed().map((c) => [c.state, c.inFlight, c.queued]) })),
     usage: { memory: process.memoryUsage(), cpu: process.cpuUsage() },

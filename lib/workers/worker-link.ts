@@ -2,28 +2,16 @@
 // primary for everyone's (INFO of the whole proxy) and passes RESETSTAT on.
 import type { ProxyView } from '../metrics/view';
 import { resetProxyStats } from '../metrics/reset';
+import type { Peers, Routing } from '../proxy/context';
 import { GATHER_TIMEOUT_MS, isMessage, type PrimaryMessage, type WorkerMessage } from './messages';
 import { ClusterView, takeSnapshot, type WorkerSnapshot } from './snapshot';
-
-export interface Peers {
-  /** The whole proxy, all workers added up; this worker alone if the primary does not answer. */
-  clusterView(): Promise<ProxyView>;
-  /** RESETSTAT for every worker (this one at once). */
-  resetAll(): void;
-  /** A SCRIPT LOAD this worker sent, for the others to repair NOSCRIPT with too. */
-  shareScript(sha: string, frame: Buffer): void;
-  /** SCRIPT FLUSH: no worker repairs NOSCRIPT from its copy any more. */
-  flushScripts(): void;
-}
-
-type ResetView = Parameters<typeof resetProxyStats>[0] & { readonly scripts: Map<string, Buffer> };
 
 export class WorkerLink implements Peers {
   private nextId = 1;
   private readonly waiting = new Map<number, (snaps: WorkerSnapshot[]) => void>();
   private readonly onMessage = (m: unknown): void => this.receive(m);
 
-  constructor(private readonly proxy: ProxyView & ResetView) {
+  constructor(private readonly proxy: ProxyView & Pick<Routing, 'scripts'>) {
     process.on('message', this.onMessage);
   }
 

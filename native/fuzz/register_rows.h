@@ -10,9 +10,9 @@
 namespace slotproxy_fuzz {
 
 // False when the table refuses a row (the generator and the table disagree).
-inline bool RegisterCommandRows() {
+inline bool RegisterCommandRows(slotproxy::CommandTable& table) {
   using namespace slotproxy;
-  Commands().Clear();
+  table.Clear();
   for (const CommandRowDef& d : kRows) {
     CommandRow row;
     row.id = d.id;
@@ -23,7 +23,7 @@ inline bool RegisterCommandRows() {
       const SpecRow& s = kSpecs[d.firstSpec + i];
       row.specs.push_back(KeySpec{s.bs, s.bsArg, s.keyword ? s.keyword : "", s.fk, s.a, s.b, s.c});
     }
-    if (!Commands().Add(std::move(row), d.parentId)) return false;
+    if (!table.Add(std::move(row), d.parentId)) return false;
   }
   return true;
 }

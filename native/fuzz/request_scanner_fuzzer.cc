@@ -41,6 +41,9 @@ struct RowInfo {
   int32_t arity = 0;
 };
 std::vector<RowInfo> gRows;  // by id
+// what the addon's ScannerSet holds for a proxy: the generated rows, and the limits of the mode
+CommandTable gTable;
+ScanLimits gLimits;
 
 struct Record {  // offsets made absolute in the stream
   int64_t start, end;
@@ -144,7 +147,7 @@ void CheckScan(const uint8_t* buf, size_t start, size_t end, int32_t got, const 
 
 // Feeds the stream; chunker null means one read and capacities that never fill.
 Run Feed(const uint8_t* stream, size_t len, bool auth, Chunker* chunker, size_t recordCap, size_t keyCap) {
-  RequestScanner scanner;
+  RequestScanner scanner(gTable, gLimits);
   std::vector<int32_t> records(kReqHeader + recordCap * kReqRecord);
   std::vector<int32_t> keys(keyCap * kKeyTriple);
   const ScanOutput out{records.data(), recordCap, keys.data(), keyCap};
@@ -230,7 +233,7 @@ void CompareWithOneRead(const Run& chunked, const Run& whole) {
 }
 
 void SetLimits(bool small) {
-  ScanLimits& l = RequestScanner::Limits();
+  ScanLimits& l = gLimits;
   l = ScanLimits{};
   if (small) {
     l.maxMultibulk = 100;
@@ -244,7 +247,7 @@ void SetLimits(bool small) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  FUZZ_CHECK(RegisterCommandRows());
+  FUZZ_CHECK(RegisterCommandRows(gTable));
   size_t maxId = 0;
   for (const CommandRowDef& d : kRows) maxId = static_cast<size_t>(d.id) > maxId ? d.id : maxId;
   gRows.assign(maxId + 1, RowInfo{});

@@ -245,7 +245,7 @@ describe('observability: INFO, metrics, SLOWLOG, PROXY', function () {
     assert.equal(proxy.proxy.config.maxRedirects, 5);
     assert.deepEqual(proxy.proxy.normalOutputLimits, { hard: 64 * 1024 * 1024, soft: Infinity, softSeconds: 0 });
     assert.deepEqual(await client.call('PROXY', 'CONFIG', 'GET', 'max-redirects'), ['max-redirects', '5']);
-    await assert.rejects(client.call('PROXY', 'CONFIG', 'SET', 'port', '1'), /'port' cannot be changed while slotproxy runs .*can change: slowlog-us, slowlog-max-len, max-redirects/);
+    await assert.rejects(client.call('PROXY', 'CONFIG', 'SET', 'port', '1'), /'port' cannot be changed while slotproxy runs .*can change: shutdown-timeout-ms, refresh-min-interval-ms, request-timeout-ms, max-redirects, .*slowlog-us, slowlog-max-len, log-level$/);
     await assert.rejects(client.call('PROXY', 'CONFIG', 'SET', 'max-redirects', 'lots'), /PROXY CONFIG SET failed: max-redirects must be an integer/);
     await assert.rejects(client.call('PROXY', 'CONFIG', 'SET', 'max-redirects'), /wrong number of arguments/);
     await assert.rejects(client.call('PROXY', 'CONFIG', 'FROB', 'x'), /unknown subcommand 'FROB'\. Try PROXY HELP/);

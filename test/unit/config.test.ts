@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, configTable, flagName, loadConfig, OPTIONS, type OptionName } from '../../lib/config';
+import { ConfigError, configTable, flagName, helpText, loadConfig, OPTIONS, takeOver, type OptionName } from '../../lib/config';
 
 describe('configuration', function () {
   it('defaults come from the one defaults table', function () {
@@ -52,6 +53,40 @@ describe('configuration', function () {
 
   it('every option has a flag named after it', function () {
     for (const name of Object.keys(OPTIONS) as OptionName[]) assert.match(flagName(name), /^--[a-z]+(-[a-z]+)*$/);
+  });
+
+  it('a reload takes over the live settings and names every other one that changed', function () {
+    const names = Object.keys(OPTIONS) as OptionName[];
+    const current = loadConfig({}, []);
+    const emptyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'slotproxy-conf-')), 'empty.env');
+    fs.writeFileSync(emptyFile, '');
+    // each setting changed to another valid value, by its command-line spelling
+    const argv = names.flatMap((name) => {
+      const spec = OPTIONS[name] as { type: string; default: string; values?: readonly string[]; min?: number };
+      const other: Record<string, () => string> = {
+        bool: () => (spec.default === 'yes' ? 'no' : 'yes'),
+        enum: () => spec.values!.find((v) => v !== spec.default)!,
+        seeds: () => '10.0.0.9:7000',
+        string: () => (name === 'configFile' ? emptyFile : `changed-${name}`),
+      };
+      const value = (other[spec.type] ?? (() => String(spec.default === String(spec.min) ? Number(spec.min) + 1 : spec.min)))();
+      return [`${flagName(name)}=${value}`];
+    });
+    const next = loadConfig({}, argv);
+    for (const name of names) assert.notDeepEqual(next[name], current[name], `${name} was changed`);
+    const restart = takeOver(current, next);
+    assert.deepEqual(restart, names.filter((n) => !OPTIONS[n].live).map((n) => OPTIONS[n].env));
+    for (const name of names) assert.deepEqual(current[name], OPTIONS[name].live ? next[name] : loadConfig({}, [])[name], name);
+    assert.deepEqual(takeOver(current, { ...current }), [], 'nothing changed, nothing to restart');
+    fs.rmSync(path.dirname(emptyFile), { recursive: true });
+  });
+
+  it('--help marks the live settings', function () {
+    const help = helpText();
+    for (const name of Object.keys(OPTIONS) as OptionName[]) {
+      const line = help.split('\n').find((l) => l.startsWith(`  ${flagName(name)} `))!;
+      assert.equal(line.endsWith(', live)'), OPTIONS[name].live, line);
+    }
   });
 
   it("the README's configuration table is the generated one", function () {

@@ -18,8 +18,6 @@ import { configGet, configSet, RUNTIME_SETTINGS, settingName } from './proxy-con
 /** What PROXY needs of the proxy beyond ProxyContext; lib/server.ts's Proxy provides both. */
 interface AdminHost {
   readonly refresher: { readonly stats: RefresherStats; refresh(reason: string): Promise<boolean> };
-  /** re-derives what depends on the runtime settings after PROXY CONFIG SET changed them */
-  applyConfig(): void;
 }
 
 type HostContext = ProxyContext & Partial<AdminHost>;
@@ -122,10 +120,8 @@ function config(session: FamilySession, args: Buffer[]): void {
     const pairs: [string, string][] = [];
     for (let i = 3; i < args.length; i += 2) pairs.push([args[i].toString('latin1'), args[i + 1].toString('latin1')]);
     return answer(session, () => {
-      const failed = configSet(ctx.config, pairs);
-      if (failed) return error(failed);
-      ctx.applyConfig?.();
-      return OK;
+      const failed = configSet(ctx, pairs);
+      return failed ? error(failed) : OK;
     });
   }
   session.reject(`ERR unknown subcommand '${args[2].toString('latin1').slice(0, 128)}'. Try PROXY HELP.`);

@@ -1,28 +1,12 @@
 // PROXY CONFIG GET / SET: the proxy's own settings, named like their --flags (slowlog-us ...).
-// Only settings that every reader picks up live can be set; values are checked with the rules
-// start-up applies (lib/config.ts).
+// Only settings marked live in lib/config.ts's OPTIONS can be set (the ones SIGHUP takes over);
+// values are checked with the rules start-up applies.
 import { globToRegExp } from '../../auth/glob';
 import { ConfigError, flagName, formatOption, OPTIONS, parseOption, type Config, type OptionName } from '../../config';
+import type { Settings } from '../context';
 
-/**
- * Settable while running, and why that is safe: each is read where it is used (per request, per
- * connection, per sweep), or the proxy re-derives what depends on it (Proxy.applyConfig).
- * Left out on purpose: max-pending (a client paused at the old limit would wait for a resume
- * condition computed from the new one), log-level (the loggers already made keep their level),
- * and everything fixed at start-up (ports, TLS, connection pools, scanners).
- */
-export const RUNTIME_SETTINGS: readonly OptionName[] = [
-  'slowlogUs',
-  'slowlogMaxLen',
-  'maxRedirects',
-  'retryDelayMs',
-  'requestTimeoutMs',
-  'clientOutputLimit',
-  'timeout',
-  'maxClients',
-  'tcpKeepalive',
-  'maxQueryBuffer',
-];
+/** What PROXY CONFIG SET may change: the settings OPTIONS marks live, which SIGHUP takes over too. */
+export const RUNTIME_SETTINGS: readonly OptionName[] = (Object.keys(OPTIONS) as OptionName[]).filter((n) => OPTIONS[n].live);
 
 /** Shown as set or not, never as their value: CONFIG GET is open to every client. */
 const SECRETS: readonly OptionName[] = ['password', 'redisPassword'];
@@ -46,26 +30,29 @@ export function configGet(config: Config, pattern: string): string[] {
 }
 
 /**
- * Applies name/value pairs to `config`, all or none. Returns the error message (without "-")
- * for the client, or null when every pair was applied.
+ * Applies name/value pairs through `settings.reload`, all or none. Returns the error message
+ * (without "-") for the client, or null when every pair was applied.
  */
-export function configSet(config: Config, pairs: readonly [string, string][]): string | null {
-  const parsed: [OptionName, Config[OptionName]][] = [];
+export function configSet(settings: Pick<Settings, 'config' | 'reload'>, pairs: readonly [string, string][]): string | null {
+  const next = { ...settings.config } as Record<OptionName, Config[OptionName]>;
   for (const [raw, value] of pairs) {
     const setting = raw.toLowerCase();
     const name = BY_SETTING.get(setting);
     if (!name) return `ERR unknown setting '${raw}'; PROXY CONFIG SET can change: ${settable()}`;
-    if (!RUNTIME_SETTINGS.includes(name)) {
+    if (!OPTIONS[name].live) {
       return `ERR '${setting}' cannot be changed while slotproxy runs (set ${OPTIONS[name].env} and restart); PROXY CONFIG SET can change: ${settable()}`;
     }
     try {
-      parsed.push([name, parseOption(name, value, setting)]);
+      next[name] = parseOption(name, value, setting);
     } catch (err) {
       if (err instanceof ConfigError) return `ERR PROXY CONFIG SET failed: ${err.message}`;
       throw err;
     }
   }
-  const writable = config as Record<OptionName, Config[OptionName]>;
-  for (const [name, value] of parsed) writable[name] = value;
+  try {
+    settings.reload(next as Config);
+  } catch (err) {
+    return `ERR PROXY CONFIG SET failed: ${(err as Error).message}`;
+  }
   return null;
 }

@@ -10,7 +10,7 @@
 import type { BackendAddress } from '../../backend/backend-command';
 import { BackendCommand } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
-import { copyRange } from '../../protocol/bytes';
+import { copyRange } from '../../io/copy-range';
 import { keySlot } from '../../protocol/crc16';
 import { KEY_TRIPLE, TYPE_ARRAY, TYPE_ERROR } from '../../protocol/records';
 import { error, integer, NULL_BULK, OK } from '../../protocol/resp';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import RedisParser from 'redis-parser';
 import { SlowLog } from '../../../lib/metrics/slowlog';
-import { redactArgs, slowlogReply } from '../../../lib/metrics/slowlog-reply';
+import { redactArgs } from '../../../lib/metrics/redact';
+import { slowlogReply } from '../../../lib/metrics/slowlog-reply';
 
 import { command } from '../../../lib/protocol/resp';
 
@@ -98,11 +99,13 @@ describe('SLOWLOG replies', function () {
     assert.deepEqual(r('MIGRATE', 'h', '1', '', '0', '10', 'AUTH2', 'u', 'pw', 'KEYS', 'a'), ['MIGRATE', 'h', '1', '', '0', '10', 'AUTH2', '(redacted)', '(redacted)', 'KEYS', 'a']);
     assert.deepEqual(r('CONFIG', 'SET', 'maxmemory', '1', 'requirepass', 'pw'), ['CONFIG', 'SET', 'maxmemory', '1', 'requirepass', '(redacted)']);
     assert.deepEqual(r('ACL', 'SETUSER', 'bob', 'on', '>pw'), ['ACL', 'SETUSER', 'bob', '(redacted)', '(redacted)']);
+    assert.deepEqual(r('PROXY', 'CONFIG', 'SET', 'timeout', '5', 'PASSWORD', 'pw'), ['PROXY', 'CONFIG', 'SET', 'timeout', '5', 'PASSWORD', '(redacted)']);
     assert.deepEqual(r('GET', 'auth'), ['GET', 'auth']);
     const log = new SlowLog(0, 10);
     add(log, 5, command(['AUTH', 'secret']), 'auth', 'c', '');
+    add(log, 5, command(['PROXY', 'CONFIG', 'SET', 'password', 'secret']), 'proxy|config', 'c', '');
     // the bytes kept are decoded and redacted at once, not when read
-    assert.ok(!JSON.stringify(log.newest(1)[0]).includes('secret'));
+    assert.ok(!JSON.stringify(log.newest(2)).includes('secret'));
     assert.ok(!slowlogReply(log, b('SLOWLOG', 'GET')).includes('secret'));
     // other commands keep a copy of their bytes: the client's buffer may be reused
     const frame = command(['SET', 'k', 'v'.repeat(200)]);

@@ -74,8 +74,8 @@ export function commandId(name: string): number {
 const cache = new Map<Kind, Scanners>();
 
 /**
- * The scanners of a kind with the standard table registered. The native table is process-wide,
- * so it is registered again on every call: a test that registered other rows cannot leak them.
+ * The scanners of a kind with the standard table registered. They are shared by the tests, so
+ * the table is registered again on every call: a test that registered other rows cannot leak them.
  */
 export function scannersFor(kind: Kind, rows: readonly ScannerRow[] = COMMAND_TABLE.scannerRows()): Scanners {
   let s = cache.get(kind);
