@@ -1,13 +1,8 @@
 // Throughput through slotproxy against direct cluster access (redis-benchmark --cluster), in one
-// run, alternating A/B, medians of several repetitions.
-//   npm run bench -- [--quick] [--reps N] [-n requests] [-c clients] [--only text] [--parser native|js]
-//                    [--workers N] [--peer | --no-peer] [--no-save]
-// Starts its own 3-master cluster on free ports and the slotproxy daemon as a child process. A
-// full run also measures twemproxy, a C proxy, against slotproxy when `nutcracker` is installed
-// (bench/peer.ts); --peer runs only that comparison.
-// Prints a markdown table and writes it to bench/results/ (a full run also to bench/RESULTS.md).
+// run, alternating A/B, medians of several repetitions. Starts its own 3-master cluster on free
+// ports and the slotproxy daemon as a child process. A full run also measures twemproxy, a C
+// proxy, against slotproxy when `nutcracker` is installed (bench/peer.ts). Options: USAGE below.
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +13,27 @@ import { median } from './median';
 import { addTicks, cpuSeconds, cpuSecondsOf, machineTicks, stealPercent, tickShare } from './proc';
 import { RateProbe } from './rate-probe';
 import { redisBenchmark, type BenchResult, type BenchRun } from './redis-benchmark';
+import { recordLatestFullRun, SCRATCH_DIR, stamp, writeReport } from './report-file';
 import { FAST_ROW_SCALE, WORKLOADS, type Workload } from './workloads';
+
+const USAGE = `npm run bench -- [options]   (or: node dist/bench/run.js [options])
+
+  --quick           a short run of the rows marked quick (1 repetition, -n 20000)
+  --only TEXT       only the workloads whose name contains TEXT (e.g. get, mset)
+  --reps N          repetitions of each row, medians reported (default 5; --quick: 1)
+  -n N              requests per run (default 200000; --quick: 20000)
+  -c N              redis-benchmark clients (default 50)
+  --parser KIND     the proxy's scanners: auto, native or js (default auto)
+  --workers N       SLOTPROXY_WORKERS of the proxy (default 1)
+  --peer            only the comparison with twemproxy (needs nutcracker)
+  --no-peer         a full run without the twemproxy comparison
+  --record          write the report into bench/results/ (a full run also into bench/RESULTS.md),
+                    for a run the docs are to cite
+  --no-save         write no report file at all
+  --help            this text
+
+The report is printed; unless --record or --no-save it is also written under
+${SCRATCH_DIR}, and its path printed at the end.`;
 
 interface Options {
   quick: boolean;
@@ -28,25 +43,48 @@ interface Options {
   only: string | null;
   parser: string;
   workers: number;
+  /** write a report file (--no-save: none) */
   save: boolean;
+  /** into bench/results/ (and a full run into bench/RESULTS.md) rather than the scratch dir */
+  record: boolean;
   /** measure twemproxy too (full runs, when installed) */
   peer: boolean;
   /** only the twemproxy comparison */
   peerOnly: boolean;
 }
 
+class UsageError extends Error {}
+
 function parseArgs(argv: string[]): Options {
   const quick = argv.includes('--quick');
-  const o: Options = { quick, reps: quick ? 1 : 5, n: quick ? 20_000 : 200_000, clients: 50, only: null, parser: 'auto', workers: 1, save: !argv.includes('--no-save'), peer: !argv.includes('--no-peer'), peerOnly: argv.includes('--peer') };
+  const o: Options = { quick, reps: quick ? 1 : 5, n: quick ? 20_000 : 200_000, clients: 50, only: null, parser: 'auto', workers: 1, save: true, record: false, peer: true, peerOnly: false };
   for (let i = 0; i < argv.length; i++) {
-    const next = (): string => argv[++i];
-    if (argv[i] === '--reps') o.reps = Number(next());
-    else if (argv[i] === '-n') o.n = Number(next());
-    else if (argv[i] === '-c') o.clients = Number(next());
-    else if (argv[i] === '--only') o.only = next();
-    else if (argv[i] === '--parser') o.parser = next();
-    else if (argv[i] === '--workers') o.workers = Number(next());
+    const flag = argv[i];
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    const count = (): number => {
+      const v = next();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a whole number of at least 1, got ${JSON.stringify(v)}`);
+      return n;
+    };
+    if (flag === '--quick') continue;
+    else if (flag === '--reps') o.reps = count();
+    else if (flag === '-n') o.n = count();
+    else if (flag === '-c') o.clients = count();
+    else if (flag === '--only') o.only = next();
+    else if (flag === '--parser') o.parser = next();
+    else if (flag === '--workers') o.workers = count();
+    else if (flag === '--peer') o.peerOnly = true;
+    else if (flag === '--no-peer') o.peer = false;
+    else if (flag === '--record') o.record = true;
+    else if (flag === '--no-save') o.save = false;
+    else throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
   }
+  if (o.record && !o.save) throw new UsageError('--record and --no-save contradict each other');
   return o;
 }
 
@@ -308,14 +346,21 @@ async function main(): Promise<void> {
   const table = lines.join('\n') + '\n';
   console.log(table);
   if (o.save) {
-    const dir = path.join(ROOT, 'bench', 'results');
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${o.quick ? '-quick' : o.peerOnly ? '-peer' : ''}.md`), table);
-    if (full) fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), `# Latest full benchmark run\n\n${table}`);
+    const file = writeReport(`${stamp()}${o.quick ? '-quick' : o.peerOnly ? '-peer' : ''}.md`, table, o.record);
+    const latest = o.record && full ? ` and ${recordLatestFullRun(table)}` : '';
+    console.error(`report written to ${file}${latest}`);
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (process.argv.includes('--help')) {
+  console.log(USAGE);
+} else {
+  main().catch((err) => {
+    if (err instanceof UsageError) {
+      console.error(`bench: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,10 +1,10 @@
 // Issue 4, how slotproxy scales: memory per idle client connection, a 30-master cluster (smoke
 // load and the cost of a topology refresh), and decoding a 1,000-node CLUSTER SLOTS reply.
-//   npm run bench:scale
+//   npm run bench:scale [-- --record]
 // Starts its own clusters on free ports and the daemon as a child process; prints a markdown
-// report and writes it to bench/results/scale-<date>.md.
+// report and writes it to a scratch directory (its path printed at the end), or with --record to
+// bench/results/scale-<date>.md, for a run the docs are to cite.
 import { execSync } from 'node:child_process';
-import fs from 'node:fs';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,7 @@ import {
   type RefreshCost,
   type RunningProxy,
 } from './scale-proxy';
+import { writeReport } from './report-file';
 import { measureTopology, type TopologyRow } from './scale-topology';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -273,6 +274,10 @@ function report(mem: MemRow[], runs: ClusterRun[], topo: TopologyRow[]): string 
 }
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--record');
+  if (unknown.length) throw new Error(`bench:scale: unknown option ${JSON.stringify(unknown[0])}; the only one is --record (write the report into bench/results/)`);
+  const record = args.includes('--record');
   const mem: MemRow[] = [];
   const runs: ClusterRun[] = [];
   let topo: TopologyRow[] = [];
@@ -302,11 +307,7 @@ async function main(): Promise<void> {
   }
   const text = report(mem, runs, topo);
   console.log(text);
-  const dir = path.join(ROOT, 'bench', 'results');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `scale-${new Date().toISOString().slice(0, 10)}.md`);
-  fs.writeFileSync(file, text);
-  log(`written to ${path.relative(ROOT, file)}`);
+  log(`written to ${writeReport(`scale-${new Date().toISOString().slice(0, 10)}.md`, text, record)}`);
 }
 
 main().catch((err) => {

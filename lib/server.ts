@@ -292,7 +292,6 @@ export class Proxy implements ProxyContext {
   }
 }
 
-/** COMMAND and the server version from one master; the snapshot stands in when that fails. */
 /** The TLS listener's settings (SLOTPROXY_TLS_*); throws naming the file it cannot read. */
 function clientTlsOptions(config: Config): tls.TlsOptions {
   if (!config.tlsKey) throw new Error('SLOTPROXY_TLS_CERT needs SLOTPROXY_TLS_KEY (the private key of that certificate)');
@@ -312,6 +311,7 @@ function backendHandshake(config: Config): Buffer[] {
   return [command(config.redisUsername ? ['AUTH', config.redisUsername, config.redisPassword] : ['AUTH', config.redisPassword])];
 }
 
+/** COMMAND and the server version from one master; the snapshot stands in when that fails. */
 async function loadCommands(masters: readonly string[], control: ControlOptions) {
   const log = logger('commands');
   for (const address of masters) {

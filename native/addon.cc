@@ -223,11 +223,11 @@ Napi::Value KeySlotFn(const Napi::CallbackInfo& info) {
 // gatherv(out, at, ranges, count, ...sources) -> bytes written: copies `count` ranges, each given
 // in the Int32Array `ranges` as (source index, start, end), one after the other into `out` from
 // `at`. One call instead of a Buffer#copy per range, which makes a Uint8Array view each time. The
-// sources come as arguments: reading them from an array was a napi_get_element each (~100 ns,
-// most of a small gather's cost). It replaces gather(out, at, sources, ranges, count) under a new
-// name, so that a stale build/ with the old function is not called with the new arguments (it
-// has no gatherv, and copies run in JS). Every range is checked before any byte moves: a bad one
-// throws and copies nothing.
+// sources come as arguments: reading them from an array was a napi_get_element each, most of a
+// small gather's cost (bench/results/hot-path-figures.md, "gather arguments"). It replaces
+// gather(out, at, sources, ranges, count) under a new name, so that a stale build/ with the old
+// function is not called with the new arguments (it has no gatherv, and copies run in JS). Every
+// range is checked before any byte moves: a bad one throws and copies nothing.
 Napi::Value Gather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsTypedArray() || !info[2].IsTypedArray() ||

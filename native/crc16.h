@@ -9,8 +9,8 @@ namespace slotproxy {
 
 // t[0] is Redis's crc16tab (crc16.cc); t[k][x] is the CRC of byte x followed by k zero bytes.
 // CRC is linear, so four bytes take four independent lookups (Crc16Quad) where the byte-wise
-// loop is a chain of dependent ones: that chain was 85% of ExtractKeys's cycles in `perf
-// annotate` at GET -P16.
+// loop is a chain of dependent ones, which kept the CPU waiting on each lookup
+// (bench/results/hot-path-figures.md, "crc").
 struct Crc16Slices {
   uint16_t t[4][256];
 };

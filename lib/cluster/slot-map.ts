@@ -82,7 +82,8 @@ export class SlotMap {
 
   /** Every node the map knows, masters first. */
   allNodes(): string[] {
-    // a Set, not includes(): a refresh of a 1,000-node cluster spent 45 ms here (bench:scale)
+    // a Set, not includes(), which is quadratic in the nodes
+    // (bench/results/hot-path-figures.md, "slot map nodes")
     const out = new Set(this.masters);
     for (const list of this.replicas.values()) for (const r of list) out.add(r);
     return [...out];

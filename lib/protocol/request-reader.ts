@@ -55,7 +55,7 @@ export class RequestReader {
     // An unfinished command is completed from the bytes it still needs (REQ_NEED), and only those
     // are copied: the rest of the chunk is scanned where it is. (Appending whole chunks kept a
     // tail in the buffer after every read of a large pipeline, so every byte was copied once
-    // more: ~10% of the proxy's CPU at SET 16 KiB -P16.)
+    // more; bench/results/hot-path-figures.md, "request reader".)
     while (this.accLen > 0) {
       // the size of a command stuck in its header lines is not known yet: take more each time
       const missing = this.need > this.accLen ? this.need - this.accLen : Math.max(HEADER_STEP, this.accLen);

@@ -7,7 +7,6 @@ export const OK = Buffer.from('+OK\r\n');
 export const PONG = Buffer.from('+PONG\r\n');
 export const NULL_BULK = Buffer.from('$-1\r\n');
 export const NULL_ARRAY = Buffer.from('*-1\r\n');
-export const EMPTY_ARRAY = Buffer.from('*0\r\n');
 
 export function simple(s: string): Buffer {
   return Buffer.from(`+${s}${CRLF}`);

@@ -20,8 +20,8 @@ export function protocolError(code: number, byte: number): string {
 export const NOAUTH = 'NOAUTH Authentication required.';
 export const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 export const UNBALANCED_QUOTES = 'ERR Protocol error: unbalanced quotes in request';
-// Redis 7.0's cluster.c words it "in request" (ANCHORS.md quotes a later wording); the proxy
-// answers as the cluster it fronts does.
+// Redis 7.0's cluster.c (clusterRedirectClient) words it "in request": the proxy answers as the
+// 7.0 cluster it fronts does, word for word.
 export const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
 export const SLOT_NOT_SERVED = 'CLUSTERDOWN Hash slot not served';
 
@@ -47,10 +47,6 @@ export function wrongArity(fullName: string): string {
 
 export function tooManyRedirects(limit: number, last: string): string {
   return `ERR slotproxy: too many cluster redirections (${limit}), last: ${last}; check the cluster with redis-cli --cluster check`;
-}
-
-export function noReply(address: string, timeoutMs: number): string {
-  return `ERR slotproxy: no reply from ${address} within ${timeoutMs} ms (SLOTPROXY_REQUEST_TIMEOUT_MS); the command may or may not have run`;
 }
 
 export function unreachable(address: string, timeoutMs: number, lastError: string): string {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 'use strict';
-// Writes the committed seed corpora (native/fuzz/corpus/{request,reply}/): every bad-input row of
-// ANCHORS.md, pipelined and inline commands, and reply streams with redirects and deep nesting.
+// Writes the committed seed corpora (native/fuzz/corpus/{request,reply}/): the bad input Redis 7
+// answers with an error or by closing (the cases test/integration/bad-input.test.ts and auth.test.ts
+// check against redis-server), pipelined and inline commands, and reply streams with redirects
+// and deep nesting.
 // Each seed is written in a few modes (input byte 0, see the fuzzers' headers); byte 1 seeds the
 // read boundaries. Run it again after editing; files it no longer writes are removed.
 //
@@ -16,7 +18,7 @@ const big = (n, c = 'x') => c.repeat(n);
 // small limits, reads of 1..3, 1 record, 1 triple; one read, big capacities.
 const REQUEST_MODES = { a: 0xa4, b: 0x43, c: 0xfc };
 const request = {
-  // ANCHORS.md, "Redis 7 behaviour to reproduce"
+  // bad input: Redis 7's protocol errors, limits and refusals
   'anchor-multibulk-abc': '*abc\r\n',
   'anchor-multibulk-over-limit': '*1048577\r\n$4\r\nPING\r\n',
   'anchor-multibulk-minus-10': '*-10\r\n' + cmd('PING'),
@@ -70,7 +72,7 @@ const request = {
   'empty-arg-name': cmd('', 'x'),
 };
 
-// ANCHORS.md's 64 KiB rows at the real limits. Longer than -max_len, so libFuzzer only mutates
+// The 64 KiB lines at the real limits. Longer than -max_len, so libFuzzer only mutates
 // their start; the CI replay runs them whole.
 const requestLong = {
   'anchor-count-line-64k': `*${big(65537, '1')}`,

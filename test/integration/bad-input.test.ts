@@ -1,4 +1,4 @@
-// Every bad-input row of ANCHORS.md, sent to the proxy and to a standalone redis-server in the
+// Every kind of bad input Redis 7 answers with a protocol error or by closing, sent to the proxy and to a standalone redis-server in the
 // same test: the bytes on the wire and whether the connection closes must match.
 import assert from 'node:assert/strict';
 import { startStandalone } from '../../lib/localcluster/local-cluster';

@@ -1,6 +1,7 @@
 // `npm run bench` itself still works: a tiny --quick run starts its own cluster and proxy, runs
 // redis-benchmark both ways and prints its table. Its figures are not looked at (speed is never
-// asserted in tests); only that every row was measured and the table is whole.
+// asserted in tests); only that every row was measured, the table is whole, and the report went
+// outside the tree (bench/results/ takes only runs recorded with --record).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,13 +12,25 @@ const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..', '..');
 
 describe('npm run bench --quick (smoke)', function () {
-  it('measures the GET and split MGET rows through the proxy and directly, and saves nothing with --no-save', async function () {
+  it('measures the GET and split MGET rows through the proxy and directly, and writes the report outside the tree', async function () {
     const results = path.join(ROOT, 'bench', 'results');
+    const latest = path.join(ROOT, 'bench', 'RESULTS.md');
     const before = fs.existsSync(results) ? fs.readdirSync(results).sort() : [];
-    const { stdout } = await run(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js'), '--quick', '--no-save', '--only', 'get', '-n', '2000', '--reps', '1'], {
+    const latestBefore = fs.readFileSync(latest, 'utf8');
+    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js'), '--quick', '--only', 'get', '-n', '2000', '--reps', '1'], {
       cwd: ROOT,
       timeout: 110_000,
     });
+    const written = /^report written to (.+)$/m.exec(stderr)?.[1];
+    assert.ok(written, `no "report written to" line in:\n${stderr}`);
+    try {
+      assert.ok(path.isAbsolute(written) && path.relative(ROOT, written).startsWith('..'), `${written} is outside ${ROOT}`);
+      assert.equal(fs.readFileSync(written, 'utf8') + '\n', stdout, 'the report file holds the table printed');
+    } finally {
+      fs.rmSync(written, { force: true });
+    }
+    assert.deepEqual(fs.existsSync(results) ? fs.readdirSync(results).sort() : [], before, 'nothing was written to bench/results/');
+    assert.equal(fs.readFileSync(latest, 'utf8'), latestBefore, 'bench/RESULTS.md is unchanged');
     const rows = stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| workload'));
     const main = rows.filter((l) => l.split('|').length === 13);
     assert.deepEqual(
@@ -38,14 +51,14 @@ describe('npm run bench --quick (smoke)', function () {
     assert.equal(budget.length, 4, stdout);
     for (const l of budget) assert.match(l, /\| (\d+\.\d|-) \/ (\d+\.\d|-) \|$/, `idle cell of ${l}`);
     assert.match(stdout, /CPU stolen by the hypervisor during the run: (\d+\.\d|-)%/);
-    assert.deepEqual(fs.existsSync(results) ? fs.readdirSync(results).sort() : [], before, '--no-save wrote no result file');
   });
 
-  it('--peer measures twemproxy against slotproxy on the issue\'s eight rows', async function () {
-    const { stdout } = await run(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js'), '--peer', '--no-save', '-n', '2000', '--reps', '1'], {
+  it('--peer measures twemproxy against slotproxy on the issue\'s eight rows; --no-save writes no report', async function () {
+    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js'), '--peer', '--no-save', '-n', '2000', '--reps', '1'], {
       cwd: ROOT,
       timeout: 110_000,
     });
+    assert.doesNotMatch(stderr, /report written/);
     assert.match(stdout, /twemproxy \(nutcracker-[0-9.]+, one thread/, stdout);
     const rows = stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| workload'));
     assert.deepEqual(
@@ -59,6 +72,26 @@ describe('npm run bench --quick (smoke)', function () {
       for (const i of [3, 4, 5]) assert.ok(Number(cells[i]) > 0, `cell ${i} of ${l}`);
       // CPU per request of each proxy and of each side's masters
       for (const i of [6, 7]) assert.match(cells[i], /^\d+\.\d\d \/ \d+\.\d\d$/, `cell ${i} of ${l}`);
+    }
+  });
+
+  it('--help prints the options; an unknown option or a bad count stops with the usage and exit code 2', async function () {
+    const bench = path.join(ROOT, 'dist', 'bench', 'run.js');
+    const { stdout } = await run(process.execPath, [bench, '--help']);
+    for (const flag of ['--quick', '--record', '--no-save', '--peer', '--only']) assert.match(stdout, new RegExp(`^  ${flag} `, 'm'), stdout);
+    for (const [args, message] of [
+      [['--recrod'], 'unknown option "--recrod"'],
+      [['--reps', 'x'], '--reps needs a whole number of at least 1, got "x"'],
+      [['--record', '--no-save'], '--record and --no-save contradict each other'],
+    ] as const) {
+      const failed = await run(process.execPath, [bench, ...args]).then(
+        () => null,
+        (err: { code: number; stderr: string }) => err,
+      );
+      assert.ok(failed, `${args.join(' ')} was accepted`);
+      assert.equal(failed.code, 2);
+      assert.ok(failed.stderr.startsWith(`bench: ${message}\n`), failed.stderr);
+      assert.match(failed.stderr, /--record /);
     }
   });
 });

@@ -1,6 +1,7 @@
 // Request framing as Redis 7 does it (src/networking.c processMultibulkBuffer/processInlineBuffer;
-// the table in ../shared/ANCHORS.md), for both scanner kinds. Command resolution and key specs are
-// in request-keys.test.ts; resumption across reads in request-resume.test.ts.
+// test/integration/bad-input.test.ts compares the proxy's answers to bad input with a real
+// redis-server's), for both scanner kinds. Command resolution and key specs are in
+// request-keys.test.ts; resumption across reads in request-resume.test.ts.
 import assert from 'node:assert/strict';
 import { inlineLine, splitInline } from '../../../lib/protocol/inline';
 import { CMD_INLINE, CMD_PROTOCOL_ERROR, ProtocolError } from '../../../lib/protocol/records';
@@ -42,7 +43,7 @@ for (const kind of KINDS) {
       assert.equal(res.header.consumed, consumed, `consumed of ${JSON.stringify(String(input).slice(0, 40))}`);
     }
 
-    describe('bad input (ANCHORS.md)', () => {
+    describe("bad input (Redis 7's protocol errors)", () => {
       it('*abc -> invalid multibulk length', () => expectError('*abc\r\n', ProtocolError.InvalidMultibulk));
       it('malformed counts -> invalid multibulk length', () => {
         for (const c of ['*\r\n', '*01\r\n', '*+1\r\n', '* 1\r\n', '*1 \r\n', '*99999999999999999999\r\n', '*-9223372036854775809\r\n']) {
