@@ -1,4 +1,4 @@
-// Writes the configuration table generated from lib/config.ts into README.md (a unit test checks
+// Writes the configuration table generated from lib/options.ts into README.md (a unit test checks
 // they agree): node dist/scripts/sync-readme.js
 import fs from 'node:fs';
 import path from 'node:path';
