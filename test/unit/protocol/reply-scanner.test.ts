@@ -54,7 +54,7 @@ for (const kind of KINDS) {
     it('element boundaries of a top-level array, nil and empty values included', () => {
       const input = '*6\r\n$-1\r\n*-1\r\n*0\r\n$0\r\n\r\n*2\r\n:1\r\n$3\r\na\r\n\r\n+OK\r\n';
       const got = one(input);
-      const expect: Frame = { frame: input, type: '*', redirect: 0, elems: [9, 14, 18, 24, 41, 46] };
+      const expect: Frame = { frame: input, type: '*', redirect: 0, elems: [9, 14, 18, 24, 41, 46], attrib: 0 };
       assert.deepEqual(got.frames, [expect]);
     });
 
