@@ -27,6 +27,10 @@ redisReplyObjectFunctions kCallbacks = {OnString, OnArray, OnInteger, OnDouble, 
 
 int main(int argc, char** argv) {
   std::string kind = argc > 1 ? argv[1] : "ok";
+  if (kind == "list") {
+    for (const char* n : slotproxy_bench::kStreams) printf("%s\n", n);
+    return 0;
+  }
   std::string unit = slotproxy_bench::Unit(kind);
   if (unit.empty()) return 2;
   std::string stream;

@@ -1,6 +1,6 @@
-// One reply of each stream the reply harnesses repeat (reply-harness.cc for the scanner,
-// hiredis-reader.c's twin list in run-hiredis.sh): RESP2 replies of the hot path first, then the
-// RESP3 ones Redis 7.0 sends.
+// One reply of each stream the reply harnesses repeat (reply-harness.cc for the scanner, driven by
+// run.sh; hiredis-reader.cc for hiredis 1.x's reader, driven by run-hiredis.sh): RESP2 replies of
+// the hot path first, then the RESP3 ones Redis 7.0 sends.
 #pragma once
 #include <string>
 
