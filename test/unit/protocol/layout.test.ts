@@ -133,8 +133,8 @@ describe('records layout: native/records.h and lib/protocol/records.ts agree', (
     const a = R.REP_HEADER;
     assert.deepEqual(
       [rec[a + R.P_END], rec[a + R.P_TYPE], rec[a + R.P_ATTRIB], rec[a + R.P_REDIRECT]],
-      [buf.length, R.TYPE_MAP, 14, 0],
+      [buf.length, R.TYPE_MAP, 12, 0],
     );
-    assert.deepEqual(Array.from(s.replyElems.subarray(rec[a + R.P_ELEMS], rec[a + R.P_ELEMS] + 3)), [2, 22, buf.length]);
+    assert.deepEqual(Array.from(s.replyElems.subarray(rec[a + R.P_ELEMS], rec[a + R.P_ELEMS] + 3)), [2, 20, buf.length]);
   });
 });
