@@ -26,15 +26,9 @@ redisReplyObjectFunctions kCallbacks = {OnString, OnArray, OnInteger, OnDouble, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string kind = argc > 1 ? argv[1] : "ok";
-  if (kind == "list") {
-    for (const char* n : slotproxy_bench::kStreams) printf("%s\n", n);
-    return 0;
-  }
-  std::string unit = slotproxy_bench::Unit(kind);
-  if (unit.empty()) return 2;
-  std::string stream;
-  while (stream.size() < (1 << 20)) stream += unit;
+  std::string kind;
+  size_t replies = 0;
+  const std::string stream = slotproxy_bench::StreamFromArgs(argc, argv, &kind, &replies);
   redisReader* r = redisReaderCreateWithFunctions(&kCallbacks);
   r->maxbuf = 1 << 20;
   long total = 0;
@@ -54,6 +48,6 @@ int main(int argc, char** argv) {
       }
     }
   }
-  printf("%s: %zu replies per pass, %ld scanned\n", kind.c_str(), stream.size() / unit.size(), total);
+  printf("%s: %zu replies per pass, %ld scanned\n", kind.c_str(), replies, total);
   redisReaderFree(r);
 }

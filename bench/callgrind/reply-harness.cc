@@ -15,18 +15,9 @@
 using namespace slotproxy;
 
 int main(int argc, char** argv) {
-  std::string kind = argc > 1 ? argv[1] : "ok";
-  if (kind == "list") {
-    for (const char* n : slotproxy_bench::kStreams) printf("%s\n", n);
-    return 0;
-  }
-  std::string unit = slotproxy_bench::Unit(kind);
-  if (unit.empty()) {
-    fprintf(stderr, "unknown stream %s\n", kind.c_str());
-    return 2;
-  }
-  std::string stream;
-  while (stream.size() < (1 << 20)) stream += unit;
+  std::string kind;
+  size_t replies = 0;
+  const std::string stream = slotproxy_bench::StreamFromArgs(argc, argv, &kind, &replies);
   std::vector<int32_t> records(kRepHeader + 16384 * kRepRecord), elems(262144);
   ReplyOutput out{records.data(), 16384, elems.data(), elems.size()};
   ReplyScanner sc;
@@ -44,5 +35,5 @@ int main(int argc, char** argv) {
       }
     }
   }
-  printf("%s: %zu replies per pass, %ld scanned\n", kind.c_str(), stream.size() / unit.size(), total);
+  printf("%s: %zu replies per pass, %ld scanned\n", kind.c_str(), replies, total);
 }

@@ -2,6 +2,8 @@
 // run.sh; hiredis-reader.cc for hiredis 1.x's reader, driven by run-hiredis.sh): RESP2 replies of
 // the hot path first, then the RESP3 ones Redis 7.0 sends.
 #pragma once
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace slotproxy_bench {
@@ -39,6 +41,25 @@ inline std::string Unit(const std::string& kind) {
   if (kind == "attrib") return "|1\r\n+key-popularity\r\n%2\r\n$1\r\na\r\n,0.1923\r\n$1\r\nb\r\n,0.0012\r\n*2\r\n:2039123\r\n:9543892\r\n";
   if (kind == "deep10") return std::string("*1\r\n") + "*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n";
   return "";
+}
+
+// The stream argv[1] names (default "ok"), its unit repeated to 1 MiB; `list` prints the names and
+// exits, an unknown name exits 2.
+inline std::string StreamFromArgs(int argc, char** argv, std::string* kind, size_t* replies) {
+  *kind = argc > 1 ? argv[1] : "ok";
+  if (*kind == "list") {
+    for (const char* n : kStreams) printf("%s\n", n);
+    exit(0);
+  }
+  const std::string unit = Unit(*kind);
+  if (unit.empty()) {
+    fprintf(stderr, "unknown stream %s\n", kind->c_str());
+    exit(2);
+  }
+  std::string stream;
+  while (stream.size() < (1 << 20)) stream += unit;
+  *replies = stream.size() / unit.size();
+  return stream;
 }
 
 }  // namespace slotproxy_bench
