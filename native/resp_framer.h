@@ -15,7 +15,8 @@
 //   (            a big number: -?digits, any length
 //   $            length -1 (RESP2 null) to 2^53 - 3, then the payload and two bytes
 //   ! =          the same without -1; a verbatim string (=) is at least 4 bytes with ':' 4th
-//   * % ~ >      an aggregate of N values (a map % has N pairs: 2N values); * also takes -1
+//   * % ~ >      an aggregate of N values (a map % has N pairs: 2N values); * also takes -1. A
+//                push (>) is framed like an array wherever it is (RESP3 sends them at the top)
 //   |            an attribute: N pairs that annotate the value after them. It is no value of its
 //                own: it does not count as an element of the aggregate it sits in, and one
 //                before a reply belongs to that reply's frame (see attribPrefix()).

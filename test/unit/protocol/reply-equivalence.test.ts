@@ -41,7 +41,7 @@ describe('reply scanners: random streams, native and JS against the generator', 
   before(() => {
     scanners = { native: tableScanners('native'), js: tableScanners('js') };
     // A native scanner that crashes on deep replies is reported by reply-scanner.test.ts; keep
-    // this run alive and test it up to the depth hiredis handles itself.
+    // this run alive and test it up to the depth hiredis 0.14 read itself.
     if (!nativeDeepSafe()) maxDepth = 8;
   });
 

@@ -273,7 +273,7 @@ export function inChild(code: string): { ok: boolean; output: string } {
 
 let nativeSurvivesDeep: boolean | null = null;
 
-/** Whether the native scanner can be fed replies deeper than hiredis supports in this process. */
+/** Whether the native scanner can be fed replies deeper than hiredis 0.14 read (7 levels) in this process. */
 export function nativeDeepSafe(): boolean {
   if (nativeSurvivesDeep === null) {
     const r = inChild(
