@@ -11,12 +11,15 @@
 // which lib/protocol/reply-reader.ts makes on the same buffer) is over: ASan then reports a read
 // past the read or of an earlier one. Records are checked against the layout in records.h and
 // the stream they came from, and compared with one scan of the whole stream: framing must not
-// depend on where reads end (lines read in place in one read, byte at a time across reads).
+// depend on where reads end (lines read in place in one read, byte at a time across reads). That
+// scan of the whole stream is then compared with reply_reference.h, an independent reading of
+// the same rules: the same frames, and a protocol error exactly where it finds a malformed reply.
 #include <cstdio>
 #include <vector>
 
 #include "fuzz_support.h"
 #include "records.h"
+#include "reply_reference.h"
 #include "reply_scanner.h"
 
 using namespace slotproxy;
@@ -179,6 +182,21 @@ void CompareWithOneRead(const Run& chunked, const Run& whole) {
   }
 }
 
+void CompareWithReference(const uint8_t* stream, size_t len, const Run& whole) {
+  std::vector<RefFrame> ref;
+  const ReplyReference::Status status = ReplyReference(stream, len).Read(&ref);
+  // Cut off by the end of the stream, the last reply may already have failed in the scanner (a
+  // bad start of a double, big number or verbatim string is refused before its line ends).
+  if (status != ReplyReference::kCutOff) FUZZ_CHECK(whole.failed == (status == ReplyReference::kMalformed));
+  FUZZ_CHECK(whole.frames.size() == ref.size());
+  for (size_t i = 0; i < ref.size(); i++) {
+    const Frame& a = whole.frames[i];
+    const RefFrame& b = ref[i];
+    FUZZ_CHECK(a.end == b.end && a.type == b.type && a.redirect == b.redirect && a.attrib == b.attrib);
+    FUZZ_CHECK(a.elemsKnown && a.elems == b.elems);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -193,5 +211,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Run chunked = Feed(stream, len, &chunker, kRecordCaps[(mode >> 2) & 3], kElemCaps[(mode >> 4) & 3]);
   Run whole = Feed(stream, len, nullptr, len + 1, 2 * len + 1);
   CompareWithOneRead(chunked, whole);
+  CompareWithReference(stream, len, whole);
   return 0;
 }
