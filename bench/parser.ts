@@ -1,5 +1,6 @@
 // Scanner throughput on recorded streams: the native scanners against their TypeScript twins,
-// and, for replies, against redis-parser (what a JS proxy would otherwise use). Then the copies
+// and, for RESP2 replies, against redis-parser (what a JS proxy would otherwise use; it reads no
+// RESP3). Then the copies
 // of a write (lib/protocol/gather.ts): native, JS, and the mix the proxy runs.
 //   npm run build && node dist/bench/parser.js [--seconds 1]
 import RedisParser from 'redis-parser';
@@ -39,6 +40,18 @@ const replyStreams: Record<string, { stream: Buffer; items: number }> = {
   '16 KiB bulk strings': repeat(bulk(Buffer.alloc(16384, 120)), 16 << 20),
   '1 MiB bulk strings': repeat(bulk(Buffer.alloc(1 << 20, 120)), 32 << 20),
   'MGET reply of 1000 values': repeat(Buffer.concat([Buffer.from('*1000\r\n'), ...Array(1000).fill(bulk(Buffer.alloc(16, 120)))]), 8 << 20),
+};
+
+// RESP3 replies as Redis 7.0 writes them (what redis-parser cannot read).
+const resp3Streams: Record<string, { stream: Buffer; items: number }> = {
+  'RESP3 HGETALL map of 10 fields': repeat(
+    Buffer.concat([Buffer.from('%10\r\n'), ...Array.from({ length: 10 }, (_, i) => [bulk(Buffer.from(`field:${i}`)), bulk(Buffer.alloc(16, 118))]).flat()]),
+    4 << 20,
+  ),
+  'RESP3 ZSCORE doubles': repeat(Buffer.from(',3.1415926535897931\r\n'), 4 << 20),
+  'RESP3 nulls (GET of a missing key)': repeat(Buffer.from('_\r\n'), 4 << 20),
+  'RESP3 pub/sub message pushes': repeat(Buffer.concat([Buffer.from('>3\r\n'), bulk(Buffer.from('message')), bulk(Buffer.from('news')), bulk(Buffer.alloc(32, 109))]), 4 << 20),
+  'RESP3 attribute + array (DEBUG PROTOCOL attrib)': repeat(Buffer.from('|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n*2\r\n:1\r\n:2\r\n'), 4 << 20),
 };
 
 /** Runs `once` repeatedly for about `seconds`; returns passes per second. */
@@ -99,6 +112,12 @@ function main(): void {
     const j = replyRate(js, data);
     const r = redisParserRate(data);
     lines.push(`| replies: ${name} | ${fmt(stream.length, items, n)} | ${fmt(stream.length, items, j)} | ${fmt(stream.length, items, r)} | ${(n / j).toFixed(2)} |`);
+  }
+  for (const [name, { stream, items }] of Object.entries(resp3Streams)) {
+    const data = chunks(stream);
+    const n = replyRate(native, data);
+    const j = replyRate(js, data);
+    lines.push(`| replies: ${name} | ${fmt(stream.length, items, n)} | ${fmt(stream.length, items, j)} | – | ${(n / j).toFixed(2)} |`);
   }
   console.log(`Scanner throughput, 64 KiB reads, about ${seconds} s per cell (node ${process.version}):\n`);
   console.log(lines.join('\n'));

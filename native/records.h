@@ -53,11 +53,15 @@ constexpr int32_t kRepStatus = 1;  // kRepDone, kRepMore (call again with no byt
 constexpr int32_t kRepDone = 0, kRepMore = 1, kRepError = -1;  // error: the connection is unusable
 constexpr int32_t kRepElems = 2;   // element offsets written
 
-constexpr int32_t kRepRecord = 4;
+constexpr int32_t kRepRecord = 5;
 constexpr int32_t kPEnd = 0;       // frame end in this chunk; the frame starts where the last one ended
-constexpr int32_t kPType = 1;      // first byte of the reply: '+', '-', ':', '$', '*'
-constexpr int32_t kPRedirect = 2;  // Redirect
-constexpr int32_t kPElems = 3;     // first element offset of a top-level array, -1 none, -2 did not fit
+constexpr int32_t kPType = 1;      // type byte of the reply: '+', '-', ':', '$', '*', and in RESP3 '%', '~',
+                                   // '>', '_', '#', ',', '(', '!', '='; never '|' (see kPAttrib)
+constexpr int32_t kPRedirect = 2;  // Redirect, of a top-level '-' or '!' error
+constexpr int32_t kPElems = 3;     // first element offset of a top-level aggregate ('*', '%', '~', '>'; a
+                                   // map's keys and values are elements each), -1 none, -2 did not fit
+constexpr int32_t kPAttrib = 4;    // bytes of RESP3 attributes ('|') before the reply in its frame, 0 none:
+                                   // the reply kPType describes starts that far into the frame
 
 enum Redirect : int32_t { kRedirNone = 0, kRedirMoved = 1, kRedirAsk = 2, kRedirTryAgain = 3, kRedirClusterDown = 4 };
 

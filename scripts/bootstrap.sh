@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian/Ubuntu machine with Node 20 for slotproxy: installs the Redis server
-# and tools (the tests and --demo start local clusters) and libhiredis-dev (the native scanner
-# links it statically), then installs the npm dependencies, builds the addon and compiles.
+# and tools (the tests and --demo start local clusters) and a C++ toolchain for the native
+# scanners (which need no library beyond libc and libstdc++), then installs the npm
+# dependencies, builds the addon and compiles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
-[ -f /usr/include/hiredis/read.h ] || need+=(libhiredis-dev)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v python3 >/dev/null 2>&1 || need+=(python3)

@@ -4,7 +4,7 @@
 //   1. build/Release/slotproxy.node (an earlier source build: a clone after `npm ci`);
 //   2. prebuilds/<platform>-<arch>/slotproxy.<libc>.node (shipped in the npm package for the
 //      platforms docs/install.md lists; made by `npm run prebuildify`);
-//   3. otherwise a source build, `node-gyp rebuild` (needs g++, make, python3 and libhiredis-dev).
+//   3. otherwise a source build, `node-gyp rebuild` (needs g++, make and python3).
 // A failed build must not fail `npm install`: slotproxy then runs on its TypeScript scanners and
 // says so (and why) in `slotproxy --version` and at start-up. Exit code: always 0.
 // SLOTPROXY_SKIP_NATIVE_BUILD=1 skips all of it; `npm rebuild slotproxy` runs it again, and
@@ -30,7 +30,7 @@ function main() {
   if (res.status !== 0) {
     console.warn(
       `slotproxy: no prebuilt native addon for ${process.platform}-${process.arch} loads here and a source build failed` +
-        `${res.error ? ` (${res.error.message})` : ''} (it needs g++, make, python3 and libhiredis-dev);\n` +
+        `${res.error ? ` (${res.error.message})` : ''} (it needs g++, make and python3);\n` +
         'slotproxy will use its pure-JS scanners. Install those packages and run `npm rebuild slotproxy` to get the faster native path.',
     );
   }

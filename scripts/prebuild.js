@@ -5,9 +5,8 @@
 // symbols stripped), then checks what it made before anything ships it:
 //   - it loads in a fresh `node` and exports the scanners;
 //   - on Linux, its shared-library dependencies are only those Node itself has (glibc, libstdc++,
-//     libgcc_s, libm, the loader): hiredis must be linked statically (binding.gyp links
-//     `-l:libhiredis.a`), so that installing the package needs neither libhiredis-dev nor
-//     libhiredis.so.
+//     libgcc_s, libm, the loader), so that installing the package needs no other library (the
+//     scanners use none; anything linked in later must be linked statically).
 // node-gyp-build (the install script and lib/protocol/native.ts) loads the result when no
 // build/Release/slotproxy.node exists; note that prebuildify runs `node-gyp rebuild` in build/ and
 // moves the addon it built into prebuilds/, so build/Release is left without one.
@@ -94,7 +93,7 @@ function checkLinuxDeps(file) {
   const deps = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   const bad = deps.filter((l) => /not found/.test(l) || !ALLOWED_LINUX_DEPS.some((re) => re.test(path.basename(l.split(/\s/)[0]))));
   if (bad.length > 0) {
-    fail(`${path.relative(root, file)} needs libraries Node does not have (hiredis must be linked statically):\n  ${bad.join('\n  ')}`);
+    fail(`${path.relative(root, file)} needs libraries Node does not have (link them statically):\n  ${bad.join('\n  ')}`);
   }
   // The newest symbol versions it asks of glibc and libstdc++: the oldest systems it runs on.
   const text = fs.readFileSync(file).toString('latin1');

@@ -36,7 +36,7 @@ let cached: { addon: NativeAddon | null; error: string | null } | null = null;
 /** Why the addon did not load, and what to do about it, in one line. */
 function explain(err: unknown): string {
   const first = String((err as Error)?.message ?? err).split('\n')[0];
-  const fix = 'build it with `npm rebuild slotproxy` (needs g++, make, python3, libhiredis-dev)';
+  const fix = 'build it with `npm rebuild slotproxy` (needs g++, make, python3)';
   if (/^No native build was found/.test(first)) {
     // node-gyp-build looked in build/Release and prebuilds/ and found nothing for this platform.
     return (

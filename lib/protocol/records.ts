@@ -49,11 +49,22 @@ export const REP_DONE = 0;
 export const REP_MORE = 1; // records full: call scan() again without bytes
 export const REP_ERROR = -1; // malformed reply: the connection is unusable
 
-export const REP_RECORD = 4;
+export const REP_RECORD = 5;
 export const P_END = 0; // frame end in this chunk; a frame starts where the previous one ended
-export const P_TYPE = 1; // first byte: '+', '-', ':', '$', '*'
-export const P_REDIRECT = 2;
-export const P_ELEMS = 3; // index in the elements array of [count, end0, end1, ...]; -1 none; -2 did not fit
+/** type byte of the reply: RESP2 '+', '-', ':', '$', '*'; RESP3 also '%', '~', '>', '_', '#', ',', '(', '!', '='; never '|' (see P_ATTRIB) */
+export const P_TYPE = 1;
+export const P_REDIRECT = 2; // Redirect, of a top-level '-' or '!' error
+/**
+ * index in the elements array of [count, end0, end1, ...] of a top-level aggregate ('*', '%',
+ * '~', '>'; a map's keys and values are elements each: 2N of them); -1 none; -2 did not fit
+ */
+export const P_ELEMS = 3;
+/**
+ * bytes of RESP3 attributes ('|') before the reply in its frame, 0 none: the reply P_TYPE
+ * describes starts that far into the frame, and its elements are its own (an attribute is no
+ * element). The attributes go with the reply they annotate, in one frame.
+ */
+export const P_ATTRIB = 4;
 
 export const enum Redirect {
   None = 0,
@@ -65,6 +76,21 @@ export const enum Redirect {
 
 export const TYPE_ERROR = 45; // '-'
 export const TYPE_ARRAY = 42; // '*'
+// RESP3 (docs: native/resp_framer.h says what each accepts)
+export const TYPE_BLOB_ERROR = 33; // '!'
+export const TYPE_MAP = 37; // '%'
+export const TYPE_SET = 126; // '~'
+export const TYPE_PUSH = 62; // '>'
+export const TYPE_NULL = 95; // '_'
+export const TYPE_BOOLEAN = 35; // '#'
+export const TYPE_DOUBLE = 44; // ','
+export const TYPE_BIG_NUMBER = 40; // '('
+export const TYPE_VERBATIM = 61; // '='
+
+/** An error reply, RESP2 '-' or RESP3 blob error '!' (P_REDIRECT classifies both). */
+export const isErrorType = (type: number): boolean => type === TYPE_ERROR || type === TYPE_BLOB_ERROR;
+/** A type whose top-level elements the record lists (P_ELEMS). */
+export const isAggregateType = (type: number): boolean => type === TYPE_ARRAY || type === TYPE_MAP || type === TYPE_SET || type === TYPE_PUSH;
 
 // Capacities of the shared arrays: a 64 KiB socket read holds at most ~16k commands or ~13k replies.
 export const REQUEST_RECORD_CAPACITY = 16384;

@@ -2,17 +2,19 @@
 // frame that spans reads, which is joined once when it completes.
 import { releaseSlab, type Slab } from '../io/socket-reads';
 import type { ReplyScanner, Scanners } from './scanners';
-import { P_ELEMS, P_END, P_REDIRECT, P_TYPE, REP_HEADER, REP_MORE, REP_RECORD, REP_STATUS, REP_ERROR } from './records';
+import { P_ATTRIB, P_ELEMS, P_END, P_REDIRECT, P_TYPE, REP_HEADER, REP_MORE, REP_RECORD, REP_STATUS, REP_ERROR } from './records';
 
 export interface ReplySink {
   /**
    * One complete reply: `buf[start, end)`, a range of the bytes read (no view is made per reply;
    * a reply that spanned reads is joined once and given whole). `elems` indexes
    * scanners.replyElems ([count, end0, end1, ...]; an element ends at `end - elemBase` in the
-   * reply's own bytes), or is -1 (not an array) / -2 (too many to record). `slab` is the read
+   * reply's own bytes), or is -1 (not an aggregate) / -2 (too many to record). `slab` is the read
    * slab `buf` is part of (null for a joined reply): a range kept past the call holds or pins it.
+   * `type` is the reply's type byte (records.ts P_TYPE); in RESP3, `attrib` bytes of attributes
+   * may precede the reply in its frame (P_ATTRIB): the reply itself starts at `start + attrib`.
    */
-  onReply(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, slab: Slab | null): void;
+  onReply(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, slab: Slab | null, attrib: number): void;
   /** The byte stream is not valid RESP: the connection cannot be trusted any more. */
   onProtocolError(): void;
 }
@@ -46,9 +48,9 @@ export class ReplyReader {
           this.pending = [];
           this.pendingLen = 0;
           this.releasePending();
-          sink.onReply(joined, 0, joined.length, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], elemBase, null);
+          sink.onReply(joined, 0, joined.length, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], elemBase, null, rec[at + P_ATTRIB]);
         } else {
-          sink.onReply(chunk, prevEnd, end, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], prevEnd, slab);
+          sink.onReply(chunk, prevEnd, end, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], prevEnd, slab, rec[at + P_ATTRIB]);
         }
         prevEnd = end;
       }

@@ -7,7 +7,8 @@
 //
 // When bit 7 of byte 1 is set, "$#\r\n" in the stream stands for the length line of the bulk that
 // follows (up to the next "\r\n"): mutations of a payload then keep its frame valid, which random
-// byte edits almost never do, so the fuzzer gets past framing into key specs and nesting.
+// byte edits almost never do, so the fuzzer gets past framing into key specs and nesting. The
+// reply fuzzer also marks RESP3's length-prefixed types that way ("!#\r\n", "=#\r\n").
 #pragma once
 #include <sanitizer/asan_interface.h>
 
@@ -32,17 +33,18 @@ namespace slotproxy_fuzz {
 
 constexpr size_t kInputHeader = 2;
 
-inline std::vector<uint8_t> ExpandBulkLengths(const uint8_t* p, size_t n) {
+// `types`: the type bytes whose "#" length lines are expanded ("$", or "$!=" for replies).
+inline std::vector<uint8_t> ExpandBulkLengths(const uint8_t* p, size_t n, const char* types) {
   std::vector<uint8_t> out;
   out.reserve(n + 16);
   size_t i = 0;
   while (i < n) {
-    if (i + 4 <= n && memcmp(p + i, "$#\r\n", 4) == 0) {
+    if (i + 4 <= n && p[i] != 0 && strchr(types, p[i]) && memcmp(p + i + 1, "#\r\n", 3) == 0) {
       const size_t from = i + 4;
       size_t to = from;
       while (to + 1 < n && !(p[to] == '\r' && p[to + 1] == '\n')) to++;
       if (to + 1 >= n) to = n;  // no terminator: the bulk is the rest of the stream
-      const std::string line = "$" + std::to_string(to - from) + "\r\n";
+      const std::string line = static_cast<char>(p[i]) + std::to_string(to - from) + "\r\n";
       out.insert(out.end(), line.begin(), line.end());
       out.insert(out.end(), p + from, p + to);  // taken literally, even a "$#" inside
       i = to;
@@ -54,8 +56,8 @@ inline std::vector<uint8_t> ExpandBulkLengths(const uint8_t* p, size_t n) {
 }
 
 // The stream an input stands for (see the layout above).
-inline std::vector<uint8_t> StreamOf(const uint8_t* data, size_t size) {
-  if (data[1] & 0x80) return ExpandBulkLengths(data + kInputHeader, size - kInputHeader);
+inline std::vector<uint8_t> StreamOf(const uint8_t* data, size_t size, const char* lengthTypes = "$") {
+  if (data[1] & 0x80) return ExpandBulkLengths(data + kInputHeader, size - kInputHeader, lengthTypes);
   return std::vector<uint8_t>(data + kInputHeader, data + size);
 }
 

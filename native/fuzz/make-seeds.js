@@ -111,13 +111,51 @@ const reply = {
   'huge-array-header': '*2147483648\r\n:1\r\n',
   'huge-bulk-header': '$2147483647\r\nabc',
   'partial-tail': '*3\r\n:1\r\n:2\r\n',
+  // RESP3 (native/resp_framer.h says what each type accepts)
+  'resp3-simple': '_\r\n#t\r\n#f\r\n,1.5\r\n,-0\r\n,10\r\n,inf\r\n,-inf\r\n,nan\r\n,-nan\r\n,NaN\r\n,1.0000000000000001e-05\r\n' +
+    ',1E+300\r\n,-2.5e-3\r\n,0.' + big(60, '1') + '\r\n(3492890328409238509324850943850943825024385\r\n(-1\r\n(0\r\n',
+  'resp3-blobs': '=15\r\ntxt:Some string\r\n=4\r\nmkd:\r\n=9\r\ntxt:a\r\nb\r\n\r\n!21\r\nSYNTAX invalid syntax\r\n!0\r\n\r\n!6\r\nERR\r\nx\r\n',
+  'resp3-blob-redirects': '!25\r\nMOVED 3999 127.0.0.1:6381\r\n!9\r\nASK 1 h:1\r\n!8\r\nTRYAGAIN\r\n!31\r\nCLUSTERDOWN The cluster is down\r\n' +
+    '!5\r\nMOVED\r\n!12\r\nMOVED\r\n1 h:1\r\n*1\r\n!11\r\nMOVED 1 h:1\r\n',
+  'resp3-map': '%2\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\ng\r\n:1\r\n%0\r\n%1\r\n%1\r\n+k\r\n+v\r\n~2\r\n:1\r\n:2\r\n',
+  'resp3-set': '~3\r\n$1\r\na\r\n+b\r\n:1\r\n~0\r\n',
+  'resp3-push': '>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n>2\r\n$10\r\ninvalidate\r\n_\r\n' +
+    '>2\r\n$10\r\ninvalidate\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n$3\r\nGET\r\n>0\r\n',
+  'resp3-attrib': '|1\r\n+key-popularity\r\n%2\r\n$1\r\na\r\n,0.1923\r\n$1\r\nb\r\n,0.0012\r\n*2\r\n:2039123\r\n:9543892\r\n' +
+    '*3\r\n:1\r\n:2\r\n|1\r\n+ttl\r\n:3600\r\n:3\r\n|0\r\n+OK\r\n|1\r\n+ttl\r\n:1\r\n-MOVED 1 h:1\r\n' +
+    '|1\r\n|1\r\n+a\r\n+b\r\n+k\r\n+v\r\n|1\r\n+x\r\n+y\r\n%1\r\n|1\r\n+m\r\n+n\r\n+k\r\n+v\r\n',
+  'resp3-hello': '%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:5\r\n' +
+    '$4\r\nmode\r\n$7\r\ncluster\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n',
+  'resp3-deep': '%1\r\n+k\r\n'.repeat(10) + '~1\r\n'.repeat(10) + '>1\r\n|1\r\n+a\r\n+b\r\n_\r\n' + '#t\r\n',
+  'resp3-bad-boolean': '#t\r\n#x\r\n',
+  'resp3-bad-boolean-long': '#tt\r\n',
+  'resp3-bad-null': '_\r\n_x\r\n',
+  'resp3-bad-double-dot': ',1.\r\n',
+  'resp3-bad-double-lead': ',.5\r\n',
+  'resp3-bad-double-exp': ',1e\r\n',
+  'resp3-bad-double-word': ',infinity\r\n',
+  'resp3-bad-double-cr': ',1\r2\r\n',
+  'resp3-bad-bignum': '(12a\r\n',
+  'resp3-bad-bignum-empty': '(\r\n',
+  'resp3-bad-verbatim-short': '=3\r\ntxt\r\n',
+  'resp3-bad-verbatim-colon': '=5\r\ntxt-x\r\n',
+  'resp3-negative-map': '%-1\r\n',
+  'resp3-negative-set': '~-1\r\n',
+  'resp3-negative-push': '>-1\r\n',
+  'resp3-negative-attrib': '|-1\r\n',
+  'resp3-negative-blob-error': '!-1\r\n',
+  'resp3-negative-verbatim': '=-1\r\n',
+  'resp3-streamed-string': '$?\r\n;4\r\nHell\r\n;0\r\n',
+  'resp3-streamed-array': '*?\r\n:1\r\n.\r\n',
 };
 
 const dir = path.join(__dirname, 'corpus');
-// Byte 1's bit 7 turns "$#\r\n" into the length line of the bulk after it (fuzz_support.h).
-const withLengthMarks = (text) => text.replace(/\$\d+\r\n/g, '$#\r\n');
+// Byte 1's bit 7 turns "$#\r\n" into the length line of the bulk after it (fuzz_support.h); in
+// replies, "!#\r\n" and "=#\r\n" too.
+// `types`: a regex class of the type bytes the fuzzer expands ('$', or '$!=' for replies).
+const lengthLines = (types) => new RegExp(`([${types}])\\d+\r\n`, 'g');
 
-function write(kind, seeds, modes, marked) {
+function write(kind, seeds, modes, marked, types = '$') {
   const out = path.join(dir, kind);
   fs.mkdirSync(out, { recursive: true });
   const written = new Set();
@@ -129,11 +167,11 @@ function write(kind, seeds, modes, marked) {
     for (const [tag, mode] of Object.entries(modes)) {
       put(Object.keys(modes).length > 1 ? `${name}.${tag}` : name, mode, name.length & 0x7f, text);
     }
-    if (marked !== undefined && /\$\d+\r\n/.test(text)) put(`${name}.len`, marked, 0x80 | (name.length & 0x7f), withLengthMarks(text));
+    if (marked !== undefined && lengthLines(types).test(text)) put(`${name}.len`, marked, 0x80 | (name.length & 0x7f), text.replace(lengthLines(types), '$1#\r\n'));
   }
   for (const f of fs.readdirSync(out)) if (!written.has(f) && !f.startsWith('.')) fs.rmSync(path.join(out, f));
 }
 write('request', request, REQUEST_MODES, REQUEST_MODES.a);
 // Reads of 1..512 bytes and no key triples (mode 0x38): the rows only check the 64 KiB limits.
 write('request-long', requestLong, { a: 0x38 });
-write('reply', reply, REPLY_MODES, REPLY_MODES.b);
+write('reply', reply, REPLY_MODES, REPLY_MODES.b, '$!=');

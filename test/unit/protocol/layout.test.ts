@@ -120,5 +120,21 @@ describe('records layout: native/records.h and lib/protocol/records.ts agree', (
     const e = rec[b + R.P_ELEMS];
     assert.ok(e >= 0);
     assert.deepEqual(Array.from(s.replyElems.subarray(e, e + 3)), [2, 22, buf.length]);
+    assert.equal(rec[a + R.P_ATTRIB], 0);
+    assert.equal(rec[b + R.P_ATTRIB], 0);
+  });
+
+  it('RESP3: P_ATTRIB, and the type of the reply after the attribute (native)', () => {
+    const s = scannersFor('native');
+    const sc = s.newReplyScanner();
+    const buf = bytes('|1\r\n+a\r\n+b\r\n%1\r\n+k\r\n!4\r\nASK \r\n');
+    assert.equal(sc.scan(buf), 1);
+    const rec = s.replyRecords;
+    const a = R.REP_HEADER;
+    assert.deepEqual(
+      [rec[a + R.P_END], rec[a + R.P_TYPE], rec[a + R.P_ATTRIB], rec[a + R.P_REDIRECT]],
+      [buf.length, R.TYPE_MAP, 12, 0],
+    );
+    assert.deepEqual(Array.from(s.replyElems.subarray(rec[a + R.P_ELEMS], rec[a + R.P_ELEMS] + 3)), [2, 20, buf.length]);
   });
 });

@@ -1,6 +1,7 @@
 // Reply framing by both scanner kinds through ReplyReader: redirects, element boundaries,
-// malformed streams, REP_MORE continuations, and replies nested deeper than hiredis 0.14 allows
-// (the native scanner hands those to RespFramer). Random streams: reply-equivalence.test.ts.
+// malformed streams, REP_MORE continuations, and replies nested deeper than hiredis 0.14 allowed
+// (the native scanner, once built on it, handed those to RespFramer; now RespFramer frames all).
+// RESP3: reply-resp3.test.ts. Random streams: reply-equivalence.test.ts.
 import assert from 'node:assert/strict';
 import { REPLY_ELEMENT_CAPACITY } from '../../../lib/protocol/records';
 import { KINDS, abbreviate, bytes, randomSplit, Rng, scannersFor } from './helpers';
@@ -54,7 +55,7 @@ for (const kind of KINDS) {
     it('element boundaries of a top-level array, nil and empty values included', () => {
       const input = '*6\r\n$-1\r\n*-1\r\n*0\r\n$0\r\n\r\n*2\r\n:1\r\n$3\r\na\r\n\r\n+OK\r\n';
       const got = one(input);
-      const expect: Frame = { frame: input, type: '*', redirect: 0, elems: [9, 14, 18, 24, 41, 46] };
+      const expect: Frame = { frame: input, type: '*', redirect: 0, elems: [9, 14, 18, 24, 41, 46], attrib: 0 };
       assert.deepEqual(got.frames, [expect]);
     });
 
@@ -67,8 +68,8 @@ for (const kind of KINDS) {
     });
 
     it('malformed length and integer lines are protocol errors', () => {
-      // hiredis notices a bare "\n" ending a length line only when a "\r\n" follows; the JS
-      // scanner at once: the stream is unusable either way, so a valid reply follows each case.
+      // A bare "\n" ending a length line is noticed when the line ends (hiredis 0.14 noticed it only
+      // when a "\r\n" followed): the stream is unusable either way, so a valid reply follows each case.
       for (const bad of [':abc\r\n', '$abc\r\n', '*abc\r\n', '$-5\r\n', '*-5\r\n', ':\r\n', ':+5\r\n', '$1\n', ':1\n', '*1\r\n!x\r\n']) {
         const got = one(bad + '+OK\r\n');
         assert.deepEqual([got.frames.length, got.protocolErrors], [0, 1], JSON.stringify(bad));
