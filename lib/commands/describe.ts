@@ -42,6 +42,7 @@ const FAMILY_TEXT: Record<string, string> = {
   'cluster:nodes': 'the proxy as a one-node cluster owning every slot',
   'cluster:info': 'the proxy as a one-node cluster owning every slot',
   'cluster:myid': 'the proxy’s own node id',
+  'cluster:myshardid': 'the proxy’s own shard id (Redis 7.2)',
   'cluster:countkeysinslot': 'the slot’s master',
   'cluster:getkeysinslot': 'the slot’s master',
   'client:info': 'the proxy’s own clients',

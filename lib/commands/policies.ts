@@ -92,6 +92,7 @@ export const POLICIES: Readonly<Record<string, Handler>> = {
   'cluster|nodes': family('cluster', 'nodes'),
   'cluster|info': family('cluster', 'info'),
   'cluster|myid': family('cluster', 'myid'),
+  'cluster|myshardid': family('cluster', 'myshardid'),
   'cluster|countkeysinslot': family('cluster', 'countkeysinslot'),
   'cluster|getkeysinslot': family('cluster', 'getkeysinslot'),
   'cluster|help': { kind: 'keyed' },
@@ -181,6 +182,7 @@ export const EXTRA_SUBCOMMANDS: Record<string, CommandInfo[]> = {
     { name: 'client|setinfo', arity: 4, flags: ['noscript', 'loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['slow', 'connection'], tips: [], keySpecs: [], subcommands: [] },
     { name: 'client|no-touch', arity: 3, flags: ['noscript', 'loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['slow', 'connection'], tips: [], keySpecs: [], subcommands: [] },
   ],
+  cluster: [{ name: 'cluster|myshardid', arity: 2, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['slow'], tips: ['nondeterministic_output'], keySpecs: [], subcommands: [] }],
 };
 
 /** The handler of a command the cluster describes, from the rows above and its flags. */

@@ -269,6 +269,7 @@ export class ClientSession implements RequestSink, Flushable, DispatchSession {
     while (req && req.done) {
       this.outstanding--;
       const reply = req.reply;
+      const row = this.pendingStats.headRow;
       let failed = false;
       if (reply !== null) {
         const end = req.replyEnd ?? -1;
@@ -277,6 +278,8 @@ export class ClientSession implements RequestSink, Flushable, DispatchSession {
         const tail = req.replyTail;
         if (tail != null) this.outBytes += tail.bytes;
         failed = reply[start] === TYPE_ERROR;
+        // errorstats: by prefix, and the errors inside an EXEC reply (rare: no cost otherwise)
+        if ((failed || row === stats.execRow) && row >= 0) stats.countErrors(row, reply, start, end);
         if (this.outFirst === null) this.outFirst = req;
         this.outLast = req;
       }
@@ -284,7 +287,6 @@ export class ClientSession implements RequestSink, Flushable, DispatchSession {
         this.outBoundary = this.outLast;
         this.boundaryBytes = this.outBytes;
       }
-      const row = this.pendingStats.headRow;
       if (row >= 0) {
         const micros = (now - this.pendingStats.headAt) * 1000;
         stats.record(row, failed, micros);

@@ -53,13 +53,13 @@ describe('commands the proxy answers itself', function () {
     for (const db of ['0', '1', 'abc', '-1', '99999999999', '007', ' 1']) await sameAs(clusterPort, command(['SELECT', db]));
   });
 
-  it('HELLO 2 describes a standalone server; HELLO 3 is refused for now', async function () {
+  it('HELLO 2 describes the one-node cluster CLUSTER SLOTS names; HELLO 3 is refused for now', async function () {
     const hello = (await client.call('HELLO', '2')) as unknown[];
     const map = new Map<string, unknown>();
     for (let i = 0; i < hello.length; i += 2) map.set(String(hello[i]), hello[i + 1]);
     assert.equal(map.get('server'), 'redis');
     assert.equal(map.get('proto'), 2);
-    assert.equal(map.get('mode'), 'standalone');
+    assert.equal(map.get('mode'), 'cluster');
     assert.equal(map.get('role'), 'master');
     assert.equal(map.get('version'), proxy.proxy.clusterVersion);
     assert.equal(map.get('id'), await client.client('ID'));
