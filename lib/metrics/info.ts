@@ -215,6 +215,8 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('second_repl_offset', 'always -1', () => -1),
       m('repl_backlog_active', '1 when every master has a backlog'),
       m('repl_backlog_size', 'the smallest backlog of the masters'),
+      m('repl_backlog_first_byte_offset', 'the masters’ first backlog offsets summed (with master_repl_offset, it spans the backlogs)'),
+      m('repl_backlog_histlen', 'bytes in the masters’ backlogs, summed'),
     ],
   },
   cpu: {

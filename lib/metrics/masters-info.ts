@@ -51,6 +51,8 @@ export const MERGE_RULES: Readonly<Record<string, MergeRule>> = {
   master_repl_offset: 'sum',
   repl_backlog_active: 'min',
   repl_backlog_size: 'min',
+  repl_backlog_first_byte_offset: 'sum',
+  repl_backlog_histlen: 'sum',
 };
 
 /** What the masters said, merged: fields by name in the order the first master printed them. */
