@@ -32,6 +32,11 @@ export const POLICIES: Readonly<Record<string, Handler>> = {
   'client|help': { kind: 'keyed' },
   'client|no-touch': local('ok'),
   'cluster|keyslot': local('cluster-keyslot'),
+  // what this server accepts, the proxy's own commands included (DOCS and GETKEYS: a master)
+  command: local('command'),
+  'command|count': local('command-count'),
+  'command|list': local('command-list'),
+  'command|info': local('command-info'),
 
   // blocking only with BLOCK
   xread: { kind: 'blocking-with-option', option: 'BLOCK' },

@@ -1,6 +1,7 @@
 // Commands the proxy answers itself, with Redis 7's replies and errors (src/server.c,
 // src/networking.c). Each takes the decoded arguments (arity already checked by the table).
 import type { LocalCommand } from '../commands/handlers';
+import { commandCount, commandInfoReply, commandList } from '../commands/command-reply';
 import { infoSections as sectionsFor, renderInfo } from '../metrics/info';
 import type { ProxyView } from '../metrics/view';
 import type { MastersInfo } from '../metrics/masters-info';
@@ -149,4 +150,11 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
   },
   'client-getredir': () => r(integer(-1)),
   'cluster-keyslot': (args) => r(integer(keySlot(args[2]))),
+  command: (_args, _session, ctx) => r(commandInfoReply(ctx.table, null)),
+  'command-count': (_args, _session, ctx) => r(integer(commandCount(ctx.table))),
+  'command-list'(args, _session, ctx) {
+    const list = commandList(ctx.table, args.slice(2).map((a) => a.toString('latin1')));
+    return r(list ? encode(list) : error('ERR syntax error'));
+  },
+  'command-info': (args, _session, ctx) => r(commandInfoReply(ctx.table, args.slice(2).map((a) => a.toString('latin1')))),
 };

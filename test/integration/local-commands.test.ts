@@ -83,11 +83,12 @@ describe('commands the proxy answers itself', function () {
     await sameAs(clusterPort, command(['client', 'setname']));
   });
 
-  it('COMMAND comes from the cluster, including replies deeper than hiredis reads', async function () {
+  it('COMMAND DOCS comes from the cluster, including replies deeper than hiredis reads', async function () {
     const count = await client.call('COMMAND', 'COUNT');
     const direct = new Redis({ port: clusterPort, host: '127.0.0.1' });
     try {
-      assert.equal(count, await direct.call('COMMAND', 'COUNT'));
+      // the cluster's commands and the proxy's own PROXY (test/integration/one-server/cluster-clients)
+      assert.equal(count, Number(await direct.call('COMMAND', 'COUNT')) + 1);
       // a map in a RESP2 array, in each node's own hash order: compare it as a map
       const asMap = (reply: unknown): Map<string, string> => {
         const list = reply as unknown[];
