@@ -68,6 +68,12 @@ interface Section {
 const f = (name: string, help: string, value: (input: InfoInput) => Value): Field => ({ name, help, value });
 /** A field merged from the masters' INFO (lib/metrics/masters-info.ts says how). */
 const m = (name: string, help: string, fallback: Value = 0): Field => f(name, help, (i) => i.masters.fields.get(name) ?? fallback);
+/** "name:value" lines as [name, value] pairs. */
+const asFields = (lines: readonly string[]): [string, Value][] =>
+  lines.map((line) => {
+    const at = line.indexOf(':');
+    return [line.slice(0, at), line.slice(at + 1)];
+  });
 /** Lines of a section printed as the masters print them, each field merged. */
 const fromMasters = (section: string) => (i: InfoInput): [string, Value][] =>
   (i.masters.sections.get(section) ?? []).map((name) => [name, i.masters.fields.get(name)!]);
@@ -232,11 +238,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
     dynamic: {
       pattern: 'module:name=<name>,ver=N,api=N,filters=N,usedby=[],using=[],options=[]',
       help: 'the modules the first master that answered has loaded (their commands are routed by their key specs)',
-      lines: (i) =>
-        i.masters.modules.map((line) => {
-          const at = line.indexOf(':');
-          return [line.slice(0, at), line.slice(at + 1)];
-        }),
+      lines: (i) => asFields(i.masters.modules),
     },
   },
   commandstats: {
@@ -314,11 +316,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
     dynamic: {
       pattern: 'db0:keys=N,expires=N,avg_ttl=N',
       help: 'summed over the masters (avg_ttl weighted by their expiring keys)',
-      lines: (i) =>
-        i.masters.keyspace.map((line) => {
-          const at = line.indexOf(':');
-          return [line.slice(0, at), line.slice(at + 1)];
-        }),
+      lines: (i) => asFields(i.masters.keyspace),
     },
   },
 };

@@ -3,19 +3,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import Redis, { Cluster } from 'ioredis';
-import { cleanup, compatEnv, comparableJson, eventually, libraryName, runToken, type CompatEnv, type Target } from '../../harness/compat';
-import { comparable, dataScripts } from './command-scripts';
+import { eventually, libraryName, type Target } from '../../harness/compat';
+import { dataScripts } from './command-scripts';
+import { differential, MODES, sameScriptReplies, useCompatEnv, type ClientKind, type Mode, type Run, type Side } from './differential';
 
 type Client = Redis | Cluster;
-type Mode = 'standalone' | 'cluster';
-type Side = 'proxy' | 'direct';
-interface Run {
-  /** a new client of this mode and side (closed after the case) */
-  open(options?: Record<string, unknown>): Client;
-  /** the key `name` of this run */
-  k(name: string): string;
-  token: string;
-}
 
 const SALT = 'io';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -29,83 +21,35 @@ redis.register_function{function_name='ro_${token}', callback=function(keys, arg
 
 describe('compatibility: ioredis through the proxy and directly', function () {
   this.timeout(60_000);
-  let env: CompatEnv;
+  const env = useCompatEnv(SALT);
 
-  before(async function () {
-    env = await compatEnv(SALT);
-  });
-
-  after(async function () {
-    if (!env) return;
-    await cleanup(env, SALT);
-    await env.proxy.stop();
-  });
-
-  function client(mode: Mode, side: Side, options: Record<string, unknown> = {}): Client {
-    const redisOptions = { maxRetriesPerRequest: 0, ...options };
+  function client(mode: Mode, side: Side): Client {
+    const redisOptions = { maxRetriesPerRequest: 0 };
     if (mode === 'standalone') {
-      const to: Target = side === 'proxy' ? env.viaProxy : env.master;
+      const to: Target = side === 'proxy' ? env().viaProxy : env().master;
       return new Redis({ host: to.host, port: to.port, ...redisOptions });
     }
-    const seed: Target = side === 'proxy' ? env.viaProxy : env.seed;
+    const seed: Target = side === 'proxy' ? env().viaProxy : env().seed;
     const c = new Cluster([{ host: seed.host, port: seed.port }], { redisOptions, shardedSubscribers: true });
     // a slots refresh cut short by disconnect() is reported as an 'error' event; commands report their own
     c.on('error', () => undefined);
     return c;
   }
 
-  /** Runs `scenario` against the cluster directly, then through the proxy; the results must match. */
-  async function differential(mode: Mode, scenario: (run: Run) => Promise<unknown>): Promise<unknown> {
-    const results: Record<Side, unknown> = { direct: null, proxy: null };
-    for (const side of ['direct', 'proxy'] as const) {
-      const token = runToken(side === 'proxy' ? 'px' : 'dx');
-      const opened: Client[] = [];
-      const run: Run = {
-        token,
-        k: (name) => `${env.tag}${token}:${name}`,
-        open: (options) => {
-          const c = client(mode, side, options);
-          opened.push(c);
-          return c;
-        },
-      };
-      try {
-        results[side] = comparableJson(await scenario(run), token);
-      } finally {
-        for (const c of opened) c.disconnect();
-      }
-    }
-    assert.deepEqual(results.proxy, results.direct);
-    return results.proxy;
-  }
+  const kind = (mode: Mode): ClientKind<Client> => ({ connect: async (side) => client(mode, side), close: (c) => c.disconnect() });
+  const both = (mode: Mode, scenario: (run: Run<Client>) => Promise<unknown>): Promise<unknown> => differential(env(), kind(mode), scenario);
 
-  for (const mode of ['standalone', 'cluster'] as const) {
+  for (const mode of MODES) {
     describe(mode, function () {
       for (const family of Object.keys(dataScripts(String))) {
         it(`data types: ${family}`, async function () {
-          const results: Record<Side, unknown[]> = { direct: [], proxy: [] };
-          const cmds: Record<Side, string[]> = { direct: [], proxy: [] };
-          for (const side of ['direct', 'proxy'] as const) {
-            const token = runToken(side === 'proxy' ? 'px' : 'dx');
-            const script = dataScripts((name) => `${env.tag}${token}:${name}`)[family];
-            const c = client(mode, side);
-            try {
-              for (const [name, ...args] of script) {
-                const reply = await settled(c.call(String(name), ...args.map(String)));
-                results[side].push(comparableJson(comparable(String(name), reply), token));
-                cmds[side].push(String(comparableJson([name, ...args].join(' '), token)));
-              }
-            } finally {
-              c.disconnect();
-            }
-          }
-          for (let i = 0; i < results.direct.length; i++) assert.deepEqual(results.proxy[i], results.direct[i], cmds.proxy[i]);
+          await sameScriptReplies(env(), kind(mode), family, (c, [name, ...args]) => c.call(name, ...args));
         });
       }
 
       it('pipelines, with an error in the middle', async function () {
-        await differential(mode, async ({ open, k }) => {
-          const c = open();
+        await both(mode, async ({ open, k }) => {
+          const c = await open();
           const p = c.pipeline();
           for (let i = 0; i < 100; i++) p.set(k(`p${i}`), String(i)).incr(k(`p${i}`));
           p.lpush(k('p1'), 'x').lrange(k('l'), 0, -1).mget(k('p1'), k('p2'), k('none'));
@@ -117,8 +61,8 @@ describe('compatibility: ioredis through the proxy and directly', function () {
 
       if (mode === 'standalone') {
         it('transactions: MULTI/EXEC with an error inside, EXECABORT, DISCARD', async function () {
-          await differential(mode, async ({ open, k }) => {
-            const c = open() as Redis;
+          await both(mode, async ({ open, k }) => {
+            const c = (await open()) as Redis;
             const ok = await c.multi().set(k('t'), 'a').incr(k('t')).append(k('t'), 'b').get(k('t')).exec();
             const aborted = await settled(c.multi().set(k('t2'), 'x').call('NOSUCHCOMMAND').exec());
             const afterAbort = await c.exists(k('t2'));
@@ -130,9 +74,9 @@ describe('compatibility: ioredis through the proxy and directly', function () {
         });
 
         it('transactions: WATCH fails EXEC after another client writes the key, and not otherwise', async function () {
-          await differential(mode, async ({ open, k }) => {
-            const a = open() as Redis;
-            const b = open() as Redis;
+          await both(mode, async ({ open, k }) => {
+            const a = (await open()) as Redis;
+            const b = (await open()) as Redis;
             await a.set(k('w'), '1');
             await a.watch(k('w'));
             await b.set(k('w'), '2');
@@ -149,9 +93,9 @@ describe('compatibility: ioredis through the proxy and directly', function () {
       }
 
       it('pub/sub: channels, patterns, sharded channels', async function () {
-        await differential(mode, async ({ open, k }) => {
-          const sub = open();
-          const pub = open();
+        await both(mode, async ({ open, k }) => {
+          const sub = await open();
+          const pub = await open();
           const got: string[] = [];
           sub.on('message', (ch: string, m: string) => got.push(`message ${ch} ${m}`));
           sub.on('pmessage', (p: string, ch: string, m: string) => got.push(`pmessage ${p} ${ch} ${m}`));
@@ -173,16 +117,16 @@ describe('compatibility: ioredis through the proxy and directly', function () {
         const sub = client(mode, 'proxy');
         const pub = client(mode, 'proxy');
         try {
-          const channels = env.tags.map((t) => `${t}:ch`);
+          const channels = env().tags.map((t) => `${t}:ch`);
           await sub.subscribe(...channels);
-          await sub.ssubscribe(`${env.tag}:sch`);
+          await sub.ssubscribe(`${env().tag}:sch`);
           const counts = [];
           for (const ch of channels) counts.push(await pub.publish(ch, 'm'));
           assert.deepEqual(
-            { publish: counts, numsub: await pub.call('PUBSUB', 'NUMSUB', ...channels), spublish: await pub.spublish(`${env.tag}:sch`, 'm') },
+            { publish: counts, numsub: await pub.call('PUBSUB', 'NUMSUB', ...channels), spublish: await pub.spublish(`${env().tag}:sch`, 'm') },
             { publish: channels.map(() => 1), numsub: channels.flatMap((ch) => [ch, 1]), spublish: 1 },
           );
-          assert.deepEqual(await pub.call('PUBSUB', 'SHARDNUMSUB', `${env.tag}:sch`), [`${env.tag}:sch`, 1]);
+          assert.deepEqual(await pub.call('PUBSUB', 'SHARDNUMSUB', `${env().tag}:sch`), [`${env().tag}:sch`, 1]);
         } finally {
           sub.disconnect();
           pub.disconnect();
@@ -190,8 +134,8 @@ describe('compatibility: ioredis through the proxy and directly', function () {
       });
 
       it('scripts: EVALSHA through defineCommand, SCRIPT LOAD, FUNCTION LOAD and FCALL', async function () {
-        await differential(mode, async ({ open, k, token }) => {
-          const c = open();
+        await both(mode, async ({ open, k, token }) => {
+          const c = await open();
           c.defineCommand('compatSwap', { numberOfKeys: 1, lua: "local old = redis.call('GET', KEYS[1]); redis.call('SET', KEYS[1], ARGV[1]); return old" });
           const swap = (v: string): Promise<unknown> => (c as unknown as { compatSwap(key: string, v: string): Promise<unknown> }).compatSwap(k('sw'), v);
           const swaps = [await swap('a'), await swap('b')];
@@ -213,13 +157,13 @@ describe('compatibility: ioredis through the proxy and directly', function () {
       });
 
       it('blocking commands woken by another client, and timing out', async function () {
-        await differential(mode, async ({ open, k }) => {
-          const a = open();
-          const b = open();
+        await both(mode, async ({ open, k }) => {
+          const a = await open();
+          const b = await open();
           const popped = a.blpop(k('q'), 5);
           const zpopped = b.bzpopmin(k('z'), 5);
           await sleep(50);
-          const c = open();
+          const c = await open();
           await c.lpush(k('q'), 'v1', 'v2');
           await c.zadd(k('z'), 1, 'm');
           const timedOut = await a.brpop(k('empty'), 0.05);
@@ -235,8 +179,8 @@ describe('compatibility: ioredis through the proxy and directly', function () {
       });
 
       it('SCAN iteration finds every key once; HSCAN, SSCAN, ZSCAN over large collections', async function () {
-        await differential(mode, async ({ open, k }) => {
-          const c = open();
+        await both(mode, async ({ open, k }) => {
+          const c = await open();
           const p = c.pipeline();
           for (let i = 0; i < 300; i++) p.set(k(`scan:${i}`), i);
           for (let i = 0; i < 300; i++) p.hset(k('h'), `f${i}`, i).sadd(k('s'), `m${i}`).zadd(k('z'), i, `m${i}`);
@@ -260,8 +204,8 @@ describe('compatibility: ioredis through the proxy and directly', function () {
       });
 
       it('big values (2 MB): SET/GET, MGET, APPEND, in a pipeline and in a hash', async function () {
-        await differential(mode, async ({ open, k }) => {
-          const c = open();
+        await both(mode, async ({ open, k }) => {
+          const c = await open();
           const big = Buffer.alloc(2 << 20, 'abcdefghij');
           const other = Buffer.alloc(1 << 20, 'z');
           await c.set(k('big'), big);
@@ -294,10 +238,10 @@ describe('compatibility: ioredis through the proxy and directly', function () {
     it('a Cluster client pointed at the proxy sees one node that owns every slot', async function () {
       const c = client('cluster', 'proxy') as Cluster;
       try {
-        await c.set(`${env.tag}:known`, 'v');
+        await c.set(`${env().tag}:known`, 'v');
         assert.deepEqual(
           c.nodes('all').map((n) => `${n.options.host}:${n.options.port}`),
-          [`127.0.0.1:${env.proxy.port}`],
+          [`127.0.0.1:${env().proxy.port}`],
         );
         assert.match(String(await c.cluster('INFO')), /^cluster_state:ok\r\n/);
       } finally {

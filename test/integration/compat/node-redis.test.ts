@@ -5,11 +5,9 @@ import { createHash } from 'node:crypto';
 // @redis/client is the `redis` package's client without the module commands (JSON, search ...),
 // whose types would make the build several times slower; the code is the same.
 import { createClient, createCluster, defineScript } from '@redis/client';
-import { cleanup, compatEnv, comparableJson, eventually, libraryName, runToken, type CompatEnv, type Target } from '../../harness/compat';
-import { comparable, dataScripts } from './command-scripts';
-
-type Mode = 'standalone' | 'cluster';
-type Side = 'proxy' | 'direct';
+import { eventually, libraryName, type Target } from '../../harness/compat';
+import { dataScripts } from './command-scripts';
+import { differential, MODES, sameScriptReplies, useCompatEnv, type ClientKind, type Mode, type Run, type Side } from './differential';
 
 const SALT = 'nr';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -68,33 +66,16 @@ type Client = NodeRedis;
 type Standalone = NodeRedis;
 type ClusterClient = NodeRedis;
 
-interface Run {
-  /** a new connected client of this mode and side (closed after the case) */
-  open(): Promise<Client>;
-  k(name: string): string;
-  token: string;
-}
-
 const LIBRARY = (name: string, token: string): string => `#!lua name=${name}
 redis.register_function('get_${token}', function(keys, args) return redis.call('GET', keys[1]) end)
 redis.register_function{function_name='ro_${token}', callback=function(keys, args) return redis.call('STRLEN', keys[1]) end, flags={'no-writes'}}`;
 
 describe('compatibility: node-redis v5 through the proxy and directly', function () {
   this.timeout(60_000);
-  let env: CompatEnv;
-
-  before(async function () {
-    env = await compatEnv(SALT);
-  });
-
-  after(async function () {
-    if (!env) return;
-    await cleanup(env, SALT);
-    await env.proxy.stop();
-  });
+  const env = useCompatEnv(SALT);
 
   async function connect(mode: Mode, side: Side): Promise<Client> {
-    const c: Client = mode === 'standalone' ? newClient(side === 'proxy' ? env.viaProxy : env.master) : newCluster(side === 'proxy' ? env.viaProxy : env.seed);
+    const c: Client = mode === 'standalone' ? newClient(side === 'proxy' ? env().viaProxy : env().master) : newCluster(side === 'proxy' ? env().viaProxy : env().seed);
     // errors reach the commands that meet them; a closed socket at the end is not one
     c.on('error', () => undefined);
     await c.connect();
@@ -102,7 +83,7 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
   }
 
   /** The first argument that is one of this file's keys: what a cluster client routes by. */
-  const firstKey = (args: string[]): string | undefined => args.find((a) => a.includes(env.tag));
+  const firstKey = (args: string[]): string | undefined => args.find((a) => a.includes(env().tag));
 
   function send(c: Client, args: string[]): Promise<unknown> {
     return c.masters !== undefined ? c.sendCommand(firstKey(args), false, args) : c.sendCommand(args);
@@ -115,56 +96,19 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
     return Promise.all(c.masters.map((m) => nodeClient(m)));
   }
 
-  async function differential(mode: Mode, scenario: (run: Run) => Promise<unknown>): Promise<unknown> {
-    const results: Record<Side, unknown> = { direct: null, proxy: null };
-    for (const side of ['direct', 'proxy'] as const) {
-      const token = runToken(side === 'proxy' ? 'px' : 'dx');
-      const opened: Client[] = [];
-      const run: Run = {
-        token,
-        k: (name) => `${env.tag}${token}:${name}`,
-        open: async () => {
-          const c = await connect(mode, side);
-          opened.push(c);
-          return c;
-        },
-      };
-      try {
-        results[side] = comparableJson(await scenario(run), token);
-      } finally {
-        for (const c of opened) c.destroy();
-      }
-    }
-    assert.deepEqual(results.proxy, results.direct);
-    return results.proxy;
-  }
+  const kind = (mode: Mode): ClientKind<Client> => ({ connect: (side) => connect(mode, side), close: (c) => c.destroy() });
+  const both = (mode: Mode, scenario: (run: Run<Client>) => Promise<unknown>): Promise<unknown> => differential(env(), kind(mode), scenario);
 
-  for (const mode of ['standalone', 'cluster'] as const) {
+  for (const mode of MODES) {
     describe(mode, function () {
       for (const family of Object.keys(dataScripts(String))) {
         it(`data types: ${family}`, async function () {
-          const results: Record<Side, unknown[]> = { direct: [], proxy: [] };
-          const shown: string[] = [];
-          for (const side of ['direct', 'proxy'] as const) {
-            const token = runToken(side === 'proxy' ? 'px' : 'dx');
-            const script = dataScripts((name) => `${env.tag}${token}:${name}`)[family];
-            const c = await connect(mode, side);
-            try {
-              for (const cmd of script) {
-                const args = cmd.map(String);
-                results[side].push(comparableJson(comparable(args[0], await settled(send(c, args))), token));
-                if (side === 'proxy') shown.push(String(comparableJson(args.join(' '), token)));
-              }
-            } finally {
-              c.destroy();
-            }
-          }
-          for (let i = 0; i < results.direct.length; i++) assert.deepEqual(results.proxy[i], results.direct[i], shown[i]);
+          await sameScriptReplies(env(), kind(mode), family, send);
         });
       }
 
       it('pipelines: commands sent in one tick, and MULTI sent as a pipeline', async function () {
-        await differential(mode, async ({ open, k }) => {
+        await both(mode, async ({ open, k }) => {
           const c = await open();
           const sent: Promise<unknown>[] = [];
           for (let i = 0; i < 100; i++) sent.push(c.set(k(`p${i}`), String(i)), c.incr(k(`p${i}`)));
@@ -180,7 +124,7 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
       });
 
       it('transactions: MULTI/EXEC with an error inside, and a WATCH conflict', async function () {
-        await differential(mode, async ({ open, k }) => {
+        await both(mode, async ({ open, k }) => {
           const c = await open();
           const ok = await c.multi().set(k('t'), 'a').incr(k('t')).append(k('t'), 'b').get(k('t')).exec().then(
             (r: unknown[]) => r,
@@ -199,7 +143,7 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
       });
 
       it('pub/sub: channels, patterns, sharded channels', async function () {
-        await differential(mode, async ({ open, k }) => {
+        await both(mode, async ({ open, k }) => {
           const pub = await open();
           const base = await open();
           const sub = base.masters !== undefined ? base : base.duplicate();
@@ -229,7 +173,7 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
       });
 
       it('scripts: defineScript (EVALSHA, EVAL on NOSCRIPT), SCRIPT LOAD, FUNCTION LOAD and FCALL', async function () {
-        await differential(mode, async ({ open, k, token }) => {
+        await both(mode, async ({ open, k, token }) => {
           const c = await open();
           const swaps = [await c.swap(k('sw'), 'a'), await c.swap(k('sw'), 'b')];
           // a cluster client loads scripts and functions on every master itself (the proxy is its only one)
@@ -248,7 +192,7 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
       });
 
       it('blocking commands woken by another client, and timing out', async function () {
-        await differential(mode, async ({ open, k }) => {
+        await both(mode, async ({ open, k }) => {
           const a = await open();
           const b = await open();
           const c = await open();
@@ -274,7 +218,7 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
       });
 
       it('SCAN iteration finds every key once; HSCAN, SSCAN, ZSCAN over large collections', async function () {
-        await differential(mode, async ({ open, k }) => {
+        await both(mode, async ({ open, k }) => {
           const c = await open();
           const writes: Promise<unknown>[] = [];
           for (let i = 0; i < 300; i++) writes.push(c.set(k(`scan:${i}`), String(i)), c.hSet(k('h'), `f${i}`, String(i)), c.sAdd(k('s'), `m${i}`), c.zAdd(k('z'), { score: i, value: `m${i}` }));
@@ -312,7 +256,7 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
       });
 
       it('big values (2 MB): SET/GET, MGET, APPEND, in one tick and in a hash', async function () {
-        await differential(mode, async ({ open, k }) => {
+        await both(mode, async ({ open, k }) => {
           const c = await open();
           const big = 'abcdefghij'.repeat(200_000);
           const other = 'z'.repeat(1 << 20);
@@ -339,9 +283,9 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
       try {
         assert.deepEqual(
           c.masters!.map((m) => m.address),
-          [`127.0.0.1:${env.proxy.port}`],
+          [`127.0.0.1:${env().proxy.port}`],
         );
-        assert.equal(await c.set(`${env.tag}:known`, 'v'), 'OK');
+        assert.equal(await c.set(`${env().tag}:known`, 'v'), 'OK');
       } finally {
         c.destroy();
       }
@@ -350,7 +294,7 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
     it('a standalone client runs multi-key commands across slots through the proxy', async function () {
       const c = (await connect('standalone', 'proxy')) as Standalone;
       try {
-        const keys = env.tags.map((t) => `${t}:x`);
+        const keys = env().tags.map((t) => `${t}:x`);
         assert.equal(await c.mSet(keys.map((key, i) => [key, String(i)] as [string, string])), 'OK');
         assert.deepEqual(await c.mGet([...keys, 'compat-nr:none']), [...keys.map((_, i) => String(i)), null]);
         assert.equal(await c.del(keys), keys.length);
