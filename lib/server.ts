@@ -69,7 +69,7 @@ export class Proxy implements ProxyContext {
   ) {
     this.inlineScanner = scanners.newRequestScanner();
     this.acl = new AclChecker(table);
-    this.commandStats = new CommandStats(table.rows.length);
+    this.commandStats = new CommandStats(table.rows.length, table.get('exec')?.id);
     this.slowlog = new SlowLog(config.slowlogUs, config.slowlogMaxLen);
     this.logLevel = config.logLevel;
     this.routerOptions = {

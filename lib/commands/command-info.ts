@@ -15,6 +15,8 @@ export interface CommandInfo {
   tips: string[];
   keySpecs: KeySpec[];
   subcommands: CommandInfo[];
+  /** the COMMAND entry as the cluster sent it (decoded), for answering COMMAND as it does */
+  raw?: unknown[];
 }
 
 function asMap(value: unknown): Map<string, unknown> {
@@ -75,6 +77,7 @@ export function parseCommandEntry(entry: unknown): CommandInfo {
     tips: strs(entry[7]),
     keySpecs: Array.isArray(entry[8]) ? entry[8].map(parseKeySpec) : [],
     subcommands: Array.isArray(entry[9]) ? entry[9].map(parseCommandEntry) : [],
+    raw: entry,
   };
 }
 

@@ -81,6 +81,7 @@ export const FAMILY_VARIANTS = {
     nodes: { commands: ['cluster|nodes'], doc: ONE_NODE_CLUSTER },
     info: { commands: ['cluster|info'], doc: ONE_NODE_CLUSTER },
     myid: { commands: ['cluster|myid'], doc: 'the proxy’s own node id' },
+    myshardid: { commands: ['cluster|myshardid'], doc: 'the proxy’s own shard id (Redis 7.2)' },
     'slot-owner': { commands: ['cluster|countkeysinslot', 'cluster|getkeysinslot'], doc: 'the slot’s master' },
   },
   /** CLIENT subcommands about the proxy's own clients, RESET */

@@ -16,7 +16,11 @@ export type LocalCommand =
   | 'client-id'
   | 'client-setinfo'
   | 'client-getredir'
-  | 'cluster-keyslot';
+  | 'cluster-keyslot'
+  | 'command' // COMMAND and its COUNT / LIST / INFO from the proxy's table (lib/commands/command-reply.ts)
+  | 'command-count'
+  | 'command-list'
+  | 'command-info';
 
 export type Handler =
   /** routed by the slot of its keys; a keyless command goes to any master */

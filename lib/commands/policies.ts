@@ -31,6 +31,11 @@ const OWN_ROWS: Readonly<Record<string, Handler>> = {
   'client|no-evict': local('ok'),
   'client|no-touch': local('ok'),
   'cluster|keyslot': local('cluster-keyslot'),
+  // what this server accepts, the proxy's own commands included (DOCS and GETKEYS: a master)
+  command: local('command'),
+  'command|count': local('command-count'),
+  'command|list': local('command-list'),
+  'command|info': local('command-info'),
 
   // the HELP of containers whose other subcommands the proxy handles: any master answers it
   'client|help': { kind: 'keyed' },
@@ -123,6 +128,7 @@ export const EXTRA_SUBCOMMANDS: Record<string, CommandInfo[]> = {
     { name: 'client|setinfo', arity: 4, flags: ['noscript', 'loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['slow', 'connection'], tips: [], keySpecs: [], subcommands: [] },
     { name: 'client|no-touch', arity: 3, flags: ['noscript', 'loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['slow', 'connection'], tips: [], keySpecs: [], subcommands: [] },
   ],
+  cluster: [{ name: 'cluster|myshardid', arity: 2, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, aclCategories: ['slow'], tips: ['nondeterministic_output'], keySpecs: [], subcommands: [] }],
 };
 
 /** The handler of a command the cluster describes, from the rows above and its flags. */

@@ -1,6 +1,7 @@
 // Per-command counters and latency histograms, recorded when a reply is handed to its client
 // (so latency is what the client waits for the proxy, from the read of its command). Arrays
 // indexed by command-table row id: recording is a few array writes, no allocation.
+import { countReplyErrors } from './error-stats';
 
 /** Latency histogram buckets: bucket b holds latencies in [2^(b-1), 2^b) microseconds. */
 export const LATENCY_BUCKETS = 40;
@@ -13,8 +14,13 @@ export class CommandStats {
   /** requests answered, errors included, since start or the last reset */
   total = 0;
   totalErrors = 0;
-
-  constructor(rows: number) {
+  /** error replies by prefix (INFO errorstats: "WRONGTYPE", "ERR" ...) */
+  readonly errorCodes = new Map<string, number>();
+  constructor(
+    rows: number,
+    /** row of EXEC, whose array reply carries the errors of the commands it ran (-1: none) */
+    readonly execRow = -1,
+  ) {
     this.calls = new Float64Array(rows);
     this.errors = new Float64Array(rows);
     this.micros = new Float64Array(rows);
@@ -31,6 +37,15 @@ export class CommandStats {
     }
     const us = micros < 1 ? 1 : micros > 0x7fffffff ? 0x7fffffff : micros | 0;
     this.histogram[row * LATENCY_BUCKETS + (32 - Math.clz32(us))]++;
+  }
+
+  /**
+   * Counts by prefix the errors in a reply record() was given: the reply itself when it is an
+   * error, and, for EXEC, the errors among its elements (Redis counts those as each queued
+   * command runs, in total_error_replies too). Only called for error and EXEC replies.
+   */
+  countErrors(row: number, reply: Buffer, start: number, end: number): void {
+    this.totalErrors += countReplyErrors(this.errorCodes, reply, start, end < 0 ? reply.length : end, row === this.execRow);
   }
 
   /** The p-th percentile (0..100) of a row's latency in microseconds (upper bucket bound), 0 if none. */
@@ -53,5 +68,6 @@ export class CommandStats {
     this.histogram.fill(0);
     this.total = 0;
     this.totalErrors = 0;
+    this.errorCodes.clear();
   }
 }

@@ -51,6 +51,14 @@ export function renderMetricsDocs(processMetrics: { name: string; type: string; 
     'default below, `all` and `everything` give every section, an unknown name adds nothing (so an',
     '`INFO` of only unknown names is empty, as in Redis). Fields follow Redis 7 where Redis has them.',
     '',
+    'Sections about the proxy itself (server, clients, CPU, commandstats, errorstats, latencystats,',
+    'cluster) are its own. Where a field describes the data instead (persistence, replication,',
+    'maxmemory, the keyspace counters of stats, modules, keyspace), INFO asks every master for its',
+    'own INFO and merges the answers into what one server holding all the data would say: counters',
+    'summed, "in progress" flags and durations the largest, guarantees the weakest (the fewest',
+    'replicas, the oldest save, `aof_enabled` only if every master has it), statuses `ok` only when',
+    'every master is ok. A master that does not answer in time is left out of the merge.',
+    '',
   );
   for (const name of SECTION_ORDER) {
     const s = SECTIONS[name];

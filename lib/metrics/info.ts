@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { LATENCY_BUCKETS, type CommandStats } from './command-stats';
+import { errorStatLines } from './error-stats';
+import { NO_MASTERS, type MastersInfo } from './masters-info';
 import { backendConnections, clientCounts, commandName, processUsage, replicaCount, type NodeConnections, type ProcessUsage, type ProxyView } from './view';
 
 type Value = string | number;
@@ -17,7 +19,7 @@ class InfoInput {
 
   constructor(
     readonly view: ProxyView,
-    readonly keyspace: readonly string[],
+    readonly masters: MastersInfo,
   ) {}
 
   get usage(): ProcessUsage {
@@ -64,6 +66,17 @@ interface Section {
 }
 
 const f = (name: string, help: string, value: (input: InfoInput) => Value): Field => ({ name, help, value });
+/** A field merged from the masters' INFO (lib/metrics/masters-info.ts says how). */
+const m = (name: string, help: string, fallback: Value = 0): Field => f(name, help, (i) => i.masters.fields.get(name) ?? fallback);
+/** "name:value" lines as [name, value] pairs. */
+const asFields = (lines: readonly string[]): [string, Value][] =>
+  lines.map((line) => {
+    const at = line.indexOf(':');
+    return [line.slice(0, at), line.slice(at + 1)];
+  });
+/** Lines of a section printed as the masters print them, each field merged. */
+const fromMasters = (section: string) => (i: InfoInput): [string, Value][] =>
+  (i.masters.sections.get(section) ?? []).map((name) => [name, i.masters.fields.get(name)!]);
 
 /** Redis's bytesToHuman. */
 export function bytesToHuman(n: number): string {
@@ -123,7 +136,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
     fields: [
       f('redis_version', 'redis_version of the cluster (what clients check features against)', (i) => i.view.clusterVersion),
       f('slotproxy_version', 'version of slotproxy', (i) => i.view.version),
-      f('redis_mode', 'always standalone: clients see one server', () => 'standalone'),
+      f('redis_mode', 'always cluster: the proxy is a one-node cluster (CLUSTER SLOTS, HELLO and cluster_enabled say the same)', () => 'cluster'),
       f('os', 'operating system', () => `${os.type()} ${os.release()} ${os.arch()}`),
       f('arch_bits', '64 or 32', () => (process.arch.includes('64') ? 64 : 32)),
       f('node_version', 'Node.js version', () => process.version),
@@ -160,13 +173,21 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('used_memory_array_buffers', 'bytes of ArrayBuffers and Buffers', (i) => i.memory.arrayBuffers),
       f('total_system_memory', 'memory of the machine', () => os.totalmem()),
       f('total_system_memory_human', 'total_system_memory, human readable', () => bytesToHuman(os.totalmem())),
+      m('maxmemory', 'the masters’ maxmemory summed (0 when one of them has no limit)'),
+      f('maxmemory_human', 'maxmemory, human readable', (i) => bytesToHuman(Number(i.masters.fields.get('maxmemory') ?? 0))),
+      m('maxmemory_policy', 'the masters’ maxmemory-policy (their distinct values joined by "," when they differ)', 'noeviction'),
       f('mem_fragmentation_ratio', 'used_memory_rss / used_memory', (i) => (i.usedMemory ? i.memory.rss / i.usedMemory : 0).toFixed(2)),
       f('mem_allocator', 'the V8 heap', () => `v8-${process.versions.v8}`),
     ],
   },
   persistence: {
     title: 'Persistence',
-    fields: [f('loading', 'always 0: the proxy loads no data (clients wait for loading:0)', () => 0)],
+    fields: [],
+    dynamic: {
+      pattern: 'the masters’ persistence fields (loading, rdb_*, aof_* ...)',
+      help: 'merged: counters summed, in-progress flags and durations the largest, rdb_last_save_time the oldest, aof_enabled 1 only when every master has it, statuses ok only when every master is ok; loading:0 when no master answered',
+      lines: (i) => (i.masters.answered ? fromMasters('persistence')(i) : [['loading', 0]]),
+    },
   },
   stats: {
     title: 'Stats',
@@ -174,7 +195,16 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('total_connections_received', 'client connections accepted (and refused for maxclients)', (i) => i.view.stats.connectionsReceived),
       f('total_commands_processed', 'commands read from clients', (i) => i.view.stats.commandsProcessed),
       f('rejected_connections', 'connections refused because of SLOTPROXY_MAX_CLIENTS', (i) => i.view.stats.connectionsRejected),
-      f('total_error_replies', 'error replies sent to clients (the cluster’s and the proxy’s own)', (i) => i.view.commandStats.totalErrors),
+      m('expired_keys', 'keys expired on the masters, summed'),
+      m('evicted_keys', 'keys evicted on the masters, summed'),
+      m('keyspace_hits', 'key lookups that found the key, summed over the masters'),
+      m('keyspace_misses', 'key lookups that did not, summed over the masters'),
+      m('pubsub_channels', 'channels with subscribers, summed over the masters'),
+      m('pubsub_patterns', 'patterns with subscribers, summed over the masters'),
+      m('pubsubshard_channels', 'shard channels with subscribers, summed over the masters'),
+      m('latest_fork_usec', 'the longest of the masters’ latest fork'),
+      m('total_forks', 'forks of the masters, summed'),
+      f('total_error_replies', 'error replies sent to clients (the cluster’s and the proxy’s own; errors inside an EXEC reply count one each, as in Redis)', (i) => i.view.commandStats.totalErrors),
       f('total_replies', 'replies sent to clients, errors included (slotproxy)', (i) => i.view.commandStats.total),
       f('slowlog_len', 'entries in SLOWLOG (slotproxy)', (i) => i.view.slowlog.length),
     ],
@@ -183,7 +213,16 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
     title: 'Replication',
     fields: [
       f('role', 'always master: clients write through the proxy', () => 'master'),
-      f('connected_slaves', 'always 0', () => 0),
+      m('connected_slaves', 'the fewest replicas any master has (what WAIT can count on for every key); no slaveN lines: replicas cannot attach through the proxy'),
+      m('master_failover_state', 'no-failover unless a master is in a manual failover', 'no-failover'),
+      f('master_replid', 'changes whenever one of the masters’ replication ids does (a hash of them)', (i) => i.masters.replid),
+      f('master_replid2', 'always 0000...', () => '0'.repeat(40)),
+      m('master_repl_offset', 'the masters’ replication offsets summed (grows with every write)'),
+      f('second_repl_offset', 'always -1', () => -1),
+      m('repl_backlog_active', '1 when every master has a backlog'),
+      m('repl_backlog_size', 'the smallest backlog of the masters'),
+      m('repl_backlog_first_byte_offset', 'the masters’ first backlog offsets summed (with master_repl_offset, it spans the backlogs)'),
+      m('repl_backlog_histlen', 'bytes in the masters’ backlogs, summed'),
     ],
   },
   cpu: {
@@ -193,6 +232,15 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('used_cpu_user', 'user CPU seconds of the proxy (all its workers)', (i) => (i.usage.cpu.user / 1e6).toFixed(6)),
     ],
   },
+  modules: {
+    title: 'Modules',
+    fields: [],
+    dynamic: {
+      pattern: 'module:name=<name>,ver=N,api=N,filters=N,usedby=[],using=[],options=[]',
+      help: 'the modules the first master that answered has loaded (their commands are routed by their key specs)',
+      lines: (i) => asFields(i.masters.modules),
+    },
+  },
   commandstats: {
     title: 'Commandstats',
     fields: [],
@@ -201,6 +249,15 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       help:
         'per command (subcommands as `client|id`) that was called: replies, total microseconds from reading the command to handing its reply to the client, error replies (failed_calls; refusals by the proxy count there too)',
       lines: (i) => calledRows(i.view).map((row) => [`cmdstat_${commandName(i.view, row)}`, commandStatLine(i.view.commandStats, row)]),
+    },
+  },
+  errorstats: {
+    title: 'Errorstats',
+    fields: [],
+    dynamic: {
+      pattern: 'errorstat_<PREFIX>:count=N',
+      help: 'error replies sent to clients by their first word (ERR, WRONGTYPE, NOGROUP ...), as Redis counts them: the proxy’s own refusals, the nodes’ errors it passes on, and the errors inside EXEC replies; errors a script caught with pcall are not seen',
+      lines: (i) => errorStatLines(i.view.commandStats.errorCodes),
     },
   },
   latencystats: {
@@ -215,7 +272,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
   cluster: {
     title: 'Cluster',
     fields: [
-      f('cluster_enabled', 'always 0: clients must not switch to cluster mode', () => 0),
+      f('cluster_enabled', 'always 1: the proxy answers CLUSTER SLOTS/SHARDS/NODES as a one-node cluster, so cluster clients start against it; plain clients see no difference', () => 1),
       f('cluster_masters', 'masters serving slots in the proxy’s slot map', (i) => i.view.router.slotMap.masters.length),
       f('cluster_replicas', 'replicas the slot map knows of', (i) => replicaCount(i.view.router.slotMap)),
       f('cluster_known_nodes', 'masters plus replicas', (i) => i.view.router.slotMap.masters.length + replicaCount(i.view.router.slotMap)),
@@ -259,19 +316,17 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
     dynamic: {
       pattern: 'db0:keys=N,expires=N,avg_ttl=N',
       help: 'summed over the masters (avg_ttl weighted by their expiring keys)',
-      lines: (i) =>
-        i.keyspace.map((line) => {
-          const at = line.indexOf(':');
-          return [line.slice(0, at), line.slice(at + 1)];
-        }),
+      lines: (i) => asFields(i.masters.keyspace),
     },
   },
 };
 
-/** Section order of Redis 7 (errorstats and modules have no counterpart here). */
-export const SECTION_ORDER = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'commandstats', 'latencystats', 'cluster', 'keyspace'];
+/** Section order of Redis 7.0 (src/server.c genRedisInfoString). */
+export const SECTION_ORDER = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
 /** What INFO without arguments (or INFO default) shows: Redis leaves the per-command sections out. */
 export const DEFAULT_SECTIONS = SECTION_ORDER.filter((s) => s !== 'commandstats' && s !== 'latencystats');
+/** Sections with fields taken from the masters' INFO (lib/metrics/masters-info.ts). */
+export const MASTER_SECTIONS = ['memory', 'persistence', 'stats', 'replication', 'modules', 'keyspace'];
 
 /**
  * The sections INFO's arguments ask for, in output order: none = default; all / everything /
@@ -288,9 +343,9 @@ export function infoSections(args: readonly string[]): string[] {
   return SECTION_ORDER.filter((s) => wanted.has(s));
 }
 
-/** INFO's text for these arguments; `keyspace` holds lines such as "db0:keys=3,expires=0,avg_ttl=0". */
-export function renderInfo(view: ProxyView, args: readonly string[], keyspace: readonly string[] = []): string {
-  const input = new InfoInput(view, keyspace);
+/** INFO's text for these arguments; `masters` is what the masters said, merged (mergeMasterInfos). */
+export function renderInfo(view: ProxyView, args: readonly string[], masters: MastersInfo = NO_MASTERS): string {
+  const input = new InfoInput(view, masters);
   const out: string[] = [];
   for (const name of infoSections(args)) {
     const section = SECTIONS[name];
@@ -300,21 +355,4 @@ export function renderInfo(view: ProxyView, args: readonly string[], keyspace: r
     out.push('');
   }
   return out.join('\r\n');
-}
-
-/** The Keyspace sections of several masters' INFO, summed per database. */
-export function mergeKeyspace(infos: readonly string[]): string[] {
-  const dbs = new Map<string, { keys: number; expires: number; ttlSum: number }>();
-  for (const text of infos) {
-    for (const m of text.matchAll(/^(db\d+):keys=(\d+),expires=(\d+),avg_ttl=(\d+)/gm)) {
-      const d = dbs.get(m[1]) ?? { keys: 0, expires: 0, ttlSum: 0 };
-      d.keys += Number(m[2]);
-      d.expires += Number(m[3]);
-      d.ttlSum += Number(m[4]) * Number(m[3]);
-      dbs.set(m[1], d);
-    }
-  }
-  return [...dbs]
-    .sort(([a], [b]) => Number(a.slice(2)) - Number(b.slice(2)))
-    .map(([db, d]) => `${db}:keys=${d.keys},expires=${d.expires},avg_ttl=${d.expires ? Math.round(d.ttlSum / d.expires) : 0}`);
 }

@@ -170,7 +170,14 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     const row = stats.headRow;
     if (row >= 0) {
       const micros = (cachedNow() - stats.headAt) * 1000;
-      this.ctx.commandStats.record(row, failed, micros);
+      const commandStats = this.ctx.commandStats;
+      commandStats.record(row, failed, micros);
+      // errorstats: by prefix, and the errors inside an EXEC reply (rare: no cost otherwise)
+      const reply = req.reply;
+      if ((failed || row === commandStats.execRow) && reply !== null) {
+        const end = req.replyEnd ?? -1;
+        commandStats.countErrors(row, reply, end < 0 ? 0 : req.replyStart!, end);
+      }
       const threshold = this.ctx.slowlog.thresholdMicros;
       if (micros >= threshold && threshold >= 0) this.logSlow(row, micros);
     }

@@ -1,8 +1,10 @@
 // Commands the proxy answers itself, with Redis 7's replies and errors (src/server.c,
 // src/networking.c). Each takes the decoded arguments (arity already checked by the table).
 import type { LocalCommand } from '../commands/handlers';
+import { commandCount, commandInfoReply, commandList } from '../commands/command-reply';
 import { infoSections as sectionsFor, renderInfo } from '../metrics/info';
 import type { ProxyView } from '../metrics/view';
+import type { MastersInfo } from '../metrics/masters-info';
 import { keySlot } from '../protocol/crc16';
 import { bulk, encode, error, integer, NULL_BULK, OK, PONG } from '../protocol/resp';
 import type { ProxyContext, SessionInfo } from './context';
@@ -43,9 +45,9 @@ export function infoSections(args: readonly string[]): string[] {
   return sectionsFor(args);
 }
 
-/** The proxy's INFO; `keyspace` holds lines such as "db0:keys=3,expires=0,avg_ttl=0" gathered from the masters. */
-export function infoText(ctx: ProxyView, sections: readonly string[], keyspace: readonly string[] = []): string {
-  return renderInfo(ctx, sections, keyspace);
+/** The proxy's INFO; `masters` is what the masters' INFO said, merged. */
+export function infoText(ctx: ProxyView, sections: readonly string[], masters?: MastersInfo): string {
+  return renderInfo(ctx, sections, masters);
 }
 
 export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
@@ -108,7 +110,8 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
         'version', ctx.clusterVersion,
         'proto', proto,
         'id', session.id,
-        'mode', 'standalone',
+        // the proxy is a one-node cluster wherever it describes itself (CLUSTER SLOTS, INFO)
+        'mode', 'cluster',
         'role', 'master',
         'modules', [],
       ]),
@@ -147,4 +150,11 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
   },
   'client-getredir': () => r(integer(-1)),
   'cluster-keyslot': (args) => r(integer(keySlot(args[2]))),
+  command: (_args, _session, ctx) => r(commandInfoReply(ctx.table, null)),
+  'command-count': (_args, _session, ctx) => r(integer(commandCount(ctx.table))),
+  'command-list'(args, _session, ctx) {
+    const list = commandList(ctx.table, args.slice(2).map((a) => a.toString('latin1')));
+    return r(list ? encode(list) : error('ERR syntax error'));
+  },
+  'command-info': (args, _session, ctx) => r(commandInfoReply(ctx.table, args.slice(2).map((a) => a.toString('latin1')))),
 };

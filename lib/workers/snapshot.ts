@@ -27,6 +27,8 @@ export interface WorkerSnapshot {
   stats: ProxyStats;
   total: number;
   totalErrors: number;
+  /** INFO errorstats: error replies by prefix */
+  errorCodes: [string, number][];
   commands: CommandSnapshot[];
   slowlogLen: number;
   router: RouterStats;
@@ -58,6 +60,7 @@ export function takeSnapshot(view: ProxyView): WorkerSnapshot {
     stats: { ...view.stats },
     total: cs.total,
     totalErrors: cs.totalErrors,
+    errorCodes: [...cs.errorCodes],
     commands,
     slowlogLen: view.slowlog.length,
     router: { ...view.router.stats },
@@ -95,6 +98,7 @@ function mergeCommands(snaps: readonly WorkerSnapshot[]): { stats: CommandStats;
   for (const s of snaps) {
     stats.total += s.total;
     stats.totalErrors += s.totalErrors;
+    for (const [code, n] of s.errorCodes) stats.errorCodes.set(code, (stats.errorCodes.get(code) ?? 0) + n);
     for (const c of s.commands) {
       const row = index.get(c.name)!;
       stats.calls[row] += c.calls;

@@ -125,9 +125,9 @@ describe('observability: INFO, metrics, SLOWLOG, PROXY', function () {
 
   it('INFO sections: default, all, several, unknown', async function () {
     const def = await info(client);
-    assert.deepEqual(def.headers, ['Server', 'Clients', 'Memory', 'Persistence', 'Stats', 'Replication', 'CPU', 'Cluster', 'Keyspace']);
+    assert.deepEqual(def.headers, ['Server', 'Clients', 'Memory', 'Persistence', 'Stats', 'Replication', 'CPU', 'Modules', 'Errorstats', 'Cluster', 'Keyspace']);
     assert.deepEqual((await info(client, 'default')).headers, def.headers);
-    assert.deepEqual((await info(client, 'everything')).headers, ['Server', 'Clients', 'Memory', 'Persistence', 'Stats', 'Replication', 'CPU', 'Commandstats', 'Latencystats', 'Cluster', 'Keyspace']);
+    assert.deepEqual((await info(client, 'everything')).headers, ['Server', 'Clients', 'Memory', 'Persistence', 'Stats', 'Replication', 'CPU', 'Modules', 'Commandstats', 'Errorstats', 'Latencystats', 'Cluster', 'Keyspace']);
     assert.deepEqual((await info(client, 'all')).headers, (await info(client, 'everything')).headers);
     assert.deepEqual((await info(client, 'keyspace', 'SERVER')).headers, ['Server', 'Keyspace']);
     assert.equal(await client.call('INFO', 'nosuch'), '');

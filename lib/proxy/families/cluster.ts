@@ -15,19 +15,29 @@ export function proxyNodeId(address: string): string {
   return createHash('sha1').update(`slotproxy:${address}`).digest('hex');
 }
 
-function self(session: FamilySession): { host: string; port: number; id: string } {
-  const { host, port } = parseAddress(session.localAddress);
-  return { host: host.replace(/^::ffff:/, ''), port, id: proxyNodeId(`${host}:${port}`) };
+/** The shard id of the one-node cluster (CLUSTER MYSHARDID, Redis 7.2), stable per address too. */
+export function proxyShardId(address: string): string {
+  return createHash('sha1').update(`slotproxy-shard:${address}`).digest('hex');
 }
 
+function self(session: FamilySession): { host: string; port: number; id: string; shard: string } {
+  const { host, port } = parseAddress(session.localAddress);
+  return { host: host.replace(/^::ffff:/, ''), port, id: proxyNodeId(`${host}:${port}`), shard: proxyShardId(`${host}:${port}`) };
+}
+
+/**
+ * As the one node CLUSTER SLOTS names, the proxy is assigned every slot; slots whose master it
+ * cannot reach are "fail", as a real node reports slots of a failed master (clients such as
+ * ioredis wait for cluster_state:ok).
+ */
 function clusterInfo(session: FamilySession): string {
   const served = session.ctx.router.slotMap.coveredSlots();
   const lines = [
     `cluster_state:${served === SLOTS ? 'ok' : 'fail'}`,
-    `cluster_slots_assigned:${served}`,
+    `cluster_slots_assigned:${SLOTS}`,
     `cluster_slots_ok:${served}`,
     'cluster_slots_pfail:0',
-    'cluster_slots_fail:0',
+    `cluster_slots_fail:${SLOTS - served}`,
     'cluster_known_nodes:1',
     'cluster_size:1',
     'cluster_current_epoch:1',
@@ -62,6 +72,7 @@ function answer(session: FamilySession, reply: Buffer): void {
 
 export const CLUSTER = {
   myid: (session) => answer(session, bulk(self(session).id)),
+  myshardid: (session) => answer(session, bulk(self(session).shard)),
   info: (session) => answer(session, bulk(clusterInfo(session))),
   slots(session) {
     const me = self(session);

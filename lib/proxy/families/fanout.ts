@@ -7,7 +7,8 @@ import type { FamilyDispatch, FamilyHandlers, FamilySession, ParsedCommand } fro
 import { AfterEarlier, NodeFanout, type NodePart } from './node-fanout';
 import { arrayOf, bulkOf, integerOf, isError } from './reply-parts';
 import { infoSections, infoText } from '../local-commands';
-import { mergeKeyspace } from '../../metrics/info';
+import { MASTER_SECTIONS } from '../../metrics/info';
+import { mergeMasterInfos } from '../../metrics/masters-info';
 import type { ProxyView } from '../../metrics/view';
 import { waitForReplicas } from './wait';
 
@@ -66,23 +67,27 @@ function scan(session: FamilySession, cmd: ParsedCommand): void {
 }
 
 /**
- * INFO with the Keyspace section summed over the masters. It waits for the client's earlier
- * replies, as Redis runs it after them: a pipeline of GETs then INFO sees those GETs in
- * commandstats.
+ * INFO: the proxy's own sections, and those describing the data (persistence, replication,
+ * keyspace ...) merged from the masters' INFO, asked only when one of them is wanted. It waits
+ * for the client's earlier replies, as Redis runs it after them: a pipeline of GETs then INFO
+ * sees those GETs in commandstats.
  */
 function info(session: FamilySession, cmd: ParsedCommand): void {
   const sections = cmd.args().slice(1).map((a) => a.toString('latin1').toLowerCase());
   // with several workers the figures of all of them are gathered first (lib/workers)
   const view = async (): Promise<ProxyView> => (session.ctx.peers ? session.ctx.peers.clusterView() : session.ctx);
-  if (!infoSections(sections).includes('keyspace')) {
+  const fromMasters = infoSections(sections).filter((s) => MASTER_SECTIONS.includes(s));
+  if (fromMasters.length === 0) {
     session.enqueue(new AfterEarlier(session, cmd.deadline, async () => bulk(infoText(await view(), sections))));
     return;
   }
   const req = new AfterEarlier(session, cmd.deadline, async (parts) => {
     const texts = parts.filter((p) => !isError(p.reply!)).map((p) => bulkOf(p.reply!)!.toString('latin1'));
-    return bulk(infoText(await view(), sections, mergeKeyspace(texts)));
+    return bulk(infoText(await view(), sections, mergeMasterInfos(texts, parts.length)));
   });
-  const frame = command(['INFO', 'keyspace']);
+  // one section by name; several as "default", which holds them all and which every Redis
+  // version answers (multi-section INFO is 7.0's)
+  const frame = command(['INFO', fromMasters.length === 1 ? fromMasters[0] : 'default']);
   for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, frame);
   session.enqueue(req);
 }

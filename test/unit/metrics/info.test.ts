@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { bytesToHuman, infoSections, mergeKeyspace, renderInfo } from '../../../lib/metrics/info';
+import { bytesToHuman, infoSections, renderInfo } from '../../../lib/metrics/info';
+import { mergeKeyspace, mergeMasterInfos } from '../../../lib/metrics/masters-info';
 import { fakeView, row } from './fake-view';
 
 /** field -> value of an INFO text, and its section headers in order. */
@@ -18,15 +19,15 @@ function parse(text: string): { headers: string[]; fields: Map<string, string> }
 
 describe('INFO formatting', function () {
   it('chooses sections the way Redis 7 does', function () {
-    const def = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'cluster', 'keyspace'];
+    const def = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
     assert.deepEqual(infoSections([]), def);
     assert.deepEqual(infoSections(['default']), def);
-    const all = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'commandstats', 'latencystats', 'cluster', 'keyspace'];
+    const all = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
     assert.deepEqual(infoSections(['all']), all);
     assert.deepEqual(infoSections(['EVERYTHING']), all);
     // several arguments: a union, printed in Redis's order
     assert.deepEqual(infoSections(['keyspace', 'commandstats', 'server']), ['server', 'commandstats', 'keyspace']);
-    assert.deepEqual(infoSections(['default', 'latencystats']), [...def.slice(0, 7), 'latencystats', 'cluster', 'keyspace']);
+    assert.deepEqual(infoSections(['default', 'latencystats']), [...def.slice(0, 9), 'latencystats', 'cluster', 'keyspace']);
     assert.deepEqual(infoSections(['nosuch']), []);
     assert.deepEqual(infoSections(['nosuch', 'cpu']), ['cpu']);
   });
@@ -70,7 +71,7 @@ describe('INFO formatting', function () {
     const view = fakeView();
     const { fields } = parse(renderInfo(view, ['cluster']));
     const want: Record<string, string> = {
-      cluster_enabled: '0',
+      cluster_enabled: '1',
       cluster_masters: '3',
       cluster_replicas: '2',
       cluster_known_nodes: '5',
@@ -121,7 +122,7 @@ describe('INFO formatting', function () {
     assert.deepEqual(mergeKeyspace([a, b, '']), ['db0:keys=15,expires=8,avg_ttl=2500', 'db1:keys=1,expires=0,avg_ttl=0']);
     assert.deepEqual(mergeKeyspace([]), []);
     const view = fakeView();
-    assert.equal(renderInfo(view, ['keyspace'], mergeKeyspace([a])), '# Keyspace\r\ndb0:keys=10,expires=2,avg_ttl=1000\r\n');
+    assert.equal(renderInfo(view, ['keyspace'], mergeMasterInfos([a])), '# Keyspace\r\ndb0:keys=10,expires=2,avg_ttl=1000\r\n');
   });
 
   it('bytesToHuman as Redis prints it', function () {
