@@ -2,6 +2,7 @@
 // node-gyp-build: see docs/install.md) and explains why when it cannot, so `--version` and the
 // start-up log line can say which scanners run and what to do.
 import path from 'node:path';
+import * as records from './records';
 
 export interface NativeRequestScanner {
   scan(buf: Uint8Array, start: number, end: number, authRequired: boolean): number;
@@ -48,6 +49,18 @@ function explain(err: unknown): string {
   return `native addon not loadable (${first}); ${fix}`;
 }
 
+/** The first entry of the addon's record layout that records.ts disagrees with, or null. */
+function layoutMismatch(layout: Record<string, number> | undefined): string | null {
+  if (!layout) return 'it reports no record layout';
+  // layout.repRecord <-> REP_RECORD: the same name without case or underscores
+  const ours = new Map<string, unknown>(Object.entries(records).map(([k, v]) => [k.replace(/_/g, '').toLowerCase(), v]));
+  for (const [name, value] of Object.entries(layout)) {
+    const expected = ours.get(name.toLowerCase());
+    if (expected !== value) return `layout.${name} is ${value}, lib/protocol/records.ts says ${String(expected)}`;
+  }
+  return null;
+}
+
 export function loadNative(): { addon: NativeAddon | null; error: string | null } {
   if (cached) return cached;
   try {
@@ -56,6 +69,10 @@ export function loadNative(): { addon: NativeAddon | null; error: string | null 
     const addon = load(PACKAGE_ROOT);
     // a stale build/ or prebuild from before per-proxy scanner sets: its scanners share one table
     if (typeof addon.ScannerSet !== 'function') throw new Error('the addon is older than this slotproxy (it has no ScannerSet)');
+    // a stale build whose records another shape than lib/protocol/records.ts reads would be
+    // misread (a record size off by one reads garbage offsets): refuse it
+    const mismatch = layoutMismatch(addon.layout);
+    if (mismatch) throw new Error(`the addon was built from other sources than this slotproxy (${mismatch})`);
     cached = { addon, error: null };
   } catch (err) {
     cached = { addon: null, error: explain(err) };
