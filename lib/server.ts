@@ -4,8 +4,11 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { tick } from './clock';
 import { AclChecker } from './auth/acl-check';
+import type { PubsubDefault } from './auth/acl-rules';
 import { DENIED, protectedModeRefuses } from './auth/protected-mode';
 import { Authenticator } from './auth/users';
+import { applyUsers } from './auth/users-reload';
+import { HandshakeGuard, handshakeTimeoutMs } from './auth/tls-handshakes';
 import { ControlConnection, type ControlOptions } from './backend/control-connection';
 import { readTlsFiles, type TlsMaterial } from './backend/dial';
 import { parseCommandReply } from './commands/command-info';
@@ -52,6 +55,8 @@ export class Proxy implements ProxyContext {
   private readonly routerOptions: RouterOptions;
   private sweeper: NodeJS.Timeout | null = null;
   private idleSweeper: NodeJS.Timeout | null = null;
+  /** TLS connections still in their handshake (lib/auth/tls-handshakes.ts) */
+  private handshakes: HandshakeGuard | null = null;
   private readonly log = logger('proxy');
 
   private constructor(
@@ -64,7 +69,7 @@ export class Proxy implements ProxyContext {
     backendTls: TlsMaterial | null,
   ) {
     this.inlineScanner = scanners.newRequestScanner();
-    this.acl = new AclChecker(table);
+    this.acl = new AclChecker();
     this.commandStats = new CommandStats(table.rows.length);
     this.slowlog = new SlowLog(config.slowlogUs, config.slowlogMaxLen);
     this.routerOptions = {
@@ -101,20 +106,21 @@ export class Proxy implements ProxyContext {
 
   /**
    * Settings read again (SIGHUP): what can change at run time is taken over, the rest is
-   * returned by name so the caller can say it needs a restart. Users and passwords apply to the
-   * next AUTH; clients already authenticated stay as they are, as in Redis.
+   * returned by name so the caller can say it needs a restart. The users file is read again every
+   * time: clients of users removed or switched off are closed, the others go on under their
+   * user's new rules (lib/auth/users-reload.ts).
    */
   reload(next: Config): string[] {
     const runtime: OptionName[] = [
       'logLevel', 'password', 'usersFile', 'maxClients', 'maxPending', 'clientOutputLimit', 'timeout', 'tcpKeepalive',
       'requestTimeoutMs', 'maxRedirects', 'retryDelayMs', 'slowlogUs', 'slowlogMaxLen', 'maxQueryBuffer', 'adminCommands',
-      'protectedMode', 'shutdownTimeoutMs', 'refreshMinIntervalMs', 'configFile',
+      'protectedMode', 'shutdownTimeoutMs', 'refreshMinIntervalMs', 'configFile', 'aclPubsubDefault',
     ];
-    if (next.password !== this.config.password || next.usersFile !== this.config.usersFile) {
-      const auth = new Authenticator(next.password, next.usersFile);
-      auth.resolve(this.table);
-      this.auth = auth;
-    }
+    const auth = new Authenticator(next.password, next.usersFile, next.aclPubsubDefault as PubsubDefault);
+    auth.resolve(this.table);
+    this.auth = auth;
+    const closed = applyUsers(this.sessions, auth);
+    if (closed > 0) this.log.info({ closed }, `users reloaded: closed ${closed} connections of users removed, switched off or with changed channel rules`);
     if (next.logLevel !== this.config.logLevel) setLogLevel(next.logLevel);
     const current = this.config as unknown as Record<string, unknown>;
     const incoming = next as unknown as Record<string, unknown>;
@@ -167,7 +173,7 @@ export class Proxy implements ProxyContext {
     if (seeds.length === 0) throw new Error('no cluster configured: set SLOTPROXY_CLUSTER=host:port[,host:port...] or run with --demo');
     let proxy: Proxy | null = null;
     // Users file problems stop start-up before anything else is tried.
-    const auth = new Authenticator(config.password, config.usersFile);
+    const auth = new Authenticator(config.password, config.usersFile, config.aclPubsubDefault as PubsubDefault);
     if (config.tlsCert) clientTlsOptions(config); // unreadable certificate files stop start-up here
     const backendTls = config.redisTls
       ? readTlsFiles({ ca: config.redisTlsCa || undefined, cert: config.redisTlsCert || undefined, key: config.redisTlsKey || undefined }, 'the cluster (SLOTPROXY_REDIS_TLS_*)')
@@ -228,6 +234,7 @@ export class Proxy implements ProxyContext {
     this.metricsServer = null;
     await metrics?.stop();
     for (const s of this.sessions) s.closeNow();
+    this.handshakes?.close();
     this.router.close();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -244,6 +251,14 @@ export class Proxy implements ProxyContext {
     const server = this.config.tlsCert ? tls.createServer(clientTlsOptions(this.config), (socket) => this.accept(socket)) : net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     // a failed TLS handshake is the client's problem: it must not reach the listener's error log
     server.on('tlsClientError', () => {});
+    if (this.config.tlsCert) {
+      const guard = new HandshakeGuard(
+        () => ({ maxClients: this.config.maxClients, sessions: this.sessions.size, timeoutMs: handshakeTimeoutMs(this.config.timeout) }),
+        () => this.stats.connectionsRejected++,
+      );
+      server.on('connection', (raw: net.Socket) => guard.connection(raw));
+      this.handshakes = guard;
+    }
     this.server = server;
     this.startSweepers();
     return new Promise((resolve, reject) => {
@@ -283,6 +298,7 @@ export class Proxy implements ProxyContext {
   }
 
   private accept(socket: net.Socket): void {
+    this.handshakes?.secured(socket);
     this.stats.connectionsReceived++;
     if (this.sessions.size >= this.config.maxClients) {
       this.stats.connectionsRejected++;

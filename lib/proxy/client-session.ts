@@ -30,7 +30,7 @@ export class ClientSession implements RequestSink, Flushable, DispatchSession {
   readonly written = new Set<string>();
   readonly repliesToClient = true;
   private currentUser: User | null;
-  /** authenticated as a user who may run anything on any key: commands can take the fast path */
+  /** authenticated as a user who may run anything on any key and channel: commands can take the fast path */
   private anyCommandAnyKey = false;
   readonly createdAt = Date.now();
   lastActive = this.createdAt;
@@ -91,7 +91,7 @@ export class ClientSession implements RequestSink, Flushable, DispatchSession {
 
   set user(u: User | null) {
     this.currentUser = u;
-    this.anyCommandAnyKey = u !== null && u.allowed === null && u.allKeys;
+    this.anyCommandAnyKey = u !== null && u.unrestricted;
   }
 
   get unrestricted(): boolean {

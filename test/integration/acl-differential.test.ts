@@ -1,0 +1,140 @@
+// The proxy never allows what Redis refuses: one users file is loaded by a standalone Redis 7
+// (--aclfile) and by the proxy (SLOTPROXY_USERS_FILE), and every user runs every command of
+// acl-matrix.ts on both. Only allowed/refused is compared (a standalone Redis and a cluster differ
+// in much else): refused is NOPERM, NOAUTH, or a script stopped by ACL. Where the proxy refuses
+// what Redis allows (a safe difference) the pairs are listed in the output.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalCluster, startStandalone, type StandaloneRedis } from '../../lib/localcluster/local-cluster';
+import { RespError, respCommands, type RespValue } from '../../lib/localcluster/resp-client';
+import { startProxy, type RunningProxy } from '../harness/proxy';
+import { COMMANDS, SETUP, USERS, usersFile, type AclUser } from './acl-matrix';
+
+const REFUSED = /^(NOPERM|NOAUTH) |^EXECABORT Transaction discarded because of: (NOPERM|NOAUTH) |The user executing the script can't/;
+
+interface Outcome {
+  refused: boolean;
+  text: string;
+}
+
+function describeReply(r: RespValue | undefined): string {
+  if (r instanceof RespError) return `-${r.message}`;
+  return JSON.stringify(r)?.slice(0, 80) ?? 'nothing';
+}
+
+/** AUTH as `user` and `cmd` on a fresh connection; only the command's first reply counts. */
+async function outcome(port: number, user: AclUser, cmd: string[]): Promise<Outcome> {
+  try {
+    const replies = await respCommands('127.0.0.1', port, [['AUTH', user.name, user.password], cmd], { timeoutMs: 10_000 });
+    const r = replies[1];
+    return { refused: r instanceof RespError && REFUSED.test(r.message), text: describeReply(r) };
+  } catch (err) {
+    return { refused: false, text: `no reply: ${(err as Error).message}` };
+  }
+}
+
+/** Runs `jobs` with at most `width` in flight. */
+async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        out[i] = await jobs[i]();
+      }
+    }),
+  );
+  return out;
+}
+
+export interface Comparison {
+  pairs: number;
+  redisRefused: number;
+  /** the proxy allowed what Redis refused: must stay empty */
+  unsafe: string[];
+  /** the proxy refused what Redis allowed (or refused with another error than an ACL one) */
+  stricter: { pair: string; redis: string; proxy: string }[];
+  /** no reply from the proxy (closed or timed out) */
+  silent: string[];
+  byPair: Map<string, { redis: Outcome; proxy: Outcome }>;
+}
+
+export async function compare(proxyPort: number, redisPort: number): Promise<Comparison> {
+  const jobs = USERS.flatMap((u) => COMMANDS.map((c) => async () => ({ u, c, both: await Promise.all([outcome(redisPort, u, c), outcome(proxyPort, u, c)]) })));
+  const results = await pool(jobs, 12);
+  const cmp: Comparison = { pairs: results.length, redisRefused: 0, unsafe: [], stricter: [], silent: [], byPair: new Map() };
+  for (const { u, c, both } of results) {
+    const [redis, proxy] = both;
+    const name = `${u.name}: ${c.map((a) => (a.length > 40 ? a.slice(0, 37) + '...' : a)).join(' ')}`;
+    cmp.byPair.set(`${u.name} ${c.join(' ')}`, { redis, proxy });
+    if (redis.refused) cmp.redisRefused++;
+    if (proxy.text.startsWith('no reply')) cmp.silent.push(`${name} (${proxy.text})`);
+    if (redis.refused && !proxy.refused) cmp.unsafe.push(`${name}\n      redis: ${redis.text}\n      proxy: ${proxy.text}`);
+    if (!redis.refused && proxy.refused) cmp.stricter.push({ pair: name, redis: redis.text, proxy: proxy.text });
+  }
+  return cmp;
+}
+
+export async function setUp(port: number): Promise<void> {
+  const replies = await respCommands('127.0.0.1', port, [['AUTH', 'default', 'defaultpw'], ...SETUP], { timeoutMs: 10_000 });
+  const failed = replies.filter((r) => r instanceof RespError);
+  assert.deepEqual(failed, [], `setting up ${port}`);
+}
+
+/** The pairs the proxy refuses and Redis does not, grouped by the proxy's reply. */
+export function report(title: string, cmp: Comparison): void {
+  console.log(`      ${title}: ${cmp.pairs} user x command pairs, ${cmp.redisRefused} refused by Redis; the proxy refuses ${cmp.stricter.length} more:`);
+  const groups = new Map<string, typeof cmp.stricter>();
+  for (const s of cmp.stricter) {
+    const key = s.proxy.slice(0, 100);
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  for (const [proxyReply, pairs] of groups) {
+    const redisReplies = [...new Set(pairs.map((p) => p.redis.slice(0, 60)))].slice(0, 3).join(' | ');
+    console.log(`        proxy ${proxyReply} (${pairs.length}); Redis: ${redisReplies}`);
+    for (const p of pairs) console.log(`          ${p.pair}`);
+  }
+}
+
+describe('ACL: the proxy never allows what Redis refuses (differential)', function () {
+  this.timeout(300_000);
+  let dir: string;
+  let file: string;
+  let cluster: LocalCluster;
+  let redis: StandaloneRedis;
+  let proxy: RunningProxy;
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotproxy-acl-'));
+    file = path.join(dir, 'users.acl');
+    fs.writeFileSync(file, usersFile());
+    // a cluster of its own: users allowed FLUSHALL, FUNCTION and SCRIPT commands run them
+    [cluster, redis] = await Promise.all([LocalCluster.start({ masters: 3, replicasPerMaster: 0 }), startStandalone({ extraArgs: ['--aclfile', file] })]);
+    proxy = await startProxy(cluster.seeds(), { SLOTPROXY_USERS_FILE: file });
+    await Promise.all([setUp(redis.port), setUp(proxy.port)]);
+  });
+
+  after(async function () {
+    await proxy?.stop();
+    await Promise.all([cluster?.stop(), redis?.stop()]);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every user x command: refused by the proxy wherever Redis refuses (scripts refused for restricted users)', async function () {
+    const cmp = await compare(proxy.port, redis.port);
+    report('SLOTPROXY_ACL_SCRIPTS=refuse', cmp);
+    assert.deepEqual(cmp.unsafe, [], `the proxy allowed ${cmp.unsafe.length} commands Redis refuses:\n    ${cmp.unsafe.join('\n    ')}`);
+    assert.deepEqual(cmp.silent, [], 'every command gets a reply from the proxy');
+    assert.ok(cmp.pairs >= 2000, `${cmp.pairs} pairs`);
+    assert.ok(cmp.redisRefused >= 500, `Redis refused ${cmp.redisRefused} pairs: the users file restricts enough to test something`);
+    // the issue's example, both ways: Redis stops the script, the proxy refuses it
+    const ivan = cmp.byPair.get(`ivan EVAL ${"return redis.call('get', 'bar{foo1}')"} 1 foo1`)!;
+    assert.match(ivan.redis.text, /can't access at least one of the keys/);
+    assert.match(ivan.proxy.text, /^-NOPERM slotproxy cannot see which keys/);
+    // and an unrestricted user's scripts run through the proxy (bar{foo1} holds what the last script wrote)
+    assert.match(cmp.byPair.get(`all EVAL ${"return redis.call('get', 'bar{foo1}')"} 1 foo1`)!.proxy.text, /^("\w+"|null)$/);
+  });
+});
