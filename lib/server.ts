@@ -9,6 +9,7 @@ import { DENIED, protectedModeRefuses } from './auth/protected-mode';
 import { Authenticator } from './auth/users';
 import { applyUsers } from './auth/users-reload';
 import { HandshakeGuard, handshakeTimeoutMs } from './auth/tls-handshakes';
+import { ClusterScripts } from './auth/cluster-scripts';
 import { ControlConnection, type ControlOptions } from './backend/control-connection';
 import { readTlsFiles, type TlsMaterial } from './backend/dial';
 import { parseCommandReply } from './commands/command-info';
@@ -57,6 +58,8 @@ export class Proxy implements ProxyContext {
   private idleSweeper: NodeJS.Timeout | null = null;
   /** TLS connections still in their handshake (lib/auth/tls-handshakes.ts) */
   private handshakes: HandshakeGuard | null = null;
+  /** SLOTPROXY_ACL_SCRIPTS=cluster: scripts of restricted users run on the nodes as them */
+  private clusterScripts: ClusterScripts | null = null;
   private readonly log = logger('proxy');
 
   private constructor(
@@ -119,6 +122,7 @@ export class Proxy implements ProxyContext {
     const auth = new Authenticator(next.password, next.usersFile, next.aclPubsubDefault as PubsubDefault);
     auth.resolve(this.table);
     this.auth = auth;
+    this.clusterScripts?.usersChanged(auth.users.values(), next.aclPubsubDefault as PubsubDefault, this.router.slotMap.allNodes());
     const closed = applyUsers(this.sessions, auth);
     if (closed > 0) this.log.info({ closed }, `users reloaded: closed ${closed} connections of users removed, switched off or with changed channel rules`);
     if (next.logLevel !== this.config.logLevel) setLogLevel(next.logLevel);
@@ -196,6 +200,15 @@ export class Proxy implements ProxyContext {
     proxy = new Proxy(config, scanners, table, version, refresher, auth, backendTls);
     proxy.nextClientId = (options.clientIdBase ?? 0) + 1;
     proxy.router.applyMap(first.map);
+    if (config.aclScripts === 'cluster') {
+      const options = { control, tls: backendTls, scanners, connectTimeoutMs: config.connectTimeoutMs, requestTimeoutMs: () => proxy!.config.requestTimeoutMs };
+      try {
+        proxy.clusterScripts = await ClusterScripts.start(options, proxy.acl, auth.users.values(), config.aclPubsubDefault as PubsubDefault, first.map.allNodes());
+      } catch (err) {
+        await proxy.stop();
+        throw err;
+      }
+    }
     log.debug(
       { from: first.from, masters: first.map.masters.length, slots: first.map.coveredSlots(), redisVersion: version },
       `cluster found through ${first.from}: ${first.map.masters.length} masters serving ${first.map.coveredSlots()} slots (Redis ${version})`,
@@ -235,6 +248,7 @@ export class Proxy implements ProxyContext {
     await metrics?.stop();
     for (const s of this.sessions) s.closeNow();
     this.handshakes?.close();
+    this.clusterScripts?.close();
     this.router.close();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -242,6 +256,7 @@ export class Proxy implements ProxyContext {
   private onTopology(map: SlotMap): void {
     const before = this.router.slotMap;
     this.router.applyMap(map);
+    this.clusterScripts?.nodesSeen(map.allNodes());
     if (!before.sameAs(map)) {
       this.log.info({ masters: map.masters, slots: map.coveredSlots() }, 'slot map changed');
     }

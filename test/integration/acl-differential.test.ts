@@ -106,6 +106,7 @@ describe('ACL: the proxy never allows what Redis refuses (differential)', functi
   let cluster: LocalCluster;
   let redis: StandaloneRedis;
   let proxy: RunningProxy;
+  let clusterMode: RunningProxy;
 
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotproxy-acl-'));
@@ -114,10 +115,12 @@ describe('ACL: the proxy never allows what Redis refuses (differential)', functi
     // a cluster of its own: users allowed FLUSHALL, FUNCTION and SCRIPT commands run them
     [cluster, redis] = await Promise.all([LocalCluster.start({ masters: 3, replicasPerMaster: 0 }), startStandalone({ extraArgs: ['--aclfile', file] })]);
     proxy = await startProxy(cluster.seeds(), { SLOTPROXY_USERS_FILE: file });
+    clusterMode = await startProxy(cluster.seeds(), { SLOTPROXY_USERS_FILE: file, SLOTPROXY_ACL_SCRIPTS: 'cluster' });
     await Promise.all([setUp(redis.port), setUp(proxy.port)]);
   });
 
   after(async function () {
+    await clusterMode?.stop();
     await proxy?.stop();
     await Promise.all([cluster?.stop(), redis?.stop()]);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -136,5 +139,17 @@ describe('ACL: the proxy never allows what Redis refuses (differential)', functi
     assert.match(ivan.proxy.text, /^-NOPERM slotproxy cannot see which keys/);
     // and an unrestricted user's scripts run through the proxy (bar{foo1} holds what the last script wrote)
     assert.match(cmp.byPair.get(`all EVAL ${"return redis.call('get', 'bar{foo1}')"} 1 foo1`)!.proxy.text, /^("\w+"|null)$/);
+  });
+
+  it('SLOTPROXY_ACL_SCRIPTS=cluster: scripts run on the nodes as their user, who refuse what Redis refuses', async function () {
+    const cmp = await compare(clusterMode.port, redis.port);
+    report('SLOTPROXY_ACL_SCRIPTS=cluster', cmp);
+    assert.deepEqual(cmp.unsafe, [], `the proxy allowed ${cmp.unsafe.length} commands Redis refuses:\n    ${cmp.unsafe.join('\n    ')}`);
+    assert.deepEqual(cmp.silent, [], 'every command gets a reply from the proxy');
+    const scripts = cmp.stricter.filter((s) => /EVAL|FCALL/.test(s.pair));
+    assert.deepEqual(scripts, [], 'no script Redis runs is refused');
+    const ivan = cmp.byPair.get(`ivan EVAL ${"return redis.call('get', 'bar{foo1}')"} 1 foo1`)!;
+    assert.match(ivan.proxy.text, /The user executing the script can't access at least one of the keys/);
+    assert.equal(cmp.byPair.get(`ivan EVAL ${"return redis.call('get', KEYS[1])"} 1 foo1`)!.proxy.text.startsWith('-'), false);
   });
 });
