@@ -7,8 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
+import { parseAddress } from '../../lib/cluster/cluster-slots';
+import { loadConfig } from '../../lib/config';
+import { keySlot } from '../../lib/protocol/crc16';
+import { LocalCluster } from '../../lib/localcluster/local-cluster';
+import { respCommands } from '../../lib/localcluster/resp-client';
 import { sharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
+import { until } from '../harness/wait';
 
 const USERS = [
   'user default on >secret ~* &* +@all',
@@ -97,5 +103,96 @@ describe('ACL: scripts and functions of restricted users', function () {
       c.disconnect();
       await other.stop();
     }
+  });
+});
+
+describe('ACL: SLOTPROXY_ACL_SCRIPTS=cluster runs scripts of restricted users on the nodes as that user', function () {
+  this.timeout(180_000);
+  let dir: string;
+  let file: string;
+  let cluster: LocalCluster;
+  let proxy: RunningProxy;
+  let admin: Redis;
+  const clients: Redis[] = [];
+  const as = (user: string): Redis => {
+    const c = new Redis({ port: proxy.port, host: '127.0.0.1', username: user, password: `${user}pw`, enableReadyCheck: false });
+    clients.push(c);
+    return c;
+  };
+  /** ACL USERS of every node */
+  const nodeUsers = async (): Promise<string[][]> =>
+    Promise.all(cluster.nodes.map(async (n) => ((await respCommands(n.host, n.port, [['ACL', 'USERS']]))[0] as string[]).filter((u) => u.startsWith('slotproxy:')).sort()));
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotproxy-scripts-'));
+    file = path.join(dir, 'users.acl');
+    fs.writeFileSync(file, USERS.join('\n') + '\n');
+    cluster = await LocalCluster.start({ masters: 3, replicasPerMaster: 1 });
+    proxy = await startProxy(cluster.seeds(), { SLOTPROXY_USERS_FILE: file, SLOTPROXY_ACL_SCRIPTS: 'cluster' });
+    admin = new Redis({ port: proxy.port, host: '127.0.0.1', password: 'secret' });
+    await admin.set('bar{x}', 'secret');
+    await admin.set('foo{x}', 'mine');
+    await admin.call('FUNCTION', 'LOAD', 'REPLACE', LIBRARY);
+  });
+
+  after(async function () {
+    for (const c of clients) c.disconnect();
+    admin?.disconnect();
+    await proxy?.stop();
+    await cluster?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("every node, replicas included, holds the users file's users under slotproxy:", async function () {
+    const expected = JSON.stringify(['slotproxy:default', 'slotproxy:free', 'slotproxy:ivan', 'slotproxy:plain']);
+    // (the replicas join the proxy's map on a later refresh)
+    await until(async () => (await nodeUsers()).every((u) => JSON.stringify(u) === expected), 'every node has the users', 30_000);
+  });
+
+  it("Redis stops what the script does outside the user's rules; the rest runs", async function () {
+    const ivan = as('ivan');
+    await assert.rejects(ivan.eval(READ_OTHER, 1, 'foo{x}'), /The user executing the script can't access at least one of the keys/);
+    await assert.rejects(ivan.eval(WRITE_OTHER, 1, 'foo{x}'), /can't (access at least one of the keys|run this command)/);
+    await assert.rejects(ivan.eval(DEL_OTHER, 1, 'foo{x}'), /can't (access at least one of the keys|run this command)/);
+    await assert.rejects(ivan.call('FCALL', 'readother', '1', 'foo{x}'), /can't access at least one of the keys/);
+    assert.equal(await admin.get('bar{x}'), 'secret', 'bar{x} neither changed nor deleted');
+    assert.equal(await ivan.eval("return redis.call('get', KEYS[1])", 1, 'foo{x}'), 'mine');
+    const sha = (await ivan.call('SCRIPT', 'LOAD', "return redis.call('get', KEYS[1])")) as string;
+    assert.equal(await ivan.evalsha(sha, 1, 'foo{x}'), 'mine');
+    await assert.rejects(as('plain').eval("return redis.call('publish', 'ch', 'x')", 0), /can't publish to the channel/);
+    assert.equal(await as('plain').eval('return 1', 0), 1);
+  });
+
+  it("a client's commands around a script keep their order", async function () {
+    const ivan = as('ivan');
+    const p = ivan.pipeline();
+    for (let i = 0; i < 50; i++) p.get('foo{x}').eval("return redis.call('get', KEYS[1])", 1, 'foo{x}');
+    const replies = (await p.exec())!;
+    assert.deepEqual(replies.map(([err, v]) => err?.message ?? v), Array.from({ length: 100 }, () => 'mine'));
+  });
+
+  it('inside MULTI a script of a restricted user is refused when queued', async function () {
+    const ivan = as('ivan');
+    const replies = await ivan.multi().get('foo{x}').eval('return 1', 0).exec().catch((e: Error) => e);
+    assert.ok(replies instanceof Error && /EXECABORT/.test(replies.message), String(replies));
+  });
+
+  it('a node that lost its users gets them again on the next login', async function () {
+    for (const n of cluster.nodes) await respCommands(n.host, n.port, [['ACL', 'DELUSER', 'slotproxy:ivan']]);
+    assert.equal(await as('ivan').eval("return redis.call('get', KEYS[1])", 1, 'foo{x}'), 'mine');
+    const { host, port } = parseAddress(proxy.proxy.router.slotMap.owner(keySlot(Buffer.from('foo{x}')))!);
+    assert.ok(((await respCommands(host, port, [['ACL', 'USERS']]))[0] as string[]).includes('slotproxy:ivan'), 'the node that ran it has ivan again');
+  });
+
+  it('SIGHUP: the nodes get the new rules, removed users are deleted there', async function () {
+    const ivan = as('ivan');
+    assert.equal(await ivan.eval("return redis.call('get', KEYS[1])", 1, 'foo{x}'), 'mine');
+    fs.writeFileSync(file, [...USERS.filter((u) => !u.includes('user plain')), 'user ivan on >ivanpw ~bar* +get +eval'].filter((u) => !u.includes('~foo*')).join('\n') + '\n');
+    proxy.proxy.reload(loadConfig({ SLOTPROXY_CLUSTER: cluster.seeds(), SLOTPROXY_PORT: '0', SLOTPROXY_USERS_FILE: file, SLOTPROXY_ACL_SCRIPTS: 'cluster' }, []));
+    // ivan's connection stays open, under the new rules, on the proxy and on the nodes
+    await assert.rejects(ivan.eval("return redis.call('get', KEYS[1])", 1, 'foo{x}'), /NOPERM this user has no permissions to access one of the keys/);
+    assert.equal(await ivan.eval("return redis.call('get', KEYS[1])", 1, 'bar{x}'), 'secret');
+    await assert.rejects(ivan.eval("return redis.call('get', 'foo{x}')", 1, 'bar{x}'), /can't access at least one of the keys/);
+    await until(async () => (await nodeUsers()).every((u) => !u.includes('slotproxy:plain')), 'plain is deleted on every node');
   });
 });
