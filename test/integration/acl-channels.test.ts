@@ -3,14 +3,8 @@
 // PUBLISH and SPUBLISH channels are matched against the patterns; PSUBSCRIBE patterns must equal
 // one of them literally. Replies are compared with a standalone Redis loaded with the same file.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Redis from 'ioredis';
-import { startStandalone, type StandaloneRedis } from '../../lib/localcluster/local-cluster';
-import { RespError, respCommands, type RespValue } from '../../lib/localcluster/resp-client';
-import { sharedCluster } from '../harness/mocha-hooks';
-import { startProxy, type RunningProxy } from '../harness/proxy';
+import { aclPairFor } from '../harness/acl-pair';
 import { until } from '../harness/wait';
 
 const USERS = [
@@ -22,36 +16,9 @@ const USERS = [
   'user reset on >resetpw ~* &news.* resetchannels +@all',
 ];
 
-const show = (r: RespValue): string => (r instanceof RespError ? `-${r.message}` : JSON.stringify(r));
-
 describe('ACL: channel rules', function () {
   this.timeout(120_000);
-  let dir: string;
-  let proxy: RunningProxy;
-  let redis: StandaloneRedis;
-
-  before(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotproxy-channels-'));
-    const file = path.join(dir, 'users.acl');
-    fs.writeFileSync(file, USERS.join('\n') + '\n');
-    [proxy, redis] = await Promise.all([startProxy((await sharedCluster()).seeds(), { SLOTPROXY_USERS_FILE: file }), startStandalone({ extraArgs: ['--aclfile', file] })]);
-  });
-
-  after(async function () {
-    await proxy?.stop();
-    await redis?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  /** The reply to `cmd` from `user` on a fresh connection, from the proxy and from Redis. */
-  async function both(user: string, cmd: string[]): Promise<[string, string]> {
-    const run = async (port: number): Promise<string> => {
-      const replies = await respCommands('127.0.0.1', port, [['AUTH', user, `${user}pw`], cmd], { timeoutMs: 10_000 });
-      return show(replies[1]);
-    };
-    const [mine, theirs] = await Promise.all([run(proxy.port), run(redis.port)]);
-    return [mine, theirs];
-  }
+  const pair = aclPairFor(USERS);
 
   const NOPERM = '-NOPERM this user has no permissions to access one of the channels used as arguments';
   const cases: [string, string[], 'ok' | 'noperm'][] = [
@@ -84,7 +51,7 @@ describe('ACL: channel rules', function () {
 
   for (const [user, cmd, expect] of cases) {
     it(`${user}: ${cmd.join(' ')} is ${expect === 'ok' ? 'allowed' : 'refused'}, in Redis's words`, async function () {
-      const [mine, theirs] = await both(user, cmd);
+      const [mine, theirs] = await pair().both(user, cmd);
       assert.equal(mine, theirs);
       if (expect === 'noperm') assert.equal(mine, NOPERM);
       else assert.doesNotMatch(mine, /NOPERM/);
@@ -92,8 +59,8 @@ describe('ACL: channel rules', function () {
   }
 
   it('a subscriber gets the messages of its channels and nothing of the others', async function () {
-    const sub = new Redis({ port: proxy.port, host: '127.0.0.1', username: 'news', password: 'newspw' });
-    const pub = new Redis({ port: proxy.port, host: '127.0.0.1', username: 'news', password: 'newspw' });
+    const sub = new Redis({ port: pair().proxy.port, host: '127.0.0.1', username: 'news', password: 'newspw' });
+    const pub = new Redis({ port: pair().proxy.port, host: '127.0.0.1', username: 'news', password: 'newspw' });
     const got: string[] = [];
     try {
       sub.on('message', (channel: string, message: string) => got.push(`${channel}:${message}`));

@@ -4,13 +4,11 @@
 // in much else): refused is NOPERM, NOAUTH, or a script stopped by ACL. Where the proxy refuses
 // what Redis allows (a safe difference) the pairs are listed in the output.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { LocalCluster, startStandalone, type StandaloneRedis } from '../../lib/localcluster/local-cluster';
-import { RespError, respCommands, type RespValue } from '../../lib/localcluster/resp-client';
+import { RespError, respCommands } from '../../lib/localcluster/resp-client';
+import { runAs, usersFile, type UsersFile } from '../harness/acl-pair';
 import { startProxy, type RunningProxy } from '../harness/proxy';
-import { COMMANDS, SETUP, USERS, usersFile, type AclUser } from './acl-matrix';
+import { COMMANDS, SETUP, USERS, usersLines, type AclUser } from './acl-matrix';
 
 const REFUSED = /^(NOPERM|NOAUTH) |^EXECABORT Transaction discarded because of: (NOPERM|NOAUTH) |The user executing the script can't/;
 
@@ -19,17 +17,11 @@ interface Outcome {
   text: string;
 }
 
-function describeReply(r: RespValue | undefined): string {
-  if (r instanceof RespError) return `-${r.message}`;
-  return JSON.stringify(r)?.slice(0, 80) ?? 'nothing';
-}
-
 /** AUTH as `user` and `cmd` on a fresh connection; only the command's first reply counts. */
 async function outcome(port: number, user: AclUser, cmd: string[]): Promise<Outcome> {
   try {
-    const replies = await respCommands('127.0.0.1', port, [['AUTH', user.name, user.password], cmd], { timeoutMs: 10_000 });
-    const r = replies[1];
-    return { refused: r instanceof RespError && REFUSED.test(r.message), text: describeReply(r) };
+    const text = await runAs(port, user.name, cmd, user.password);
+    return { refused: text.startsWith('-') && REFUSED.test(text.slice(1)), text: text.slice(0, 120) };
   } catch (err) {
     return { refused: false, text: `no reply: ${(err as Error).message}` };
   }
@@ -101,17 +93,15 @@ export function report(title: string, cmp: Comparison): void {
 
 describe('ACL: the proxy never allows what Redis refuses (differential)', function () {
   this.timeout(300_000);
-  let dir: string;
-  let file: string;
+  let users: UsersFile;
   let cluster: LocalCluster;
   let redis: StandaloneRedis;
   let proxy: RunningProxy;
   let clusterMode: RunningProxy;
 
   before(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotproxy-acl-'));
-    file = path.join(dir, 'users.acl');
-    fs.writeFileSync(file, usersFile());
+    users = usersFile(usersLines());
+    const file = users.file;
     // a cluster of its own: users allowed FLUSHALL, FUNCTION and SCRIPT commands run them
     [cluster, redis] = await Promise.all([LocalCluster.start({ masters: 3, replicasPerMaster: 0 }), startStandalone({ extraArgs: ['--aclfile', file] })]);
     proxy = await startProxy(cluster.seeds(), { SLOTPROXY_USERS_FILE: file });
@@ -123,7 +113,7 @@ describe('ACL: the proxy never allows what Redis refuses (differential)', functi
     await clusterMode?.stop();
     await proxy?.stop();
     await Promise.all([cluster?.stop(), redis?.stop()]);
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    users?.remove();
   });
 
   it('every user x command: refused by the proxy wherever Redis refuses (scripts refused for restricted users)', async function () {

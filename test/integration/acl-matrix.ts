@@ -35,8 +35,8 @@ export const USERS: AclUser[] = [
   { name: 'reset', password: 'resetpw', rules: 'on >x ~* &* +@all reset on >resetpw ~foo* +@string' },
 ];
 
-export function usersFile(): string {
-  return USERS.map((u) => `user ${u.name} ${u.rules}`).join('\n') + '\n';
+export function usersLines(): string[] {
+  return USERS.map((u) => `user ${u.name} ${u.rules}`);
 }
 
 // Scripts: bar{foo1} is outside ~foo* but in foo1's slot, so a cluster node runs them for real.

@@ -3,15 +3,13 @@
 // write or delete keys outside the user's patterns, run commands the user may not, or publish
 // where it may not. Users without rules (and the default user) run them as before.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Redis from 'ioredis';
 import { parseAddress } from '../../lib/cluster/cluster-slots';
 import { loadConfig } from '../../lib/config';
 import { keySlot } from '../../lib/protocol/crc16';
 import { LocalCluster } from '../../lib/localcluster/local-cluster';
 import { respCommands } from '../../lib/localcluster/resp-client';
+import { usersFile } from '../harness/acl-pair';
 import { sharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { until } from '../harness/wait';
@@ -29,35 +27,45 @@ const WRITE_OTHER = "return redis.call('set', 'bar{x}', 'changed')";
 const DEL_OTHER = "return redis.call('del', 'bar{x}')";
 const LIBRARY = "#!lua name=scripts_acl\nredis.register_function('readother', function(keys, args) return redis.call('get', 'bar{x}') end)";
 
+/** A proxy with USERS, the keys and function the tests use, and clients logged in as its users. */
+class Fixture {
+  readonly users = usersFile(USERS);
+  proxy!: RunningProxy;
+  admin!: Redis;
+  private readonly clients: Redis[] = [];
+
+  async start(seeds: string, env: Record<string, string> = {}): Promise<void> {
+    this.proxy = await startProxy(seeds, { SLOTPROXY_USERS_FILE: this.users.file, ...env });
+    this.admin = this.as('default', 'secret');
+    await this.admin.set('bar{x}', 'secret');
+    await this.admin.set('foo{x}', 'mine');
+    await this.admin.call('FUNCTION', 'LOAD', 'REPLACE', LIBRARY);
+  }
+
+  as(user: string, password = `${user}pw`): Redis {
+    const c = new Redis({ port: this.proxy.port, host: '127.0.0.1', username: user, password, enableReadyCheck: false });
+    this.clients.push(c);
+    return c;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.clients) c.disconnect();
+    await this.proxy?.stop();
+    this.users.remove();
+  }
+}
+
 describe('ACL: scripts and functions of restricted users', function () {
   this.timeout(120_000);
-  let dir: string;
-  let file: string;
-  let proxy: RunningProxy;
-  let admin: Redis;
-  const clients: Redis[] = [];
-  const as = (user: string): Redis => {
-    const c = new Redis({ port: proxy.port, host: '127.0.0.1', username: user, password: `${user}pw`, enableReadyCheck: false });
-    clients.push(c);
-    return c;
-  };
+  const f = new Fixture();
+  const as = (user: string): Redis => f.as(user);
 
   before(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotproxy-scripts-'));
-    file = path.join(dir, 'users.acl');
-    fs.writeFileSync(file, USERS.join('\n') + '\n');
-    proxy = await startProxy((await sharedCluster()).seeds(), { SLOTPROXY_USERS_FILE: file });
-    admin = new Redis({ port: proxy.port, host: '127.0.0.1', password: 'secret' });
-    await admin.set('bar{x}', 'secret');
-    await admin.set('foo{x}', 'mine');
-    await admin.call('FUNCTION', 'LOAD', 'REPLACE', LIBRARY);
+    await f.start((await sharedCluster()).seeds());
   });
 
   after(async function () {
-    for (const c of clients) c.disconnect();
-    admin?.disconnect();
-    await proxy?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await f.stop();
   });
 
   it("a script cannot read, write or delete keys outside the user's patterns", async function () {
@@ -66,7 +74,7 @@ describe('ACL: scripts and functions of restricted users', function () {
     await assert.rejects(ivan.eval(READ_OTHER, 1, 'foo{x}'), refused);
     await assert.rejects(ivan.eval(WRITE_OTHER, 1, 'foo{x}'), refused);
     await assert.rejects(ivan.eval(DEL_OTHER, 1, 'foo{x}'), refused);
-    assert.equal(await admin.get('bar{x}'), 'secret', 'bar{x} neither changed nor deleted');
+    assert.equal(await f.admin.get('bar{x}'), 'secret', 'bar{x} neither changed nor deleted');
     const sha = (await ivan.call('SCRIPT', 'LOAD', READ_OTHER)) as string;
     await assert.rejects(ivan.evalsha(sha, 1, 'foo{x}'), /NOPERM slotproxy cannot see .*'evalsha'/);
     await assert.rejects(ivan.call('FCALL', 'readother', '1', 'foo{x}'), /NOPERM slotproxy cannot see .*'fcall'/);
@@ -79,7 +87,7 @@ describe('ACL: scripts and functions of restricted users', function () {
     const ivan = as('ivan');
     const replies = await ivan.multi().get('foo{x}').eval(WRITE_OTHER, 1, 'foo{x}').exec().catch((e: Error) => e);
     assert.ok(replies instanceof Error && /EXECABORT/.test(replies.message), String(replies));
-    assert.equal(await admin.get('bar{x}'), 'secret');
+    assert.equal(await f.admin.get('bar{x}'), 'secret');
   });
 
   it('a user limited only in channels is refused too (a script could publish anywhere)', async function () {
@@ -90,11 +98,11 @@ describe('ACL: scripts and functions of restricted users', function () {
     const free = as('free');
     assert.equal(await free.eval(READ_OTHER, 1, 'foo{x}'), 'secret');
     assert.equal(await free.call('FCALL', 'readother', '1', 'foo{x}'), 'secret');
-    assert.equal(await admin.eval(READ_OTHER, 1, 'foo{x}'), 'secret');
+    assert.equal(await f.admin.eval(READ_OTHER, 1, 'foo{x}'), 'secret');
   });
 
   it('with SLOTPROXY_ACL_PUBSUB_DEFAULT=allchannels a user without channel rules is not restricted in channels', async function () {
-    const other = await startProxy((await sharedCluster()).seeds(), { SLOTPROXY_USERS_FILE: file, SLOTPROXY_ACL_PUBSUB_DEFAULT: 'allchannels' });
+    const other = await startProxy((await sharedCluster()).seeds(), { SLOTPROXY_USERS_FILE: f.users.file, SLOTPROXY_ACL_PUBSUB_DEFAULT: 'allchannels' });
     const c = new Redis({ port: other.port, host: '127.0.0.1', username: 'plain', password: 'plainpw' });
     try {
       assert.equal(await c.eval(READ_OTHER, 1, 'foo{x}'), 'secret');
@@ -108,39 +116,21 @@ describe('ACL: scripts and functions of restricted users', function () {
 
 describe('ACL: SLOTPROXY_ACL_SCRIPTS=cluster runs scripts of restricted users on the nodes as that user', function () {
   this.timeout(180_000);
-  let dir: string;
-  let file: string;
   let cluster: LocalCluster;
-  let proxy: RunningProxy;
-  let admin: Redis;
-  const clients: Redis[] = [];
-  const as = (user: string): Redis => {
-    const c = new Redis({ port: proxy.port, host: '127.0.0.1', username: user, password: `${user}pw`, enableReadyCheck: false });
-    clients.push(c);
-    return c;
-  };
+  const f = new Fixture();
+  const as = (user: string): Redis => f.as(user);
   /** ACL USERS of every node */
   const nodeUsers = async (): Promise<string[][]> =>
     Promise.all(cluster.nodes.map(async (n) => ((await respCommands(n.host, n.port, [['ACL', 'USERS']]))[0] as string[]).filter((u) => u.startsWith('slotproxy:')).sort()));
 
   before(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotproxy-scripts-'));
-    file = path.join(dir, 'users.acl');
-    fs.writeFileSync(file, USERS.join('\n') + '\n');
     cluster = await LocalCluster.start({ masters: 3, replicasPerMaster: 1 });
-    proxy = await startProxy(cluster.seeds(), { SLOTPROXY_USERS_FILE: file, SLOTPROXY_ACL_SCRIPTS: 'cluster' });
-    admin = new Redis({ port: proxy.port, host: '127.0.0.1', password: 'secret' });
-    await admin.set('bar{x}', 'secret');
-    await admin.set('foo{x}', 'mine');
-    await admin.call('FUNCTION', 'LOAD', 'REPLACE', LIBRARY);
+    await f.start(cluster.seeds(), { SLOTPROXY_ACL_SCRIPTS: 'cluster' });
   });
 
   after(async function () {
-    for (const c of clients) c.disconnect();
-    admin?.disconnect();
-    await proxy?.stop();
+    await f.stop();
     await cluster?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("every node, replicas included, holds the users file's users under slotproxy:", async function () {
@@ -155,7 +145,7 @@ describe('ACL: SLOTPROXY_ACL_SCRIPTS=cluster runs scripts of restricted users on
     await assert.rejects(ivan.eval(WRITE_OTHER, 1, 'foo{x}'), /can't (access at least one of the keys|run this command)/);
     await assert.rejects(ivan.eval(DEL_OTHER, 1, 'foo{x}'), /can't (access at least one of the keys|run this command)/);
     await assert.rejects(ivan.call('FCALL', 'readother', '1', 'foo{x}'), /can't access at least one of the keys/);
-    assert.equal(await admin.get('bar{x}'), 'secret', 'bar{x} neither changed nor deleted');
+    assert.equal(await f.admin.get('bar{x}'), 'secret', 'bar{x} neither changed nor deleted');
     assert.equal(await ivan.eval("return redis.call('get', KEYS[1])", 1, 'foo{x}'), 'mine');
     const sha = (await ivan.call('SCRIPT', 'LOAD', "return redis.call('get', KEYS[1])")) as string;
     assert.equal(await ivan.evalsha(sha, 1, 'foo{x}'), 'mine');
@@ -180,15 +170,15 @@ describe('ACL: SLOTPROXY_ACL_SCRIPTS=cluster runs scripts of restricted users on
   it('a node that lost its users gets them again on the next login', async function () {
     for (const n of cluster.nodes) await respCommands(n.host, n.port, [['ACL', 'DELUSER', 'slotproxy:ivan']]);
     assert.equal(await as('ivan').eval("return redis.call('get', KEYS[1])", 1, 'foo{x}'), 'mine');
-    const { host, port } = parseAddress(proxy.proxy.router.slotMap.owner(keySlot(Buffer.from('foo{x}')))!);
+    const { host, port } = parseAddress(f.proxy.proxy.router.slotMap.owner(keySlot(Buffer.from('foo{x}')))!);
     assert.ok(((await respCommands(host, port, [['ACL', 'USERS']]))[0] as string[]).includes('slotproxy:ivan'), 'the node that ran it has ivan again');
   });
 
   it('SIGHUP: the nodes get the new rules, removed users are deleted there', async function () {
     const ivan = as('ivan');
     assert.equal(await ivan.eval("return redis.call('get', KEYS[1])", 1, 'foo{x}'), 'mine');
-    fs.writeFileSync(file, [...USERS.filter((u) => !u.includes('user plain')), 'user ivan on >ivanpw ~bar* +get +eval'].filter((u) => !u.includes('~foo*')).join('\n') + '\n');
-    proxy.proxy.reload(loadConfig({ SLOTPROXY_CLUSTER: cluster.seeds(), SLOTPROXY_PORT: '0', SLOTPROXY_USERS_FILE: file, SLOTPROXY_ACL_SCRIPTS: 'cluster' }, []));
+    f.users.write([...USERS.filter((u) => !u.includes('user plain')), 'user ivan on >ivanpw ~bar* +get +eval'].filter((u) => !u.includes('~foo*')));
+    f.proxy.proxy.reload(loadConfig({ SLOTPROXY_CLUSTER: cluster.seeds(), SLOTPROXY_PORT: '0', SLOTPROXY_USERS_FILE: f.users.file, SLOTPROXY_ACL_SCRIPTS: 'cluster' }, []));
     // ivan's connection stays open, under the new rules, on the proxy and on the nodes
     await assert.rejects(ivan.eval("return redis.call('get', KEYS[1])", 1, 'foo{x}'), /NOPERM this user has no permissions to access one of the keys/);
     assert.equal(await ivan.eval("return redis.call('get', KEYS[1])", 1, 'bar{x}'), 'secret');

@@ -3,41 +3,18 @@
 // subscribed, as any user). The proxy must do the same. Compared with a standalone Redis set up
 // the same way.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startStandalone, type StandaloneRedis } from '../../lib/localcluster/local-cluster';
 import { command } from '../../lib/protocol/resp';
-import { sharedCluster } from '../harness/mocha-hooks';
-import { startProxy, type RunningProxy } from '../harness/proxy';
+import { aclPairFor } from '../harness/acl-pair';
 import { exchange } from '../harness/raw-client';
 
 describe('security: HTTP lines close the connection in every state', function () {
   this.timeout(120_000);
-  let dir: string;
-  let proxy: RunningProxy;
-  let redis: StandaloneRedis;
-
-  before(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotproxy-http-'));
-    const file = path.join(dir, 'users.acl');
-    fs.writeFileSync(file, 'user default on >secret ~* &* +@all\nuser getter on >getterpw ~* -@all +get +multi +subscribe\n');
-    [proxy, redis] = await Promise.all([
-      startProxy((await sharedCluster()).seeds(), { SLOTPROXY_USERS_FILE: file }),
-      startStandalone({ extraArgs: ['--aclfile', file] }),
-    ]);
-  });
-
-  after(async function () {
-    await proxy?.stop();
-    await redis?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const pair = aclPairFor(['user default on >secret ~* &* +@all', 'user getter on >getterpw ~* -@all +get +multi +subscribe']);
 
   /** What the proxy and Redis do with `input`: the bytes before the close must match too. */
   async function closesLikeRedis(input: string | Buffer, what: string): Promise<void> {
     const opts = { quietMs: 500 };
-    const [mine, theirs] = await Promise.all([exchange(proxy.port, input, opts), exchange(redis.port, input, opts)]);
+    const [mine, theirs] = await Promise.all([exchange(pair().proxy.port, input, opts), exchange(pair().redis.port, input, opts)]);
     assert.equal(theirs.closed, true, `Redis closes (${what})`);
     assert.equal(mine.closed, true, `the proxy closes (${what}); it answered ${JSON.stringify(mine.data.toString('latin1'))}`);
     assert.doesNotMatch(mine.data.toString('latin1'), /NOAUTH|QUEUED|Can't execute/, what);
