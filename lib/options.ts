@@ -162,6 +162,23 @@ export const OPTIONS = {
     default: '',
     help: 'users in Redis ACL file syntax (user <name> on >password ~keys:* +@read ...) for AUTH <user> <password>',
   },
+  aclPubsubDefault: {
+    env: 'SLOTPROXY_ACL_PUBSUB_DEFAULT',
+    // the users are built again from the file with it on every reload
+    live: true,
+    type: 'enum',
+    default: 'resetchannels',
+    values: ['resetchannels', 'allchannels'],
+    help: 'channels of users-file users whose rules name none (like acl-pubsub-default; Redis 7: resetchannels)',
+  },
+  aclScripts: {
+    env: 'SLOTPROXY_ACL_SCRIPTS',
+    live: false,
+    type: 'enum',
+    default: 'refuse',
+    values: ['refuse', 'cluster'],
+    help: 'EVAL/FCALL of users with key, command or channel rules: refused (NOPERM), or run on the nodes as that user, created there from the users file, so Redis checks what the script does (docs/security.md)',
+  },
   protectedMode: {
     env: 'SLOTPROXY_PROTECTED_MODE',
     live: true,

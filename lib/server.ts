@@ -4,8 +4,12 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { tick } from './clock';
 import { AclChecker } from './auth/acl-check';
+import type { PubsubDefault } from './auth/acl-rules';
 import { DENIED, protectedModeRefuses } from './auth/protected-mode';
 import { Authenticator } from './auth/users';
+import { applyUsers } from './auth/users-reload';
+import { HandshakeGuard, handshakeTimeoutMs } from './auth/tls-handshakes';
+import { ClusterScripts } from './auth/cluster-scripts';
 import { ControlConnection, type ControlOptions } from './backend/control-connection';
 import { readTlsFiles, type TlsMaterial } from './backend/dial';
 import { parseCommandReply } from './commands/command-info';
@@ -26,6 +30,7 @@ import { ClientSession } from './proxy/client-session';
 import type { Peers, ProxyContext, SessionInfo } from './proxy/context';
 import type { ProxyStats } from './metrics/view';
 import { Router, type RouterOptions } from './proxy/router';
+import { flushClientReplies } from './proxy/reply-writes';
 import { VERSION } from './version';
 
 const MAX_CLIENTS_REPLY = error('ERR max number of clients reached');
@@ -54,6 +59,10 @@ export class Proxy implements ProxyContext {
   private logLevel: string;
   private sweeper: NodeJS.Timeout | null = null;
   private idleSweeper: NodeJS.Timeout | null = null;
+  /** TLS connections still in their handshake (lib/auth/tls-handshakes.ts) */
+  private handshakes: HandshakeGuard | null = null;
+  /** SLOTPROXY_ACL_SCRIPTS=cluster: scripts of restricted users run on the nodes as them */
+  private clusterScripts: ClusterScripts | null = null;
   private readonly log = logger('proxy');
 
   private constructor(
@@ -68,7 +77,7 @@ export class Proxy implements ProxyContext {
     backendTls: TlsMaterial | null,
   ) {
     this.inlineScanner = scanners.newRequestScanner();
-    this.acl = new AclChecker(table);
+    this.acl = new AclChecker();
     this.commandStats = new CommandStats(table.rows.length, table.get('exec')?.id);
     this.slowlog = new SlowLog(config.slowlogUs, config.slowlogMaxLen);
     this.logLevel = config.logLevel;
@@ -114,16 +123,18 @@ export class Proxy implements ProxyContext {
    * Takes over the settings of `next` that can change at run time (OPTIONS' `live` column) and
    * re-derives what depends on them; returns the variables of the others that differ: they need
    * a restart. SIGHUP passes every setting read again, PROXY CONFIG SET the current ones with a
-   * few changed. Throws, changing nothing, when the users file cannot be read. Users and
-   * passwords apply to the next AUTH; clients already authenticated stay as they are, as in Redis.
+   * few changed. Throws, changing nothing, when the users file cannot be read. The users file is
+   * read again every time: clients of users removed or switched off are closed, the others go on
+   * under their user's new rules (lib/auth/users-reload.ts).
    */
   reload(next: Config): string[] {
-    if (next.password !== this.config.password || next.usersFile !== this.config.usersFile) {
-      const auth = new Authenticator(next.password, next.usersFile);
-      auth.resolve(this.table);
-      this.auth = auth;
-    }
+    const auth = new Authenticator(next.password, next.usersFile, next.aclPubsubDefault as PubsubDefault);
+    auth.resolve(this.table);
     const needRestart = takeOver(this.config, next);
+    this.auth = auth;
+    this.clusterScripts?.usersChanged(auth.users.values(), next.aclPubsubDefault as PubsubDefault, this.router.slotMap.allNodes());
+    const closed = applyUsers(this.sessions, auth);
+    if (closed > 0) this.log.info({ closed }, `users reloaded: closed ${closed} connections of users removed, switched off or with changed channel rules`);
     this.applyConfig();
     return needRestart;
   }
@@ -158,7 +169,7 @@ export class Proxy implements ProxyContext {
     if (seeds.length === 0) throw new Error('no cluster configured: set SLOTPROXY_CLUSTER=host:port[,host:port...] or run with --demo');
     let proxy: Proxy | null = null;
     // Users file problems stop start-up before anything else is tried.
-    const auth = new Authenticator(config.password, config.usersFile);
+    const auth = new Authenticator(config.password, config.usersFile, config.aclPubsubDefault as PubsubDefault);
     if (config.tlsCert) clientTlsOptions(config); // unreadable certificate files stop start-up here
     const backendTls = config.redisTls
       ? readTlsFiles({ ca: config.redisTlsCa || undefined, cert: config.redisTlsCert || undefined, key: config.redisTlsKey || undefined }, 'the cluster (SLOTPROXY_REDIS_TLS_*)')
@@ -182,6 +193,15 @@ export class Proxy implements ProxyContext {
     proxy = new Proxy(config, scanners, table, version, refresher, refresherOptions, auth, backendTls);
     proxy.nextClientId = (options.clientIdBase ?? 0) + 1;
     proxy.router.applyMap(first.map);
+    if (config.aclScripts === 'cluster') {
+      const options = { control, tls: backendTls, scanners, connectTimeoutMs: config.connectTimeoutMs, requestTimeoutMs: () => proxy!.config.requestTimeoutMs, onReadDone: flushClientReplies };
+      try {
+        proxy.clusterScripts = await ClusterScripts.start(options, proxy.acl, auth.users.values(), config.aclPubsubDefault as PubsubDefault, first.map.allNodes());
+      } catch (err) {
+        await proxy.stop();
+        throw err;
+      }
+    }
     log.debug(
       { from: first.from, masters: first.map.masters.length, slots: first.map.coveredSlots(), redisVersion: version },
       `cluster found through ${first.from}: ${first.map.masters.length} masters serving ${first.map.coveredSlots()} slots (Redis ${version})`,
@@ -220,6 +240,8 @@ export class Proxy implements ProxyContext {
     this.metricsServer = null;
     await metrics?.stop();
     for (const s of this.sessions) s.closeNow();
+    this.handshakes?.close();
+    this.clusterScripts?.close();
     this.router.close();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -227,6 +249,7 @@ export class Proxy implements ProxyContext {
   private onTopology(map: SlotMap): void {
     const before = this.router.slotMap;
     this.router.applyMap(map);
+    this.clusterScripts?.nodesSeen(map.allNodes());
     if (!before.sameAs(map)) {
       this.log.info({ masters: map.masters, slots: map.coveredSlots() }, 'slot map changed');
     }
@@ -236,6 +259,14 @@ export class Proxy implements ProxyContext {
     const server = this.config.tlsCert ? tls.createServer(clientTlsOptions(this.config), (socket) => this.accept(socket)) : net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     // a failed TLS handshake is the client's problem: it must not reach the listener's error log
     server.on('tlsClientError', () => {});
+    if (this.config.tlsCert) {
+      const guard = new HandshakeGuard(
+        () => ({ maxClients: this.config.maxClients, sessions: this.sessions.size, timeoutMs: handshakeTimeoutMs(this.config.timeout) }),
+        () => this.stats.connectionsRejected++,
+      );
+      server.on('connection', (raw: net.Socket) => guard.connection(raw));
+      this.handshakes = guard;
+    }
     this.server = server;
     this.startSweepers();
     return new Promise((resolve, reject) => {
@@ -275,6 +306,7 @@ export class Proxy implements ProxyContext {
   }
 
   private accept(socket: net.Socket): void {
+    this.handshakes?.secured(socket);
     this.stats.connectionsReceived++;
     if (this.sessions.size >= this.config.maxClients) {
       this.stats.connectionsRejected++;

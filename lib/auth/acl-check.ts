@@ -1,51 +1,95 @@
-// Permission checks for users with restrictions (users file): the command must be allowed, and
-// every key it touches must match one of the user's key patterns. Unrestricted users never get
-// here (the hot path skips it). Keys are found by a private TypeScript scanner that records every
-// key of every command, or by the command's key function (SORT, MIGRATE).
-import type { CommandRow, CommandTable } from '../commands/table';
-import { JsCommandIndex } from '../protocol/js-command-index';
-import { DEFAULT_SCAN_LIMITS, JsRequestScanner } from '../protocol/js-request-scanner';
-import { KEY_TRIPLE, REQ_HEADER, REQ_KEYS, REQ_RECORD, R_KEYIDX, R_NKEYS } from '../protocol/records';
-import { frameArgs } from '../protocol/resp';
-import type { User } from './users';
+// Permission checks for users with restrictions, as Redis 7.0 makes them before a command runs
+// (ACLCheckAllUserCommandPerm in src/acl.c): the command (or its first argument), every key with
+// the read/write permission it needs, every channel; a user with selectors may run the command
+// when one of them allows it all. Unrestricted users never get here (the hot path skips it).
+//
+// What a script or function does inside the server is out of the proxy's sight: see
+// runsCode(), AclChecker.asUser and docs/security.md.
+import type { CommandRow } from '../commands/table';
+import type { FamilySession, ParsedCommand } from '../proxy/family';
+import { aclChannels, aclKeys, type AclKey } from './acl-keys';
+import type { Selector, User } from './acl-rules';
+
+// Redis's ACL_DENIED_* codes, whose order decides which error a user with selectors gets.
+const DENIED_CMD = 1;
+const DENIED_KEY = 2;
+const DENIED_CHANNEL = 4;
+
+export const NOPERM_KEYS = 'NOPERM this user has no permissions to access one of the keys used as arguments';
+export const NOPERM_CHANNELS = 'NOPERM this user has no permissions to access one of the channels used as arguments';
+export const noPermCommand = (name: string): string => `NOPERM this user has no permissions to run the '${name}' command`;
+
+/** Runs a command on the nodes as the user, so Redis checks what it does (SLOTPROXY_ACL_SCRIPTS=cluster). */
+export type RunAsUser = (session: FamilySession, cmd: ParsedCommand, user: User) => void;
+
+/** Commands that run code on the server (EVAL*, FCALL*): every @scripting command but SCRIPT and FUNCTION's subcommands. */
+export function runsCode(row: CommandRow): boolean {
+  return row.parent === null && row.info.aclCategories.includes('scripting');
+}
 
 export class AclChecker {
-  private readonly scanner: JsRequestScanner;
-  private readonly records = new Int32Array(REQ_HEADER + REQ_RECORD);
-  private readonly keys = new Int32Array(1024 * 1024 * KEY_TRIPLE);
-
-  constructor(table: CommandTable) {
-    const index = new JsCommandIndex();
-    for (const row of table.scannerRows()) index.add({ ...row, wantKeys: true });
-    this.scanner = new JsRequestScanner(index, { ...DEFAULT_SCAN_LIMITS, maxBulk: Number.MAX_SAFE_INTEGER }, { records: this.records, keys: this.keys });
-  }
+  /** null: scripts of restricted users are refused (SLOTPROXY_ACL_SCRIPTS=refuse) */
+  asUser: RunAsUser | null = null;
 
   /** The NOPERM error for this command, or null when the user may run it. */
-  denied(user: User, row: CommandRow, frame: Buffer): string | null {
-    if (user.allowed && !user.allowed.has(row.id)) {
-      return `NOPERM this user has no permissions to run the '${row.name}' command`;
+  denied(user: User, row: CommandRow, args: Buffer[]): string | null {
+    let keys: AclKey[] | null | undefined;
+    let worst = 0;
+    let allowed = false;
+    for (let i = -1; i < user.selectors.length && !allowed; i++) {
+      const s = i < 0 ? user.root : user.selectors[i];
+      if (!s.allKeys && keys === undefined) keys = aclKeys(row, args);
+      const verdict = this.check(s, row, args, keys ?? []);
+      if (verdict === 0 && keys === null && !s.allKeys) {
+        worst = Math.max(worst, DENIED_KEY);
+        continue;
+      }
+      if (verdict === 0) allowed = true;
+      else worst = Math.max(worst, verdict);
     }
-    if (user.allKeys) return null;
-    for (const key of this.keysOf(row, frame)) {
-      if (!user.keyPatterns.some((p) => p.test(key))) return 'NOPERM this user has no permissions to access one of the keys used as arguments';
+    if (!allowed) {
+      if (worst === DENIED_CMD) return noPermCommand(row.name);
+      if (worst === DENIED_CHANNEL) return NOPERM_CHANNELS;
+      return keys === null
+        ? `NOPERM slotproxy cannot tell which keys '${row.name}' uses from its arguments, so users with key patterns may not run it`
+        : NOPERM_KEYS;
+    }
+    if (runsCode(row) && !user.unrestricted && this.asUser === null) {
+      return (
+        `NOPERM slotproxy cannot see which keys, commands and channels a script or function uses, so users with key, command or channel rules ` +
+        `may not run '${row.name}'; set SLOTPROXY_ACL_SCRIPTS=cluster to have the cluster check them (docs/security.md)`
+      );
     }
     return null;
   }
 
-  private keysOf(row: CommandRow, frame: Buffer): string[] {
-    if (row.keyProc) {
-      const args = frameArgs(frame);
-      return row.keyProc(args).map((i) => args[i].toString('latin1'));
+  /** For a command denied() let through: it must run on the nodes as the user. */
+  runsAsUser(user: User, row: CommandRow): boolean {
+    return this.asUser !== null && !user.unrestricted && runsCode(row);
+  }
+
+  runAsUser(session: FamilySession, cmd: ParsedCommand, user: User): void {
+    this.asUser!(session, cmd, user);
+  }
+
+  private check(s: Selector, row: CommandRow, args: Buffer[], keys: AclKey[]): number {
+    // AUTH and HELLO (flag no_auth) are never refused by command rules
+    if (s.allowed !== null && !s.allowed.has(row.id) && !row.info.flags.includes('no_auth')) {
+      const first = s.firstArgs.get(row.id);
+      const at = row.parent ? 2 : 1;
+      if (!first || args.length <= at || !first.has(args[at].toString('latin1').toLowerCase())) return DENIED_CMD;
     }
-    this.scanner.reset();
-    if (this.scanner.scan(frame, 0, frame.length, false) !== 1 || this.records[REQ_KEYS] === 0) return [];
-    const first = this.records[REQ_HEADER + R_KEYIDX];
-    const n = this.records[REQ_HEADER + R_NKEYS];
-    const out: string[] = [];
-    for (let k = first; k < first + n; k++) {
-      const t = k * KEY_TRIPLE;
-      out.push(frame.toString('latin1', this.keys[t], this.keys[t] + this.keys[t + 1]));
+    if (!s.allKeys) {
+      for (const k of keys) {
+        const name = args[k.index].toString('latin1');
+        if (!s.keys.some((p) => (p.perms & k.perms) === k.perms && p.re.test(name))) return DENIED_KEY;
+      }
     }
-    return out;
+    if (!s.allChannels) {
+      for (const c of aclChannels(row, args)) {
+        if (!s.channels.some((p) => (c.pattern ? p.text === c.name : p.re.test(c.name)))) return DENIED_CHANNEL;
+      }
+    }
+    return 0;
   }
 }

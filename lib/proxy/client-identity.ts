@@ -45,7 +45,7 @@ export class ClientIdentity {
 
   set user(u: User | null) {
     this.currentUser = u;
-    this.anyCommandAnyKey = u !== null && u.allowed === null && u.allKeys;
+    this.anyCommandAnyKey = u !== null && u.unrestricted;
   }
 
   get unrestricted(): boolean {

@@ -2,6 +2,7 @@
 // unknown command or subcommand, arity, authentication, ACL), in Redis's order, then the handler
 // of its row. The fast path (ClientSession.onRequests) skips all of this for known commands of
 // unrestricted users with nothing to report.
+import type { User } from '../auth/users';
 import { keySlot } from '../protocol/crc16';
 import { inlineLine, splitInline } from '../protocol/inline';
 import { CMD_INLINE, CMD_PROTOCOL_ERROR, FLAG_ARITY, FLAG_CROSSSLOT, FLAG_UNKNOWN_SUBCOMMAND, KEY_TRIPLE, R_ARGC, R_CMD, R_END, R_FLAGS, R_KEYIDX, R_NKEYS, R_SLOT, R_START, REQ_HEADER } from '../protocol/records';
@@ -51,6 +52,14 @@ export function dispatchSlow(session: DispatchSession, buf: Buffer, rec: Int32Ar
     session.refuse(wrongArity(row.name));
     return;
   }
+  if (row.handler.kind === 'close') {
+    // HTTP sent to the port (POST, Host:): Redis drops the connection unanswered in every state,
+    // before authentication too (processCommand logs "Possible SECURITY ATTACK detected").
+    session.enqueue(new ImmediateReply(null, true));
+    return;
+  }
+  let args: Buffer[] | null = null;
+  let asUser: User | null = null;
   if (!session.unrestricted) {
     const user = session.user;
     if (user === null) {
@@ -59,11 +68,12 @@ export function dispatchSlow(session: DispatchSession, buf: Buffer, rec: Int32Ar
         return;
       }
     } else {
-      const denied = ctx.acl.denied(user, row, frame);
+      const denied = ctx.acl.denied(user, row, (args ??= frameArgs(frame)));
       if (denied) {
         session.refuse(denied);
         return;
       }
+      if (ctx.acl.runsAsUser(user, row)) asUser = user;
     }
   }
   let keys: number[] | null = null;
@@ -82,7 +92,6 @@ export function dispatchSlow(session: DispatchSession, buf: Buffer, rec: Int32Ar
       keys[k + 2] = shared[base + k + 2];
     }
   }
-  let args: Buffer[] | null = null;
   const parsed: ParsedCommand = {
     row,
     frame,
@@ -92,6 +101,11 @@ export function dispatchSlow(session: DispatchSession, buf: Buffer, rec: Int32Ar
     keys,
     args: () => (args ??= frameArgs(frame)),
   };
+  if (asUser !== null) {
+    // a script of a restricted user, which the nodes check as that user (SLOTPROXY_ACL_SCRIPTS=cluster)
+    ctx.acl.runAsUser(session, parsed, asUser);
+    return;
+  }
   if (session.mode && session.mode.command(parsed)) return;
   dispatchRow(session, parsed);
 }
