@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import { tick } from './clock';
 import { AclChecker } from './auth/acl-check';
 import type { PubsubDefault } from './auth/acl-rules';
+import type { UserLinks } from './auth/user-links';
 import { DENIED, protectedModeRefuses } from './auth/protected-mode';
 import { Authenticator } from './auth/users';
 import { applyUsers } from './auth/users-reload';
@@ -46,6 +47,9 @@ export class Proxy implements ProxyContext {
   readonly commandStats: CommandStats;
   readonly slowlog: SlowLog;
   readonly acl: AclChecker;
+  get userLinks(): UserLinks | null {
+    return this.clusterScripts?.links ?? null;
+  }
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
   listenPort = 0;

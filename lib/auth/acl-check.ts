@@ -4,9 +4,8 @@
 // when one of them allows it all. Unrestricted users never get here (the hot path skips it).
 //
 // What a script or function does inside the server is out of the proxy's sight: see
-// runsCode(), AclChecker.asUser and docs/security.md.
+// runsCode(), AclChecker.scriptsAsUser and docs/security.md.
 import type { CommandRow } from '../commands/table';
-import type { FamilySession, ParsedCommand } from '../proxy/family';
 import { aclChannels, aclKeys, type AclKey } from './acl-keys';
 import type { Selector, User } from './acl-rules';
 
@@ -19,17 +18,17 @@ export const NOPERM_KEYS = 'NOPERM this user has no permissions to access one of
 export const NOPERM_CHANNELS = 'NOPERM this user has no permissions to access one of the channels used as arguments';
 export const noPermCommand = (name: string): string => `NOPERM this user has no permissions to run the '${name}' command`;
 
-/** Runs a command on the nodes as the user, so Redis checks what it does (SLOTPROXY_ACL_SCRIPTS=cluster). */
-export type RunAsUser = (session: FamilySession, cmd: ParsedCommand, user: User) => void;
-
 /** Commands that run code on the server (EVAL*, FCALL*): every @scripting command but SCRIPT and FUNCTION's subcommands. */
 export function runsCode(row: CommandRow): boolean {
   return row.parent === null && row.info.aclCategories.includes('scripting');
 }
 
 export class AclChecker {
-  /** null: scripts of restricted users are refused (SLOTPROXY_ACL_SCRIPTS=refuse) */
-  asUser: RunAsUser | null = null;
+  /**
+   * Scripts of restricted users run on the nodes as the user, who checks what they do
+   * (SLOTPROXY_ACL_SCRIPTS=cluster, lib/auth/cluster-scripts.ts); false: they are refused.
+   */
+  scriptsAsUser = false;
 
   /** The NOPERM error for this command, or null when the user may run it. */
   denied(user: User, row: CommandRow, args: Buffer[]): string | null {
@@ -54,7 +53,7 @@ export class AclChecker {
         ? `NOPERM slotproxy cannot tell which keys '${row.name}' uses from its arguments, so users with key patterns may not run it`
         : NOPERM_KEYS;
     }
-    if (runsCode(row) && !user.unrestricted && this.asUser === null) {
+    if (runsCode(row) && !user.unrestricted && !this.scriptsAsUser) {
       return (
         `NOPERM slotproxy cannot see which keys, commands and channels a script or function uses, so users with key, command or channel rules ` +
         `may not run '${row.name}'; set SLOTPROXY_ACL_SCRIPTS=cluster to have the cluster check them (docs/security.md)`
@@ -65,11 +64,7 @@ export class AclChecker {
 
   /** For a command denied() let through: it must run on the nodes as the user. */
   runsAsUser(user: User, row: CommandRow): boolean {
-    return this.asUser !== null && !user.unrestricted && runsCode(row);
-  }
-
-  runAsUser(session: FamilySession, cmd: ParsedCommand, user: User): void {
-    this.asUser!(session, cmd, user);
+    return this.scriptsAsUser && !user.unrestricted && runsCode(row);
   }
 
   private check(s: Selector, row: CommandRow, args: Buffer[], keys: AclKey[]): number {

@@ -1,6 +1,6 @@
 // SLOTPROXY_ACL_SCRIPTS=cluster as the proxy sees it: the users kept on the nodes
 // (node-users.ts), the connections logged in as them (user-links.ts) and the scripts run there
-// (user-scripts.ts), started once the cluster is known and told of new users and nodes.
+// (lib/proxy/requests/user-script-request.ts), started once the cluster is known and told of new users and nodes.
 import type { ControlOptions } from '../backend/control-connection';
 import type { TlsMaterial } from '../backend/dial';
 import type { Scanners } from '../protocol/scanners';
@@ -8,7 +8,6 @@ import type { AclChecker } from './acl-check';
 import type { PubsubDefault, User } from './acl-rules';
 import { NodeUsers, nodeUserSecret } from './node-users';
 import { UserLinks } from './user-links';
-import { runAsUserOn } from './user-scripts';
 
 export interface ClusterScriptsOptions {
   control: ControlOptions;
@@ -23,7 +22,8 @@ export interface ClusterScriptsOptions {
 export class ClusterScripts {
   private constructor(
     private readonly users: NodeUsers,
-    private readonly links: UserLinks,
+    /** the connections logged in as the users, which the scripts run on (lib/proxy/requests/user-script-request.ts) */
+    readonly links: UserLinks,
   ) {}
 
   /** Creates the users on every node (start-up fails when a node refuses) and routes scripts of restricted users to them. */
@@ -32,7 +32,7 @@ export class ClusterScripts {
     nodeUsers.setUsers(users, pubsub);
     await nodeUsers.syncAll(nodes);
     const links = new UserLinks(nodeUsers, { scanners: options.scanners, connectTimeoutMs: options.connectTimeoutMs, tls: options.tls, onReadDone: options.onReadDone }, options.requestTimeoutMs);
-    acl.asUser = runAsUserOn(links);
+    acl.scriptsAsUser = true;
     return new ClusterScripts(nodeUsers, links);
   }
 

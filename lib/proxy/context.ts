@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { CommandTable } from '../commands/table';
 import type { RequestScanner, Scanners } from '../protocol/scanners';
 import type { AclChecker } from '../auth/acl-check';
+import type { UserLinks } from '../auth/user-links';
 import type { Authenticator, User } from '../auth/users';
 import type { CommandStats } from '../metrics/command-stats';
 import type { SlowLog } from '../metrics/slowlog';
@@ -85,6 +86,8 @@ export interface Observability {
 export interface Security {
   readonly auth: Authenticator;
   readonly acl: AclChecker;
+  /** SLOTPROXY_ACL_SCRIPTS=cluster: the connections logged in as each user, for their scripts */
+  readonly userLinks: UserLinks | null;
 }
 
 /** The settings, and what is derived from them. */

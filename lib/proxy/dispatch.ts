@@ -14,6 +14,7 @@ import type { FamilySession, ParsedCommand } from './family';
 import { LOCAL_COMMANDS } from './local-commands';
 import { BlockingRequest } from './requests/blocking-request';
 import { SingleRequest } from './requests/single-request';
+import { runAsUser } from './requests/user-script-request';
 
 export interface DispatchSession extends FamilySession {
   /** authenticated as a user who may run anything on any key: no ACL check */
@@ -103,7 +104,7 @@ export function dispatchSlow(session: DispatchSession, buf: Buffer, rec: Int32Ar
   };
   if (asUser !== null) {
     // a script of a restricted user, which the nodes check as that user (SLOTPROXY_ACL_SCRIPTS=cluster)
-    ctx.acl.runAsUser(session, parsed, asUser);
+    runAsUser(session, parsed, asUser, ctx.userLinks!);
     return;
   }
   if (session.mode && session.mode.command(parsed)) return;

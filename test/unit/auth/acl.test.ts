@@ -143,7 +143,7 @@ describe('permission checks', function () {
     assert.match(check('~* &* +@all -eval', eval1)!, /run the 'eval' command/, 'command rules first');
     assert.equal(check('~* &* -@all +script|load', ['SCRIPT', 'LOAD', 'return 1']), null, 'loading runs nothing');
     const acl = new AclChecker();
-    acl.asUser = () => {};
+    acl.scriptsAsUser = true;
     assert.equal(check('~* +@all', eval1, acl), null);
     const u = users('user u on nopass ~* +@all').get('u')!;
     assert.equal(acl.runsAsUser(u, table.get('eval')!), true);

@@ -1,19 +1,19 @@
 // SLOTPROXY_ACL_SCRIPTS=cluster, part three: a script or function of a restricted user runs on a
-// link logged in as that user (user-links.ts), routed by its keys like any command and following
+// link logged in as that user (lib/auth/user-links.ts), routed by its keys like any command and following
 // redirects. It runs on another connection than the client's other commands, so it waits for
 // their replies and the client's later commands wait for it (as a blocking command does): the
 // client's order holds.
-import type { BackendAddress } from '../backend/backend-command';
-import type { BackendNode } from '../backend/backend-node';
-import { TYPE_ERROR } from '../protocol/records';
-import { error, frameArgs } from '../protocol/resp';
-import { CROSSSLOT } from '../proxy/errors';
-import type { FamilySession, ParsedCommand } from '../proxy/family';
-import { callNode } from '../proxy/families/node-call';
-import { startsWith } from '../proxy/families/reply-parts';
-import { RoutedRequest, type RequestOwner } from '../proxy/requests/routed-request';
-import type { User } from './acl-rules';
-import type { UserLinks } from './user-links';
+import type { BackendAddress } from '../../backend/backend-command';
+import type { BackendNode } from '../../backend/backend-node';
+import type { User } from '../../auth/acl-rules';
+import type { UserLinks } from '../../auth/user-links';
+import { TYPE_ERROR } from '../../protocol/records';
+import { error, frameArgs } from '../../protocol/resp';
+import { CROSSSLOT } from '../errors';
+import type { FamilySession, ParsedCommand } from '../family';
+import { callNode } from '../families/node-call';
+import { startsWith } from '../families/reply-parts';
+import { RoutedRequest, type RequestOwner } from './routed-request';
 
 const NOSCRIPT = Buffer.from('-NOSCRIPT');
 
@@ -70,16 +70,14 @@ class UserScriptRequest extends RoutedRequest {
   abandon(): void {}
 }
 
-/** Runs `cmd` on the nodes as `user` (AclChecker.asUser in cluster mode). */
-export function runAsUserOn(links: UserLinks): (session: FamilySession, cmd: ParsedCommand, user: User) => void {
-  return (session, cmd, user) => {
-    if (session.mode !== null) {
-      // (refused when queued: the transaction is aborted, as for any command refused then)
-      session.reject(IN_MODE);
-      session.mode.rejected(IN_MODE);
-      return;
-    }
-    if (cmd.crossSlot) return session.reject(CROSSSLOT);
-    session.enqueue(new UserScriptRequest(session, cmd.frame, cmd.slot, session.id, cmd.deadline, links, user));
-  };
+/** Runs `cmd` on the nodes as `user`, over `links` (AclChecker.runsAsUser said so). */
+export function runAsUser(session: FamilySession, cmd: ParsedCommand, user: User, links: UserLinks): void {
+  if (session.mode !== null) {
+    // (refused when queued: the transaction is aborted, as for any command refused then)
+    session.reject(IN_MODE);
+    session.mode.rejected(IN_MODE);
+    return;
+  }
+  if (cmd.crossSlot) return session.reject(CROSSSLOT);
+  session.enqueue(new UserScriptRequest(session, cmd.frame, cmd.slot, session.id, cmd.deadline, links, user));
 }
