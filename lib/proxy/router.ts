@@ -5,6 +5,7 @@ import { BackendNode, type NodeOptions } from '../backend/backend-node';
 import type { BackendCommand } from '../backend/backend-command';
 import type { BackendConnection, ConnectionHooks } from '../backend/backend-connection';
 import { ConnState } from '../backend/backend-connection';
+import { BusyWatch, type BusyHooks } from '../backend/busy-watch';
 import { parseAddress } from '../cluster/cluster-slots';
 import { parseRedirect } from '../cluster/redirect';
 import { SlotMap } from '../cluster/slot-map';
@@ -36,6 +37,16 @@ export class Router implements ConnectionHooks {
   private readonly retryQueues = new Map<number, BackendCommand[]>();
   /** retryQueues.size, as a field: route() reads it for every command */
   private retrying = 0;
+  /** per node: is it running a script, what its overdue requests get (lib/backend/busy-watch.ts) */
+  private readonly busy = new Map<string, BusyWatch>();
+  private readonly busyHooks: BusyHooks = {
+    reroute: (cmds) => this.reroute(cmds),
+    stalled: (conn, reason) => {
+      conn.reset(reason);
+      this.events.refreshNeeded('backend timeout');
+    },
+    unwritten: (conn) => unreachable(conn.address, this.options.requestTimeoutMs, conn.state === ConnState.Ready ? '' : conn.lastError),
+  };
 
   constructor(
     private readonly scanners: Scanners,
@@ -202,23 +213,20 @@ export class Router implements ConnectionHooks {
       if (!known.has(node.address) && node.multiplexed().every((c) => c.inFlight === 0)) {
         node.close(`${node.address} left the cluster`);
         this.nodes.delete(node.address);
+        this.busy.delete(node.address);
       }
     }
   }
 
-  /** Fails commands that waited too long; disconnects a node that stopped answering. */
+  /** Fails commands that waited too long; disconnects a node that stopped answering, not one running a script (busy-watch.ts). */
   sweep(now: number): void {
     const timeout = this.options.requestTimeoutMs;
     if (timeout <= 0) return;
     for (const node of this.nodes.values()) {
-      for (const conn of node.multiplexed()) {
-        conn.expirePending(now, () => unreachable(conn.address, timeout, conn.state === ConnState.Ready ? '' : conn.lastError));
-        const oldest = conn.oldestInFlight();
-        if (oldest && oldest.deadline <= now) {
-          conn.reset(`no reply from ${conn.address} within ${timeout} ms (SLOTPROXY_REQUEST_TIMEOUT_MS)`);
-          this.events.refreshNeeded('backend timeout');
-        }
-      }
+      for (const conn of node.multiplexed()) conn.expirePending(now, () => this.busyHooks.unwritten(conn));
+      let watch = this.busy.get(node.address);
+      if (!watch) this.busy.set(node.address, (watch = new BusyWatch(node, this.busyHooks)));
+      watch.sweep(now, timeout);
     }
   }
 
