@@ -33,6 +33,8 @@ export interface BusyHooks {
   stalled(conn: BackendConnection<BackendCommand>, reason: string): void;
   /** the error of a command that could not be written in time */
   unwritten(conn: BackendConnection<BackendCommand>): string;
+  /** the node did not answer the probe at all */
+  silent(node: BackendNode<BackendCommand>): void;
 }
 
 class Probe extends BackendCommand {
@@ -48,12 +50,12 @@ class Probe extends BackendCommand {
   }
 
   onFailure(): void {
-    this.watch.answered(false);
+    this.watch.noAnswer();
   }
 
   /** The control connection reconnects with what it holds: a probe is never moved. */
   sendTo(): void {
-    this.watch.answered(false);
+    this.watch.noAnswer();
   }
 
   get abandoned(): boolean {
@@ -69,6 +71,8 @@ export function busyBehindScript(address: string, timeoutMs: number): string {
 export class BusyWatch {
   /** the last answer said BUSY */
   busy = false;
+  /** the last probe got no answer at all */
+  unanswered = false;
   /** when the last answer came (0: none yet) */
   private answeredAt = 0;
   private probing = false;
@@ -78,8 +82,15 @@ export class BusyWatch {
     private readonly hooks: BusyHooks,
   ) {}
 
+  noAnswer(): void {
+    this.answered(false);
+    this.unanswered = true;
+    this.hooks.silent(this.node);
+  }
+
   answered(busy: boolean): void {
     this.probing = false;
+    this.unanswered = false;
     this.busy = busy;
     this.answeredAt = cachedNow();
   }
@@ -125,7 +136,8 @@ export class BusyWatch {
     if (now - this.answeredAt >= PROBE_MS || (overdue && this.answeredAt < head.deadline)) this.probe(now);
   }
 
-  private probe(now: number): void {
+  /** Asks the node (unless a question is out already). */
+  probe(now: number): void {
     if (this.probing) return;
     this.probing = true;
     this.node.control().send(new Probe(this, now + PROBE_MS));

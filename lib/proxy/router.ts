@@ -46,6 +46,12 @@ export class Router implements ConnectionHooks {
       this.events.refreshNeeded('backend timeout');
     },
     unwritten: (conn) => unreachable(conn.address, this.options.requestTimeoutMs, conn.state === ConnState.Ready ? '' : conn.lastError),
+    // Gone from the map, it holds its requests for nothing; else it may be failing: the sooner
+    // the map shows a failover, the sooner its clients are answered.
+    silent: (node) => {
+      if (!this.map.allNodes().includes(node.address)) this.drop(node);
+      else this.events.refreshNeeded(`${node.address} did not answer a PING`);
+    },
   };
 
   constructor(
@@ -201,20 +207,27 @@ export class Router implements ConnectionHooks {
     for (const cmd of waiting) this.retry(cmd);
   }
 
-  /** A new topology: swap the map and move unwritten commands off nodes that lost their slots. */
+  /**
+   * A new topology: swap the map and move unwritten commands off nodes that lost their slots. A
+   * node gone from the map (the cluster lists no failed node: it was failed over, or removed) is
+   * closed once nothing waits on it, or as soon as it is found not to answer (busy-watch.ts asks
+   * it): the requests written to it then get their "may or may not have run" error at once, not
+   * at their deadline. A node that answers (demoted in a manual failover, or one MOVED named)
+   * answers what it holds first: MOVED, which is followed.
+   */
   applyMap(map: SlotMap): void {
     this.setMap(map);
-    const known = new Set(map.allNodes());
     const masters = new Set(map.masters);
+    const known = new Set(map.allNodes());
     for (const node of [...this.nodes.values()]) {
       for (const conn of node.multiplexed()) {
         if (!masters.has(node.address) || conn.state !== ConnState.Ready) this.reroute(conn.takePending());
       }
-      if (!known.has(node.address) && node.multiplexed().every((c) => c.inFlight === 0)) {
-        node.close(`${node.address} left the cluster`);
-        this.nodes.delete(node.address);
-        this.busy.delete(node.address);
-      }
+      if (known.has(node.address)) continue;
+      const waiting = [...node.multiplexed(), ...node.parked].some((c) => c.inFlight > 0);
+      const watch = this.watchOf(node);
+      if (!waiting || watch.unanswered) this.drop(node);
+      else watch.probe(cachedNow());
     }
   }
 
@@ -224,9 +237,7 @@ export class Router implements ConnectionHooks {
     if (timeout <= 0) return;
     for (const node of this.nodes.values()) {
       for (const conn of node.multiplexed()) conn.expirePending(now, () => this.busyHooks.unwritten(conn));
-      let watch = this.busy.get(node.address);
-      if (!watch) this.busy.set(node.address, (watch = new BusyWatch(node, this.busyHooks)));
-      watch.sweep(now, timeout);
+      this.watchOf(node).sweep(now, timeout);
     }
   }
 
@@ -271,6 +282,20 @@ export class Router implements ConnectionHooks {
       c.asking = false;
       this.route(c);
     }
+  }
+
+  private watchOf(node: BackendNode<BackendCommand>): BusyWatch {
+    let watch = this.busy.get(node.address);
+    if (!watch) this.busy.set(node.address, (watch = new BusyWatch(node, this.busyHooks)));
+    return watch;
+  }
+
+  /** Closes a node gone from the map: what it still holds gets its "may or may not have run" error. */
+  private drop(node: BackendNode): void {
+    if (this.nodes.get(node.address) !== node) return;
+    node.close(`${node.address} is no longer in the cluster's slot map (failed over or removed)`);
+    this.nodes.delete(node.address);
+    this.busy.delete(node.address);
   }
 
   private setMap(map: SlotMap): void {
