@@ -31,6 +31,8 @@ function slotOf(cmd: ParsedCommand): number {
     if (slots.size > 1) return MIXED_SLOTS;
     return slots.size ? slots.values().next().value! : -1;
   }
+  // (PUBLISH: routed by its channel, but keyless for the node, which is what counts here)
+  if (cmd.row.info.keySpecs.length === 0) return -1;
   return cmd.crossSlot ? MIXED_SLOTS : cmd.slot;
 }
 
