@@ -1,6 +1,7 @@
 // MULTI/EXEC/DISCARD/WATCH/UNWATCH run on a dedicated connection pinned to the transaction's
-// node: the client sees what standalone Redis shows where a cluster behaves the same, what a
-// cluster node shows where it does not, and no redirect the proxy can follow.
+// node (WATCHes on one per watched node): the client sees what standalone Redis shows where a
+// cluster behaves the same, what a cluster node shows where it does not, and never a redirect
+// (CROSSSLOT in place of a MOVED it could not use, nil for a watched slot that moved).
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import Redis from 'ioredis';
