@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Instructions per request of the whole proxy process (Node, V8's JIT code, libuv, the addon: user
+# space only, the kernel is not counted) under callgrind, for redis-benchmark rows through it in
+# front of a local 3-master cluster. Counts, unlike wall-clock or /proc CPU, do not move with what
+# else runs on the machine: after the warm-up two runs of one build differ by about 1%.
+#   bench/callgrind/proxy.sh [TEST...]          (default: set get; any redis-benchmark -t name)
+# Environment: DIR a built checkout to measure (default this one); P pipeline (1); N requests
+# per measured run (20000; each test is measured twice); WARM requests of each test before, twice
+# (20000: V8 has optimised the hot path by then);
+# C clients (50); KEEP a directory to keep the callgrind files in (for callgrind_annotate: the
+# dump named TEST-N is the one to read);
+# AENV extra environment for the proxy (VAR=value ...); NODEFLAGS node options (default
+# --single-threaded: V8's compiler and GC threads ran at random points of the measured runs and
+# moved the count by up to 40%; in one thread their work is done where it is caused); REPS
+# measurements of each test (3); compare builds by the lowest (what varies is added work:
+# TurboFan recompiling something, a GC that falls in one run and not in another);
+# with --perf-basic-prof the JIT symbols are kept in KEEP too (bench/callgrind/jit-names.py).
+# Needs valgrind. Takes a few minutes: the proxy runs ~50 times slower under callgrind.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DIR=${DIR:-$ROOT}
+P=${P:-1}
+N=${N:-20000}
+WARM=${WARM:-20000}
+C=${C:-50}
+PORT=${PORT:-$((17900 + RANDOM % 90))}
+TESTS=("$@")
+[ ${#TESTS[@]} -gt 0 ] || TESTS=(set get)
+WORK=$(mktemp -d)
+cd "$ROOT"
+node -e "
+const {LocalCluster}=require('./dist/lib/localcluster/local-cluster');
+(async()=>{const c=await LocalCluster.start({masters:3,replicasPerMaster:0});require('fs').writeFileSync('$WORK/seeds',c.seeds());
+process.on('SIGTERM',async()=>{await c.stop();process.exit(0)});setInterval(()=>{},1000)})()" &
+CLUSTER=$!
+PROXY=
+cleanup() {
+  [ -n "$PROXY" ] && kill -INT "$PROXY" 2>/dev/null && wait "$PROXY" 2>/dev/null
+  kill -TERM $CLUSTER 2>/dev/null || true
+  wait $CLUSTER 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$WORK"/cg.* "$KEEP"/ 2>/dev/null; cp /tmp/perf-"$PROXY".map "$KEEP"/ 2>/dev/null || true; fi
+  rm -f /tmp/perf-"$PROXY".map
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+while [ ! -s "$WORK/seeds" ]; do sleep 0.2; done
+# What runs by the clock is set as if the proxy ran at its usual speed (it runs ~50 times slower
+# here): a periodic refresh every 5 s would weigh 50 times more per request than it does, a 10 s
+# request timeout would fire, and the slow log (10 ms) would take a varying share of requests,
+# with a copy of each (that moved the count by up to 40% between runs).
+(cd "$DIR" && SLOTPROXY_CLUSTER=$(cat "$WORK/seeds") SLOTPROXY_LOG_LEVEL=warn SLOTPROXY_REFRESH_MS=600000 \
+  SLOTPROXY_REQUEST_TIMEOUT_MS=600000 SLOTPROXY_SLOWLOG_US=10000000 exec env ${AENV:-} \
+  valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.%p" node ${NODEFLAGS:---single-threaded} dist/bin/slotproxy.js --port "$PORT" 2>"$WORK/valgrind.log") &
+PROXY=$!
+until redis-cli -p "$PORT" ping >/dev/null 2>&1; do sleep 0.5; done
+bench() { redis-benchmark -q -p "$PORT" -c "$C" -P "$P" -d 64 -r 100000 "$@" >/dev/null 2>&1; }
+# two rounds of every test: switching between tests changes the shapes V8 optimised for (a
+# reply of +OK, of a bulk string), and the first switch recompiles
+for round in 1 2; do for t in "${TESTS[@]}"; do bench -n "$WARM" -t "$t"; done; done
+# Instructions of one run of `n` requests of test `t`, in a dump named `t-n`.
+measure() {
+  callgrind_control -z "$PROXY" >/dev/null 2>&1
+  bench -n "$2" -t "$1"
+  callgrind_control -d "$1-$2" "$PROXY" >/dev/null 2>&1
+  sed -n 's/^totals: *//p' "$(ls -t "$WORK"/cg.*.* | head -1)"
+}
+# Each run opens C connections (and redis-benchmark asks CONFIG GET on one): a run of N/4 is
+# taken from a run of N to leave their cost out. Each test is measured REPS times (3), and the
+# lowest is reported too (a forced full GC before each run made it worse: V8 then dropped
+# compiled code and compiled it again within the run).
+declare -A low
+for r in $(seq "${REPS:-3}"); do for t in "${TESTS[@]}"; do
+  small=$(measure "$t" $((N / 4)))
+  big=$(measure "$t" "$N")
+  per=$(( (big - small) / (N - N / 4) ))
+  echo "$t -P $P: $per instructions per request; $(( (small - (big - small) / 3) / C )) per connection"
+  if [ -z "${low[$t]:-}" ] || [ "$per" -lt "${low[$t]}" ]; then low[$t]=$per; fi
+done; done
+for t in "${TESTS[@]}"; do echo "lowest: $t -P $P: ${low[$t]} instructions per request"; done
