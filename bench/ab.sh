@@ -1,7 +1,7 @@
 #!/bin/bash
 # A/B of two builds of slotproxy in front of ONE local 3-master cluster: runs redis-benchmark
 # against A and B alternately and prints the medians of req/s and of the proxy's CPU per request
-# (user + system, from /proc). On a small shared machine a full `npm run bench` moves by up to
+# (user + system, and each apart, from /proc). On a small shared machine a full `npm run bench` moves by up to
 # 0.2 between runs; this is how hot-path changes were judged (bench/results/*-2026-11-26.md).
 #
 #   git worktree add /tmp/base <before-commit>     # then, in /tmp/base: ln -s <repo>/node_modules;
@@ -69,9 +69,11 @@ rows = [l.split() for l in open(sys.argv[1])]
 # the hypervisor's steal over the runs: A/B of a disturbed machine says little
 t0, t1 = ([int(x) for x in open(f).read().split()[1:9]] for f in sys.argv[2:4])
 d = [b - a for a, b in zip(t0, t1)]
-print('CPU stolen during the runs: %.1f%%' % (100 * d[7] / max(1, sum(d))))
+print('CPU stolen during the runs: %.1f%%, idle: %.1f%%' % (100 * d[7] / max(1, sum(d)), 100 * (d[3] + d[4]) / max(1, sum(d))))
 med = lambda i: st.median(float(r[i]) for r in rows)
 a_cpu, b_cpu = (med(2) + med(3)) / 100, (med(6) + med(7)) / 100
 print('median  A %.0f req/s, CPU %.2f us/req   B %.0f req/s, CPU %.2f us/req   B/A req/s %.3f, CPU %.3f'
       % (med(1), a_cpu, med(5), b_cpu, med(5) / med(1), b_cpu / a_cpu))
+print('median  user / kernel us/req: A %.2f / %.2f   B %.2f / %.2f   B/A user %.3f, kernel %.3f'
+      % (med(2) / 100, med(3) / 100, med(6) / 100, med(7) / 100, med(6) / max(1, med(2)), med(7) / max(1, med(3))))
 EOF

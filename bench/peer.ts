@@ -14,7 +14,7 @@ import { findFreePort } from '../lib/localcluster/free-port';
 import { trackChild, trackTempDir, untrackTempDir } from '../lib/localcluster/process-registry';
 import { startStandalone, type StandaloneRedis } from '../lib/localcluster/standalone';
 import { median } from './median';
-import { cpuSeconds, cpuSecondsOf } from './proc';
+import { cpuSecondsOf, cpuTimes, perRequest, type CpuTimes } from './proc';
 import { redisBenchmark, type BenchRun } from './redis-benchmark';
 import type { Workload } from './workloads';
 
@@ -94,12 +94,13 @@ async function answers(port: number): Promise<void> {
 
 /**
  * Markdown rows: the workloads through slotproxy and through twemproxy, alternating, `reps`
- * times each; req/s and CPU per request (µs) of each proxy and of its masters.
+ * times each; req/s, each proxy's CPU per request (µs) in user space and in the kernel, and its
+ * masters' CPU per request.
  */
 export async function compareTwemproxy(
   workloads: Workload[],
   o: { reps: number; n: number; clients: number },
-  slotproxy: { pid: number; port: number; masterPids: number[]; cpu: (pid: number) => number },
+  slotproxy: { pid: number; port: number; masterPids: number[]; cpu: (pid: number) => CpuTimes },
 ): Promise<string[]> {
   const twem = await startTwemproxy();
   const out: string[] = [];
@@ -108,14 +109,15 @@ export async function compareTwemproxy(
       const n = o.n * w.nScale;
       const base: BenchRun = { port: 0, cluster: false, pipeline: w.pipeline, clients: o.clients, requests: n, ...w.run };
       const us = (seconds: number): number => (seconds / n) * 1e6;
-      const side = (port: number, pid: number, masterPids: number[], cpu: (pid: number) => number) => async () => {
+      const side = (port: number, pid: number, masterPids: number[], cpu: (pid: number) => CpuTimes) => async () => {
         const c0 = cpu(pid);
         const m0 = cpuSecondsOf(masterPids);
         const r = await redisBenchmark({ ...base, port });
-        return { rps: r.rps, proxy: us(cpu(pid) - c0), masters: us(cpuSecondsOf(masterPids) - m0) };
+        const p = perRequest(c0, cpu(pid), n);
+        return { rps: r.rps, user: p.user, kernel: p.system, masters: us(cpuSecondsOf(masterPids) - m0) };
       };
       const a = side(slotproxy.port, slotproxy.pid, slotproxy.masterPids, slotproxy.cpu);
-      const b = side(twem.port, twem.child.pid!, twem.masters.map((m) => m.pid), cpuSeconds);
+      const b = side(twem.port, twem.child.pid!, twem.masters.map((m) => m.pid), cpuTimes);
       const sp: Awaited<ReturnType<typeof a>>[] = [];
       const tw: Awaited<ReturnType<typeof b>>[] = [];
       for (let r = 0; r < o.reps; r++) {
@@ -129,9 +131,10 @@ export async function compareTwemproxy(
         }
       }
       console.error(`${w.name} -P ${w.pipeline}: slotproxy ${sp.map((x) => Math.round(x.rps)).join(' ')} | twemproxy ${tw.map((x) => Math.round(x.rps)).join(' ')}`);
-      const m = (xs: { rps: number; proxy: number; masters: number }[], k: 'rps' | 'proxy' | 'masters'): number => median(xs.map((x) => x[k]));
+      const m = (xs: { rps: number; user: number; kernel: number; masters: number }[], k: 'rps' | 'user' | 'kernel' | 'masters'): number => median(xs.map((x) => x[k]));
+      const pair = (k: 'user' | 'kernel' | 'masters'): string => `${m(sp, k).toFixed(2)} / ${m(tw, k).toFixed(2)}`;
       out.push(
-        `| ${w.name} | ${w.pipeline} | ${Math.round(m(sp, 'rps'))} | ${Math.round(m(tw, 'rps'))} | ${(m(sp, 'rps') / m(tw, 'rps')).toFixed(2)} | ${m(sp, 'proxy').toFixed(2)} / ${m(tw, 'proxy').toFixed(2)} | ${m(sp, 'masters').toFixed(2)} / ${m(tw, 'masters').toFixed(2)} |`,
+        `| ${w.name} | ${w.pipeline} | ${Math.round(m(sp, 'rps'))} | ${Math.round(m(tw, 'rps'))} | ${(m(sp, 'rps') / m(tw, 'rps')).toFixed(2)} | ${pair('user')} | ${pair('kernel')} | ${pair('masters')} |`,
       );
     }
   } finally {

@@ -10,11 +10,33 @@ export const TICKS = (() => {
   }
 })();
 
-/** user + system CPU seconds used so far by `pid` (and its threads). */
-export function cpuSeconds(pid: number): number {
+/** CPU seconds in user space and in the kernel, of a process or added up. */
+export interface CpuTimes {
+  user: number;
+  system: number;
+}
+
+/** User and kernel CPU seconds used so far by `pid` (and its threads). */
+export function cpuTimes(pid: number): CpuTimes {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  return { user: Number(fields[11]) / TICKS, system: Number(fields[12]) / TICKS };
+}
+
+/** user + system CPU seconds used so far by `pid` (and its threads). */
+export function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+/** `to` - `from`, in microseconds per request of `requests`. */
+export function perRequest(from: CpuTimes, to: CpuTimes, requests: number): CpuTimes {
+  return { user: ((to.user - from.user) / requests) * 1e6, system: ((to.system - from.system) / requests) * 1e6 };
+}
+
+/** "user + kernel" of a per-request figure, in µs with two decimals. */
+export function userKernel(t: CpuTimes): string {
+  return `${t.user.toFixed(2)} + ${t.system.toFixed(2)}`;
 }
 
 /** user + system CPU seconds used so far by all of `pids` (the masters of a cluster, say). */

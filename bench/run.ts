@@ -10,7 +10,7 @@ import { findFreePort } from '../lib/localcluster/free-port';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
 import { compareTwemproxy, twemproxyVersion } from './peer';
 import { median } from './median';
-import { addTicks, cpuSeconds, cpuSecondsOf, machineTicks, stealPercent, tickShare } from './proc';
+import { addTicks, cpuSecondsOf, cpuTimes, machineTicks, perRequest as cpuPerRequest, stealPercent, tickShare, userKernel, type CpuTimes } from './proc';
 import { RateProbe } from './rate-probe';
 import { redisBenchmark, type BenchResult, type BenchRun } from './redis-benchmark';
 import { recordLatestFullRun, SCRATCH_DIR, stamp, writeReport } from './report-file';
@@ -116,11 +116,15 @@ async function startProxy(seeds: string, o: Options): Promise<{ child: ChildProc
   return { child, port };
 }
 
-/** CPU seconds of the proxy and its worker processes. */
-function proxyCpu(pid: number): number {
-  let total = cpuSeconds(pid);
+/** User and kernel CPU seconds of the proxy and its worker processes. */
+function proxyCpu(pid: number): CpuTimes {
+  const total = cpuTimes(pid);
   try {
-    for (const child of execSync(`pgrep -P ${pid}`).toString().trim().split('\n').filter(Boolean)) total += cpuSeconds(Number(child));
+    for (const child of execSync(`pgrep -P ${pid}`).toString().trim().split('\n').filter(Boolean)) {
+      const t = cpuTimes(Number(child));
+      total.user += t.user;
+      total.system += t.system;
+    }
   } catch {
     // no workers
   }
@@ -134,6 +138,8 @@ interface Row {
   /** steady rates counted by the servers (see rate-probe.ts), medians; NaN when runs were too short */
   steady: { direct: number; proxy: number };
   cpuPerMillion: number;
+  /** the proxy's CPU per request in user space and in the kernel, µs (medians) */
+  proxyCpu: CpuTimes;
   /** microseconds of CPU per request (medians): load generator, masters, proxy */
   budget: { directBench: number; directMasters: number; bench: number; masters: number; proxy: number };
   /** percent of the machine's CPU stolen by the hypervisor during the row's runs */
@@ -169,6 +175,7 @@ async function measure(
   const direct: BenchResult[] = [];
   const through: BenchResult[] = [];
   const cpu: number[] = [];
+  const cpuSplit: CpuTimes[] = [];
   const directMasters: number[] = [];
   const masters2: number[] = [];
   const steadyDirect: number[] = [];
@@ -197,7 +204,9 @@ async function measure(
       through.push(p.result);
       steadyProxy.push(p.steady);
       masters2.push(perRequest(cpuSecondsOf(masters) - m));
-      cpu.push(perRequest(proxyCpu(proxy.child.pid!) - before));
+      const split = cpuPerRequest(before, proxyCpu(proxy.child.pid!), n);
+      cpuSplit.push(split);
+      cpu.push(split.user + split.system);
     }
   } finally {
     atMasters.close();
@@ -221,7 +230,7 @@ async function measure(
     masters: median(masters2),
     proxy: median(cpu),
   };
-  return { w, direct: pick(direct), proxy: pick(through), steady: { direct: median(steadyDirect), proxy: median(steadyProxy) }, cpuPerMillion: median(cpu), budget, steal, idle: { direct: tickShare(ticksDirect, 'idle'), proxy: tickShare(ticksProxy, 'idle') } };
+  return { w, direct: pick(direct), proxy: pick(through), steady: { direct: median(steadyDirect), proxy: median(steadyProxy) }, cpuPerMillion: median(cpu), proxyCpu: { user: median(cpuSplit.map((c) => c.user)), system: median(cpuSplit.map((c) => c.system)) }, budget, steal, idle: { direct: tickShare(ticksDirect, 'idle'), proxy: tickShare(ticksProxy, 'idle') } };
 }
 
 /** The same workloads through a one-worker and a two-worker proxy, alternating. */
@@ -300,11 +309,11 @@ async function main(): Promise<void> {
       '',
       "req/s and proxy/direct are redis-benchmark's own figures (the method of the figures this is compared with); its direct figures are low by up to 250 ms per run (bench/rate-probe.ts), which flatters proxy/direct. The steady columns are the same runs counted by the servers between 10% and 90% of each run (`-` where a run was too short to sample).",
       '',
-      '| workload | pipeline | direct req/s | slotproxy req/s | proxy/direct | steady req/s direct / proxy | steady proxy/direct | p50 ms direct / proxy | p99 ms direct / proxy | proxy CPU s per 1M req | steal % |',
+      '| workload | pipeline | direct req/s | slotproxy req/s | proxy/direct | steady req/s direct / proxy | steady proxy/direct | p50 ms direct / proxy | p99 ms direct / proxy | proxy CPU µs/req user + kernel | steal % |',
       '|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows.map(
         (r) =>
-          `| ${r.w.name} | ${r.w.pipeline} | ${Math.round(r.direct.rps)} | ${Math.round(r.proxy.rps)} | ${(r.proxy.rps / r.direct.rps).toFixed(2)} | ${steadyText(r)} | ${r.direct.p50} / ${r.proxy.p50} | ${r.direct.p99} / ${r.proxy.p99} | ${r.cpuPerMillion.toFixed(2)} | ${r.steal} |`,
+          `| ${r.w.name} | ${r.w.pipeline} | ${Math.round(r.direct.rps)} | ${Math.round(r.proxy.rps)} | ${(r.proxy.rps / r.direct.rps).toFixed(2)} | ${steadyText(r)} | ${r.direct.p50} / ${r.proxy.p50} | ${r.direct.p99} / ${r.proxy.p99} | ${userKernel(r.proxyCpu)} | ${r.steal} |`,
       ),
     );
   const us = (x: number): string => x.toFixed(2);
@@ -338,8 +347,8 @@ async function main(): Promise<void> {
       '',
       `A C proxy on this machine, in this run: twemproxy (${twemproxy}, one thread, like one slotproxy worker) in front of ${MASTERS} standalone redis-servers, slotproxy in front of the bench's ${MASTERS}-master cluster; same redis-benchmark parameters (single-key rows at pipeline 16 at ${FAST_ROW_SCALE} x -n), alternating, medians of ${o.reps}. twemproxy's masters skip cluster mode's slot checks, and it splits MSET / MGET per server (3 sub-commands) where slotproxy must split per slot (about 10): both favour twemproxy (see the masters' CPU).`,
       '',
-      '| workload | pipeline | slotproxy req/s | twemproxy req/s | slotproxy / twemproxy | proxy CPU µs/req slotproxy / twemproxy | masters CPU µs/req slotproxy / twemproxy |',
-      '|---|---|---|---|---|---|---|',
+      '| workload | pipeline | slotproxy req/s | twemproxy req/s | slotproxy / twemproxy | proxy user CPU µs/req slotproxy / twemproxy | proxy kernel CPU µs/req slotproxy / twemproxy | masters CPU µs/req slotproxy / twemproxy |',
+      '|---|---|---|---|---|---|---|---|',
       ...peerRows,
     );
   else if (full && o.peer) lines.push('', 'twemproxy comparison skipped: `nutcracker` is not installed (apt-get install nutcracker).');
