@@ -11,6 +11,7 @@
 #include "records.h"
 #include "reply_scanner.h"
 #include "request_scanner.h"
+#include "socket_write.h"
 
 namespace slotproxy {
 namespace {
@@ -300,6 +301,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ReplyScanner", ReplyScannerWrap::Define(env));
   exports.Set("keySlot", Napi::Function::New(env, KeySlotFn));
   exports.Set("gatherv", Napi::Function::New(env, Gather));
+#ifndef _WIN32
+  exports.Set("sendv", Napi::Function::New(env, SendV));
+#endif
   exports.Set("layout", Layout(env));
   return exports;
 }

@@ -10,7 +10,7 @@ import type { Gather } from '../protocol/gather';
 import { command } from '../protocol/resp';
 import { dial, type TlsMaterial } from './dial';
 import { readSocket, type Slab } from '../io/socket-reads';
-import { outputBuffer, send } from '../io/write-buffer';
+import { SocketFd } from '../io/socket-fd';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
 import { Ring } from './ring';
 import type { BackendAddress, WireCommand } from './wire-command';
@@ -67,6 +67,8 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
   private sparePending: C[] = [];
   private readonly inflight = new Ring<C | typeof DROPPED>();
   private socket: net.Socket | null = null;
+  /** where a write can skip the socket's stream (set once connected) */
+  private fd: SocketFd | null = null;
   private reader: ReplyReader;
   /** the proxy's gather (its scanners'), which copies each write's commands into one buffer */
   private readonly gather: Gather;
@@ -168,10 +170,9 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       if (size > COPY_LIMIT) big = true;
     }
     if (!big) {
-      const out = outputBuffer(total);
       // (consecutive commands read from one client buffer become one range)
       const g = this.gather;
-      g.begin(out);
+      g.beginSend(total);
       const inflight = this.inflight;
       for (let i = 0; i < cmds.length; i++) {
         const c = cmds[i];
@@ -185,8 +186,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
         g.add(c.frame, c.frameStart, c.frameEnd);
         inflight.push(c);
       }
-      g.end();
-      send(socket, out);
+      g.sendTo(socket, this.fd === null ? -1 : this.fd.now());
     } else {
       this.writeSegments(cmds);
     }
@@ -296,6 +296,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       if (this.lostSince) log.info({ address: this.address, downMs: Date.now() - this.lostSince }, `connection to ${this.address} is back`);
       this.lostSince = 0;
       this.state = ConnState.Ready;
+      this.fd = new SocketFd(socket, this.gather.sends);
       this.retryDelay = 0;
       const handshake = this.options.handshake ?? [];
       this.handshakeLeft = handshake.length;
@@ -331,6 +332,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
     }
     const socket = this.socket;
     this.socket = null;
+    this.fd = null;
     this.state = ConnState.Closed;
     this.lastError = reason;
     socket?.destroy();

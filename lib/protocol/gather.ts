@@ -4,7 +4,14 @@
 // bytes, so the ranges are collected (consecutive ones of the same buffer merged) and, when there
 // are enough of them to pay for the call, copied by one call into the native addon. Otherwise,
 // without the addon, or with SLOTPROXY_PARSER=js, they are copied in JS (copyRange).
+//
+// A gather can also be sent (beginSend ... sendTo): its ranges then go to the socket's file
+// descriptor in one native call (sendv, a writev), neither copied nor passed through Node's
+// stream, where lib/io/socket-fd.ts allows it; otherwise they are copied into one buffer that is
+// written through the stream, as begin ... end does.
+import type net from 'node:net';
 import { copyRange } from '../io/copy-range';
+import { outputBuffer, send } from '../io/write-buffer';
 import { loadNative } from './native';
 
 /**
@@ -28,9 +35,14 @@ const MAX_RANGES = 4096;
 const MAX_SOURCES = 64;
 
 type NativeGather = (out: Uint8Array, at: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]) => number;
+/** bytes the kernel took (0: none, the socket's buffer is full), or -errno */
+type NativeSend = (fd: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]) => number;
 
 export class Gather {
-  private out: Buffer = EMPTY;
+  /** null: a send (beginSend) whose ranges are not copied (yet) */
+  private out: Buffer | null = EMPTY;
+  /** the size of the write beginSend() started */
+  private sendSize = 0;
   private at = 0;
   /** (source index, start, end) per range not copied yet */
   private readonly ranges = new Int32Array(MAX_RANGES * 3);
@@ -49,13 +61,51 @@ export class Gather {
     /** fewer ranges, or shorter ones on average, are copied in JS */
     private readonly nativeMin = NATIVE_MIN,
     private readonly nativeAvg = NATIVE_AVG,
+    private readonly sendv: NativeSend | null = null,
   ) {}
+
+  /** sendTo() can write to a descriptor (the addon's sendv is there) */
+  get sends(): boolean {
+    return this.sendv !== null;
+  }
 
   /** Starts filling `out` from its first byte (dropping what a gather that threw left behind). */
   begin(out: Buffer): void {
     if (this.n !== 0) this.clear();
     this.out = out;
     this.at = 0;
+  }
+
+  /** Starts a write of `bytes` in all, to be added and then sent with sendTo(). */
+  beginSend(bytes: number): void {
+    if (this.n !== 0) this.clear();
+    this.out = null;
+    this.at = 0;
+    this.sendSize = bytes;
+  }
+
+  /**
+   * Writes what was added since beginSend() to `socket`: straight to its descriptor `fd` when
+   * that is not -1 (SocketFd.now()), else, and for whatever the kernel did not take, through its
+   * stream from a copy (the stream then reports any error itself).
+   */
+  sendTo(socket: net.Socket, fd: number): void {
+    let sent = 0;
+    if (this.out === null && fd >= 0 && this.sendv !== null) {
+      sent = this.n === 0 ? 0 : this.sendv(fd, this.ranges, this.n, ...this.sources);
+      if (sent === this.bytes) {
+        this.clear();
+        this.out = EMPTY;
+        return;
+      }
+      if (sent < 0) sent = 0;
+    }
+    if (this.out === null) this.out = outputBuffer(this.sendSize);
+    this.copyPending();
+    const out = this.out!;
+    const at = this.at;
+    this.out = EMPTY;
+    send(socket, sent === 0 && at === out.length ? out : out.subarray(sent, at));
   }
 
   add(src: Buffer, start: number, end: number): void {
@@ -101,11 +151,13 @@ export class Gather {
 
   private copyPending(): void {
     if (this.n > 0) {
+      // (a send whose ranges outgrew one call is copied from here on)
+      if (this.out === null) this.out = outputBuffer(this.sendSize);
       const n = this.n;
       if (this.native !== null && ((n >= this.nativeMin && this.bytes >= n * this.nativeAvg) || (n >= NATIVE_MANY && this.bytes >= n * NATIVE_MANY_AVG))) {
-        this.at += this.native(this.out, this.at, this.ranges, n, ...this.sources);
+        this.at += this.native(this.out!, this.at, this.ranges, n, ...this.sources);
       } else {
-        for (let i = 0; i < n * 3; i += 3) this.at += copyRange(this.sources[this.ranges[i]], this.ranges[i + 1], this.ranges[i + 2], this.out, this.at);
+        for (let i = 0; i < n * 3; i += 3) this.at += copyRange(this.sources[this.ranges[i]], this.ranges[i + 1], this.ranges[i + 2], this.out!, this.at);
       }
     }
     this.clear();
@@ -130,11 +182,16 @@ function nativeGather(): NativeGather | null {
   return loadNative().addon?.gatherv ?? null;
 }
 
+function nativeSend(): NativeSend | null {
+  return loadNative().addon?.sendv ?? null;
+}
+
 /**
  * 'auto': natively where it pays (see NATIVE_MIN), in JS without the addon; 'js': always in JS;
  * 'native': every gather natively, however few and short its ranges (bench/parser compares).
  * Each proxy's Scanners makes its own (lib/protocol/scanners.ts): nothing here is process-wide.
  */
 export function createGather(kind: 'auto' | 'js' | 'native'): Gather {
-  return kind === 'native' ? new Gather(nativeGather(), 0, 0) : new Gather(kind === 'js' ? null : nativeGather());
+  if (kind === 'js') return new Gather(null);
+  return kind === 'native' ? new Gather(nativeGather(), 0, 0, nativeSend()) : new Gather(nativeGather(), NATIVE_MIN, NATIVE_AVG, nativeSend());
 }

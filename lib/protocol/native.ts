@@ -27,6 +27,11 @@ export interface NativeAddon {
    * addons may have gather(out, at, sources, ranges, count), its predecessor, which is not used.)
    */
   gatherv?(out: Uint8Array, at: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]): number;
+  /**
+   * writes gatherv's ranges to a socket's descriptor (lib/io/socket-fd.ts): the bytes the kernel
+   * took, or -errno. Absent from older builds and on Windows: writes then go through the stream.
+   */
+  sendv?(fd: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]): number;
   layout: Record<string, number>;
 }
 

@@ -8,12 +8,13 @@
 // Measured against end-of-turn replies in bench/results/standing-2026-11-27.md.
 //
 // How: one socket write for a run of the client's ordered reply list, whatever buffers the
-// replies are ranges of.
+// replies are ranges of: straight from those ranges to the socket's descriptor where it can
+// (lib/io/socket-fd.ts), else copied into one buffer written through the socket's stream.
 import type net from 'node:net';
 import type { Gather } from '../protocol/gather';
 import { releaseSlab } from '../io/socket-reads';
 import { flushEarly } from '../io/flush-queue';
-import { outputBuffer, send } from '../io/write-buffer';
+import { SocketFd } from '../io/socket-fd';
 import type { ClientRequest } from './client-request';
 import type { ReplyWriter } from './reply-queue';
 
@@ -23,27 +24,35 @@ export function flushClientReplies(): void {
 }
 
 export class SocketReplyWriter implements ReplyWriter {
+  private readonly fd: SocketFd;
+
   constructor(
     private readonly socket: net.Socket,
-    /** the proxy's gather (its scanners'), which copies a run of replies into one buffer */
+    /** the proxy's gather (its scanners'), which sends a run of replies in one write */
     private readonly gather: Gather,
-  ) {}
+  ) {
+    this.fd = new SocketFd(socket, gather.sends);
+  }
 
-  /** One write of the replies from `first` to `last` (`bytes` in all): as they are when there is one, else copied. */
+  /**
+   * One write of the replies from `first` to `last` (`bytes` in all): from where they are to the
+   * descriptor, or one reply as it is, or copied into one buffer.
+   */
   writeReplies(first: ClientRequest, last: ClientRequest, bytes: number): void {
     const socket = this.socket;
-    // One reply goes as it is, unless the client is not reading (the write would wait in memory,
-    // and a view would keep alive the read slab it points into) or it is a range of a read slab,
-    // which is read into again once released (lib/io/socket-reads.ts): such replies are copied.
-    if (first === last && first.replySlab === null && first.replyTail == null && socket.writableLength === 0) {
+    const fd = this.fd.now();
+    // Through the stream, one reply goes as it is, unless the client is not reading (the write
+    // would wait in memory, and a view would keep alive the read slab it points into) or it is a
+    // range of a read slab, which is read into again once released (lib/io/socket-reads.ts):
+    // such replies are copied (a send to the descriptor copies what the kernel does not take).
+    if (fd < 0 && first === last && first.replySlab === null && first.replyTail == null && socket.writableLength === 0) {
       const reply = first.reply!;
       const end = first.replyEnd ?? -1;
       socket.write(end < 0 ? reply : reply.subarray(first.replyStart, end));
       return;
     }
-    const out = outputBuffer(bytes);
     const g = this.gather;
-    g.begin(out);
+    g.beginSend(bytes);
     for (let req = first; ; req = req.next!) {
       const reply = req.reply;
       if (reply !== null) {
@@ -58,9 +67,8 @@ export class SocketReplyWriter implements ReplyWriter {
       }
       if (req === last) break;
     }
-    g.end();
-    send(socket, out);
-    // the replies are copied: their slabs may be read into again
+    g.sendTo(socket, fd);
+    // the replies are sent or copied: their slabs may be read into again
     for (let req = first; ; req = req.next!) {
       const slab = req.replySlab;
       if (slab !== null) {

@@ -1,0 +1,78 @@
+// sendv: a write straight to a socket's file descriptor, from ranges of several buffers, without
+// copying them into one first and without Node's stream machinery (Writable state, a WriteWrap,
+// a nextTick per write). TypeScript calls it only for a socket whose Node stream has nothing
+// queued (lib/io/socket-fd.ts), so bytes cannot overtake earlier ones, and hands whatever the
+// kernel did not take to the stream, which then writes it (and reports errors) as usual. The
+// event loop stays Node's: nothing here waits or polls.
+#include "socket_write.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+namespace slotproxy {
+namespace {
+
+Napi::Value Throw(Napi::Env env, const char* message) {
+  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// At most this many ranges go in one call (Linux's IOV_MAX); more are left to the caller as a
+// partial write.
+constexpr uint32_t kMaxIov = 1024;
+constexpr uint32_t kMaxSources = 64;
+
+}  // namespace
+
+// sendv(fd, ranges, count, ...sources) -> bytes the kernel took (0 when the socket's buffer is
+// full), or -errno. `ranges` is the Int32Array of gatherv: (source index, start, end) per range.
+// Every range is checked before anything is sent: a bad one throws and sends nothing.
+// MSG_NOSIGNAL: a peer that is gone gives EPIPE, not a SIGPIPE.
+Napi::Value SendV(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    return Throw(env, "sendv(fd, ranges, count, ...sources)");
+  }
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  Napi::Int32Array ranges = info[1].As<Napi::Int32Array>();
+  uint32_t count = info[2].As<Napi::Number>().Uint32Value();
+  if (fd < 0) return Throw(env, "sendv: fd must be a file descriptor");
+  if (count > ranges.ElementLength() / 3) return Throw(env, "sendv: count is beyond the ranges array");
+  if (count > kMaxIov) count = kMaxIov;
+  uint32_t nsrc = static_cast<uint32_t>(info.Length() - 3);
+  if (nsrc > kMaxSources) return Throw(env, "sendv: too many sources");
+  uint8_t* src[kMaxSources];
+  size_t srcLen[kMaxSources];
+  for (uint32_t i = 0; i < nsrc; i++) {
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    if (napi_get_typedarray_info(env, info[3 + i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array) {
+      return Throw(env, "sendv: a source is not a Buffer");
+    }
+    src[i] = static_cast<uint8_t*>(data);
+    srcLen[i] = length;
+  }
+  struct iovec iov[kMaxIov];
+  const int32_t* t = ranges.Data();
+  for (uint32_t r = 0; r < count; r++, t += 3) {
+    if (t[0] < 0 || static_cast<uint32_t>(t[0]) >= nsrc || t[1] < 0 || t[1] > t[2] || static_cast<size_t>(t[2]) > srcLen[t[0]]) {
+      return Throw(env, "sendv: a range is outside its source");
+    }
+    iov[r].iov_base = src[t[0]] + t[1];
+    iov[r].iov_len = static_cast<size_t>(t[2] - t[1]);
+  }
+  struct msghdr msg = {};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = count;
+  ssize_t n;
+  do {
+    n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Napi::Number::New(env, errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno);
+  return Napi::Number::New(env, static_cast<double>(n));
+}
+
+}  // namespace slotproxy

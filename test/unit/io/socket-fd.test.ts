@@ -1,0 +1,166 @@
+// Writes straight to a socket's descriptor (Gather.sendTo with SocketFd): the peer must get
+// exactly the bytes of every write, in order, whether the kernel takes a write whole, in part
+// (the rest then goes through the stream, and the writes after it follow it there), or not at
+// all; the stream path (no addon, TLS, disabled) must give the same bytes.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { SocketFd } from '../../../lib/io/socket-fd';
+import { createGather, type Gather } from '../../../lib/protocol/gather';
+import { loadNative } from '../../../lib/protocol/native';
+
+async function pair(): Promise<{ server: net.Server; client: net.Socket; peer: net.Socket }> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  const [peer] = (await once(server, 'connection')) as [net.Socket];
+  await once(client, 'connect');
+  return { server, client, peer };
+}
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function patterned(n: number, salt: number): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + salt * 7) & 255;
+  return b;
+}
+
+/** Sends `count` ranges of `pool` as one write; returns their bytes. */
+function sendRandom(g: Gather, client: net.Socket, fd: SocketFd, pool: Buffer[], count: number, next: () => number): Buffer {
+  const parts: Buffer[] = [];
+  const ranges: [Buffer, number, number][] = [];
+  for (let r = 0; r < count; r++) {
+    const src = pool[Math.floor(next() * pool.length)];
+    const start = Math.floor(next() * src.length);
+    const end = start + Math.floor(next() * (src.length - start + 1));
+    ranges.push([src, start, end]);
+    parts.push(src.subarray(start, end));
+  }
+  const bytes = parts.reduce((n, p) => n + p.length, 0);
+  g.beginSend(bytes);
+  for (const [src, start, end] of ranges) g.add(src, start, end);
+  g.sendTo(client, fd.now());
+  return Buffer.concat(parts);
+}
+
+describe('SocketFd and Gather.sendTo: writes that skip the stream', () => {
+  const { addon } = loadNative();
+
+  it('the native addon has sendv()', () => {
+    assert.equal(typeof addon?.sendv, 'function', 'the addon was built before sendv() was added: rebuild it');
+  });
+
+  for (const mode of ['descriptor', 'stream (JS gather)', 'stream (disabled)'] as const) {
+    it(`${mode}: every write arrives whole and in order, through full socket buffers too`, async function () {
+      this.timeout(60_000);
+      const { server, client, peer } = await pair();
+      try {
+        const g = createGather(mode === 'stream (JS gather)' ? 'js' : 'auto');
+        const fd = new SocketFd(client, mode === 'descriptor' && g.sends);
+        if (mode === 'descriptor') assert.notEqual(fd.now(), -1, 'a plain TCP socket is written to its descriptor');
+        else assert.equal(fd.now(), -1);
+        const next = rng(mode.length);
+        const pool: Buffer[] = [patterned(256 * 1024, 1), Buffer.from('+OK\r\n'), patterned(3000, 2).subarray(100)];
+        for (let i = 0; i < 80; i++) pool.push(patterned(1 + Math.floor(next() * 200), i + 3));
+        const received: Buffer[] = [];
+        let got = 0;
+        peer.on('data', (c: Buffer) => {
+          received.push(c);
+          got += c.length;
+        });
+        // the peer stops reading for a while: the kernel takes part of a write, then none
+        peer.pause();
+        const expected: Buffer[] = [];
+        let queued = false;
+        for (let round = 0; round < 120; round++) {
+          // up to 2,000 ranges (more than one sendv takes) of up to 83 sources (more than one call takes)
+          const count = round % 10 === 0 ? 2000 : 1 + Math.floor(next() * 40);
+          expected.push(sendRandom(g, client, fd, pool, count, next));
+          if (client.writableLength > 0) queued = true;
+          if (round === 60) peer.resume();
+          if (round % 20 === 19) await new Promise((r) => setImmediate(r));
+        }
+        assert.ok(queued, 'the socket buffers never filled: the partial write was not tried');
+        const want = Buffer.concat(expected);
+        while (got < want.length) await once(peer, 'data');
+        assert.equal(got, want.length);
+        assert.ok(Buffer.concat(received).equals(want), 'the bytes differ');
+      } finally {
+        client.destroy();
+        peer.destroy();
+        server.close();
+      }
+    });
+  }
+
+  it('a destroyed socket is never written to its descriptor (which another socket may get)', async () => {
+    const { server, client, peer } = await pair();
+    try {
+      const fd = new SocketFd(client, true);
+      assert.notEqual(fd.now(), -1);
+      client.destroy();
+      assert.equal(fd.now(), -1);
+    } finally {
+      peer.destroy();
+      server.close();
+    }
+  });
+
+  it('a socket that was ended is written through its stream (which refuses the write)', async () => {
+    const { server, client, peer } = await pair();
+    try {
+      const fd = new SocketFd(client, true);
+      client.end();
+      assert.equal(fd.now(), -1);
+    } finally {
+      client.destroy();
+      peer.destroy();
+      server.close();
+    }
+  });
+
+  it('a write to a peer that is gone reaches the stream, which reports the error', async function () {
+    this.timeout(20_000);
+    const { server, client, peer } = await pair();
+    try {
+      const g = createGather('auto');
+      const fd = new SocketFd(client, g.sends);
+      const failed = new Promise<void>((resolve) => {
+        client.on('error', () => resolve());
+        client.on('close', () => resolve());
+      });
+      peer.resetAndDestroy();
+      const big = patterned(64 * 1024, 9);
+      // the first writes after the reset may still be taken: write until the error shows
+      for (let i = 0; i < 200 && !client.destroyed; i++) {
+        g.beginSend(big.length);
+        g.add(big, 0, big.length);
+        g.sendTo(client, fd.now());
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await failed;
+      assert.equal(fd.now(), -1);
+    } finally {
+      client.destroy();
+      server.close();
+    }
+  });
+
+  it('sendv checks its arguments before it sends anything', () => {
+    const sendv = addon!.sendv!;
+    const src = Buffer.from('hello');
+    assert.throws(() => sendv(-1, new Int32Array([0, 0, 5]), 1, src), /fd must be a file descriptor/);
+    assert.throws(() => sendv(0, new Int32Array([0, 0, 6]), 1, src), /outside its source/);
+    assert.throws(() => sendv(0, new Int32Array([1, 0, 1]), 1, src), /outside its source/);
+    assert.throws(() => sendv(0, new Int32Array([0, 0, 1]), 2, src), /beyond the ranges array/);
+    assert.throws(() => sendv(0, new Uint32Array(3) as unknown as Int32Array, 1, src), /sendv\(fd, ranges, count, \.\.\.sources\)/);
+  });
+});
