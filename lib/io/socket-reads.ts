@@ -8,6 +8,13 @@
 // replies once the rest of their client's pipeline has come in from the other nodes).
 // Slabs are reused once nothing points into them (Slab).
 // Where the hook is not there (another Node, TLS), sockets fall back to 'data' events.
+//
+// Node calls the hook from its own read callback (onStreamRead), which per read updates the
+// socket's timer and looks the hook up by symbol on the socket (a megamorphic load: sockets have
+// many shapes). The handle's `onread` is replaced by a function that hands reads of data straight
+// to the hook and leaves everything else (end of stream, errors, a destroyed socket) to Node's.
+// The proxy sets no socket timeouts, whose timer that skips (bench/results/hot-path-figures.md,
+// "onread").
 import type net from 'node:net';
 import { copyRange } from './copy-range';
 
@@ -143,7 +150,47 @@ function findHook(socket: net.Socket): Hook | null {
   return buffer && callback && generator ? { buffer, callback, generator } : null;
 }
 
-type Handle = { useUserBuffer?: (b: Buffer) => void; constructor: { name: string } };
+type Handle = { useUserBuffer?: (b: Buffer) => void; onread?: (this: Handle, arrayBuffer: unknown) => unknown; constructor: { name: string } };
+
+/** Where Node's stream handles leave the result of a read (node:internal/stream_base_commons). */
+interface ReadState {
+  state: Int32Array;
+  index: number;
+}
+
+let readState: ReadState | null | undefined;
+
+function findReadState(): ReadState | null {
+  try {
+    // (process.binding is deprecated, but the only way to this array; without it, reads go
+    // through Node's callback)
+    const binding = (process as unknown as { binding(name: string): { streamBaseState?: unknown; kReadBytesOrError?: unknown } }).binding('stream_wrap');
+    const { streamBaseState: state, kReadBytesOrError: index } = binding;
+    return state instanceof Int32Array && typeof index === 'number' ? { state, index } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Makes the handle give reads of data to `onRead(nread)` directly, and the rest to Node's own
+ * callback (see the top of this file). Returns false where it cannot.
+ */
+function shortenReads(socket: net.Socket, handle: Handle, onRead: (nread: number) => void): boolean {
+  if (readState === undefined) readState = findReadState();
+  const original = handle.onread;
+  if (readState === null || typeof original !== 'function') return false;
+  const { state, index } = readState;
+  handle.onread = function (this: Handle, arrayBuffer: unknown): unknown {
+    const nread = state[index];
+    if (nread > 0 && !socket.destroyed) {
+      onRead(nread);
+      return undefined;
+    }
+    return original.call(this, arrayBuffer);
+  };
+  return true;
+}
 
 /**
  * Calls onChunk(chunk, slab) for every read of `socket`; `chunk` is a view of `slab`, or of a
@@ -160,6 +207,8 @@ export function readSocket(
   onChunk: (chunk: Buffer, slab: Slab | null) => void,
   clients: boolean,
   forceEvents = false,
+  /** keep Node's read callback in front of the hook (to compare, and to test both) */
+  forceNodeCallback = false,
 ): boolean {
   const handle = (socket as unknown as { _handle: Handle | null })._handle;
   if (hook === undefined) hook = findHook(socket);
@@ -178,7 +227,7 @@ export function readSocket(
   s[hook.buffer] = shared;
   s[hook.generator] = null;
   const stream = clients ? clientReads : nodeReads;
-  s[hook.callback] = (nread: number): void => {
+  const onRead = (nread: number): void => {
     const slab = stream.take(nread);
     const start = slab.used - nread;
     slab.refs++;
@@ -188,6 +237,8 @@ export function readSocket(
       releaseSlab(slab);
     }
   };
+  s[hook.callback] = onRead;
   handle.useUserBuffer(shared);
+  if (!forceNodeCallback) shortenReads(socket, handle, onRead);
   return true;
 }
