@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <cstring>
+#include <memory>
 
 #include "command_table.h"
 #include "crc16.h"
@@ -28,6 +29,36 @@ bool ByteRange(const Napi::CallbackInfo& info, size_t at, const uint8_t** data, 
 Napi::Value Throw(Napi::Env env, const char* message) {
   Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
   return env.Undefined();
+}
+
+// A scanner's scan() as a function of its own, bound to the C++ object. A method of an ObjectWrap
+// finds its object with napi_unwrap, a private-symbol property lookup that cost ~650 of the ~1,600
+// instructions of a scan() call (bench/results/hot-path-figures.md, "bound scan"); this function
+// gets it from its own data. The data outlives neither: the wrapper's destructor clears it, the
+// function's finalizer frees its share of it.
+template <typename W>
+struct Bound {
+  W* self;
+};
+
+template <typename W, Napi::Value (W::*Method)(const Napi::CallbackInfo&)>
+Napi::Value CallBound(const Napi::CallbackInfo& info) {
+  W* self = (*static_cast<std::shared_ptr<Bound<W>>*>(info.Data()))->self;
+  if (self == nullptr) return Throw(info.Env(), "the scanner is gone");
+  return (self->*Method)(info);
+}
+
+// Defines `name` on the object being constructed as Method bound to `self`.
+template <typename W, Napi::Value (W::*Method)(const Napi::CallbackInfo&)>
+std::shared_ptr<Bound<W>> BindMethod(const Napi::CallbackInfo& info, W* self, const char* name) {
+  Napi::Env env = info.Env();
+  auto bound = std::make_shared<Bound<W>>(Bound<W>{self});
+  auto* share = new std::shared_ptr<Bound<W>>(bound);
+  Napi::Function fn = Napi::Function::New<CallBound<W, Method>>(env, name, share);
+  napi_add_finalizer(
+      env, fn, share, [](napi_env, void* data, void*) { delete static_cast<std::shared_ptr<Bound<W>>*>(data); }, nullptr, nullptr);
+  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
+  return bound;
 }
 
 // What one TypeScript Scanners object (one Proxy) owns: its command table, its limits and the
@@ -148,14 +179,26 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
 class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "RequestScanner",
-                       {InstanceMethod<&RequestScannerWrap::Scan>("scan"),
-                        InstanceMethod<&RequestScannerWrap::Reset>("reset")});
+    return DefineClass(env, "RequestScanner", {InstanceMethod<&RequestScannerWrap::Reset>("reset")});
   }
-  // new RequestScanner(set)
+  // new RequestScanner(set); its scan() is an own property (BindMethod)
   explicit RequestScannerWrap(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<RequestScannerWrap>(info), set_(ScannerSet::From(info)), scanner_(TableOf(set_), LimitsOf(set_)) {
-    if (set_) setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
+    if (!set_) return;
+    setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
+    bound_ = BindMethod<RequestScannerWrap, &RequestScannerWrap::Scan>(info, this, "scan");
+  }
+  ~RequestScannerWrap() {
+    if (bound_) bound_->self = nullptr;
+  }
+
+  // scan(bytes, start, end, authRequired) -> record count
+  Napi::Value Scan(const Napi::CallbackInfo& info) {
+    const uint8_t* data;
+    size_t start, end;
+    if (!ByteRange(info, 0, &data, &start, &end)) return Throw(info.Env(), "scan(bytes, start, end): bad range");
+    bool authRequired = info[3].ToBoolean().Value();
+    return Napi::Number::New(info.Env(), scanner_.Scan(data, start, end, authRequired, set_->request()));
   }
 
  private:
@@ -169,14 +212,6 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
     return set ? set->limits() : none;
   }
 
-  // scan(bytes, start, end, authRequired) -> record count
-  Napi::Value Scan(const Napi::CallbackInfo& info) {
-    const uint8_t* data;
-    size_t start, end;
-    if (!ByteRange(info, 0, &data, &start, &end)) return Throw(info.Env(), "scan(bytes, start, end): bad range");
-    bool authRequired = info[3].ToBoolean().Value();
-    return Napi::Number::New(info.Env(), scanner_.Scan(data, start, end, authRequired, set_->request()));
-  }
   Napi::Value Reset(const Napi::CallbackInfo& info) {
     scanner_.Reset();
     return info.Env().Undefined();
@@ -184,19 +219,24 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
   const ScannerSet* set_;
   Napi::ObjectReference setRef_;
   RequestScanner scanner_;
+  std::shared_ptr<Bound<RequestScannerWrap>> bound_;
 };
 
 class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "ReplyScanner", {InstanceMethod<&ReplyScannerWrap::Scan>("scan")});
+    return DefineClass(env, "ReplyScanner", {});
   }
-  // new ReplyScanner(set)
+  // new ReplyScanner(set); its scan() is an own property (BindMethod)
   explicit ReplyScannerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReplyScannerWrap>(info), set_(ScannerSet::From(info)) {
-    if (set_) setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
+    if (!set_) return;
+    setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
+    bound_ = BindMethod<ReplyScannerWrap, &ReplyScannerWrap::Scan>(info, this, "scan");
+  }
+  ~ReplyScannerWrap() {
+    if (bound_) bound_->self = nullptr;
   }
 
- private:
   // scan(bytes) -> record count; scan() with no bytes continues after kRepMore
   Napi::Value Scan(const Napi::CallbackInfo& info) {
     const uint8_t* data = nullptr;
@@ -208,9 +248,12 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
     }
     return Napi::Number::New(info.Env(), scanner_.Scan(data, len, set_->reply()));
   }
+
+ private:
   const ScannerSet* set_;
   Napi::ObjectReference setRef_;
   ReplyScanner scanner_;
+  std::shared_ptr<Bound<ReplyScannerWrap>> bound_;
 };
 
 // keySlot(bytes, start, end) -> slot
