@@ -306,10 +306,10 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
     });
     readSocket(
       socket,
-      (chunk, slab) => {
+      (buf, start, end, slab) => {
         // replies are timed with the clock of their read (see lib/clock.ts)
         tick();
-        if (this.socket === socket) this.reader.push(chunk, this, slab);
+        if (this.socket === socket) this.reader.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end), this, slab);
         this.hooks.onReadDone();
       },
       false,

@@ -50,8 +50,9 @@ export class RequestReader {
     this.rescanAt = offset;
   }
 
-  push(chunk: Buffer, sink: RequestSink, slab: Slab | null = null): void {
-    let off = 0;
+  /** Handles chunk[from, to) (all of it by default), read after what came before. */
+  push(chunk: Buffer, sink: RequestSink, slab: Slab | null = null, from = 0, to = chunk.length): void {
+    let off = from;
     // An unfinished command is completed from the bytes it still needs (REQ_NEED), and only those
     // are copied: the rest of the chunk is scanned where it is. (Appending whole chunks kept a
     // tail in the buffer after every read of a large pipeline, so every byte was copied once
@@ -59,24 +60,27 @@ export class RequestReader {
     while (this.accLen > 0) {
       // the size of a command stuck in its header lines is not known yet: take more each time
       const missing = this.need > this.accLen ? this.need - this.accLen : Math.max(HEADER_STEP, this.accLen);
-      const take = Math.min(missing, chunk.length - off);
+      const take = Math.min(missing, to - off);
       this.append(chunk, off, off + take);
       off += take;
       if (this.accLen < this.need) return; // a large argument is still arriving
-      if (!this.scan(this.acc!.subarray(0, this.accLen), sink, this.accSlab)) return;
-      if (off === chunk.length) return;
+      if (!this.scan(this.acc!, 0, this.accLen, sink, this.accSlab)) return;
+      if (off === to) return;
     }
-    this.scan(off === 0 ? chunk : chunk.subarray(off), sink, slab);
+    this.scan(chunk, off, to, sink, slab);
   }
 
-  /** Scans `buf` (the buffered bytes or a read), hands on its commands, keeps its unfinished tail. */
-  private scan(buf: Buffer, sink: RequestSink, slab: Slab | null): boolean {
-    let start = 0;
-    let consumed = 0;
+  /**
+   * Scans buf[from, end) (the buffered bytes or a read), hands on its commands (their records are
+   * offsets in `buf`), keeps its unfinished tail.
+   */
+  private scan(buf: Buffer, from: number, end: number, sink: RequestSink, slab: Slab | null): boolean {
+    let start = from;
+    let consumed = from;
     const rec = this.records;
     let need = 0;
     for (;;) {
-      const n = this.scanner.scan(buf, start, buf.length, sink.authRequired);
+      const n = this.scanner.scan(buf, start, end, sink.authRequired);
       // Read the header before the sink runs: it may scan again (inline commands) and overwrite it.
       consumed = rec[REQ_CONSUMED];
       need = rec[REQ_NEED];
@@ -97,15 +101,15 @@ export class RequestReader {
       break;
     }
     this.need = need;
-    const tail = buf.length - consumed;
+    const tail = end - consumed;
     if (tail === 0) {
       this.drop();
-    } else if (consumed === 0 && this.accLen > 0) {
+    } else if (consumed === from && this.accLen > 0) {
       // nothing completed: the accumulated bytes stay where they are
     } else {
       // (a new buffer: commands handed on may be ranges of the old one). Its size is the
       // command's when the scanner knows it: room for more would only be garbage.
-      this.replace(this.need >= tail ? this.need : Math.max(MIN_TAIL_BUFFER, tail * 2), buf, consumed, buf.length);
+      this.replace(this.need >= tail ? this.need : Math.max(MIN_TAIL_BUFFER, tail * 2), buf, consumed, end);
     }
     return true;
   }

@@ -50,7 +50,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
     socket.setNoDelay(true);
     if (ctx.config.tcpKeepalive > 0) socket.setKeepAlive(true, ctx.config.tcpKeepalive * 1000);
-    readSocket(socket, (chunk, slab) => this.onData(chunk, slab), true);
+    readSocket(socket, (buf, start, end, slab) => this.onData(buf, start, end, slab), true);
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
   }
@@ -68,11 +68,11 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     return this.mode?.flag ?? (this.replies.blocked ? 'b' : 'N');
   }
 
-  private onData(chunk: Buffer, slab: Slab | null): void {
+  private onData(buf: Buffer, start: number, end: number, slab: Slab | null): void {
     if (this.replies.closing) return;
     tick();
     this.lastActive = Date.now();
-    this.reader.push(chunk, this, slab);
+    this.reader.push(buf, this, slab, start, end);
     // Redis closes such a client without a reply (client-query-buffer-limit).
     if (this.limits.queryBufferExceeded(this.reader.buffered)) this.socket.destroy();
   }

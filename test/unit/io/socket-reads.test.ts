@@ -71,8 +71,8 @@ describe('socket reads through the shared buffer', () => {
       const got: Buffer[][] = [[], [], []];
       const pairs: Pair[] = [];
       // the chunks are kept, so their slabs are held (never released here)
-      const keep = (k: number) => (c: Buffer, slab: Slab | null) => {
-        got[k].push(c);
+      const keep = (k: number) => (b: Buffer, from: number, to: number, slab: Slab | null) => {
+        got[k].push(b.subarray(from, to));
         if (slab) slab.refs++;
       };
       for (let k = 0; k < 3; k++) pairs.push(await pair((s) => readSocket(s, keep(k), false, false, viaNode), () => {}));
@@ -100,7 +100,7 @@ describe('socket reads through the shared buffer', () => {
 
     it(`${how}: emits 'end' and 'close' when the peer ends, after its last bytes`, async () => {
       const got: Buffer[] = [];
-      const p = await pair((s) => readSocket(s, (c) => got.push(c), false, false, viaNode), () => {});
+      const p = await pair((s) => readSocket(s, (b, from, to) => got.push(b.subarray(from, to)), false, false, viaNode), () => {});
       try {
         const ended = once(p.accepted, 'end');
         const closed = once(p.accepted, 'close');
@@ -115,7 +115,7 @@ describe('socket reads through the shared buffer', () => {
 
     it(`${how}: reads nothing while paused and goes on after resume`, async () => {
       const got: Buffer[] = [];
-      const p = await pair((s) => readSocket(s, (c) => got.push(c), false, false, viaNode), () => {});
+      const p = await pair((s) => readSocket(s, (b, from, to) => got.push(b.subarray(from, to)), false, false, viaNode), () => {});
       try {
         p.client.write('one');
         while (got.length === 0) await turn();
@@ -134,7 +134,7 @@ describe('socket reads through the shared buffer', () => {
 
     it(`${how}: a connection reset by the peer closes the socket, after the bytes before it`, async () => {
       const got: Buffer[] = [];
-      const p = await pair((s) => readSocket(s, (c) => got.push(c), false, false, viaNode), () => {});
+      const p = await pair((s) => readSocket(s, (b, from, to) => got.push(b.subarray(from, to)), false, false, viaNode), () => {});
       try {
         // (events.once would reject on the 'error' that comes first)
         const closed = new Promise((resolve) => p.accepted.on('close', resolve));
@@ -155,7 +155,7 @@ describe('socket reads through the shared buffer', () => {
   it("falls back to 'data' events when asked to, with the same chunks", async () => {
     const got: Buffer[] = [];
     let fast = true;
-    const p = await pair((s) => (fast = readSocket(s, (c) => got.push(c), false, true)), () => {});
+    const p = await pair((s) => (fast = readSocket(s, (b, from, to) => got.push(b.subarray(from, to)), false, true)), () => {});
     try {
       assert.equal(fast, false);
       p.client.write('abc');
@@ -184,7 +184,7 @@ describe('socket reads through the shared buffer', () => {
     it(`reuses ${kind} slabs nobody holds`, async () => {
       const stats = kind === 'client' ? clientSlabs : nodeSlabs;
       const got: Buffer[] = [];
-      const p = await pair((s) => readSocket(s, (c) => got.push(c), kind === 'client'), () => {});
+      const p = await pair((s) => readSocket(s, (b, from, to) => got.push(b.subarray(from, to)), kind === 'client'), () => {});
       try {
         const before = { ...stats };
         // 640 KiB: five slabs' worth
@@ -205,8 +205,8 @@ describe('socket reads through the shared buffer', () => {
         (s) =>
           readSocket(
             s,
-            (c, slab) => {
-              got.push(c);
+            (b, from, to, slab) => {
+              got.push(b.subarray(from, to));
               if (how === 'held') slab!.refs++;
               else slab!.pinned = true;
               slabs.push(slab!);
@@ -216,7 +216,7 @@ describe('socket reads through the shared buffer', () => {
         () => {},
       );
       const other: Buffer[] = [];
-      const q = await pair((s) => readSocket(s, (c) => other.push(c), true), () => {});
+      const q = await pair((s) => readSocket(s, (b, from, to) => other.push(b.subarray(from, to)), true), () => {});
       try {
         const want = await stream(p, got, 40, 8192, 7);
         // another client's reads, nobody holding them: they would take any free slab

@@ -161,7 +161,11 @@ export interface ContentRec {
   keys: string[] | null; // "<latin1 key bytes>@<slot>"
 }
 
-/** Feeds chunks through a RequestReader and returns every record delivered, as content. */
+/**
+ * Feeds chunks through a RequestReader and returns every record delivered, as content. Every
+ * other chunk is given as a range of a larger buffer, with other bytes before and after it, as
+ * the proxy gives the reads of its slabs (the records must be the same).
+ */
 export function collectRequests(s: Scanners, chunks: readonly Buffer[], authRequired = false): ContentRec[] {
   const out: ContentRec[] = [];
   const reader = new RequestReader(s.newRequestScanner(), s);
@@ -193,7 +197,15 @@ export function collectRequests(s: Scanners, chunks: readonly Buffer[], authRequ
       return true;
     },
   };
-  for (const c of chunks) reader.push(c, { ...sink, authRequired });
+  chunks.forEach((c, i) => {
+    if (i % 2 === 0) {
+      reader.push(c, { ...sink, authRequired });
+    } else {
+      const pad = 1 + (i % 7);
+      const around = Buffer.concat([Buffer.from('*9\r\n$1\r\n'.slice(0, pad)), c, Buffer.from('\r\n$-1')]);
+      reader.push(around, { ...sink, authRequired }, null, pad, pad + c.length);
+    }
+  });
   return out;
 }
 
