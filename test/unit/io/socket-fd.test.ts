@@ -4,34 +4,11 @@
 // all; the stream path (no addon, TLS, disabled) must give the same bytes.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import net from 'node:net';
+import type net from 'node:net';
 import { SocketFd } from '../../../lib/io/socket-fd';
 import { createGather, type Gather } from '../../../lib/protocol/gather';
 import { loadNative } from '../../../lib/protocol/native';
-
-async function pair(): Promise<{ server: net.Server; client: net.Socket; peer: net.Socket }> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  const [peer] = (await once(server, 'connection')) as [net.Socket];
-  await once(client, 'connect');
-  return { server, client, peer };
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function patterned(n: number, salt: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + salt * 7) & 255;
-  return b;
-}
+import { patterned, rng, socketPair as pair } from './helpers';
 
 /** Sends `count` ranges of `pool` as one write; returns their bytes. */
 function sendRandom(g: Gather, client: net.Socket, fd: SocketFd, pool: Buffer[], count: number, next: () => number): Buffer {

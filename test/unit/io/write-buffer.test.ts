@@ -1,19 +1,9 @@
 // The shared output arena: reused after writes the kernel took at once, never while a socket
 // still holds a write it could not take.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { once } from 'node:events';
 import { outputBuffer, send } from '../../../lib/io/write-buffer';
-
-async function pair(): Promise<{ server: net.Server; client: net.Socket; peer: net.Socket }> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  const [peer] = (await once(server, 'connection')) as [net.Socket];
-  await once(client, 'connect');
-  return { server, client, peer };
-}
+import { socketPair as pair } from './helpers';
 
 function fill(out: Buffer, seed: number): void {
   for (let i = 0; i < out.length; i++) out[i] = (seed + i * 7) & 0xff;

@@ -3,21 +3,7 @@
 import assert from 'node:assert/strict';
 import { createGather } from '../../../lib/protocol/gather';
 import { loadNative } from '../../../lib/protocol/native';
-
-/** A deterministic generator, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function patterned(n: number, salt: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + salt * 7) & 255;
-  return b;
-}
+import { patterned, rng } from '../io/helpers';
 
 describe('Gather: the ranges of a write, copied into one buffer', () => {
   const { addon } = loadNative();
