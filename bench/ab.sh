@@ -23,13 +23,8 @@ PORT_B=${PORT_B:-17802}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 cd "$ROOT"
-node -e "
-const {LocalCluster}=require('./dist/lib/localcluster/local-cluster');
-(async()=>{const c=await LocalCluster.start({masters:3,replicasPerMaster:0});require('fs').writeFileSync('$WORK/seeds',c.seeds());
-process.on('SIGTERM',async()=>{await c.stop();process.exit(0)});setInterval(()=>{},1000)})()" &
-CLUSTER=$!
-while [ ! -s "$WORK/seeds" ]; do sleep 0.2; done
-SEEDS=$(cat "$WORK/seeds")
+. "$ROOT/bench/local-cluster.sh"
+start_cluster "$WORK"
 (cd "$ADIR" && SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn exec env ${AENV:-} node ${AFLAGS:-} dist/bin/slotproxy.js --port "$PORT_A") &
 PA=$!
 SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn env ${BENV:-} node ${BFLAGS:-} dist/bin/slotproxy.js --port "$PORT_B" &

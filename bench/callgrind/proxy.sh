@@ -10,8 +10,9 @@
 # C clients (50); KEEP a directory to keep the callgrind files in (for callgrind_annotate: the
 # dump named TEST-N is the one to read);
 # AENV extra environment for the proxy (VAR=value ...); NODEFLAGS node options (default
-# --single-threaded: V8's compiler and GC threads ran at random points of the measured runs and
-# moved the count by up to 40%; in one thread their work is done where it is caused); REPS
+# --predictable --no-memory-reducer: V8 in one thread, its GC driven by allocation, not by time.
+# With only --single-threaded, runs of one build still differed by up to 40%: the compiler and
+# GC ran at times set by the clock, which under valgrind is another clock); REPS
 # measurements of each test (3); compare builds by the lowest (what varies is added work:
 # TurboFan recompiling something, a GC that falls in one run and not in another);
 # with --perf-basic-prof the JIT symbols are kept in KEEP too (bench/callgrind/jit-names.py).
@@ -28,11 +29,8 @@ TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=(set get)
 WORK=$(mktemp -d)
 cd "$ROOT"
-node -e "
-const {LocalCluster}=require('./dist/lib/localcluster/local-cluster');
-(async()=>{const c=await LocalCluster.start({masters:3,replicasPerMaster:0});require('fs').writeFileSync('$WORK/seeds',c.seeds());
-process.on('SIGTERM',async()=>{await c.stop();process.exit(0)});setInterval(()=>{},1000)})()" &
-CLUSTER=$!
+. "$ROOT/bench/local-cluster.sh"
+start_cluster "$WORK"
 PROXY=
 cleanup() {
   [ -n "$PROXY" ] && kill -INT "$PROXY" 2>/dev/null && wait "$PROXY" 2>/dev/null
@@ -43,14 +41,13 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-while [ ! -s "$WORK/seeds" ]; do sleep 0.2; done
 # What runs by the clock is set as if the proxy ran at its usual speed (it runs ~50 times slower
 # here): a periodic refresh every 5 s would weigh 50 times more per request than it does, a 10 s
 # request timeout would fire, and the slow log (10 ms) would take a varying share of requests,
 # with a copy of each (that moved the count by up to 40% between runs).
-(cd "$DIR" && SLOTPROXY_CLUSTER=$(cat "$WORK/seeds") SLOTPROXY_LOG_LEVEL=warn SLOTPROXY_REFRESH_MS=600000 \
+(cd "$DIR" && SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn SLOTPROXY_REFRESH_MS=600000 \
   SLOTPROXY_REQUEST_TIMEOUT_MS=600000 SLOTPROXY_SLOWLOG_US=10000000 exec env ${AENV:-} \
-  valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.%p" node ${NODEFLAGS:---single-threaded} dist/bin/slotproxy.js --port "$PORT" 2>"$WORK/valgrind.log") &
+  valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.%p" node ${NODEFLAGS:---predictable --no-memory-reducer} dist/bin/slotproxy.js --port "$PORT" 2>"$WORK/valgrind.log") &
 PROXY=$!
 until redis-cli -p "$PORT" ping >/dev/null 2>&1; do sleep 0.5; done
 bench() { redis-benchmark -q -p "$PORT" -c "$C" -P "$P" -d 64 -r 100000 "$@" >/dev/null 2>&1; }
