@@ -29,6 +29,13 @@ const NATIVE_MIN = 24;
 const NATIVE_AVG = 32;
 const NATIVE_MANY = 64;
 const NATIVE_MANY_AVG = 12;
+/**
+ * A send of up to this many ranges goes from them to the descriptor (a writev); more are copied
+ * into one buffer first. Many small ranges cost the kernel more than one buffer: at GET -P16 (16
+ * replies per client write) a writev of the ranges took ~9% more kernel time than the copy saved
+ * in user time (bench/results/hot-path-figures.md, "direct writes").
+ */
+const DIRECT_RANGES = 4;
 /** Ranges per native call; more are copied in several calls. */
 const MAX_RANGES = 4096;
 /** Distinct source buffers per native call (the addon's limit). */
@@ -43,6 +50,8 @@ export class Gather {
   private out: Buffer | null = EMPTY;
   /** the size of the write beginSend() started */
   private sendSize = 0;
+  /** the one range (source 0, from 0 to [2]) of a send copied into one buffer */
+  private readonly one = new Int32Array(3);
   private at = 0;
   /** (source index, start, end) per range not copied yet */
   private readonly ranges = new Int32Array(MAX_RANGES * 3);
@@ -86,25 +95,42 @@ export class Gather {
 
   /**
    * Writes what was added since beginSend() to `socket`: straight to its descriptor `fd` when
-   * that is not -1 (SocketFd.now()), else, and for whatever the kernel did not take, through its
-   * stream from a copy (the stream then reports any error itself).
+   * that is not -1 (SocketFd.now()), from the ranges where they are few (DIRECT_RANGES), else
+   * from one buffer they are copied into; through its stream, from a copy, for whatever the kernel
+   * did not take and where there is no descriptor (the stream then reports any error itself).
    */
   sendTo(socket: net.Socket, fd: number): void {
-    let sent = 0;
-    if (this.out === null && fd >= 0 && this.sendv !== null) {
-      sent = this.n === 0 ? 0 : this.callSend(this.sendv, fd);
+    const sendv = fd >= 0 ? this.sendv : null;
+    if (sendv !== null && this.out === null && this.n <= DIRECT_RANGES) {
+      const sent = this.n === 0 ? 0 : this.callSend(sendv, fd);
       if (sent === this.bytes) {
         this.clear();
         this.out = EMPTY;
         return;
       }
-      if (sent < 0) sent = 0;
+      this.copyAndSend(socket, null, -1, sent < 0 ? 0 : sent);
+      return;
     }
+    this.copyAndSend(socket, sendv, fd, 0);
+  }
+
+  /**
+   * Copies the ranges into one buffer and writes it from byte `skip` on: to the descriptor with
+   * `sendv` when given, and what it does not take through the stream.
+   */
+  private copyAndSend(socket: net.Socket, sendv: NativeSend | null, fd: number, skip: number): void {
     if (this.out === null) this.out = outputBuffer(this.sendSize);
     this.copyPending();
-    const out = this.out!;
+    const out = this.out;
     const at = this.at;
     this.out = EMPTY;
+    let sent = skip;
+    if (sendv !== null) {
+      this.one[2] = at;
+      const n = sendv(fd, this.one, 1, out);
+      if (n === at) return;
+      if (n > 0) sent = n;
+    }
     send(socket, sent === 0 && at === out.length ? out : out.subarray(sent, at));
   }
 
