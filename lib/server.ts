@@ -14,6 +14,7 @@ import { ClusterScripts } from './auth/cluster-scripts';
 import { ControlConnection, type ControlOptions } from './backend/control-connection';
 import { readTlsFiles, type TlsMaterial } from './backend/dial';
 import { parseCommandReply } from './commands/command-info';
+import { readPolicyOf } from './commands/access';
 import { CommandTable, mergeCommandInfos } from './commands/table';
 import { takeOver, type Config } from './config';
 import { formatAddress, parseAddress } from './cluster/cluster-slots';
@@ -94,6 +95,8 @@ export class Proxy implements ProxyContext {
       maxRedirects: config.maxRedirects,
       retryDelayMs: config.retryDelayMs,
       requestTimeoutMs: config.requestTimeoutMs,
+      readFrom: readPolicyOf(config.readFrom),
+      replicas: { pollMs: config.replicaPollMs, maxLagMs: config.replicaMaxLagMs, control: refresherOptions.control },
     };
     this.router = new Router(scanners, this.routerOptions, {
       refreshNeeded: (reason) => void this.refresher.refresh(reason),
@@ -114,6 +117,8 @@ export class Proxy implements ProxyContext {
     this.routerOptions.maxRedirects = c.maxRedirects;
     this.routerOptions.retryDelayMs = c.retryDelayMs;
     this.routerOptions.requestTimeoutMs = c.requestTimeoutMs;
+    this.routerOptions.replicas.pollMs = c.replicaPollMs;
+    this.routerOptions.replicas.maxLagMs = c.replicaMaxLagMs;
     this.refresherOptions.minIntervalMs = c.refreshMinIntervalMs;
     this.scanners.setLimits(scanLimits(c));
     this.normalOutputLimits = c.clientOutputLimit > 0 ? { hard: c.clientOutputLimit, soft: Infinity, softSeconds: 0 } : null;

@@ -1,5 +1,6 @@
 // What a backend connection carries: one command for one node, and what to do with its reply.
 // A client request is one BackendCommand (single-key) or several (split across slots).
+import { Access, type ReadFence } from '../commands/access';
 import type { Slab } from '../io/socket-reads';
 import type { BackendNode } from './backend-node';
 import type { BackendAddress, WireCommand } from './wire-command';
@@ -24,6 +25,8 @@ export abstract class BackendCommand implements WireCommand {
   redirects = 0;
   /** clock (ms) after which the command gets a timeout error; Infinity for blocking commands */
   deadline: number;
+  /** what it does to the data, from its row: the router may send a Read to a replica */
+  access = Access.Other;
 
   constructor(frame: Buffer, slot: number, pin: number, deadline: number) {
     this.frame = frame;
@@ -66,4 +69,9 @@ export abstract class BackendCommand implements WireCommand {
 
   /** The client that sent it is gone: its reply is not needed (but must still be read). */
   abstract get abandoned(): boolean;
+
+  /** A read's client, as the read routing sees it; null: the master serves it. */
+  readFence(): ReadFence | null {
+    return null;
+  }
 }

@@ -4,6 +4,10 @@ import type { Scanners } from '../protocol/scanners';
 import type { TlsMaterial } from './dial';
 import { BackendConnection, ConnState, type ConnectionHooks } from './backend-connection';
 import type { WireCommand } from './wire-command';
+import { command } from '../protocol/resp';
+
+/** Sent once on every connection that carries reads to the node as a replica. */
+const READONLY = command(['READONLY']);
 
 export interface NodeOptions {
   connections: number;
@@ -16,6 +20,11 @@ export interface NodeOptions {
 /** `C`: the commands its connections carry (see BackendConnection). */
 export class BackendNode<C extends WireCommand = WireCommand> {
   private readonly conns: (BackendConnection<C> | undefined)[];
+  /**
+   * Reads sent to the node as a replica, on connections of their own that sent READONLY: those
+   * for everything else keep a replica's MOVED, so a master demoted under a stale map is noticed.
+   */
+  private readonly replicaConns: (BackendConnection<C> | undefined)[];
   private readonly idle: BackendConnection<C>[] = [];
   /** every dedicated connection open, idle or busy, so closing the node closes them all */
   private readonly dedicated = new Set<BackendConnection<C>>();
@@ -33,6 +42,7 @@ export class BackendNode<C extends WireCommand = WireCommand> {
     private readonly hooks: ConnectionHooks<C>,
   ) {
     this.conns = new Array(options.connections);
+    this.replicaConns = new Array(options.connections);
   }
 
   /**
@@ -52,9 +62,21 @@ export class BackendNode<C extends WireCommand = WireCommand> {
     return conn && !conn.dead ? conn : (this.conns[i] = this.open(true));
   }
 
-  /** Multiplexed connections opened so far. */
+  /** The connection for reads the router sends to this node as a replica (READONLY). */
+  replicaConnectionFor(pin: number): BackendConnection<C> {
+    const i = pin % this.replicaConns.length;
+    const conn = this.replicaConns[i];
+    return conn && !conn.dead ? conn : (this.replicaConns[i] = this.open(true, true));
+  }
+
+  /** A connection of replicaConnectionFor(). */
+  carriesReplicaReads(conn: BackendConnection<C>): boolean {
+    return this.replicaConns.includes(conn);
+  }
+
+  /** Multiplexed connections opened so far (the replica reads' ones after the others). */
   multiplexed(): BackendConnection<C>[] {
-    return this.conns.filter((c): c is BackendConnection<C> => c !== undefined);
+    return [...this.conns, ...this.replicaConns].filter((c): c is BackendConnection<C> => c !== undefined);
   }
 
   /** A dedicated connection, or null when the node's limit is reached. */
@@ -98,13 +120,14 @@ export class BackendNode<C extends WireCommand = WireCommand> {
     for (const c of [...this.dedicated]) c.close(reason);
   }
 
-  private open(multiplexed: boolean): BackendConnection<C> {
+  private open(multiplexed: boolean, readonly = false): BackendConnection<C> {
+    const handshake = readonly ? [...this.options.handshake, READONLY] : this.options.handshake;
     return new BackendConnection<C>(
       this.host,
       this.port,
       this.address,
       this.scanners,
-      { connectTimeoutMs: this.options.connectTimeoutMs, reconnect: multiplexed, handshake: this.options.handshake, tls: this.options.tls },
+      { connectTimeoutMs: this.options.connectTimeoutMs, reconnect: multiplexed, handshake, tls: this.options.tls },
       this.hooks,
     );
   }

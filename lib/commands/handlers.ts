@@ -10,7 +10,9 @@ export type LocalCommand =
   | 'hello'
   | 'auth'
   | 'info'
-  | 'ok' // accepted and ignored: READONLY, READWRITE, ASKING, CLIENT NO-EVICT ...
+  | 'ok' // accepted and ignored: ASKING, CLIENT NO-EVICT ...
+  | 'readonly' // this client's reads may go to replicas (lib/proxy/client-reads.ts)
+  | 'readwrite' // this client's reads go to masters
   | 'client-setname'
   | 'client-getname'
   | 'client-id'

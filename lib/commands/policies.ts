@@ -20,8 +20,8 @@ const OWN_ROWS: Readonly<Record<string, Handler>> = {
   select: local('select'),
   hello: local('hello'),
   auth: local('auth'),
-  readonly: local('ok'), // no replica reads yet: accepted so cluster-aware clients connect
-  readwrite: local('ok'),
+  readonly: local('readonly'), // as in Redis Cluster: this client may read from replicas
+  readwrite: local('readwrite'),
   asking: local('ok'), // the proxy follows ASK itself; a client's ASKING must not reach a shared connection
   'client|setname': local('client-setname'),
   'client|getname': local('client-getname'),

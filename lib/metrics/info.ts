@@ -6,7 +6,7 @@ import os from 'node:os';
 import { LATENCY_BUCKETS, type CommandStats } from './command-stats';
 import { errorStatLines } from './error-stats';
 import { NO_MASTERS, type MastersInfo } from './masters-info';
-import { backendConnections, clientCounts, commandName, processUsage, replicaCount, type NodeConnections, type ProcessUsage, type ProxyView } from './view';
+import { backendConnections, clientCounts, commandName, processUsage, replicaCount, replicaLines, type NodeConnections, type ProcessUsage, type ProxyView } from './view';
 
 type Value = string | number;
 
@@ -293,6 +293,13 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('cluster_tryagain', 'TRYAGAIN replies retried', (i) => i.view.router.stats.tryagain),
       f('cluster_clusterdown', 'CLUSTERDOWN replies retried', (i) => i.view.router.stats.clusterdown),
       f('cluster_reroutes', 'unwritten commands routed again after a topology change or a lost connection', (i) => i.view.router.stats.reroutes),
+      f('read_from', 'SLOTPROXY_READ_FROM: where reads of clients that sent neither READONLY nor READWRITE go', (i) => i.view.config.readFrom),
+      f('reads_replicas', 'reads a replica served (counted while replicas take reads: SLOTPROXY_READ_FROM other than master, or a client sent READONLY)', (i) => i.view.router.readStats.replica),
+      f('reads_masters', 'reads a replica could have served that went to their master (the client’s policy, no usable replica, or its own writes)', (i) => i.view.router.readStats.master),
+      f('reads_masters_own_writes', 'of reads_masters, those sent to the master for the client’s own writes (unanswered, or not on a usable replica yet)', (i) => i.view.router.readStats.ownWrites),
+      f('reads_retried_on_masters', 'reads a replica failed (lost connection, LOADING, silent) that their master answered instead', (i) => i.view.router.readStats.retried),
+      f('replicas_usable', 'replicas taking reads now (polled, not loading, within SLOTPROXY_REPLICA_MAX_LAG_MS)', (i) => replicaLines(i.view).filter((r) => r.usable).length),
+      f('replicas_max_lag_ms', 'the largest lag of a replica, as the proxy measures it (an upper bound; -1: none measured)', (i) => Math.max(-1, ...replicaLines(i.view).map((r) => r.lagMs))),
       f('backend_connections_ready', 'multiplexed connections to nodes that are up', (i) => i.sumConnections((c) => c.ready)),
       f('backend_connections_connecting', 'multiplexed connections being (re)established', (i) => i.sumConnections((c) => c.connecting)),
       f('backend_connections_closed', 'multiplexed connections down (waiting to reconnect)', (i) => i.sumConnections((c) => c.closed)),
@@ -310,6 +317,19 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
         ]),
     },
   },
+  replicas: {
+    title: 'Replicas',
+    fields: [],
+    dynamic: {
+      pattern: 'replica<n>:addr=host:port,master=host:port,usable=0|1,lag_ms=N,offset=N,reads=N,reason=...',
+      help: 'per replica of the slot map, while replicas take reads: whether it takes reads, how far behind its master it is at most (ms, -1: not measured), its replication offset, the reads it served, and why it takes none (empty when it does)',
+      lines: (i) =>
+        replicaLines(i.view).map((r, n) => [
+          `replica${n}`,
+          `addr=${r.address},master=${r.master},usable=${r.usable ? 1 : 0},lag_ms=${r.lagMs},offset=${r.offset},reads=${r.reads},reason=${oneLine(r.reason).replace(/,/g, ';')}`,
+        ]),
+    },
+  },
   keyspace: {
     title: 'Keyspace',
     fields: [],
@@ -322,9 +342,12 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
 };
 
 /** Section order of Redis 7.0 (src/server.c genRedisInfoString). */
-export const SECTION_ORDER = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
-/** What INFO without arguments (or INFO default) shows: Redis leaves the per-command sections out. */
-export const DEFAULT_SECTIONS = SECTION_ORDER.filter((s) => s !== 'commandstats' && s !== 'latencystats');
+export const SECTION_ORDER = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'replicas', 'keyspace'];
+/**
+ * What INFO without arguments (or INFO default) shows: Redis leaves the per-command sections out;
+ * the proxy's per-replica lines (`replicas`) come only when asked for, like them.
+ */
+export const DEFAULT_SECTIONS = SECTION_ORDER.filter((s) => s !== 'commandstats' && s !== 'latencystats' && s !== 'replicas');
 /** Sections with fields taken from the masters' INFO (lib/metrics/masters-info.ts). */
 export const MASTER_SECTIONS = ['memory', 'persistence', 'stats', 'replication', 'modules', 'keyspace'];
 

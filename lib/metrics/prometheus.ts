@@ -4,7 +4,7 @@
 // metrics adds nothing to the request path.
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { LATENCY_BUCKETS } from './command-stats';
-import { backendConnections, clientCounts, commandName, processUsage, replicaCount, type ProxyView } from './view';
+import { backendConnections, clientCounts, commandName, processUsage, replicaCount, replicaLines, type ProxyView } from './view';
 
 export const PREFIX = 'slotproxy_';
 
@@ -149,6 +149,44 @@ export const METRICS: readonly MetricDef[] = [
     help: 'Unwritten commands routed again after a topology change or a lost connection.',
     labels: [],
     read: (v) => one(v.router.stats.reroutes),
+  },
+  {
+    name: 'reads_total',
+    type: 'counter',
+    help: 'Reads a replica could serve, by the role of the node that served them (replica, master); counted while replicas take reads (SLOTPROXY_READ_FROM other than master, or a client sent READONLY).',
+    labels: ['node_role'],
+    read: (v) => [
+      [{ node_role: 'replica' }, v.router.readStats.replica],
+      [{ node_role: 'master' }, v.router.readStats.master],
+    ],
+  },
+  {
+    name: 'reads_own_writes_total',
+    type: 'counter',
+    help: 'Reads sent to the master because of the client’s own writes (unanswered, or not on a usable replica yet): the cost of read-your-writes.',
+    labels: [],
+    read: (v) => one(v.router.readStats.ownWrites),
+  },
+  {
+    name: 'replica_read_retries_total',
+    type: 'counter',
+    help: 'Reads a replica failed (lost connection, LOADING, silent past SLOTPROXY_REPLICA_MAX_LAG_MS) that the master answered instead.',
+    labels: [],
+    read: (v) => one(v.router.readStats.retried),
+  },
+  {
+    name: 'replica_lag_seconds',
+    type: 'gauge',
+    help: 'How far behind its master each replica is at most, as the proxy measures it (replicas measured so far, while replicas take reads).',
+    labels: ['node', 'master'],
+    read: (v) => replicaLines(v).filter((r) => r.lagMs >= 0).map((r): Sample => [{ node: r.address, master: r.master }, r.lagMs / 1000]),
+  },
+  {
+    name: 'replica_usable',
+    type: 'gauge',
+    help: '1 for a replica that takes reads now, 0 for one that is down, loading or lagging (INFO replicas says why).',
+    labels: ['node', 'master'],
+    read: (v) => replicaLines(v).map((r): Sample => [{ node: r.address, master: r.master }, r.usable ? 1 : 0]),
   },
   {
     name: 'topology_refreshes_total',

@@ -20,6 +20,26 @@ export interface RouterStats {
   reroutes: number;
 }
 
+/** Where the reads a replica could serve went (lib/proxy/read-router.ts ReadStats). */
+export interface ReadStatsView {
+  replica: number;
+  master: number;
+  ownWrites: number;
+  retried: number;
+}
+
+/** A replica as the replica poller last saw it (lib/cluster/replica-health.ts). */
+export interface ReplicaView {
+  readonly address: string;
+  readonly usable: boolean;
+  /** ms behind its master, at most (-1: not measured) */
+  readonly lagMs: number;
+  readonly offset: number;
+  /** reads it served */
+  readonly reads: number;
+  readonly reason: string;
+}
+
 export interface RefresherStats {
   refreshes: number;
   failures: number;
@@ -72,7 +92,14 @@ export interface ProxyView {
   /** only its length is shown (slowlog_len); SLOWLOG GET reads the proxy's own log */
   readonly slowlog: { readonly length: number };
   readonly table: { readonly rows: readonly ({ readonly name: string } | undefined)[] };
-  readonly router: { readonly stats: RouterStats; readonly slotMap: SlotMapView; allNodes(): readonly NodeView[] };
+  readonly router: {
+    readonly stats: RouterStats;
+    readonly readStats: ReadStatsView;
+    readonly slotMap: SlotMapView;
+    allNodes(): readonly NodeView[];
+    /** the replicas of the slot map, as the replica poller sees them (none while replicas take no reads) */
+    replicaStates(): readonly ReplicaView[];
+  };
   readonly refresher: { readonly stats: RefresherStats };
   /** worker processes counted in this view (absent: one) */
   readonly workers?: number;
@@ -134,6 +161,17 @@ export function backendConnections(view: Pick<ProxyView, 'router'>): NodeConnect
     return c;
   });
   return out.sort((a, b) => rank[a.role] - rank[b.role] || a.address.localeCompare(b.address));
+}
+
+/** The replicas' figures, each with its master in the slot map. */
+export function replicaLines(view: Pick<ProxyView, 'router'>): (ReplicaView & { master: string })[] {
+  const masterOf = new Map<string, string>();
+  for (const [m, list] of view.router.slotMap.replicas) for (const r of list) masterOf.set(r, m);
+  return view.router
+    .replicaStates()
+    .filter((r) => masterOf.has(r.address))
+    .map((r) => ({ ...r, master: masterOf.get(r.address)! }))
+    .sort((a, b) => a.master.localeCompare(b.master) || a.address.localeCompare(b.address));
 }
 
 /** Replicas the slot map knows of. */

@@ -3,6 +3,7 @@
 // commands arrived, whichever node answers first (lib/proxy/reply-queue.ts).
 import type net from 'node:net';
 import { cachedNow, tick } from '../clock';
+import { Access, ReadPolicy } from '../commands/access';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
 import { readSocket, releaseSlab, type Slab } from '../io/socket-reads';
 import { PendingStats } from '../metrics/pending-stats';
@@ -12,6 +13,7 @@ import { error } from '../protocol/resp';
 import { ClientIdentity } from './client-identity';
 import { ClientLimits, type OutputLimits } from './client-limits';
 import { ImmediateReply, type ClientRequest } from './client-request';
+import { ClientReads, mayWrite, policyAfter } from './client-reads';
 import type { ProxyContext } from './context';
 import { dispatchSlow, type DispatchSession } from './dispatch';
 import type { SessionMode } from './family';
@@ -28,6 +30,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
   /** output buffer limits while in a mode; null: those of ordinary clients */
   outputLimits: OutputLimits | null = null;
   readonly written = new Set<string>();
+  /** its read policy and read-your-writes state; null while it reads from masters only, untracked */
+  reads: ClientReads | null = null;
   private readonly replies: ReplyQueue;
   private readonly limits: ClientLimits;
   private readonly reader: RequestReader;
@@ -50,6 +54,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
     socket.setNoDelay(true);
     if (ctx.config.tcpKeepalive > 0) socket.setKeepAlive(true, ctx.config.tcpKeepalive * 1000);
+    const policy = ctx.router.readFrom;
+    if (policy !== ReadPolicy.Master) this.reads = new ClientReads(policy, 0, 0);
     readSocket(socket, (chunk, slab) => this.onData(chunk, slab), true);
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
@@ -92,6 +98,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     const rows = this.ctx.table.rows;
     const anonymous = this.user === null;
     const replies = this.replies;
+    // (a READONLY in the batch may start tracking: read again after each slow-path command)
+    let reads = this.reads;
     for (let i = 0; i < count && !replies.closing; i++) {
       const at = REQ_HEADER + i * REQ_RECORD;
       if (anonymous && this.user !== null) {
@@ -109,7 +117,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
           const req = new SingleRequest(this, buf, rec[at + R_SLOT], this.id, deadline);
           const start = (req.frameStart = rec[at + R_START]);
           const end = (req.frameEnd = rec[at + R_END]);
-          req.writes = row.writes;
+          const access = (req.access = row.access);
+          if (reads !== null && access !== Access.Read) reads.pending++;
           // the replies of the read's commands go out together (see Batches in reply-queue.ts)
           req.endsBatch = false;
           if (slab !== null) {
@@ -135,6 +144,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
       this.currentStart = rec[at + R_START];
       this.currentEnd = rec[at + R_END];
       dispatchSlow(this, buf, rec, at, deadline);
+      reads = this.reads;
       if (prompt) replies.joinBatch(before);
     }
     replies.endBatch();
@@ -143,6 +153,24 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.currentFrame = null;
     this.ctx.stats.commandsProcessed += count;
     return !replies.closing;
+  }
+
+  /**
+   * READONLY, READWRITE, RESET: this client's reads follow its new policy from its next command
+   * on. A client tracked from here on counts the requests it has outstanding that may write, and
+   * those it had answered are covered by the next poll round.
+   */
+  switchReads(mode: 'readonly' | 'readwrite' | 'default'): void {
+    const router = this.ctx.router;
+    const policy = policyAfter(mode, router.readFrom);
+    if (this.reads !== null) {
+      this.reads.policy = policy;
+      return;
+    }
+    if (policy === ReadPolicy.Master) return;
+    router.useReplicaReads();
+    const rows = this.ctx.table.rows;
+    this.reads = new ClientReads(policy, this.pendingStats.countRows((row) => mayWrite(rows, row)), router.nextReadRound);
   }
 
   /** An error reply, in order. */
@@ -157,6 +185,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
   }
 
   enqueue(req: ClientRequest): void {
+    if (this.reads !== null && mayWrite(this.ctx.table.rows, this.currentRow)) this.reads.pending++;
     this.pendingStats.push(this.currentRow, cachedNow(), this.currentFrame, this.currentStart, this.currentEnd);
     this.replies.enqueue(req);
   }
@@ -168,6 +197,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
   replyCollected(req: ClientRequest, failed: boolean): void {
     const stats = this.pendingStats;
     const row = stats.headRow;
+    const reads = this.reads;
+    if (reads !== null && mayWrite(this.ctx.table.rows, row)) reads.answered(this.ctx.router.nextReadRound);
     if (row >= 0) {
       const micros = (cachedNow() - stats.headAt) * 1000;
       const commandStats = this.ctx.commandStats;

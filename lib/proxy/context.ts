@@ -33,6 +33,8 @@ export interface SessionInfo {
   readonly flags: string;
   /** closes the connection now (CLIENT KILL) */
   closeNow(): void;
+  /** READONLY, READWRITE, RESET ('default'): where its reads go from now on (lib/proxy/client-reads.ts) */
+  switchReads(mode: 'readonly' | 'readwrite' | 'default'): void;
 }
 
 /**

@@ -130,7 +130,7 @@ function dispatchRow(session: DispatchSession, cmd: ParsedCommand): void {
         return;
       }
       const req = new SingleRequest(session, frame, slot, session.id, deadline);
-      req.writes = row.writes;
+      req.access = row.access;
       session.enqueue(req);
       return;
     }
@@ -145,7 +145,14 @@ function dispatchRow(session: DispatchSession, cmd: ParsedCommand): void {
         const option = h.option.toLowerCase();
         blocks = cmd.args().some((a) => a.length === option.length && a.toString('latin1').toLowerCase() === option);
       }
-      session.enqueue(blocks ? new BlockingRequest(session, frame, slot, session.id) : new SingleRequest(session, frame, slot, session.id, deadline));
+      if (blocks) {
+        session.enqueue(new BlockingRequest(session, frame, slot, session.id));
+        return;
+      }
+      // XREAD without BLOCK: a read like any other
+      const req = new SingleRequest(session, frame, slot, session.id, deadline);
+      req.access = row.access;
+      session.enqueue(req);
       return;
     }
     case 'local': {

@@ -57,6 +57,14 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
   },
   echo: (args) => r(bulk(args[1])),
   quit: () => ({ reply: OK, close: true }),
+  readonly(_args, session) {
+    session.switchReads('readonly');
+    return r(OK);
+  },
+  readwrite(_args, session) {
+    session.switchReads('readwrite');
+    return r(OK);
+  },
   select(args) {
     const id = strictInt(args[1]);
     if (id === null) return r(error('ERR value is not an integer or out of range'));

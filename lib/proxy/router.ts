@@ -1,22 +1,30 @@
 // Sends commands to the node that owns their slot, follows the cluster's redirects, and moves
-// unwritten commands when the topology changes. Routing is a table lookup: slot -> master.
+// unwritten commands when the topology changes. Routing is a table lookup: slot -> master (and,
+// for reads once replicas take them, slot -> replicas: lib/proxy/read-router.ts).
 import { cachedNow } from '../clock';
+import { Access, ReadPolicy } from '../commands/access';
 import { BackendNode, type NodeOptions } from '../backend/backend-node';
 import type { BackendCommand } from '../backend/backend-command';
 import type { BackendConnection, ConnectionHooks } from '../backend/backend-connection';
 import { ConnState } from '../backend/backend-connection';
 import { parseAddress } from '../cluster/cluster-slots';
 import { parseRedirect } from '../cluster/redirect';
+import type { NodeReadState, ReplicaHealthOptions } from '../cluster/replica-health';
 import { SlotMap } from '../cluster/slot-map';
 import { Redirect } from '../protocol/records';
 import type { Scanners } from '../protocol/scanners';
 import { SLOT_NOT_SERVED, tooManyRedirects, unreachable } from './errors';
+import { newReadStats, ReadRouter } from './read-router';
 import { flushClientReplies } from './reply-writes';
 
 export interface RouterOptions extends NodeOptions {
   maxRedirects: number;
   retryDelayMs: number;
   requestTimeoutMs: number;
+  /** SLOTPROXY_READ_FROM: the policy of clients that sent neither READONLY nor READWRITE */
+  readFrom: ReadPolicy;
+  /** the replica poller's settings, read at each of its rounds */
+  replicas: ReplicaHealthOptions;
 }
 
 export interface RouterEvents {
@@ -36,13 +44,43 @@ export class Router implements ConnectionHooks {
   private readonly retryQueues = new Map<number, BackendCommand[]>();
   /** retryQueues.size, as a field: route() reads it for every command */
   private retrying = 0;
+  /** where reads go once replicas take them; null until then (route() reads it for every command) */
+  private reads: ReadRouter | null = null;
+  readonly readStats = newReadStats();
 
   constructor(
     private readonly scanners: Scanners,
     private readonly options: RouterOptions,
     private readonly events: RouterEvents,
-  ) {}
+  ) {
+    if (options.readFrom !== ReadPolicy.Master) this.useReplicaReads();
+  }
 
+  /**
+   * Replicas take reads from now on (SLOTPROXY_READ_FROM, or the first client's READONLY): their
+   * connections send READONLY, and the poller starts measuring them.
+   */
+  useReplicaReads(): void {
+    if (this.reads !== null) return;
+    this.reads = new ReadRouter(this.options.replicas, (a) => this.node(a), this.readStats, (a, reason) => this.replicaUnreachable(a, reason));
+    this.reads.mapChanged(this.map);
+    this.reads.health.start();
+  }
+
+  /** SLOTPROXY_READ_FROM: the read policy of a client that sent neither READONLY nor READWRITE */
+  get readFrom(): ReadPolicy {
+    return this.options.readFrom;
+  }
+
+  /** Every node the replica poller watches, as it last saw them (none before replicas take reads). */
+  replicaStates(): readonly NodeReadState[] {
+    return this.reads === null ? [] : this.reads.health.states();
+  }
+
+  /** The poll round a write answered now must wait for before a replica serves its client. */
+  get nextReadRound(): number {
+    return this.reads === null ? 0 : this.reads.health.nextRound;
+  }
   get slotMap(): SlotMap {
     return this.map;
   }
@@ -84,6 +122,15 @@ export class Router implements ConnectionHooks {
 
   route(cmd: BackendCommand): void {
     if (this.retrying !== 0 && this.waitBehindRetry(cmd)) return;
+    if (this.reads !== null && cmd.access >= Access.Read && cmd.slot >= 0) {
+      const replica = this.reads.replicaFor(cmd);
+      if (replica !== null) {
+        cmd.access = Access.ReadOnReplica;
+        replica.replicaConnectionFor(cmd.pin).send(cmd);
+        return;
+      }
+      cmd.access = Access.Read;
+    }
     const node = this.nodeForSlot(cmd.slot, cmd.pin);
     if (!node) {
       this.events.refreshNeeded('slot not served');
@@ -138,6 +185,19 @@ export class Router implements ConnectionHooks {
       default:
         return false;
     }
+  }
+
+  /**
+   * A read a replica failed (its connection was lost, it answered LOADING ...): the master
+   * answers it, if its deadline allows (a read may run twice: it changes nothing). Returns false
+   * when the failure should go to the client.
+   */
+  retryOnMaster(cmd: BackendCommand): boolean {
+    if (cmd.access !== Access.ReadOnReplica || cmd.abandoned || cachedNow() >= cmd.deadline) return false;
+    cmd.access = Access.ReadOnMaster;
+    this.readStats.retried++;
+    this.route(cmd);
+    return true;
   }
 
   /**
@@ -223,6 +283,7 @@ export class Router implements ConnectionHooks {
   }
 
   close(): void {
+    this.reads?.close();
     for (const node of this.nodes.values()) node.close('slotproxy is shutting down');
     this.nodes.clear();
   }
@@ -239,6 +300,10 @@ export class Router implements ConnectionHooks {
   onLost(conn: BackendConnection<BackendCommand>, reason: string): void {
     const node = this.nodes.get(conn.address);
     if (node && conn.dedicated) node.dedicatedClosed(conn);
+    if (node && this.reads !== null && node.carriesReplicaReads(conn)) {
+      this.reads.connectionLost(node.address, reason);
+      this.reroute(conn.takePending());
+    }
     this.events.connectionLost?.(conn, reason);
     if (!conn.closedByUs) this.events.refreshNeeded(`connection lost: ${reason}`);
   }
@@ -268,5 +333,20 @@ export class Router implements ConnectionHooks {
   private setMap(map: SlotMap): void {
     this.map = map;
     this.masterNodes = map.masters.map((a) => this.node(a));
+    this.reads?.mapChanged(map);
+  }
+
+  /**
+   * The poller lost `address`: the reads waiting on its read connections go elsewhere, and those
+   * in flight there fail over to the master (retryOnMaster) once the connection is dropped.
+   */
+  private replicaUnreachable(address: string, reason: string): void {
+    const node = this.nodes.get(address);
+    if (!node) return;
+    for (const conn of node.multiplexed()) {
+      if (!node.carriesReplicaReads(conn)) continue;
+      this.reroute(conn.takePending());
+      if (conn.inFlight > 0) conn.reset(`${address}: ${reason}`);
+    }
   }
 }

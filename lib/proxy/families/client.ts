@@ -116,6 +116,8 @@ export const CLIENT = {
     session.name = null;
     session.libName = null;
     session.libVer = null;
+    // Redis's RESET leaves READONLY mode; here the client goes back to SLOTPROXY_READ_FROM
+    session.switchReads('default');
     answer(session, Buffer.from('+RESET\r\n'));
   },
 } satisfies FamilyHandlers<'client'>;

@@ -1,5 +1,6 @@
 // A client request that is itself one backend command: the reply slot of the client's ordered
 // list and the command a node runs, in one object (no per-request glue on the hot path).
+import { Access, type ReadFence } from '../../commands/access';
 import { BackendCommand } from '../../backend/backend-command';
 import { withReplySlot, type ClientRequest } from '../client-request';
 import type { ProxyContext } from '../context';
@@ -9,6 +10,8 @@ export interface RequestOwner {
   readonly closed: boolean;
   /** masters this client sent write commands to (for WAIT) */
   readonly written: Set<string>;
+  /** what the read routing needs of the client; null while it reads from masters only */
+  readonly reads: ReadFence | null;
   requestDone(req: ClientRequest): void;
 }
 
@@ -43,4 +46,17 @@ export abstract class RoutedRequest extends CommandReplySlot {
     this.done = true;
     this.owner.requestDone(this);
   }
+}
+
+/** Errors of a replica that mean "not now" rather than an answer: LOADING, MASTERDOWN. */
+const NOT_NOW = [Buffer.from('-LOADING'), Buffer.from('-MASTERDOWN')];
+
+/**
+ * A read a replica refused with LOADING (a full sync) or MASTERDOWN (replica-serve-stale-data
+ * no): sent to the master instead. Returns true when the master takes it over.
+ */
+export function replicaRefused(cmd: BackendCommand, frame: Buffer, router: { retryOnMaster(cmd: BackendCommand): boolean }): boolean {
+  if (cmd.access !== Access.ReadOnReplica) return false;
+  if (!NOT_NOW.some((p) => frame.length >= p.length && frame.compare(p, 0, p.length, 0, p.length) === 0)) return false;
+  return router.retryOnMaster(cmd);
 }

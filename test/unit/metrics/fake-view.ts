@@ -44,7 +44,17 @@ export function fakeView(): ProxyView & { nodes: NodeView[]; flags: string[]; re
     commandStats: new CommandStats(ROWS.length),
     slowlog: new SlowLog(0, 10),
     table: { rows: ROWS.map((name, i) => (i === 0 ? undefined : { name })) },
-    router: { stats: { moved: 4, ask: 3, tryagain: 2, clusterdown: 1, reroutes: 7 }, slotMap: map, allNodes: () => nodes },
+    router: {
+      stats: { moved: 4, ask: 3, tryagain: 2, clusterdown: 1, reroutes: 7 },
+      readStats: { replica: 40, master: 12, ownWrites: 5, retried: 1 },
+      slotMap: map,
+      allNodes: () => nodes,
+      replicaStates: () => [
+        { address: '10.0.0.1:7000', usable: true, lagMs: 0, offset: 500, reads: 0, reason: '' },
+        { address: '10.0.0.4:7000', usable: true, lagMs: 3, offset: 480, reads: 40, reason: '' },
+        { address: '10.0.0.5:7000', usable: false, lagMs: 2500, offset: 100, reads: 0, reason: '2500 ms behind 10.0.0.2:7000, past the limit' },
+      ],
+    },
     refresher: { stats: { refreshes: 6, failures: 2, lastError: 'no cluster node answered\r\nCLUSTER SLOTS', lastReason: 'MOVED', lastAt: Date.now() - 3000 } },
     nodes,
     flags,

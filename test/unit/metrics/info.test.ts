@@ -22,7 +22,7 @@ describe('INFO formatting', function () {
     const def = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
     assert.deepEqual(infoSections([]), def);
     assert.deepEqual(infoSections(['default']), def);
-    const all = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
+    const all = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'replicas', 'keyspace'];
     assert.deepEqual(infoSections(['all']), all);
     assert.deepEqual(infoSections(['EVERYTHING']), all);
     // several arguments: a union, printed in Redis's order

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendCommand } from '../../../lib/backend/backend-command';
 import type { BackendNode } from '../../../lib/backend/backend-node';
 import { cachedNow, tick } from '../../../lib/clock';
+import { ReadPolicy } from '../../../lib/commands/access';
 import { SlotMap } from '../../../lib/cluster/slot-map';
 import { Redirect } from '../../../lib/protocol/records';
 import { createScanners } from '../../../lib/protocol/scanners';
@@ -57,7 +58,7 @@ function setup(maxRedirects = 5): Setup {
   const refreshes: string[] = [];
   const router = new Router(
     scanners,
-    { connections: 1, dedicatedLimit: 1, connectTimeoutMs: 1000, handshake: [], tls: null, maxRedirects, retryDelayMs: RETRY_MS, requestTimeoutMs: 5000 },
+    { connections: 1, dedicatedLimit: 1, connectTimeoutMs: 1000, handshake: [], tls: null, maxRedirects, retryDelayMs: RETRY_MS, requestTimeoutMs: 5000, readFrom: ReadPolicy.Master, replicas: { pollMs: 10, maxLagMs: 1000, control: {} } },
     { refreshNeeded: (reason) => void refreshes.push(reason) },
   );
   router.applyMap(
