@@ -96,9 +96,9 @@ export class ReplicaHealth {
     return this.round + 1;
   }
 
-  /** The state of `address`, kept as long as the slot map lists it. */
+  /** The state of `address` (a node of the map watch() was given), kept while the map lists it. */
   state(address: string): NodeReadState {
-    return this.probe(address, 'replica').state;
+    return (this.probes.get(address) ?? this.probe(address, 'replica')).state;
   }
 
   /** Every node polled. */

@@ -19,6 +19,12 @@ export interface CommandRow extends ScannerRow {
   writes: boolean;
   /** Write, Read (a replica may serve it) or Other; requests carry it (lib/commands/access.ts) */
   access: Access;
+  /**
+   * may change data: read-your-writes counts it until answered (lib/proxy/client-reads.ts). The
+   * commands flagged `write`, and the scripts and transactions that may write without the flag
+   * (EVAL, EVALSHA, FCALL, EXEC: categories scripting and transaction, not `readonly`).
+   */
+  mayWrite: boolean;
   /** routed straight from the scanner's record when it has no flags: keys from the specs, one slot */
   fastPath: boolean;
   /** COMMAND flag "skip_slowlog" (EXEC: its commands are logged one by one) */
@@ -69,6 +75,7 @@ export class CommandTable {
       keyProc,
       writes: info.flags.includes('write'),
       access: accessOf(info, handler),
+      mayWrite: mayWrite(info, handler),
       skipSlowlog: info.flags.includes('skip_slowlog'),
       // A split command whose keys share a slot is an ordinary keyed command.
       fastPath: (handler.kind === 'keyed' && !keyProc) || split,
@@ -89,6 +96,12 @@ function accessOf(info: CommandInfo, handler: Handler): Access {
   if (!info.flags.includes('readonly') || info.keySpecs.length === 0) return Access.Other;
   const routed = handler.kind === 'keyed' || handler.kind === 'blocking-with-option' || (handler.kind === 'family' && handler.family === 'split');
   return routed ? Access.Read : Access.Other;
+}
+
+function mayWrite(info: CommandInfo, handler: Handler): boolean {
+  if (info.flags.includes('write')) return true;
+  if (info.flags.includes('readonly') || handler.kind === 'local' || handler.kind === 'refused' || handler.kind === 'close') return false;
+  return info.aclCategories.includes('scripting') || info.aclCategories.includes('transaction');
 }
 
 /**

@@ -1,10 +1,10 @@
 // One client's side of read-your-writes (docs/operations.md, "Reads from replicas"): its read
 // policy, the requests it sent that may write and are not answered yet, and the replica poll
 // round its latest answered one asks a replica to have reached. The session counts a request
-// when it is enqueued and again when its reply is collected, by its command-table row: only rows
-// whose access is Read (a replica may serve them) are not counted, so scripts, transactions and
-// whatever else may write count as writes.
-import { Access, ReadPolicy, type ReadFence } from '../commands/access';
+// when it is enqueued and again when its reply is collected, by its command-table row's mayWrite:
+// every command sent to a node but those flagged readonly, so scripts and transactions count as
+// writes.
+import { ReadPolicy, type ReadFence } from '../commands/access';
 import type { CommandRow } from '../commands/table';
 
 export class ClientReads implements ReadFence {
@@ -32,7 +32,7 @@ export class ClientReads implements ReadFence {
 
 /** Whether a request of `row` counts as one that may write (row <= 0: unknown command, or none). */
 export function mayWrite(rows: readonly (CommandRow | undefined)[], row: number): boolean {
-  return row > 0 && rows[row]!.access !== Access.Read;
+  return row > 0 && rows[row]!.mayWrite;
 }
 
 /**

@@ -3,7 +3,7 @@
 // commands arrived, whichever node answers first (lib/proxy/reply-queue.ts).
 import type net from 'node:net';
 import { cachedNow, tick } from '../clock';
-import { Access, ReadPolicy } from '../commands/access';
+import { ReadPolicy } from '../commands/access';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
 import { readSocket, releaseSlab, type Slab } from '../io/socket-reads';
 import { PendingStats } from '../metrics/pending-stats';
@@ -117,8 +117,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
           const req = new SingleRequest(this, buf, rec[at + R_SLOT], this.id, deadline);
           const start = (req.frameStart = rec[at + R_START]);
           const end = (req.frameEnd = rec[at + R_END]);
-          const access = (req.access = row.access);
-          if (reads !== null && access !== Access.Read) reads.pending++;
+          req.access = row.access;
+          if (reads !== null && row.mayWrite) reads.pending++;
           // the replies of the read's commands go out together (see Batches in reply-queue.ts)
           req.endsBatch = false;
           if (slab !== null) {

@@ -71,12 +71,12 @@ export class ReadRouter {
     const set = this.sets[i];
     const stats = this.stats;
     stats.master++;
+    const policy = fence.policy;
+    if (policy === ReadPolicy.PreferMaster && set.master.usable) return null;
     if (fence.pending !== 0) {
       stats.ownWrites++;
       return null;
     }
-    const policy = fence.policy;
-    if (policy === ReadPolicy.PreferMaster && set.master.usable) return null;
     const n = set.states.length;
     // with `any`, the master is candidate n, taken in its turn like the replicas
     const candidates = policy === ReadPolicy.Any ? n + 1 : n;
