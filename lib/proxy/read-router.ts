@@ -2,6 +2,7 @@
 // READONLY): per read, the slot's entry of a table built from the slot map and a few fields the
 // replica poller keeps (lib/cluster/replica-health.ts). No read goes to a replica that is down,
 // loading, lagging or behind the client's own writes; the master serves it instead.
+import { cachedNow } from '../clock';
 import { ReadPolicy } from '../commands/access';
 import type { BackendCommand } from '../backend/backend-command';
 import type { BackendNode } from '../backend/backend-node';
@@ -24,6 +25,9 @@ export function newReadStats(): ReadStats {
   return { replica: 0, master: 0, ownWrites: 0, retried: 0 };
 }
 
+/** How long reads of a slot stay on its master after an ASK or TRYAGAIN for it. */
+export const MIGRATING_HOLD_MS = 10_000;
+
 /** One master's share of the table: its state and its replicas', aligned. */
 interface ReadSet {
   master: NodeReadState;
@@ -37,6 +41,8 @@ export class ReadRouter {
   private owners: Int16Array = new Int16Array(0);
   /** spreads reads over the candidates in turn */
   private turn = 0;
+  /** per slot: until when (cachedNow) its reads stay on the master: it is being migrated */
+  private readonly migrating = new Float64Array(16384);
 
   constructor(
     options: ReplicaHealthOptions,
@@ -71,6 +77,7 @@ export class ReadRouter {
     const set = this.sets[i];
     const stats = this.stats;
     stats.master++;
+    if (this.migrating[cmd.slot] > cachedNow()) return null;
     const policy = fence.policy;
     if (policy === ReadPolicy.PreferMaster && set.master.usable) return null;
     if (fence.pending !== 0) {
@@ -102,6 +109,15 @@ export class ReadRouter {
     }
     if (behind) stats.ownWrites++;
     return null;
+  }
+
+  /**
+   * An ASK or TRYAGAIN shows `slot` being migrated. A replica does not know (the MIGRATING state
+   * is its master's alone): it would answer that a key already moved does not exist, where its
+   * master answers ASK. The slot's reads stay on the master for MIGRATING_HOLD_MS from the latest.
+   */
+  slotMigrating(slot: number): void {
+    this.migrating[slot] = cachedNow() + MIGRATING_HOLD_MS;
   }
 
   /** A read connection to `address` failed: no reads there until the poller sees it again. */

@@ -167,13 +167,16 @@ export class Router implements ConnectionHooks {
         const target = parseRedirect(frame, from.host);
         if (!target) return false;
         this.stats.ask++;
+        this.reads?.slotMigrating(target.slot);
         this.resend(cmd, target.address, true);
         return true;
       }
       case Redirect.TryAgain:
       case Redirect.ClusterDown: {
-        if (kind === Redirect.TryAgain) this.stats.tryagain++;
-        else {
+        if (kind === Redirect.TryAgain) {
+          this.stats.tryagain++;
+          if (cmd.slot >= 0) this.reads?.slotMigrating(cmd.slot);
+        } else {
           this.stats.clusterdown++;
           this.events.refreshNeeded('CLUSTERDOWN');
         }

@@ -35,6 +35,8 @@ describe('configuration', function () {
 
   const bad: [Record<string, string>, string[], RegExp][] = [
     [{ SLOTPROXY_PORT: 'x' }, [], /^SLOTPROXY_PORT must be an integer between 0 and 65535, got "x"$/],
+    [{ SLOTPROXY_READ_FROM: 'slave' }, [], /^SLOTPROXY_READ_FROM must be one of master, prefer-master, replica, prefer-replica, any, got "slave"$/],
+    [{ SLOTPROXY_REPLICA_MAX_LAG_MS: '0' }, [], /^SLOTPROXY_REPLICA_MAX_LAG_MS must be at least 1/],
     [{}, ['--port', '-1'], /^--port must be at least 0/],
     [{ SLOTPROXY_CLUSTER: 'a:b' }, [], /^SLOTPROXY_CLUSTER must be comma-separated host:port pairs/],
     [{ SLOTPROXY_CLUSTER: 'h:70000' }, [], /^SLOTPROXY_CLUSTER must be/],
