@@ -1,6 +1,8 @@
-// Which replicas may serve reads, and which clients each may serve (control path). Every
-// SLOTPROXY_REPLICA_POLL_MS a round starts: each master is asked INFO replication, and as soon as
-// it answers (or fails) so are its replicas. A master's answers go into its OffsetHistory; a
+// Which replicas may serve reads, and which clients each may serve (control path). A round asks
+// each master INFO replication, and as soon as it answers (or fails) its replicas. Rounds start
+// every SLOTPROXY_REPLICA_POLL_MS while a read went to a master because the replicas had not yet
+// reached its client's latest write (want()); otherwise every IDLE_ROUND_MS, which is enough to
+// measure lag and notice a replica gone. A master's answers go into its OffsetHistory; a
 // replica's offset is placed in its master's history, which says how old its data is at most
 // (its lag) and which round's master offset it has reached (its safe round).
 //
@@ -68,6 +70,9 @@ interface Probe {
 
 const REPLICATION = ['INFO', 'replication'] as const;
 
+/** Rounds when no read waits for one: lag and failures are still measured this often. */
+export const IDLE_ROUND_MS = 100;
+
 /** One field of an INFO reply ("\r\nname:value\r\n"); '' when missing. */
 export function infoValue(text: string, name: string): string {
   const key = `\n${name}:`;
@@ -85,6 +90,9 @@ export class ReplicaHealth {
   private shards: { master: string; replicas: readonly string[] }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** a read went to a master for want of a replica that reached its client's round */
+  private wanted = false;
+  private lastRoundAt = 0;
 
   constructor(
     private readonly options: ReplicaHealthOptions,
@@ -126,11 +134,17 @@ export class ReplicaHealth {
     }
   }
 
+  /** A read went to a master because no replica had reached its client's round: round soon. */
+  want(): void {
+    this.wanted = true;
+  }
+
   start(): void {
     const next = (): void => {
       if (this.stopped) return;
       this.timer = setTimeout(() => {
-        this.tick();
+        const now = Date.now();
+        if (this.wanted || now - this.lastRoundAt >= Math.max(IDLE_ROUND_MS, this.options.pollMs)) this.tick(now);
         next();
       }, this.options.pollMs);
       this.timer.unref();
@@ -148,6 +162,8 @@ export class ReplicaHealth {
   /** One round: every master, then its replicas once it answered (at once if it is still busy). */
   tick(now = Date.now()): void {
     const round = ++this.round;
+    this.wanted = false;
+    this.lastRoundAt = now;
     for (const shard of this.shards) {
       const master = this.probes.get(shard.master);
       if (!master) continue;

@@ -107,7 +107,10 @@ export class ReadRouter {
       stats.replica++;
       return set.replicas[k];
     }
-    if (behind) stats.ownWrites++;
+    if (behind) {
+      stats.ownWrites++;
+      this.health.want();
+    }
     return null;
   }
 
