@@ -208,7 +208,7 @@ export const OPTIONS = {
     type: 'enum',
     default: 'master',
     values: ['master', 'prefer-master', 'replica', 'prefer-replica', 'any'],
-    help: 'where read-only commands go, as Lettuce ReadFrom / Envoy read_policy: master; prefer-master (replicas while the master is down); replica or prefer-replica (replicas, the master when none is usable); any (spread over master and replicas). A client always reads its own writes (docs/operations.md)',
+    help: 'where reads go (as Lettuce ReadFrom / Envoy read_policy): master; prefer-master (replicas while the master is down); replica, prefer-replica (replicas; the master when none is usable); any (master and replicas). Clients always read their own writes (docs/operations.md)',
   },
   replicaMaxLagMs: {
     env: 'SLOTPROXY_REPLICA_MAX_LAG_MS',
@@ -226,7 +226,7 @@ export const OPTIONS = {
     default: '10',
     min: 1,
     max: 60000,
-    help: 'how often the replication offsets of masters and replicas are read while replicas take reads (also how long a client that wrote reads from the master, at most about twice this)',
+    help: 'how often replication offsets are polled while a client waits for its own writes to reach a replica (meanwhile it reads from the master); every 100 ms otherwise',
   },
   adminCommands: {
     env: 'SLOTPROXY_ADMIN_COMMANDS',
