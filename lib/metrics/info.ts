@@ -343,11 +343,12 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
 
 /** Section order of Redis 7.0 (src/server.c genRedisInfoString). */
 export const SECTION_ORDER = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'replicas', 'keyspace'];
-/**
- * What INFO without arguments (or INFO default) shows: Redis leaves the per-command sections out;
- * the proxy's per-replica lines (`replicas`) come only when asked for, like them.
- */
-export const DEFAULT_SECTIONS = SECTION_ORDER.filter((s) => s !== 'commandstats' && s !== 'latencystats' && s !== 'replicas');
+/** Sections of the proxy's own that Redis has no counterpart of: shown only when named. */
+export const NAMED_ONLY_SECTIONS = ['replicas'];
+/** What INFO without arguments (or INFO default) shows: Redis leaves the per-command sections out. */
+export const DEFAULT_SECTIONS = SECTION_ORDER.filter((s) => s !== 'commandstats' && s !== 'latencystats' && !NAMED_ONLY_SECTIONS.includes(s));
+/** INFO all and everything, as Redis 7.0 has them (like a module's sections under `all`, the proxy's own are left out). */
+const ALL_SECTIONS = SECTION_ORDER.filter((s) => !NAMED_ONLY_SECTIONS.includes(s));
 /** Sections with fields taken from the masters' INFO (lib/metrics/masters-info.ts). */
 export const MASTER_SECTIONS = ['memory', 'persistence', 'stats', 'replication', 'modules', 'keyspace'];
 
@@ -359,7 +360,7 @@ export function infoSections(args: readonly string[]): string[] {
   const wanted = new Set<string>();
   for (const raw of args.length ? args : ['default']) {
     const a = raw.toLowerCase();
-    if (a === 'all' || a === 'everything') SECTION_ORDER.forEach((s) => wanted.add(s));
+    if (a === 'all' || a === 'everything') ALL_SECTIONS.forEach((s) => wanted.add(s));
     else if (a === 'default') DEFAULT_SECTIONS.forEach((s) => wanted.add(s));
     else if (a in SECTIONS) wanted.add(a);
   }

@@ -22,7 +22,7 @@ describe('INFO formatting', function () {
     const def = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
     assert.deepEqual(infoSections([]), def);
     assert.deepEqual(infoSections(['default']), def);
-    const all = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'replicas', 'keyspace'];
+    const all = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
     assert.deepEqual(infoSections(['all']), all);
     assert.deepEqual(infoSections(['EVERYTHING']), all);
     // several arguments: a union, printed in Redis's order
@@ -30,6 +30,8 @@ describe('INFO formatting', function () {
     assert.deepEqual(infoSections(['default', 'latencystats']), [...def.slice(0, 9), 'latencystats', 'cluster', 'keyspace']);
     assert.deepEqual(infoSections(['nosuch']), []);
     assert.deepEqual(infoSections(['nosuch', 'cpu']), ['cpu']);
+    // the proxy's own per-replica lines: only when named, in their place
+    assert.deepEqual(infoSections(['keyspace', 'replicas', 'cluster']), ['cluster', 'replicas', 'keyspace']);
   });
 
   it('prints headers, field lines and a blank line between sections; nothing for unknown sections', function () {
