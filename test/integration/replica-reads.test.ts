@@ -10,7 +10,7 @@ import { sharedCluster } from '../harness/mocha-hooks';
 import { OwnWritesLoad } from '../harness/own-writes-load';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { getCalls, HeavyWrites, nodesByRole, replicasTakingReads } from '../harness/replica-reads';
-import { sleep } from '../harness/wait';
+import { sleep, until } from '../harness/wait';
 
 const POLICIES = ['master', 'prefer-master', 'replica', 'prefer-replica', 'any'];
 
@@ -33,11 +33,16 @@ describe('reads from replicas (SLOTPROXY_READ_FROM)', function () {
     return p;
   }
 
-  /** `n` GETs of keys in every slot range, pipelined 100 at a time, from a client that writes nothing. */
-  async function reads(port: number, n: number, before: string[][] = []): Promise<void> {
+  /**
+   * `n` GETs of keys in every slot range, pipelined 100 at a time, from a client that writes
+   * nothing. A client that switches to replica reads must first wait for a poll round: the proxy
+   * cannot know what it wrote before (`settled` waits for that).
+   */
+  async function reads(port: number, n: number, before: string[][] = [], settled: () => Promise<void> = async () => {}): Promise<void> {
     const conn = await RawConn.connect(port);
     try {
       if (before.length) await conn.send(before);
+      await settled();
       const keys = keysAcrossSlots('seed-replicas', 16);
       for (let done = 0; done < n; done += 100) {
         const got = await conn.send(Array.from({ length: 100 }, (_, i) => ['GET', keys[i % keys.length]]));
@@ -95,16 +100,25 @@ describe('reads from replicas (SLOTPROXY_READ_FROM)', function () {
     const probe = await proxyWith('replica');
     await replicasTakingReads(probe);
     const { replicas } = nodesByRole(probe);
+    // until every replica reached the round a client switching now waits for
+    const router = p.proxy.router;
+    const roundPassed = async (): Promise<void> => {
+      const round = router.nextReadRound;
+      await until(() => {
+        const states = router.replicaStates().filter((s) => replicas.includes(s.address));
+        return states.length === replicas.length && states.every((s) => s.usable && s.safeRound >= round);
+      }, 'the replicas reached the next round');
+    };
     const served = async (before: string[][]): Promise<number> => {
       const r0 = await getCalls(replicas);
-      await reads(p.port, 300, before);
+      await reads(p.port, 300, before, roundPassed);
       return (await getCalls(replicas)) - r0;
     };
     // the first READONLY starts the replica poller of a proxy set to master
     const conn = await RawConn.connect(p.port);
     assert.deepEqual((await conn.call('READONLY')).value, 'OK');
-    await sleep(300);
     conn.destroy();
+    await roundPassed();
     assert.equal(await served([]), 0, 'a client that sent nothing reads from masters');
     assert.ok((await served([['READONLY']])) > 150, 'READONLY: the replicas serve most of its reads');
     assert.equal(await served([['READONLY'], ['READWRITE']]), 0, 'READWRITE: masters again');

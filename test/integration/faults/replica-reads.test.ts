@@ -80,6 +80,7 @@ describe('fault: replicas that take reads', function () {
     const keys = keysAcrossSlots('paused-', 256).filter((k) => ownsSlot(master, slotOf(k)));
     const reader = await RawConn.connect(proxy.port);
     const retried = proxy.proxy.router.readStats.retried;
+    await until(() => state(addr(replica))?.usable === true, 'the replica takes reads');
     cluster.kill(node, 'SIGSTOP');
     try {
       // sent before the proxy can know: they wait on the paused replica until it is found silent,
