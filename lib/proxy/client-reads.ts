@@ -30,9 +30,13 @@ export class ClientReads implements ReadFence {
   }
 }
 
-/** Whether a request of `row` counts as one that may write (row <= 0: unknown command, or none). */
+/**
+ * Whether a request of `row` counts as one that may write. Row 0 does: the statistics put inline
+ * commands there (their row is known only once re-scanned), with unknown commands and protocol
+ * errors; -1 is no command (a pub/sub message).
+ */
 export function mayWrite(rows: readonly (CommandRow | undefined)[], row: number): boolean {
-  return row > 0 && rows[row]!.mayWrite;
+  return row === 0 || (row > 0 && rows[row]!.mayWrite);
 }
 
 /**
