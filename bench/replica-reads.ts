@@ -4,6 +4,7 @@
 // commandstats) and the proxy's CPU per request; on a machine whose cores the load generator,
 // six servers and the proxy share, the replica row gains less than a machine per node would.
 import type { ChildProcess } from 'node:child_process';
+import { ControlConnection } from '../lib/backend/control-connection';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
 import { respCommands } from '../lib/localcluster/resp-client';
 import { median } from './median';
@@ -32,6 +33,49 @@ async function getCalls(ports: number[]): Promise<number> {
 async function replicasUsable(port: number): Promise<number> {
   const [text] = await respCommands('127.0.0.1', port, [['INFO', 'cluster']]);
   return Number(/replicas_usable:(\d+)/.exec(String(text))?.[1] ?? 0);
+}
+
+/** Reads the replicas served, as the proxy counts them (INFO cluster). */
+async function replicaReads(info: ControlConnection): Promise<number> {
+  return Number(/reads_replicas:(\d+)/.exec(String(await info.call('INFO', 'cluster')))?.[1] ?? 0);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What read-your-writes costs a client that reads right after it writes: one client SETs a key,
+ * then GETs it every millisecond until a replica serves the GET (the proxy's count of replica
+ * reads moves); the time from the SET's reply to that GET's, `samples` times. Until then its reads
+ * go to masters. Also checks every GET read the value just written.
+ */
+async function ownWriteWindow(port: number, samples: number): Promise<{ p50: number; p90: number; masterReads: number; stale: number }> {
+  const client = await ControlConnection.connect('127.0.0.1', port);
+  const info = await ControlConnection.connect('127.0.0.1', port);
+  const windows: number[] = [];
+  let masterReads = 0;
+  let stale = 0;
+  try {
+    for (let i = 0; i < samples; i++) {
+      await client.call('SET', 'bench-own-write', String(i));
+      const t0 = performance.now();
+      for (let tries = 0; tries < 1000; tries++) {
+        const before = await replicaReads(info);
+        if (String(await client.call('GET', 'bench-own-write')) !== String(i)) stale++;
+        if ((await replicaReads(info)) > before) {
+          windows.push(performance.now() - t0);
+          break;
+        }
+        masterReads++;
+        await sleep(1);
+      }
+    }
+  } finally {
+    client.close();
+    info.close();
+  }
+  windows.sort((a, b) => a - b);
+  const at = (q: number): number => Math.round(windows[Math.min(windows.length - 1, Math.floor(q * windows.length))] * 10) / 10;
+  return { p50: at(0.5), p90: at(0.9), masterReads: masterReads / samples, stale };
 }
 
 /** The report's lines (a markdown table), or an explanation when the replicas never took reads. */
@@ -86,6 +130,12 @@ export async function compareReadFrom(o: ReadFromOptions, startProxy: StartProxy
         `| ${w.name} | ${w.pipeline} | ${Math.round(m)} | ${Math.round(rr)} | ${(rr / m).toFixed(2)} | ${median(p50.master)} / ${median(p50.replica)} | ${median(cpu.master).toFixed(1)} / ${median(cpu.replica).toFixed(1)} | ${onReplicas} |`,
       );
     }
+    const own = await ownWriteWindow(replica.port, 200);
+    console.error(`read-your-writes window: p50 ${own.p50} ms, p90 ${own.p90} ms, ${own.stale} stale`);
+    out.push(
+      '',
+      `Read your writes, with replica and the default poll (SLOTPROXY_REPLICA_POLL_MS 10): after a client's SET is answered, its GETs go to the master until a replica has reached the write; one client, a GET every ms after each of 200 SETs: a replica served it ${own.p50} ms after the SET's reply at the median, ${own.p90} ms at p90 (${own.masterReads.toFixed(1)} GETs per SET on the master before; ${own.stale} read an older value).`,
+    );
     return out;
   } finally {
     for (const c of proxies) c.kill('SIGTERM');

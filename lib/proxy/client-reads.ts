@@ -31,12 +31,12 @@ export class ClientReads implements ReadFence {
 }
 
 /**
- * Whether a request of `row` counts as one that may write. Row 0 does: the statistics put inline
- * commands there (their row is known only once re-scanned), with unknown commands and protocol
- * errors; -1 is no command (a pub/sub message).
+ * Whether a request of `row` counts as one that may write. An inline command counts by the row it
+ * is re-scanned as (ClientSession.commandIs); row 0 (an unknown command, a protocol error) and -1
+ * (no command: a pub/sub message) write nothing.
  */
 export function mayWrite(rows: readonly (CommandRow | undefined)[], row: number): boolean {
-  return row === 0 || (row > 0 && rows[row]!.mayWrite);
+  return row > 0 && rows[row]!.mayWrite;
 }
 
 /**

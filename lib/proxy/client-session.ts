@@ -173,6 +173,13 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.reads = new ClientReads(policy, this.pendingStats.countRows((row) => mayWrite(rows, row)), router.nextReadRound);
   }
 
+  commandIs(row: number, frame: Buffer): void {
+    this.currentRow = row;
+    this.currentFrame = frame;
+    this.currentStart = 0;
+    this.currentEnd = frame.length;
+  }
+
   /** An error reply, in order. */
   reject(message: string): void {
     this.enqueue(new ImmediateReply(error(message)));

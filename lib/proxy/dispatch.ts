@@ -21,6 +21,11 @@ export interface DispatchSession extends FamilySession {
   readonly unrestricted: boolean;
   /** an error reply for a command refused before it ran (a transaction must learn of it) */
   refuse(message: string): void;
+  /**
+   * The command being dispatched is row `row` of the table, sent as `frame` (an inline command,
+   * once re-encoded): its statistics, slow log entry and read-your-writes count go by that row.
+   */
+  commandIs(row: number, frame: Buffer): void;
 }
 
 /**
@@ -185,5 +190,7 @@ function dispatchInline(session: DispatchSession, frame: Buffer, deadline: numbe
   const ctx = session.ctx;
   const n = ctx.inlineScanner.scan(resp, 0, resp.length, false);
   if (n !== 1) return; // cannot happen: a well-formed command
-  dispatchSlow(session, resp, ctx.scanners.requestRecords, REQ_HEADER, deadline);
+  const rec = ctx.scanners.requestRecords;
+  session.commandIs(Math.max(rec[REQ_HEADER + R_CMD], 0), resp);
+  dispatchSlow(session, resp, rec, REQ_HEADER, deadline);
 }

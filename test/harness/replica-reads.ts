@@ -52,15 +52,15 @@ export async function getCalls(addresses: readonly string[]): Promise<number> {
 }
 
 /**
- * Connections that SET 16 KiB values on keys of every slot range, pipelined, until stopped: the
- * replicas apply the stream a little after their masters, as under real write load.
+ * Connections that SET big values (16 KiB unless told) on keys of every slot range, pipelined,
+ * until stopped: the replicas apply the stream after their masters, as under real write load.
  */
 export class HeavyWrites {
   private on = true;
   private readonly loops: Promise<void>[] = [];
 
-  constructor(port: number, prefix: string, connections = 3) {
-    const value = 'x'.repeat(16 * 1024);
+  constructor(port: number, prefix: string, connections = 3, valueBytes = 16 * 1024) {
+    const value = 'x'.repeat(valueBytes);
     for (let c = 0; c < connections; c++) {
       this.loops.push(
         (async () => {

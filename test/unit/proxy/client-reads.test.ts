@@ -22,7 +22,7 @@ describe('a client’s reads (lib/proxy/client-reads.ts)', function () {
     const rows = new CommandTable(mergeCommandInfos(null)).rows;
     const id = (name: string): number => rows.findIndex((r) => r?.name === name);
     assert.deepEqual(['set', 'eval', 'exec', 'get', 'ping', 'info'].map((n) => mayWrite(rows, id(n))), [true, true, true, false, false, false]);
-    assert.equal(mayWrite(rows, 0), true, 'inline commands (counted on row 0 with unknown commands)');
+    assert.equal(mayWrite(rows, 0), false, 'an unknown command or a protocol error (an inline command counts by its own row)');
     assert.equal(mayWrite(rows, -1), false, 'no command (a pub/sub message)');
     const reads = new ClientReads(ReadPolicy.Replica, 2, 0);
     reads.answered(7);
