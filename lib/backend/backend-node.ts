@@ -32,6 +32,10 @@ export class BackendNode<C extends WireCommand = WireCommand> {
   dedicatedOpen = 0;
   /** the `written` set noteWrite() last added this node to */
   private lastWritten: Set<string> | null = null;
+  /** for the proxy's own commands that must not wait behind a client's (SCRIPT KILL, busy probes) */
+  private controlConn: BackendConnection<C> | null = null;
+  /** multiplexed connections set aside behind a long script (busy-watch.ts), open for their replies */
+  readonly parked = new Set<BackendConnection<C>>();
 
   constructor(
     readonly address: string,
@@ -72,6 +76,30 @@ export class BackendNode<C extends WireCommand = WireCommand> {
   /** A connection of replicaConnectionFor(). */
   carriesReplicaReads(conn: BackendConnection<C>): boolean {
     return this.replicaConns.includes(conn);
+  }
+
+  /** A connection that carries no client command, so what is sent there is answered at once. */
+  control(): BackendConnection<C> {
+    if (!this.controlConn || this.controlConn.dead) this.controlConn = this.open(true);
+    return this.controlConn;
+  }
+
+  controlIfOpen(): BackendConnection<C> | null {
+    return this.controlConn;
+  }
+
+  /**
+   * Sets a multiplexed connection aside: later commands get a new one, `conn` stays open until
+   * what it carries is answered. Returns its commands not written yet, to be routed again.
+   */
+  park(conn: BackendConnection<C>): C[] {
+    // (a replica's read connection runs long scripts too: EVAL_RO, FCALL_RO)
+    const list = this.conns.includes(conn) ? this.conns : this.replicaConns;
+    const i = list.indexOf(conn);
+    if (i < 0) return [];
+    list[i] = undefined;
+    this.parked.add(conn);
+    return conn.retire();
   }
 
   /** Multiplexed connections opened so far (the replica reads' ones after the others). */
@@ -116,6 +144,9 @@ export class BackendNode<C extends WireCommand = WireCommand> {
 
   close(reason: string): void {
     for (const c of this.multiplexed()) c.close(reason);
+    for (const c of this.parked) c.close(reason);
+    this.parked.clear();
+    this.controlConn?.close(reason);
     this.idle.length = 0;
     for (const c of [...this.dedicated]) c.close(reason);
   }
