@@ -29,6 +29,11 @@ export interface OwnWritesOptions {
   lateMs?: number;
   /** a pipeline not answered within this is a hang: recorded, and the worker stops */
   hangMs?: number;
+  /**
+   * `split` workers count half their keys with MULTI/INCR/EXEC (true), or all with EVAL (false:
+   * a transaction a failover interrupts fails, by design, whatever the reads do)
+   */
+  transactions?: boolean;
 }
 
 export interface OwnWritesResult {
@@ -57,7 +62,7 @@ export class OwnWritesLoad {
   private readonly opts: Required<OwnWritesOptions>;
 
   constructor(options: OwnWritesOptions) {
-    this.opts = { workers: 4, styles: ['resp', 'inline', 'split'], keysPerWorker: 16, lateMs: 40, hangMs: 30_000, ...options };
+    this.opts = { workers: 4, styles: ['resp', 'inline', 'split'], keysPerWorker: 16, lateMs: 40, hangMs: 30_000, transactions: true, ...options };
   }
 
   start(): this {
@@ -108,8 +113,8 @@ export class OwnWritesLoad {
       const first: Step[] = [];
       if (style === 'split') {
         // scripts first: no write flagged `write` before them in the pipeline to hold its reads
-        const byScript = keys.filter((_, i) => i % 2 === 0);
-        const inMulti = keys.filter((_, i) => i % 2 === 1);
+        const inMulti = this.opts.transactions ? keys.filter((_, i) => i % 2 === 1) : [];
+        const byScript = keys.filter((k) => !inMulti.includes(k));
         const count = (k: string, n: Reply | undefined): void => void counted.set(k, Number(n));
         for (const k of byScript) {
           first.push({ frame: encode(['EVAL', INCR_SCRIPT, '1', `${k}:n`]), what: `EVAL INCR ${k}:n`, then: (o) => o.ok && count(k, o.value) });
