@@ -18,6 +18,7 @@ import type { SessionMode } from './family';
 import { ReplyQueue, type ReplyQueueOwner } from './reply-queue';
 import { SocketReplyWriter } from './reply-writes';
 import { SingleRequest } from './requests/single-request';
+import { closeAfterWrites } from './socket-close';
 
 export class ClientSession extends ClientIdentity implements RequestSink, Flushable, DispatchSession, ReplyQueueOwner {
   closed = false;
@@ -204,15 +205,16 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.ctx.slowlog.add(micros, frame, stats.headStart, stats.headEnd, command.name, this.remoteAddress, this.name ?? '');
   }
 
-  /** Writes what the reply queue lets go now, then applies the output limits. */
+  /**
+   * Writes what the reply queue lets go now, then applies the output limits. After the last
+   * reply (QUIT, a protocol error) the socket is closed once that reply is written; the session
+   * stays a client (CLIENT LIST, the limits) until the socket is gone, as in Redis.
+   */
   flush(): void {
     if (this.closed) return;
     this.replies.flush();
     if (this.limits.outputExceeded(this.outputLimits)) this.closeNow();
-    if (this.replies.finished) {
-      this.socket.end();
-      this.onClose();
-    }
+    else if (this.replies.finished) closeAfterWrites(this.socket);
   }
 
   /** Ends the connection without waiting for outstanding replies (shutdown). */
