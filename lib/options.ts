@@ -207,7 +207,7 @@ export const OPTIONS = {
     live: true,
     type: 'bool',
     default: 'no',
-    help: 'let clients run CONFIG GET (one master) and CONFIG SET/RESETSTAT (every node) through the proxy',
+    help: 'let clients run CONFIG GET (one master), CONFIG SET/RESETSTAT (every node), PROXY changes and MIGRATE through the proxy',
   },
   slowlogUs: {
     env: 'SLOTPROXY_SLOWLOG_US',

@@ -48,6 +48,7 @@ export const FAMILY_VARIANTS = {
       doc: 'one master',
     },
     info: { commands: ['info'], doc: "the proxy's INFO, Keyspace summed over the masters" },
+    role: { commands: ['role'], doc: 'the proxy as a master without replicas; the offset is INFO’s master_repl_offset (the masters’ summed)' },
   },
   /** MULTI/EXEC/DISCARD/WATCH/UNWATCH on a pinned dedicated connection */
   transaction: {
@@ -91,10 +92,11 @@ export const FAMILY_VARIANTS = {
     kill: { commands: ['client|kill'], doc: OWN_CLIENTS },
     reset: { commands: ['reset'], doc: 'leaves transaction / subscribed mode, clears the name' },
   },
-  /** CONFIG across the cluster, for operators */
+  /** CONFIG across the cluster and MIGRATE, for operators */
   admin: {
     'config-get': { commands: ['config|get'], doc: `one master; ${ADMIN}` },
     'config-set': { commands: ['config|set'], doc: `every node, all-or-error; ${ADMIN}` },
+    migrate: { commands: ['migrate'], doc: `the master of its keys; ${ADMIN} (a node would connect to any address the client names)` },
   },
   /** the proxy's own SLOWLOG and PROXY admin commands, CONFIG RESETSTAT of its statistics too */
   proxy: {

@@ -50,7 +50,6 @@ const OWN_ROWS: Readonly<Record<string, Handler>> = {
   // Redis Cluster answers these itself with the error a cluster gives
   swapdb: { kind: 'keyed' },
   lastsave: { kind: 'keyed' },
-  role: { kind: 'keyed' },
 
   // connection state that must not reach a shared backend connection
   monitor: notYet('MONITOR'),
