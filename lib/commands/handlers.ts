@@ -16,6 +16,7 @@ export type LocalCommand =
   | 'client-id'
   | 'client-setinfo'
   | 'client-getredir'
+  | 'client-no-evict'
   | 'cluster-keyslot'
   | 'command' // COMMAND and its COUNT / LIST / INFO from the proxy's table (lib/commands/command-reply.ts)
   | 'command-count'

@@ -28,7 +28,7 @@ const OWN_ROWS: Readonly<Record<string, Handler>> = {
   'client|id': local('client-id'),
   'client|setinfo': local('client-setinfo'),
   'client|getredir': local('client-getredir'),
-  'client|no-evict': local('ok'),
+  'client|no-evict': local('client-no-evict'),
   'client|no-touch': local('ok'),
   'cluster|keyslot': local('cluster-keyslot'),
   // what this server accepts, the proxy's own commands included (DOCS and GETKEYS: a master)

@@ -10,6 +10,8 @@ export interface ProxyStats {
   connectionsReceived: number;
   connectionsRejected: number;
   commandsProcessed: number;
+  /** clients closed for SLOTPROXY_MAXMEMORY_CLIENTS (INFO evicted_clients) */
+  evictedClients: number;
 }
 
 export interface RouterStats {
@@ -74,6 +76,8 @@ export interface ProxyView {
   readonly table: { readonly rows: readonly ({ readonly name: string } | undefined)[] };
   readonly router: { readonly stats: RouterStats; readonly slotMap: SlotMapView; allNodes(): readonly NodeView[] };
   readonly refresher: { readonly stats: RefresherStats };
+  /** bytes the clients hold (query and output buffers), and SLOTPROXY_MAXMEMORY_CLIENTS in bytes (0: none) */
+  readonly clientMemory: { readonly used: number; readonly limit: number };
   /** worker processes counted in this view (absent: one) */
   readonly workers?: number;
   /** memory and CPU counted in this view (absent: this process's) */

@@ -11,6 +11,7 @@ import { RequestReader, type RequestSink } from '../protocol/request-reader';
 import { error } from '../protocol/resp';
 import { ClientIdentity } from './client-identity';
 import { ClientLimits, type OutputLimits } from './client-limits';
+import type { MemoryClient } from './client-memory';
 import { ImmediateReply, type ClientRequest } from './client-request';
 import type { ProxyContext } from './context';
 import { dispatchSlow, type DispatchSession } from './dispatch';
@@ -20,8 +21,11 @@ import { SocketReplyWriter } from './reply-writes';
 import { SingleRequest } from './requests/single-request';
 import { closeAfterWrites } from './socket-close';
 
-export class ClientSession extends ClientIdentity implements RequestSink, Flushable, DispatchSession, ReplyQueueOwner {
+export class ClientSession extends ClientIdentity implements RequestSink, Flushable, DispatchSession, ReplyQueueOwner, MemoryClient {
   closed = false;
+  /** what this client holds of the proxy's memory, kept by ctx.clientMemory (client-memory.ts) */
+  memoryBytes = 0;
+  memoryBucket = -1;
   flushQueued = false;
   /** replies go out after each read of a node's replies, not only at the turn's end (reply-writes.ts) */
   readonly early = true;
@@ -54,6 +58,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     readSocket(socket, (chunk, slab) => this.onData(chunk, slab), true);
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
+    // the replies it held were taken by the kernel: it holds less
+    socket.on('drain', () => this.countMemory());
   }
 
   /** commands read and not yet answered */
@@ -76,6 +82,27 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.reader.push(chunk, this, slab);
     // Redis closes such a client without a reply (client-query-buffer-limit).
     if (this.limits.queryBufferExceeded(this.reader.buffered)) this.socket.destroy();
+    else this.countMemory();
+  }
+
+  /** The client's query and output buffers: what SLOTPROXY_MAXMEMORY_CLIENTS counts of it. */
+  measureMemory(): number {
+    return this.reader.buffered + this.socket.writableLength;
+  }
+
+  /** Reports the memory it holds when that changed (per read and write: a few field reads). */
+  private countMemory(): void {
+    const bytes = this.reader.buffered + this.socket.writableLength;
+    if (bytes !== this.memoryBytes && !this.closed) this.ctx.clientMemory.update(this, bytes);
+  }
+
+  protected override exemptionChanged(): void {
+    this.ctx.clientMemory.exemptionChanged(this);
+  }
+
+  /** Closed for SLOTPROXY_MAXMEMORY_CLIENTS: at once, without a reply, as Redis evicts. */
+  evict(): void {
+    this.closeNow();
   }
 
   onRequests(buf: Buffer, count: number, slab: Slab | null): boolean {
@@ -213,8 +240,9 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
   flush(): void {
     if (this.closed) return;
     this.replies.flush();
-    if (this.limits.outputExceeded(this.outputLimits)) this.closeNow();
-    else if (this.replies.finished) closeAfterWrites(this.socket);
+    if (this.limits.outputExceeded(this.outputLimits)) return this.closeNow();
+    this.countMemory();
+    if (this.replies.finished && !this.closed) closeAfterWrites(this.socket);
   }
 
   /** Ends the connection without waiting for outstanding replies (shutdown). */

@@ -149,6 +149,12 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
     return r(OK);
   },
   'client-getredir': () => r(integer(-1)),
+  'client-no-evict'(args, session) {
+    const v = args[2].toString('latin1').toLowerCase();
+    if (v !== 'on' && v !== 'off') return r(error('ERR syntax error'));
+    session.noEvict = v === 'on';
+    return r(OK);
+  },
   'cluster-keyslot': (args) => r(integer(keySlot(args[2]))),
   command: (_args, _session, ctx) => r(commandInfoReply(ctx.table, null)),
   'command-count': (_args, _session, ctx) => r(integer(commandCount(ctx.table))),
