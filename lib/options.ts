@@ -214,7 +214,7 @@ export const OPTIONS = {
     live: true,
     type: 'bool',
     default: 'no',
-    help: 'let clients run CONFIG GET (one master), CONFIG SET/RESETSTAT (every node), PROXY changes and MIGRATE through the proxy',
+    help: 'let clients run CONFIG GET (one master), CONFIG SET/RESETSTAT (every node), PROXY changes, MIGRATE, and ACL SETUSER/DELUSER/LOAD/SAVE (on the proxy\'s users)',
   },
   slowlogUs: {
     env: 'SLOTPROXY_SLOWLOG_US',

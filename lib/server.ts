@@ -140,12 +140,17 @@ export class Proxy implements ProxyContext {
     const auth = new Authenticator(next.password, next.usersFile, next.aclPubsubDefault as PubsubDefault);
     auth.resolve(this.table);
     const needRestart = takeOver(this.config, next);
-    this.auth = auth;
-    this.clusterScripts?.usersChanged(auth.users.values(), next.aclPubsubDefault as PubsubDefault, this.router.slotMap.allNodes());
-    const closed = applyUsers(this.sessions, auth);
-    if (closed > 0) this.log.info({ closed }, `users reloaded: closed ${closed} connections of users removed, switched off or with changed channel rules`);
+    this.useUsers(auth, next.aclPubsubDefault as PubsubDefault);
     this.applyConfig();
     return needRestart;
+  }
+
+  useUsers(auth: Authenticator, pubsub = this.config.aclPubsubDefault as PubsubDefault): number {
+    this.auth = auth;
+    this.clusterScripts?.usersChanged(auth.users.values(), pubsub, this.router.slotMap.allNodes());
+    const closed = applyUsers(this.sessions, auth);
+    if (closed > 0) this.log.info({ closed }, `users changed: closed ${closed} connections of users removed, switched off or with changed channel rules`);
+    return closed;
   }
 
   /**

@@ -39,6 +39,7 @@ const OWN_ROWS: Readonly<Record<string, Handler>> = {
 
   // the HELP of containers whose other subcommands the proxy handles: any master answers it
   'client|help': { kind: 'keyed' },
+  'acl|help': { kind: 'keyed' },
   'config|help': { kind: 'keyed' },
   'pubsub|help': { kind: 'keyed' },
   'cluster|help': { kind: 'keyed' },

@@ -93,6 +93,12 @@ export interface Security {
   readonly acl: AclChecker;
   /** SLOTPROXY_ACL_SCRIPTS=cluster: the connections logged in as each user, for their scripts */
   readonly userLinks: UserLinks | null;
+  /**
+   * Puts these users in force (ACL SETUSER, DELUSER, LOAD; a reload): open connections move to
+   * their user's new rules or are closed (lib/auth/users-reload.ts), the nodes get them when
+   * scripts run there. Returns how many connections were closed.
+   */
+  useUsers(auth: Authenticator): number;
 }
 
 /** The settings, and what is derived from them. */

@@ -41,6 +41,11 @@ export function unknownSubcommand(args: Buffer[]): string {
   return `ERR unknown subcommand '${cString(args[1], 128)}'. Try ${cString(args[0], Infinity).toUpperCase()} HELP.`;
 }
 
+/** A subcommand's arguments its handler cannot take (Redis's addReplySubcommandSyntaxError). */
+export function subcommandSyntaxError(args: Buffer[]): string {
+  return `ERR unknown subcommand or wrong number of arguments for '${cString(args[1], 128)}'. Try ${cString(args[0], Infinity).toUpperCase()} HELP.`;
+}
+
 export function wrongArity(fullName: string): string {
   return `ERR wrong number of arguments for '${fullName}' command`;
 }

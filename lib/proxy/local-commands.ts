@@ -8,6 +8,7 @@ import type { MastersInfo } from '../metrics/masters-info';
 import { keySlot } from '../protocol/crc16';
 import { bulk, encode, error, integer, NULL_BULK, OK, PONG } from '../protocol/resp';
 import type { ProxyContext, SessionInfo } from './context';
+import { logAclEvent } from './families/acl';
 import { WRONGPASS, wrongArity } from './errors';
 
 export interface LocalResult {
@@ -50,6 +51,13 @@ export function infoText(ctx: ProxyView, sections: readonly string[], masters?: 
   return renderInfo(ctx, sections, masters);
 }
 
+/** WRONGPASS, and an ACL LOG entry (reason auth, the command as typed), as Redis logs it. */
+function loginFailed(args: Buffer[], username: string, session: SessionInfo, ctx: ProxyContext): LocalResult {
+  const typed = args[0].toString('latin1');
+  logAclEvent(session, ctx.acl, 'auth', typed, username, typed.toLowerCase());
+  return r(error(WRONGPASS));
+}
+
 export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
   ping(args) {
     if (args.length > 2) return r(error(wrongArity('ping')));
@@ -90,7 +98,7 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
     }
     if (credentials) {
       const user = ctx.auth.check(credentials[0].toString('latin1'), credentials[1]);
-      if (!user) return r(error(WRONGPASS));
+      if (!user) return loginFailed(args, credentials[0].toString('latin1'), session, ctx);
       session.user = user;
     }
     if (session.user === null) {
@@ -125,7 +133,7 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
     const [username, password] = args.length === 2 ? ['default', args[1]] : [args[1].toString('latin1'), args[2]];
     const user = ctx.auth.check(username, password);
     // a failed AUTH leaves the client as it was, as in Redis
-    if (!user) return r(error(WRONGPASS));
+    if (!user) return loginFailed(args, username, session, ctx);
     session.user = user;
     return r(OK);
   },

@@ -18,7 +18,7 @@ import { DISCARD, MIXED_SLOTS, notInMulti, StepKind, TxStep, UNWATCH } from './t
  * on the proxy's connections or bypass its admin gate (CLIENT KILL, CONFIG SET).
  */
 const NOT_IN_MULTI = new Set(['hello', 'auth', 'subscribe', 'psubscribe', 'ssubscribe']);
-const FAMILIES_NOT_IN_MULTI = new Set(['client', 'admin']);
+const FAMILIES_NOT_IN_MULTI = new Set(['client', 'admin', 'acl']);
 
 /** The slot of a command's keys, -1 without keys, MIXED_SLOTS when they are in several. */
 function slotOf(cmd: ParsedCommand): number {
