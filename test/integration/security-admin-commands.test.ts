@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import Redis from 'ioredis';
 import { startStandalone } from '../../lib/localcluster/local-cluster';
+import { respCommands } from '../../lib/localcluster/resp-client';
 import { sharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { sleep } from '../harness/wait';
@@ -74,5 +75,12 @@ describe('MIGRATE and ROLE (issue 25 item 7)', function () {
     assert.ok(before > 0, 'the masters have replicas: the offsets grow');
     const text = JSON.stringify(role);
     for (const n of cluster.nodes) assert.ok(!text.includes(String(n.port)), `node port ${n.port} not shown`);
+  });
+
+  it('inside MULTI, MIGRATE and ROLE are refused, not queued to a node', async function () {
+    const replies = await respCommands('127.0.0.1', proxy.port, [['MULTI'], ['MIGRATE', '127.0.0.1', '1', 'migrate:k', '0', '10'], ['ROLE'], ['EXEC']], { timeoutMs: 10_000 });
+    assert.match(String(replies[1]), /MIGRATE inside MULTI is not supported/);
+    assert.match(String(replies[2]), /ROLE inside MULTI is not supported/);
+    assert.match(String(replies[3]), /EXECABORT /);
   });
 });

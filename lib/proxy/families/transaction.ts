@@ -17,7 +17,7 @@ import { DISCARD, MIXED_SLOTS, notInMulti, StepKind, TxStep, UNWATCH } from './t
  * would change who a pooled connection is or what it receives (HELLO 3, AUTH, SUBSCRIBE), or act
  * on the proxy's connections or bypass its admin gate (CLIENT KILL, CONFIG SET).
  */
-const NOT_IN_MULTI = new Set(['hello', 'auth', 'subscribe', 'psubscribe', 'ssubscribe']);
+const NOT_IN_MULTI = new Set(['hello', 'auth', 'subscribe', 'psubscribe', 'ssubscribe', 'role']);
 const FAMILIES_NOT_IN_MULTI = new Set(['client', 'admin', 'acl']);
 
 /** The slot of a command's keys, -1 without keys, MIXED_SLOTS when they are in several. */
