@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import { respCommands, type RespValue } from '../../lib/localcluster/resp-client';
-import { aclPairFor, runAs, showReply } from '../harness/acl-pair';
+import { aclPairFor, getuserNormalized, runAs, showReply } from '../harness/acl-pair';
 import { sharedCluster } from '../harness/mocha-hooks';
 import { startProxy } from '../harness/proxy';
 import { until } from '../harness/wait';
@@ -69,10 +69,11 @@ describe('ACL SETUSER, DELUSER, SAVE and LOAD with admin commands on (issue 25 i
       ['ACL', 'SETUSER', 'x', '<nopw'],
       ['ACL', 'SETUSER', 'bob', 'on', '+nosuch'],
       ['ACL', 'GETUSER', 'x'],
-      ['ACL', 'GETUSER', 'bob'],
       ['ACL', 'USERS'],
     ]);
     assert.deepEqual(mine, theirs);
+    const [[bob], [redisBob]] = await Promise.all([pair().proxy.port, pair().redis.port].map((port) => respCommands('127.0.0.1', port, [['AUTH', 'default', 'defaultpw'], ['ACL', 'GETUSER', 'bob']]).then((r) => r.slice(1))));
+    assert.deepEqual(getuserNormalized(bob), getuserNormalized(redisBob));
     assert.equal(await runAs(pair().proxy.port, 'bob', ['SET', 'bob:1', 'v']), '"OK"');
     assert.match(await runAs(pair().proxy.port, 'bob', ['GET', 'foo']), /^-NOPERM /);
     const cluster = await sharedCluster();

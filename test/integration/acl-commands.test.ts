@@ -5,37 +5,11 @@
 import assert from 'node:assert/strict';
 import { EXTRA_COMMANDS, EXTRA_SUBCOMMANDS } from '../../lib/commands/policies';
 import { respCommands, type RespValue } from '../../lib/localcluster/resp-client';
-import { aclPairFor, runAs, showReply } from '../harness/acl-pair';
+import { aclPairFor, getuserNormalized, normalized, runAs, showReply } from '../harness/acl-pair';
 import { sharedCluster } from '../harness/mocha-hooks';
 import { USERS as MATRIX_USERS, usersLines } from './acl-matrix';
 
 const USERS = ['user default on >secret ~* &* +@all', 'user alice on >alicepw ~foo* &news +@all -@dangerous', 'user admin on >adminpw ~* &* +@all'];
-
-/**
- * Rules as Redis 7.0 describes them, with the single commands of each selector sorted: Redis
- * lists those in the order of its command dict, which changes every time it starts.
- */
-function normalized(rules: string): string {
-  // each selector "(...)" and the root rules around them, on their own
-  return rules.replace(/\(([^)]*)\)|[^()]+/g, (part, inner: string | undefined) => {
-    const words = (inner ?? part).split(' ');
-    const singles = words.filter((w) => /^[+-][^@]/.test(w)).sort();
-    const rest = words.filter((w) => !/^[+-][^@]/.test(w));
-    const text = [...rest.slice(0, rest.length - (rest.at(-1) === '' ? 1 : 0)), ...singles, ...(rest.at(-1) === '' ? [''] : [])].join(' ');
-    return inner === undefined ? text : `(${text})`;
-  });
-}
-
-/** GETUSER's reply with its "commands" normalized. */
-function getuserNormalized(reply: RespValue): RespValue {
-  if (!Array.isArray(reply)) return reply;
-  const fields = [...reply];
-  for (let i = 0; i < fields.length; i += 2) {
-    if (fields[i] === 'commands') fields[i + 1] = normalized(String(fields[i + 1]));
-    if (fields[i] === 'selectors') fields[i + 1] = (fields[i + 1] as RespValue[]).map(getuserNormalized);
-  }
-  return fields;
-}
 
 async function asUser(port: number, user: string, password: string, cmds: string[][]): Promise<RespValue[]> {
   const replies = await respCommands('127.0.0.1', port, [['AUTH', user, password], ...cmds], { timeoutMs: 10_000 });
