@@ -83,8 +83,9 @@ export class ClientMemory {
   private set(client: MemoryClient, bytes: number, force = false): void {
     this.used += bytes - client.memoryBytes;
     client.memoryBytes = bytes;
-    // a client holding nothing would free nothing: it is in no bucket
-    const bucket = client.noEvict || bytes === 0 ? -1 : bucketOf(bytes);
+    // (a client back to 0 bytes stays in the first bucket: most reads of a pipelining client end
+    // in a command split between reads, and moving between sets per read would cost)
+    const bucket = client.noEvict ? -1 : bucketOf(bytes);
     if (bucket === client.memoryBucket && !force) return;
     if (client.memoryBucket >= 0) this.buckets[client.memoryBucket].delete(client);
     client.memoryBucket = bucket;
@@ -102,7 +103,8 @@ export class ClientMemory {
       let b = BUCKETS - 1;
       while (this.used >= limit && b >= 0) {
         const biggest = this.biggest(this.buckets[b]);
-        if (biggest === null) {
+        // a client holding nothing would free nothing
+        if (biggest === null || biggest.memoryBytes === 0) {
           b--;
           continue;
         }
