@@ -23,6 +23,10 @@ export class BackendNode<C extends WireCommand = WireCommand> {
   dedicatedOpen = 0;
   /** the `written` set noteWrite() last added this node to */
   private lastWritten: Set<string> | null = null;
+  /** for the proxy's own commands that must not wait behind a client's (SCRIPT KILL, busy probes) */
+  private controlConn: BackendConnection<C> | null = null;
+  /** multiplexed connections set aside behind a long script (busy-watch.ts), open for their replies */
+  readonly parked = new Set<BackendConnection<C>>();
 
   constructor(
     readonly address: string,
@@ -50,6 +54,28 @@ export class BackendNode<C extends WireCommand = WireCommand> {
     const i = pin % this.conns.length;
     const conn = this.conns[i];
     return conn && !conn.dead ? conn : (this.conns[i] = this.open(true));
+  }
+
+  /** A connection that carries no client command, so what is sent there is answered at once. */
+  control(): BackendConnection<C> {
+    if (!this.controlConn || this.controlConn.dead) this.controlConn = this.open(true);
+    return this.controlConn;
+  }
+
+  controlIfOpen(): BackendConnection<C> | null {
+    return this.controlConn;
+  }
+
+  /**
+   * Sets a multiplexed connection aside: later commands get a new one, `conn` stays open until
+   * what it carries is answered. Returns its commands not written yet, to be routed again.
+   */
+  park(conn: BackendConnection<C>): C[] {
+    const i = this.conns.indexOf(conn);
+    if (i < 0) return [];
+    this.conns[i] = undefined;
+    this.parked.add(conn);
+    return conn.retire();
   }
 
   /** Multiplexed connections opened so far. */
@@ -94,6 +120,9 @@ export class BackendNode<C extends WireCommand = WireCommand> {
 
   close(reason: string): void {
     for (const c of this.multiplexed()) c.close(reason);
+    for (const c of this.parked) c.close(reason);
+    this.parked.clear();
+    this.controlConn?.close(reason);
     this.idle.length = 0;
     for (const c of [...this.dedicated]) c.close(reason);
   }

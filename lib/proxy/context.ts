@@ -95,7 +95,7 @@ export interface Security {
   readonly userLinks: UserLinks | null;
   /**
    * Puts these users in force (ACL SETUSER, DELUSER, LOAD; a reload): open connections move to
-   * their user's new rules or are closed (lib/auth/users-reload.ts), the nodes get them when
+   * their user's new rules or are closed (lib/proxy/users-reload.ts), the nodes get them when
    * scripts run there. Returns how many connections were closed.
    */
   useUsers(auth: Authenticator): number;
