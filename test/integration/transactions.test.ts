@@ -10,6 +10,7 @@ import { slotOf } from '../../lib/protocol/crc16';
 import { sharedCluster, type SharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { exchange } from '../harness/raw-client';
+import { ReplyReader } from '../harness/resp-frames';
 import { giveEmptySlot } from '../harness/fault-cluster';
 import { until } from '../harness/wait';
 
@@ -247,13 +248,13 @@ describe('transactions: connections', function () {
 
   it('a client that disconnects in MULTI or WATCH frees its dedicated connection', async function () {
     const before = dedicatedOpen();
-    for (const opening of [resp('MULTI', 'SET tx:gone 1'), resp('WATCH tx:gone')]) {
+    for (const [opening, replies] of [[resp('MULTI', 'SET tx:gone 1'), 2], [resp('WATCH tx:gone'), 1]] as const) {
       const socket = net.connect({ port: proxy.port, host: '127.0.0.1' });
       await new Promise((r) => socket.once('connect', r));
-      let got = '';
-      socket.on('data', (d) => (got += d.toString()));
+      const got = new ReplyReader(socket);
       socket.write(opening);
-      await until(() => got.endsWith('+QUEUED\r\n') || got === '+OK\r\n', 'the transaction is open');
+      await until(() => got.replies.length === replies, 'the transaction is open');
+      assert.equal(got.text(), replies === 2 ? '+OK\r\n+QUEUED\r\n' : '+OK\r\n');
       assert.equal(dedicatedOpen(), before + 1);
       if (opening.startsWith('MULTI')) assert.ok((await inMulti('tx:gone')) >= 1);
       socket.destroy();
