@@ -54,6 +54,10 @@ export function tooManyRedirects(limit: number, last: string): string {
   return `ERR slotproxy: too many cluster redirections (${limit}), last: ${last}; check the cluster with redis-cli --cluster check`;
 }
 
+export function slotDisputed(slot: number, from: string, to: string): string {
+  return `ERR slotproxy: the cluster's nodes disagree about slot ${slot} (${from} and ${to} redirect it to each other) and did not agree before the request timeout; check the cluster with redis-cli --cluster check`;
+}
+
 export function unreachable(address: string, timeoutMs: number, lastError: string): string {
   return `ERR slotproxy: could not send to ${address} within ${timeoutMs} ms${lastError ? ` (${lastError})` : ''}; the command did not run`;
 }

@@ -2,16 +2,17 @@
 // unwritten commands when the topology changes. Routing is a table lookup: slot -> master.
 import { cachedNow } from '../clock';
 import { BackendNode, type NodeOptions } from '../backend/backend-node';
-import type { BackendCommand } from '../backend/backend-command';
+import type { BackendAddress, BackendCommand } from '../backend/backend-command';
 import type { BackendConnection, ConnectionHooks } from '../backend/backend-connection';
 import { ConnState } from '../backend/backend-connection';
 import { BusyWatch, type BusyHooks } from '../backend/busy-watch';
 import { parseAddress } from '../cluster/cluster-slots';
 import { parseRedirect } from '../cluster/redirect';
+import { SlotDisputes } from '../cluster/slot-disputes';
 import { SlotMap } from '../cluster/slot-map';
 import { Redirect } from '../protocol/records';
 import type { Scanners } from '../protocol/scanners';
-import { SLOT_NOT_SERVED, tooManyRedirects, unreachable } from './errors';
+import { SLOT_NOT_SERVED, slotDisputed, tooManyRedirects, unreachable } from './errors';
 import { flushClientReplies } from './reply-writes';
 
 export interface RouterOptions extends NodeOptions {
@@ -37,6 +38,8 @@ export class Router implements ConnectionHooks {
   private readonly retryQueues = new Map<number, BackendCommand[]>();
   /** retryQueues.size, as a field: route() reads it for every command */
   private retrying = 0;
+  /** slots whose nodes redirect to each other: a MOVED back there waits (cluster/slot-disputes.ts) */
+  private readonly disputes = new SlotDisputes();
   /** per node: is it running a script, what its overdue requests get (lib/backend/busy-watch.ts) */
   private readonly busy = new Map<string, BusyWatch>();
   private readonly busyHooks: BusyHooks = {
@@ -114,7 +117,7 @@ export class Router implements ConnectionHooks {
    * A redirect or retryable error came back for `cmd`. Returns true when the router took the
    * command over (resent or scheduled); false when the error reply should go to the client.
    */
-  redirect(cmd: BackendCommand, frame: Buffer, kind: number, from: { host: string }): boolean {
+  redirect(cmd: BackendCommand, frame: Buffer, kind: number, from: BackendAddress): boolean {
     if (cmd.abandoned) return false;
     if (++cmd.redirects > this.options.maxRedirects) {
       if (kind === Redirect.Moved || kind === Redirect.Ask) {
@@ -130,6 +133,14 @@ export class Router implements ConnectionHooks {
         if (!target) return false;
         this.stats.moved++;
         if (this.map.owner(target.slot) !== target.address) this.setMap(this.map.withSlot(target.slot, target.address));
+        const now = cachedNow();
+        const delay = this.backoff(cmd);
+        if (this.disputes.moved(target.slot, from.address, target.address, now, Math.max(1000, 2 * delay))) {
+          if (now + delay > cmd.deadline) cmd.onFailure(slotDisputed(target.slot, from.address, target.address));
+          // (routed again by the map then: this MOVED's node, or what a refresh found meanwhile)
+          else this.retryLater(cmd, delay);
+          return true;
+        }
         this.resend(cmd, target.address, false);
         return true;
       }
@@ -147,7 +158,7 @@ export class Router implements ConnectionHooks {
           this.stats.clusterdown++;
           this.events.refreshNeeded('CLUSTERDOWN');
         }
-        const delay = Math.min(this.options.retryDelayMs * 2 ** (cmd.redirects - 1), this.options.retryDelayMs * 25);
+        const delay = this.backoff(cmd);
         if (cachedNow() + delay > cmd.deadline) return false;
         this.retryLater(cmd, delay);
         return true;
@@ -155,6 +166,11 @@ export class Router implements ConnectionHooks {
       default:
         return false;
     }
+  }
+
+  /** The wait before a command's next retry: SLOTPROXY_RETRY_DELAY_MS, doubled per redirect, up to 25x. */
+  private backoff(cmd: BackendCommand): number {
+    return Math.min(this.options.retryDelayMs * 2 ** (cmd.redirects - 1), this.options.retryDelayMs * 25);
   }
 
   /**
