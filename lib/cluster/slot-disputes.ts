@@ -15,6 +15,8 @@ export class SlotDisputes {
    * that slot's previous MOVED, seen within `windowMs`: the two nodes disagree about the slot.
    */
   moved(slot: number, from: string, to: string, now: number, windowMs: number): boolean {
+    // A node naming itself is broken, not behind: waiting would not help; the redirect budget ends it.
+    if (from === to) return false;
     const prev = this.last.get(slot);
     if (prev === undefined) {
       this.last.set(slot, { from, to, at: now });

@@ -17,6 +17,12 @@ describe('SlotDisputes', function () {
     assert.equal(d.moved(200, C, B, 40, 1000), false, 'slots are apart');
   });
 
+  it('a node that names itself is no dispute', function () {
+    const d = new SlotDisputes();
+    assert.equal(d.moved(100, A, A, 0, 1000), false);
+    assert.equal(d.moved(100, A, A, 1, 1000), false);
+  });
+
   it('a reversal after the window is a slot moving back, not a dispute', function () {
     const d = new SlotDisputes();
     d.moved(100, A, B, 0, 1000);
