@@ -2,7 +2,7 @@
 // change at run time, help text). lib/config.ts reads them; `slotproxy --help`, the README's table
 // (scripts/sync-readme.ts), SIGHUP and PROXY CONFIG read this table.
 
-export type OptionType = 'string' | 'int' | 'bool' | 'size' | 'enum' | 'seeds' | 'workers';
+export type OptionType = 'string' | 'int' | 'bool' | 'size' | 'share' | 'enum' | 'seeds' | 'workers';
 
 export interface OptionSpec {
   env: string;
@@ -131,6 +131,13 @@ export const OPTIONS = {
   },
   timeout: { env: 'SLOTPROXY_TIMEOUT', live: true, type: 'int', default: '0', min: 0, max: 100000000, help: 'close clients idle this many seconds, except blocked and subscribed ones (like timeout; 0: never)' },
   tcpKeepalive: { env: 'SLOTPROXY_TCP_KEEPALIVE', live: true, type: 'int', default: '300', min: 0, max: 100000, help: 'TCP keepalive of client connections, seconds (like tcp-keepalive; 0: off)' },
+  maxmemoryClients: {
+    env: 'SLOTPROXY_MAXMEMORY_CLIENTS',
+    live: true,
+    type: 'share',
+    default: '50%',
+    help: 'memory of all clients together (unfinished commands, unread replies) past which those holding the most are closed (like maxmemory-clients); a size, or a share of the memory the proxy may use (its cgroup limit, else the machine\'s), split among workers; 0: none',
+  },
   maxQueryBuffer: {
     env: 'SLOTPROXY_MAX_QUERY_BUFFER',
     live: true,
@@ -233,7 +240,7 @@ export const OPTIONS = {
     live: true,
     type: 'bool',
     default: 'no',
-    help: 'let clients run CONFIG GET (one master) and CONFIG SET/RESETSTAT (every node) through the proxy',
+    help: 'let clients run CONFIG GET (one master), CONFIG SET/RESETSTAT (every node), PROXY changes, MIGRATE, and ACL SETUSER/DELUSER/LOAD/SAVE (on the proxy\'s users)',
   },
   slowlogUs: {
     env: 'SLOTPROXY_SLOWLOG_US',

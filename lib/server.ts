@@ -28,6 +28,7 @@ import { createMetricsRegistry } from './metrics/prometheus';
 import type { ScanLimits } from './protocol/js-request-scanner';
 import { createScanners, type RequestScanner, type Scanners } from './protocol/scanners';
 import { command, error } from './protocol/resp';
+import { ClientMemory, clientMemoryLimit } from './proxy/client-memory';
 import { ClientSession } from './proxy/client-session';
 import type { Peers, ProxyContext, SessionInfo } from './proxy/context';
 import type { ProxyStats } from './metrics/view';
@@ -40,8 +41,11 @@ const MAX_CLIENTS_REPLY = error('ERR max number of clients reached');
 export class Proxy implements ProxyContext {
   readonly version = VERSION;
   readonly startedAt = Date.now();
-  readonly stats: ProxyStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 };
+  readonly stats: ProxyStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, evictedClients: 0 };
   readonly sessions = new Set<ClientSession>();
+  /** SLOTPROXY_MAXMEMORY_CLIENTS in bytes, re-derived by applyConfig() */
+  private clientMemoryLimit = 0;
+  readonly clientMemory = new ClientMemory(() => this.clientMemoryLimit, this.stats);
   readonly scripts = new Map<string, Buffer>();
   /** the other workers, when SLOTPROXY_WORKERS > 1 (INFO and RESETSTAT cover them all) */
   peers: Peers | null = null;
@@ -121,6 +125,7 @@ export class Proxy implements ProxyContext {
     this.routerOptions.replicas.maxLagMs = c.replicaMaxLagMs;
     this.refresherOptions.minIntervalMs = c.refreshMinIntervalMs;
     this.scanners.setLimits(scanLimits(c));
+    this.clientMemoryLimit = clientMemoryLimit(c.maxmemoryClients, c.workers);
     this.normalOutputLimits = c.clientOutputLimit > 0 ? { hard: c.clientOutputLimit, soft: Infinity, softSeconds: 0 } : null;
     // the level is the process's: set only when it changes, so an embedding program keeps its own
     if (c.logLevel !== this.logLevel) setLogLevel(c.logLevel);
@@ -140,12 +145,17 @@ export class Proxy implements ProxyContext {
     const auth = new Authenticator(next.password, next.usersFile, next.aclPubsubDefault as PubsubDefault);
     auth.resolve(this.table);
     const needRestart = takeOver(this.config, next);
-    this.auth = auth;
-    this.clusterScripts?.usersChanged(auth.users.values(), next.aclPubsubDefault as PubsubDefault, this.router.slotMap.allNodes());
-    const closed = applyUsers(this.sessions, auth);
-    if (closed > 0) this.log.info({ closed }, `users reloaded: closed ${closed} connections of users removed, switched off or with changed channel rules`);
+    this.useUsers(auth, next.aclPubsubDefault as PubsubDefault);
     this.applyConfig();
     return needRestart;
+  }
+
+  useUsers(auth: Authenticator, pubsub = this.config.aclPubsubDefault as PubsubDefault): number {
+    this.auth = auth;
+    this.clusterScripts?.usersChanged(auth.users.values(), pubsub, this.router.slotMap.allNodes());
+    const closed = applyUsers(this.sessions, auth);
+    if (closed > 0) this.log.info({ closed }, `users changed: closed ${closed} connections of users removed, switched off or with changed channel rules`);
+    return closed;
   }
 
   /**
@@ -237,6 +247,7 @@ export class Proxy implements ProxyContext {
 
   onSessionClosed(session: SessionInfo): void {
     this.sessions.delete(session as ClientSession);
+    this.clientMemory.remove(session as ClientSession);
   }
 
   async stop(): Promise<void> {

@@ -19,6 +19,7 @@ const SHARDED_PUBSUB = 'sharded pub/sub on a dedicated connection to the channel
 const ONE_NODE_CLUSTER = 'the proxy as a one-node cluster owning every slot';
 const OWN_CLIENTS = 'the proxy’s own clients';
 const ADMIN = 'needs SLOTPROXY_ADMIN_COMMANDS=yes';
+const OWN_USERS = 'the proxy’s users (SLOTPROXY_USERS_FILE), as Redis describes its own';
 
 export const FAMILY_VARIANTS = {
   /** multi-key commands split by slot and merged (keys of one slot take the fast path) */
@@ -48,6 +49,7 @@ export const FAMILY_VARIANTS = {
       doc: 'one master',
     },
     info: { commands: ['info'], doc: "the proxy's INFO, Keyspace summed over the masters" },
+    role: { commands: ['role'], doc: 'the proxy as a master without replicas; the offset is INFO’s master_repl_offset (the masters’ summed)' },
   },
   /** MULTI/EXEC/DISCARD/WATCH/UNWATCH on a pinned dedicated connection */
   transaction: {
@@ -91,10 +93,26 @@ export const FAMILY_VARIANTS = {
     kill: { commands: ['client|kill'], doc: OWN_CLIENTS },
     reset: { commands: ['reset'], doc: 'leaves transaction / subscribed mode, clears the name' },
   },
-  /** CONFIG across the cluster, for operators */
+  /** ACL about the proxy's own users (lib/auth), never the nodes' */
+  acl: {
+    whoami: { commands: ['acl|whoami'], doc: 'the proxy’s user this client logged in as' },
+    cat: { commands: ['acl|cat'], doc: 'the categories, or a category’s commands in the proxy’s command table' },
+    getuser: { commands: ['acl|getuser'], doc: OWN_USERS },
+    list: { commands: ['acl|list'], doc: OWN_USERS },
+    users: { commands: ['acl|users'], doc: OWN_USERS },
+    dryrun: { commands: ['acl|dryrun'], doc: 'whether one of the proxy’s users may run a command, as the proxy checks it' },
+    log: { commands: ['acl|log'], doc: 'the proxy’s own log of ACL refusals and failed logins' },
+    genpass: { commands: ['acl|genpass'], doc: 'a random password, made by the proxy' },
+    setuser: { commands: ['acl|setuser'], doc: `creates or changes one of the proxy’s users until the users file is read again; ${ADMIN}` },
+    deluser: { commands: ['acl|deluser'], doc: `deletes proxy users and closes their connections; ${ADMIN}` },
+    load: { commands: ['acl|load'], doc: `reads SLOTPROXY_USERS_FILE again (as SIGHUP does); ${ADMIN}` },
+    save: { commands: ['acl|save'], doc: `writes the proxy’s users to SLOTPROXY_USERS_FILE; ${ADMIN}` },
+  },
+  /** CONFIG across the cluster and MIGRATE, for operators */
   admin: {
     'config-get': { commands: ['config|get'], doc: `one master (in MULTI: the transaction’s); ${ADMIN}` },
     'config-set': { commands: ['config|set'], doc: `every node, all-or-error (in MULTI: run by EXEC on the transaction’s node, then on the others); ${ADMIN}` },
+    migrate: { commands: ['migrate'], doc: `the master of its keys; ${ADMIN} (a node would connect to any address the client names)` },
   },
   /** the proxy's own SLOWLOG and PROXY admin commands, CONFIG RESETSTAT of its statistics too */
   proxy: {

@@ -82,6 +82,27 @@ export const METRICS: readonly MetricDef[] = [
     read: (v) => one(v.stats.connectionsRejected),
   },
   {
+    name: 'evicted_clients_total',
+    type: 'counter',
+    help: 'Clients closed because all clients together held more than SLOTPROXY_MAXMEMORY_CLIENTS (INFO evicted_clients).',
+    labels: [],
+    read: (v) => one(v.stats.evictedClients),
+  },
+  {
+    name: 'client_memory_bytes',
+    type: 'gauge',
+    help: 'Bytes the clients hold: unfinished commands and replies their sockets have not taken (INFO mem_clients_normal).',
+    labels: [],
+    read: (v) => one(v.clientMemory.used),
+  },
+  {
+    name: 'client_memory_limit_bytes',
+    type: 'gauge',
+    help: 'SLOTPROXY_MAXMEMORY_CLIENTS in bytes (0: no limit).',
+    labels: [],
+    read: (v) => one(v.clientMemory.limit),
+  },
+  {
     name: 'connected_clients',
     type: 'gauge',
     help: 'Client connections open.',

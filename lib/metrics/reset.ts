@@ -10,6 +10,7 @@ export function resetProxyStats(view: Pick<ProxyView, 'commandStats' | 'stats' |
   view.stats.connectionsReceived = 0;
   view.stats.connectionsRejected = 0;
   view.stats.commandsProcessed = 0;
+  view.stats.evictedClients = 0;
   const r = view.router.stats;
   r.moved = r.ask = r.tryagain = r.clusterdown = r.reroutes = 0;
   const reads = view.router.readStats;

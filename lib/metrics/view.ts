@@ -10,6 +10,8 @@ export interface ProxyStats {
   connectionsReceived: number;
   connectionsRejected: number;
   commandsProcessed: number;
+  /** clients closed for SLOTPROXY_MAXMEMORY_CLIENTS (INFO evicted_clients) */
+  evictedClients: number;
 }
 
 export interface RouterStats {
@@ -101,6 +103,8 @@ export interface ProxyView {
     replicaStates(): readonly ReplicaView[];
   };
   readonly refresher: { readonly stats: RefresherStats };
+  /** bytes the clients hold (query and output buffers), and SLOTPROXY_MAXMEMORY_CLIENTS in bytes (0: none) */
+  readonly clientMemory: { readonly used: number; readonly limit: number };
   /** worker processes counted in this view (absent: one) */
   readonly workers?: number;
   /** memory and CPU counted in this view (absent: this process's) */

@@ -21,6 +21,7 @@ export class ClientIdentity {
   readonly createdAt = Date.now();
   lastActive = this.createdAt;
   private currentUser: User | null = null;
+  private evictable = true;
   /** authenticated as a user who may run anything on any key: commands can take the fast path */
   protected anyCommandAnyKey = false;
   private remote: string | null = null;
@@ -47,6 +48,19 @@ export class ClientIdentity {
     this.currentUser = u;
     this.anyCommandAnyKey = u !== null && u.unrestricted;
   }
+
+  /** CLIENT NO-EVICT on: never closed for SLOTPROXY_MAXMEMORY_CLIENTS */
+  get noEvict(): boolean {
+    return !this.evictable;
+  }
+
+  set noEvict(on: boolean) {
+    this.evictable = !on;
+    this.exemptionChanged();
+  }
+
+  /** CLIENT NO-EVICT changed (the session tells the client memory registry). */
+  protected exemptionChanged(): void {}
 
   get unrestricted(): boolean {
     return this.anyCommandAnyKey;

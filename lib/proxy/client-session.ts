@@ -12,6 +12,7 @@ import { RequestReader, type RequestSink } from '../protocol/request-reader';
 import { error } from '../protocol/resp';
 import { ClientIdentity } from './client-identity';
 import { ClientLimits, type OutputLimits } from './client-limits';
+import type { MemoryClient } from './client-memory';
 import { ImmediateReply, type ClientRequest } from './client-request';
 import { ClientReads, mayWrite, policyAfter } from './client-reads';
 import type { ProxyContext } from './context';
@@ -20,9 +21,13 @@ import type { SessionMode } from './family';
 import { ReplyQueue, type ReplyQueueOwner } from './reply-queue';
 import { SocketReplyWriter } from './reply-writes';
 import { SingleRequest } from './requests/single-request';
+import { closeAfterWrites } from './socket-close';
 
-export class ClientSession extends ClientIdentity implements RequestSink, Flushable, DispatchSession, ReplyQueueOwner {
+export class ClientSession extends ClientIdentity implements RequestSink, Flushable, DispatchSession, ReplyQueueOwner, MemoryClient {
   closed = false;
+  /** what this client holds of the proxy's memory, kept by ctx.clientMemory (client-memory.ts) */
+  memoryBytes = 0;
+  memoryBucket = -1;
   flushQueued = false;
   /** replies go out after each read of a node's replies, not only at the turn's end (reply-writes.ts) */
   readonly early = true;
@@ -59,6 +64,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     readSocket(socket, (chunk, slab) => this.onData(chunk, slab), true);
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
+    // the replies it held were taken by the kernel: it holds less
+    socket.on('drain', () => this.countMemory());
   }
 
   /** commands read and not yet answered */
@@ -81,6 +88,27 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.reader.push(chunk, this, slab);
     // Redis closes such a client without a reply (client-query-buffer-limit).
     if (this.limits.queryBufferExceeded(this.reader.buffered)) this.socket.destroy();
+    else this.countMemory();
+  }
+
+  /** The client's query and output buffers: what SLOTPROXY_MAXMEMORY_CLIENTS counts of it. */
+  measureMemory(): number {
+    return this.reader.buffered + this.socket.writableLength;
+  }
+
+  /** Reports the memory it holds when that changed (per read and write: a few field reads). */
+  private countMemory(): void {
+    const bytes = this.reader.buffered + this.socket.writableLength;
+    if (bytes !== this.memoryBytes && !this.closed) this.ctx.clientMemory.update(this, bytes);
+  }
+
+  protected override exemptionChanged(): void {
+    this.ctx.clientMemory.exemptionChanged(this);
+  }
+
+  /** Closed for SLOTPROXY_MAXMEMORY_CLIENTS: at once, without a reply, as Redis evicts. */
+  evict(): void {
+    this.closeNow();
   }
 
   onRequests(buf: Buffer, count: number, slab: Slab | null): boolean {
@@ -242,15 +270,17 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.ctx.slowlog.add(micros, frame, stats.headStart, stats.headEnd, command.name, this.remoteAddress, this.name ?? '');
   }
 
-  /** Writes what the reply queue lets go now, then applies the output limits. */
+  /**
+   * Writes what the reply queue lets go now, then applies the output limits. After the last
+   * reply (QUIT, a protocol error) the socket is closed once that reply is written; the session
+   * stays a client (CLIENT LIST, the limits) until the socket is gone, as in Redis.
+   */
   flush(): void {
     if (this.closed) return;
     this.replies.flush();
-    if (this.limits.outputExceeded(this.outputLimits)) this.closeNow();
-    if (this.replies.finished) {
-      this.socket.end();
-      this.onClose();
-    }
+    if (this.limits.outputExceeded(this.outputLimits)) return this.closeNow();
+    this.countMemory();
+    if (this.replies.finished && !this.closed) closeAfterWrites(this.socket);
   }
 
   /** Ends the connection without waiting for outstanding replies (shutdown). */

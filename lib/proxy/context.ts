@@ -11,6 +11,7 @@ import type { CommandStats } from '../metrics/command-stats';
 import type { SlowLog } from '../metrics/slowlog';
 import type { ProxyStats, ProxyView } from '../metrics/view';
 import type { TopologyRefresher } from '../cluster/refresher';
+import type { ClientMemory } from './client-memory';
 import type { Router } from './router';
 
 export interface SessionInfo {
@@ -20,6 +21,8 @@ export interface SessionInfo {
   name: string | null;
   libName: string | null;
   libVer: string | null;
+  /** CLIENT NO-EVICT on: never closed for SLOTPROXY_MAXMEMORY_CLIENTS */
+  noEvict: boolean;
   readonly blocked: boolean;
   /** "ip:port" of the client, and of the proxy's end of the connection */
   readonly remoteAddress: string;
@@ -66,6 +69,8 @@ export interface Routing {
 /** The client registry: CLIENT LIST / KILL read it, a session leaves it when it closes. */
 export interface Clients {
   readonly sessions: ReadonlySet<SessionInfo>;
+  /** the memory all clients hold, and its limit (SLOTPROXY_MAXMEMORY_CLIENTS) */
+  readonly clientMemory: ClientMemory;
   onSessionClosed(session: SessionInfo): void;
 }
 
@@ -90,6 +95,12 @@ export interface Security {
   readonly acl: AclChecker;
   /** SLOTPROXY_ACL_SCRIPTS=cluster: the connections logged in as each user, for their scripts */
   readonly userLinks: UserLinks | null;
+  /**
+   * Puts these users in force (ACL SETUSER, DELUSER, LOAD; a reload): open connections move to
+   * their user's new rules or are closed (lib/proxy/users-reload.ts), the nodes get them when
+   * scripts run there. Returns how many connections were closed.
+   */
+  useUsers(auth: Authenticator): number;
 }
 
 /** The settings, and what is derived from them. */

@@ -10,6 +10,7 @@ import { command, error, frameArgs } from '../protocol/resp';
 import { ImmediateReply } from './client-request';
 import { CROSSSLOT, NOAUTH, UNBALANCED_QUOTES, protocolError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
 import { familyDispatch } from './families';
+import { logDenial } from './families/acl';
 import type { FamilySession, ParsedCommand } from './family';
 import { LOCAL_COMMANDS } from './local-commands';
 import { BlockingRequest } from './requests/blocking-request';
@@ -76,6 +77,7 @@ export function dispatchSlow(session: DispatchSession, buf: Buffer, rec: Int32Ar
     } else {
       const denied = ctx.acl.denied(user, row, (args ??= frameArgs(frame)));
       if (denied) {
+        logDenial(session, ctx.acl, user, row, args);
         session.refuse(denied);
         return;
       }

@@ -8,6 +8,7 @@ import type { MastersInfo } from '../metrics/masters-info';
 import { keySlot } from '../protocol/crc16';
 import { bulk, encode, error, integer, NULL_BULK, OK, PONG } from '../protocol/resp';
 import type { ProxyContext, SessionInfo } from './context';
+import { logAclEvent } from './families/acl';
 import { WRONGPASS, wrongArity } from './errors';
 
 export interface LocalResult {
@@ -48,6 +49,13 @@ export function infoSections(args: readonly string[]): string[] {
 /** The proxy's INFO; `masters` is what the masters' INFO said, merged. */
 export function infoText(ctx: ProxyView, sections: readonly string[], masters?: MastersInfo): string {
   return renderInfo(ctx, sections, masters);
+}
+
+/** WRONGPASS, and an ACL LOG entry (reason auth, the command as typed), as Redis logs it. */
+function loginFailed(args: Buffer[], username: string, session: SessionInfo, ctx: ProxyContext): LocalResult {
+  const typed = args[0].toString('latin1');
+  logAclEvent(session, ctx.acl, 'auth', typed, username, typed.toLowerCase());
+  return r(error(WRONGPASS));
 }
 
 export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
@@ -98,7 +106,7 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
     }
     if (credentials) {
       const user = ctx.auth.check(credentials[0].toString('latin1'), credentials[1]);
-      if (!user) return r(error(WRONGPASS));
+      if (!user) return loginFailed(args, credentials[0].toString('latin1'), session, ctx);
       session.user = user;
     }
     if (session.user === null) {
@@ -133,7 +141,7 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
     const [username, password] = args.length === 2 ? ['default', args[1]] : [args[1].toString('latin1'), args[2]];
     const user = ctx.auth.check(username, password);
     // a failed AUTH leaves the client as it was, as in Redis
-    if (!user) return r(error(WRONGPASS));
+    if (!user) return loginFailed(args, username, session, ctx);
     session.user = user;
     return r(OK);
   },
@@ -157,6 +165,12 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
     return r(OK);
   },
   'client-getredir': () => r(integer(-1)),
+  'client-no-evict'(args, session) {
+    const v = args[2].toString('latin1').toLowerCase();
+    if (v !== 'on' && v !== 'off') return r(error('ERR syntax error'));
+    session.noEvict = v === 'on';
+    return r(OK);
+  },
   'cluster-keyslot': (args) => r(integer(keySlot(args[2]))),
   command: (_args, _session, ctx) => r(commandInfoReply(ctx.table, null)),
   'command-count': (_args, _session, ctx) => r(integer(commandCount(ctx.table))),

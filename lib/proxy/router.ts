@@ -4,18 +4,20 @@
 import { cachedNow } from '../clock';
 import { Access, ReadPolicy } from '../commands/access';
 import { BackendNode, type NodeOptions } from '../backend/backend-node';
-import type { BackendCommand } from '../backend/backend-command';
+import type { BackendAddress, BackendCommand } from '../backend/backend-command';
 import type { BackendConnection, ConnectionHooks } from '../backend/backend-connection';
 import { ConnState } from '../backend/backend-connection';
 import { BusyWatch, type BusyHooks } from '../backend/busy-watch';
 import { parseAddress } from '../cluster/cluster-slots';
 import { parseRedirect } from '../cluster/redirect';
 import type { NodeReadState, ReplicaHealthOptions } from '../cluster/replica-health';
+import { SlotDisputes } from '../cluster/slot-disputes';
 import { SlotMap } from '../cluster/slot-map';
 import { Redirect } from '../protocol/records';
 import type { Scanners } from '../protocol/scanners';
-import { SLOT_NOT_SERVED, tooManyRedirects, unreachable } from './errors';
+import { SLOT_NOT_SERVED, slotDisputed, tooManyRedirects, unreachable } from './errors';
 import { newReadStats, ReadRouter } from './read-router';
+import { RetryQueues } from './retry-queues';
 import { flushClientReplies } from './reply-writes';
 
 export interface RouterOptions extends NodeOptions {
@@ -42,12 +44,12 @@ export class Router implements ConnectionHooks {
   private nextKeyless = 0;
   readonly stats = { moved: 0, ask: 0, tryagain: 0, clusterdown: 0, reroutes: 0 };
   /** commands waiting out TRYAGAIN / CLUSTERDOWN (and those redirected behind them), per client pin */
-  private readonly retryQueues = new Map<number, BackendCommand[]>();
-  /** retryQueues.size, as a field: route() reads it for every command */
-  private retrying = 0;
+  private readonly retries = new RetryQueues((cmd) => this.retry(cmd));
   /** where reads go once replicas take them; null until then (route() reads it for every command) */
   private reads: ReadRouter | null = null;
   readonly readStats = newReadStats();
+  /** slots whose nodes redirect to each other: a MOVED back there waits (cluster/slot-disputes.ts) */
+  private readonly disputes = new SlotDisputes();
   /** per node: is it running a script, what its overdue requests get (lib/backend/busy-watch.ts) */
   private readonly busy = new Map<string, BusyWatch>();
   private readonly busyHooks: BusyHooks = {
@@ -138,7 +140,7 @@ export class Router implements ConnectionHooks {
   }
 
   route(cmd: BackendCommand): void {
-    if (this.retrying !== 0 && this.waitBehindRetry(cmd)) return;
+    if (this.retries.count !== 0 && this.retries.joinWaiting(cmd)) return;
     if (this.reads !== null && cmd.access >= Access.Read && cmd.slot >= 0) {
       const replica = this.reads.replicaFor(cmd);
       if (replica !== null) {
@@ -161,7 +163,7 @@ export class Router implements ConnectionHooks {
    * A redirect or retryable error came back for `cmd`. Returns true when the router took the
    * command over (resent or scheduled); false when the error reply should go to the client.
    */
-  redirect(cmd: BackendCommand, frame: Buffer, kind: number, from: { host: string }): boolean {
+  redirect(cmd: BackendCommand, frame: Buffer, kind: number, from: BackendAddress): boolean {
     if (cmd.abandoned) return false;
     if (++cmd.redirects > this.options.maxRedirects) {
       if (kind === Redirect.Moved || kind === Redirect.Ask) {
@@ -177,6 +179,14 @@ export class Router implements ConnectionHooks {
         if (!target) return false;
         this.stats.moved++;
         if (this.map.owner(target.slot) !== target.address) this.setMap(this.map.withSlot(target.slot, target.address));
+        const now = cachedNow();
+        const delay = this.backoff(cmd);
+        if (this.disputes.moved(target.slot, from.address, target.address, now, Math.max(1000, 2 * delay))) {
+          if (now + delay > cmd.deadline) cmd.onFailure(slotDisputed(target.slot, from.address, target.address));
+          // (routed again by the map then: this MOVED's node, or what a refresh found meanwhile)
+          else this.retries.later(cmd, delay);
+          return true;
+        }
         this.resend(cmd, target.address, false);
         return true;
       }
@@ -197,14 +207,19 @@ export class Router implements ConnectionHooks {
           this.stats.clusterdown++;
           this.events.refreshNeeded('CLUSTERDOWN');
         }
-        const delay = Math.min(this.options.retryDelayMs * 2 ** (cmd.redirects - 1), this.options.retryDelayMs * 25);
+        const delay = this.backoff(cmd);
         if (cachedNow() + delay > cmd.deadline) return false;
-        this.retryLater(cmd, delay);
+        this.retries.later(cmd, delay);
         return true;
       }
       default:
         return false;
     }
+  }
+
+  /** The wait before a command's next retry: SLOTPROXY_RETRY_DELAY_MS, doubled per redirect, up to 25x. */
+  private backoff(cmd: BackendCommand): number {
+    return Math.min(this.options.retryDelayMs * 2 ** (cmd.redirects - 1), this.options.retryDelayMs * 25);
   }
 
   /**
@@ -230,44 +245,9 @@ export class Router implements ConnectionHooks {
   private resend(cmd: BackendCommand, address: string, asking: boolean): void {
     // (routed again by its slot: the ASK, if any, is found again)
     cmd.asking = false;
-    if (this.waitBehindRetry(cmd)) return;
+    if (this.retries.joinWaiting(cmd)) return;
     cmd.asking = asking;
     cmd.sendTo(this.node(address));
-  }
-
-  /** A command of a client whose earlier command waits out TRYAGAIN waits behind it. */
-  private waitBehindRetry(cmd: BackendCommand): boolean {
-    const waiting = this.retryQueues.get(cmd.pin);
-    if (waiting === undefined) return false;
-    waiting.push(cmd);
-    return true;
-  }
-
-  /**
-   * One queue of retries per client (pin), routed again together and in the order their
-   * redirects came back (the order the client sent them, per node), after the first one's
-   * back-off: a later command retried with a shorter back-off would otherwise overtake it.
-   */
-  private retryLater(cmd: BackendCommand, delay: number): void {
-    let waiting = this.retryQueues.get(cmd.pin);
-    if (waiting === undefined) {
-      waiting = [];
-      this.retryQueues.set(cmd.pin, waiting);
-      this.retrying++;
-      const pin = cmd.pin;
-      setTimeout(() => this.retryWaiting(pin), delay);
-    }
-    waiting.push(cmd);
-  }
-
-  private retryWaiting(pin: number): void {
-    const waiting = this.retryQueues.get(pin);
-    if (waiting === undefined) return;
-    this.retryQueues.delete(pin);
-    this.retrying--;
-    // (a command retried here and answered TRYAGAIN again opens a new queue, asynchronously:
-    // the rest of this one is routed first, as it was sent)
-    for (const cmd of waiting) this.retry(cmd);
   }
 
   /**

@@ -25,6 +25,7 @@ export interface WorkerSnapshot {
   listenPort: number;
   clients: ReturnType<typeof clientCounts>;
   stats: ProxyStats;
+  clientMemory: { used: number; limit: number };
   total: number;
   totalErrors: number;
   /** INFO errorstats: error replies by prefix */
@@ -61,6 +62,7 @@ export function takeSnapshot(view: ProxyView): WorkerSnapshot {
     listenPort: view.listenPort,
     clients: clientCounts(view.sessions),
     stats: { ...view.stats },
+    clientMemory: { used: view.clientMemory.used, limit: view.clientMemory.limit },
     total: cs.total,
     totalErrors: cs.totalErrors,
     errorCodes: [...cs.errorCodes],
@@ -185,6 +187,7 @@ export class ClusterView implements ProxyView {
   readonly table: { rows: ({ name: string } | undefined)[] };
   readonly router: { stats: RouterStats; readStats: ReadStatsView; slotMap: SlotMapView; allNodes(): readonly NodeView[]; replicaStates(): readonly ReplicaView[] };
   readonly refresher: { stats: RefresherStats };
+  readonly clientMemory: { used: number; limit: number };
   readonly workers: number;
   readonly pids: number[];
   private readonly processUsage: ProcessUsage;
@@ -206,7 +209,9 @@ export class ClusterView implements ProxyView {
       connectionsReceived: sum(snaps, (s) => s.stats.connectionsReceived),
       connectionsRejected: sum(snaps, (s) => s.stats.connectionsRejected),
       commandsProcessed: sum(snaps, (s) => s.stats.commandsProcessed),
+      evictedClients: sum(snaps, (s) => s.stats.evictedClients),
     };
+    this.clientMemory = { used: sum(snaps, (s) => s.clientMemory.used), limit: sum(snaps, (s) => s.clientMemory.limit) };
     const sessions = sessionsOf(snaps);
     this.sessions = Object.assign(sessions, { size: sessions.length });
     const { stats, rows } = mergeCommands(snaps);

@@ -8,7 +8,7 @@ import { AfterEarlier, NodeFanout, type NodePart } from './node-fanout';
 import { arrayOf, bulkOf, integerOf, isError } from './reply-parts';
 import { infoSections, infoText } from '../local-commands';
 import { MASTER_SECTIONS } from '../../metrics/info';
-import { mergeMasterInfos } from '../../metrics/masters-info';
+import { mergeMasterInfos, type MastersInfo } from '../../metrics/masters-info';
 import type { ProxyView } from '../../metrics/view';
 import { waitForReplicas } from './wait';
 
@@ -98,15 +98,32 @@ function info(session: FamilySession, cmd: ParsedCommand): void {
     session.enqueue(new AfterEarlier(session, cmd.deadline, async () => bulk(infoText(await view(), sections))));
     return;
   }
-  const req = new AfterEarlier(session, cmd.deadline, async (parts) => {
-    const texts = parts.filter((p) => !isError(p.reply!)).map((p) => bulkOf(p.reply!)!.toString('latin1'));
-    return bulk(infoText(await view(), sections, mergeMasterInfos(texts, parts.length)));
-  });
   // one section by name; several as "default", which holds them all and which every Redis
   // version answers (multi-section INFO is 7.0's)
-  const frame = command(['INFO', fromMasters.length === 1 ? fromMasters[0] : 'default']);
+  askMasters(session, cmd, fromMasters.length === 1 ? fromMasters[0] : 'default', async (masters) => bulk(infoText(await view(), sections, masters)));
+}
+
+/** Every master's INFO `section`, merged (lib/metrics/masters-info.ts), made a reply by `build`. */
+function askMasters(session: FamilySession, cmd: ParsedCommand, section: string, build: (masters: MastersInfo) => Promise<Buffer> | Buffer): void {
+  const req = new AfterEarlier(session, cmd.deadline, (parts) => {
+    const texts = parts.filter((p) => !isError(p.reply!)).map((p) => bulkOf(p.reply!)!.toString('latin1'));
+    return build(mergeMasterInfos(texts, parts.length));
+  });
+  const frame = command(['INFO', section]);
   for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, frame);
   session.enqueue(req);
+}
+
+/**
+ * ROLE of the proxy itself, never of a node (whose reply lists its replicas' addresses): a master
+ * without replicas, as CLUSTER NODES shows it and INFO (no slaveN lines: nothing can replicate
+ * from the proxy); its offset is INFO's master_repl_offset.
+ */
+function role(session: FamilySession, cmd: ParsedCommand): void {
+  askMasters(session, cmd, 'replication', (masters) => {
+    const offset = masters.fields.get('master_repl_offset') ?? '0';
+    return Buffer.from(`*3\r\n$6\r\nmaster\r\n:${offset}\r\n*0\r\n`);
+  });
 }
 
 /** One master answers (they are alike: HELP, FUNCTION LIST ...). */
@@ -120,6 +137,7 @@ function first(session: FamilySession, cmd: ParsedCommand): void {
 }
 
 export const FANOUT = {
+  role,
   scan,
   wait: waitForReplicas,
   info,

@@ -2,6 +2,7 @@
 // (lib/commands/families.ts) run.
 import type { FamilyHandler, FamilyName } from '../../commands/families';
 import type { FamilyDispatch, FamilyHandlers } from '../family';
+import { ACL } from './acl';
 import { ADMIN } from './admin';
 import { CLIENT } from './client';
 import { CLUSTER } from './cluster';
@@ -20,6 +21,7 @@ const FAMILIES: { readonly [F in FamilyName]: FamilyHandlers<F> } = {
   pubsub: PUBSUB,
   cluster: CLUSTER,
   client: CLIENT,
+  acl: ACL,
   admin: ADMIN,
   proxy: PROXY,
 };
