@@ -19,6 +19,8 @@ export abstract class BackendCommand implements WireCommand {
   slot: number;
   /** connection choice within a node, so one client's commands to a node stay in order */
   pin: number;
+  /** for a RESP3 client: goes to the node's RESP3 connections (BackendNode.connectionFor) */
+  resp3 = false;
   /** send ASKING first (after an ASK redirect), once */
   asking = false;
   redirects = 0;

@@ -1,6 +1,10 @@
 // Everything the proxy holds open to one cluster node: a few multiplexed connections (each
-// client pinned to one) and a bounded pool of dedicated connections for blocking commands.
+// client pinned to one) and a bounded pool of dedicated connections for blocking commands, each
+// once per protocol: RESP3 clients' commands go to connections that said HELLO 3, so Redis
+// itself writes their replies in RESP3 (maps, sets, doubles, pushes). The RESP3 ones are opened
+// on the first RESP3 client's command; a proxy without RESP3 clients never has any.
 import type { Scanners } from '../protocol/scanners';
+import { command } from '../protocol/resp';
 import type { TlsMaterial } from './dial';
 import { BackendConnection, ConnState, type ConnectionHooks } from './backend-connection';
 import type { WireCommand } from './wire-command';
@@ -13,10 +17,15 @@ export interface NodeOptions {
   tls: TlsMaterial | null;
 }
 
+const HELLO3 = command(['HELLO', '3']);
+
 /** `C`: the commands its connections carry (see BackendConnection). */
 export class BackendNode<C extends WireCommand = WireCommand> {
   private readonly conns: (BackendConnection<C> | undefined)[];
+  /** the RESP3 twins of `conns`, made on first use */
+  private conns3: (BackendConnection<C> | undefined)[] | null = null;
   private readonly idle: BackendConnection<C>[] = [];
+  private readonly idle3: BackendConnection<C>[] = [];
   /** every dedicated connection open, idle or busy, so closing the node closes them all */
   private readonly dedicated = new Set<BackendConnection<C>>();
   /** dedicated connections open (idle or busy) */
@@ -46,21 +55,25 @@ export class BackendNode<C extends WireCommand = WireCommand> {
     written.add(this.address);
   }
 
-  connectionFor(pin: number): BackendConnection<C> {
-    const i = pin % this.conns.length;
-    const conn = this.conns[i];
-    return conn && !conn.dead ? conn : (this.conns[i] = this.open(true));
+  /** The shared connection for a client's commands: `pin` chooses among those of its protocol. */
+  connectionFor(pin: number, resp3 = false): BackendConnection<C> {
+    const conns = resp3 ? (this.conns3 ??= new Array(this.conns.length)) : this.conns;
+    const i = pin % conns.length;
+    const conn = conns[i];
+    return conn && !conn.dead ? conn : (conns[i] = this.open(true, resp3));
   }
 
-  /** Multiplexed connections opened so far. */
+  /** Multiplexed connections opened so far, of both protocols. */
   multiplexed(): BackendConnection<C>[] {
-    return this.conns.filter((c): c is BackendConnection<C> => c !== undefined);
+    const all = this.conns3 === null ? this.conns : [...this.conns, ...this.conns3];
+    return all.filter((c): c is BackendConnection<C> => c !== undefined);
   }
 
-  /** A dedicated connection, or null when the node's limit is reached. */
-  acquireDedicated(): BackendConnection<C> | null {
-    while (this.idle.length) {
-      const conn = this.idle.pop()!;
+  /** A dedicated connection of that protocol, or null when the node's limit (both protocols) is reached. */
+  acquireDedicated(resp3 = false): BackendConnection<C> | null {
+    const idle = resp3 ? this.idle3 : this.idle;
+    while (idle.length) {
+      const conn = idle.pop()!;
       if (conn.state !== ConnState.Closed) {
         conn.busy = true;
         return conn;
@@ -68,7 +81,7 @@ export class BackendNode<C extends WireCommand = WireCommand> {
     }
     if (this.dedicatedOpen >= this.options.dedicatedLimit) return null;
     this.dedicatedOpen++;
-    const conn = this.open(false);
+    const conn = this.open(false, resp3);
     this.dedicated.add(conn);
     conn.busy = true;
     return conn;
@@ -77,8 +90,9 @@ export class BackendNode<C extends WireCommand = WireCommand> {
   /** Back to the pool after its command was answered; a connection in doubt is closed instead. */
   releaseDedicated(conn: BackendConnection<C>, reusable: boolean): void {
     conn.busy = false;
+    conn.pushHandler = null;
     if (reusable && conn.state !== ConnState.Closed && conn.inFlight === 0 && conn.queued === 0) {
-      this.idle.push(conn);
+      (conn.resp3 ? this.idle3 : this.idle).push(conn);
     } else {
       conn.close('dedicated connection released');
     }
@@ -86,8 +100,9 @@ export class BackendNode<C extends WireCommand = WireCommand> {
 
   /** Called by the hooks when a dedicated connection is gone. */
   dedicatedClosed(conn: BackendConnection<C>): void {
-    const i = this.idle.indexOf(conn);
-    if (i >= 0) this.idle.splice(i, 1);
+    const idle = conn.resp3 ? this.idle3 : this.idle;
+    const i = idle.indexOf(conn);
+    if (i >= 0) idle.splice(i, 1);
     this.dedicated.delete(conn);
     this.dedicatedOpen = Math.max(0, this.dedicatedOpen - 1);
   }
@@ -95,16 +110,19 @@ export class BackendNode<C extends WireCommand = WireCommand> {
   close(reason: string): void {
     for (const c of this.multiplexed()) c.close(reason);
     this.idle.length = 0;
+    this.idle3.length = 0;
     for (const c of [...this.dedicated]) c.close(reason);
   }
 
-  private open(multiplexed: boolean): BackendConnection<C> {
+  private open(multiplexed: boolean, resp3: boolean): BackendConnection<C> {
+    // HELLO 3 after AUTH: a node with a password refuses HELLO before it
+    const handshake = resp3 ? [...this.options.handshake, HELLO3] : this.options.handshake;
     return new BackendConnection<C>(
       this.host,
       this.port,
       this.address,
       this.scanners,
-      { connectTimeoutMs: this.options.connectTimeoutMs, reconnect: multiplexed, handshake: this.options.handshake, tls: this.options.tls },
+      { connectTimeoutMs: this.options.connectTimeoutMs, reconnect: multiplexed, handshake, tls: this.options.tls, resp3 },
       this.hooks,
     );
   }

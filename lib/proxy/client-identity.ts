@@ -17,6 +17,11 @@ export class ClientIdentity {
   name: string | null = null;
   libName: string | null = null;
   libVer: string | null = null;
+  /**
+   * speaks RESP3 (HELLO 3; HELLO 2 and RESET go back to RESP2): its commands go to the nodes'
+   * RESP3 connections, and what the proxy writes itself is encoded in RESP3
+   */
+  resp3 = false;
   /** Date.now() when it connected, and of its last read */
   readonly createdAt = Date.now();
   lastActive = this.createdAt;

@@ -161,6 +161,10 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.replies.enqueue(req);
   }
 
+  push(frame: Buffer): void {
+    if (!this.closed) this.replies.push(frame);
+  }
+
   requestDone(req: ClientRequest): void {
     if (!this.closed) this.replies.requestDone(req);
   }

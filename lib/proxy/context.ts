@@ -20,6 +20,8 @@ export interface SessionInfo {
   name: string | null;
   libName: string | null;
   libVer: string | null;
+  /** speaks RESP3 (after HELLO 3) */
+  resp3: boolean;
   readonly blocked: boolean;
   /** "ip:port" of the client, and of the proxy's end of the connection */
   readonly remoteAddress: string;

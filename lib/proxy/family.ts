@@ -38,6 +38,11 @@ export interface FamilySession extends SessionInfo, RequestOwner {
   enqueue(req: ClientRequest): void;
   /** replies with an error, in order */
   reject(message: string): void;
+  /**
+   * puts a push frame (a pub/sub message ...) into the client's ordered output, between replies:
+   * it answers no command (ReplyQueue.push)
+   */
+  push(frame: Buffer): void;
   /** set by a family while the session is in a transaction or subscribed */
   mode: SessionMode | null;
   /** output buffer limits while in a mode (bytes; soft for `softSeconds`), null = unlimited */

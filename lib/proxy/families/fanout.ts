@@ -1,7 +1,7 @@
 // Whole-cluster commands: asked of every master (or walked node by node, for SCAN) and merged
 // so the client sees one server's answer. Scripts and functions are loaded everywhere, so
 // EVALSHA/FCALL work on whichever node a key lives.
-import { bulk, command, error, integer, NULL_BULK, OK } from '../../protocol/resp';
+import { command, error, integer, nullBulk, OK, verbatim } from '../../protocol/resp';
 import { SLOT_NOT_SERVED } from '../errors';
 import type { FamilyDispatch, FamilyHandlers, FamilySession, ParsedCommand } from '../family';
 import { AfterEarlier, NodeFanout, type NodePart } from './node-fanout';
@@ -78,12 +78,12 @@ function info(session: FamilySession, cmd: ParsedCommand): void {
   const view = async (): Promise<ProxyView> => (session.ctx.peers ? session.ctx.peers.clusterView() : session.ctx);
   const fromMasters = infoSections(sections).filter((s) => MASTER_SECTIONS.includes(s));
   if (fromMasters.length === 0) {
-    session.enqueue(new AfterEarlier(session, cmd.deadline, async () => bulk(infoText(await view(), sections))));
+    session.enqueue(new AfterEarlier(session, cmd.deadline, async () => verbatim(infoText(await view(), sections), session.resp3)));
     return;
   }
   const req = new AfterEarlier(session, cmd.deadline, async (parts) => {
     const texts = parts.filter((p) => !isError(p.reply!)).map((p) => bulkOf(p.reply!)!.toString('latin1'));
-    return bulk(infoText(await view(), sections, mergeMasterInfos(texts, parts.length)));
+    return verbatim(infoText(await view(), sections, mergeMasterInfos(texts, parts.length)), session.resp3);
   });
   // one section by name; several as "default", which holds them all and which every Redis
   // version answers (multi-section INFO is 7.0's)
@@ -109,9 +109,9 @@ export const FANOUT = {
   first,
   concat: allOrError((parts) => arrayOf(parts.flatMap((p) => p.elements ?? [])), true),
   sum: allOrError((parts) => integer(parts.reduce((n, p) => n + integerOf(p.reply!), 0))),
-  randomkey: allOrError((parts) => {
+  randomkey: allOrError((parts, session) => {
     const found = parts.map((p) => p.reply!).filter((r) => bulkOf(r) !== null);
-    return found.length ? found[Math.floor(Math.random() * found.length)] : NULL_BULK;
+    return found.length ? found[Math.floor(Math.random() * found.length)] : nullBulk(session.resp3);
   }),
   'all-ok': allOrError(() => OK),
   'script-flush': allOrError((_parts, session) => {

@@ -26,13 +26,14 @@ export class NodePart extends BackendCommand {
     readonly index: number,
   ) {
     super(frame, slot, parent.session.id, parent.deadline);
+    this.resp3 = parent.session.resp3;
   }
 
   sendTo(node: BackendNode): void {
     // The question is about one node: if the router moves an unwritten part (its connection was
     // lost), it still goes to the node it was meant for (routed by slot: to the slot's owner).
     const target = this.address ? this.parent.session.ctx.router.node(this.address) : node;
-    target.connectionFor(this.pin).send(this);
+    target.connectionFor(this.pin, this.resp3).send(this);
   }
 
   onReply(frame: Buffer, _type: number, _redirect: number, elems: number, elemBase: number, _from: BackendAddress): void {

@@ -11,7 +11,7 @@
 import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import { Redirect } from '../../protocol/records';
-import { error, NULL_ARRAY, OK } from '../../protocol/resp';
+import { error, nullArray, OK } from '../../protocol/resp';
 import { SLOT_NOT_SERVED } from '../errors';
 import type { FamilySession } from '../family';
 import { Pin } from './transaction-pin';
@@ -153,7 +153,7 @@ export class TxRun implements StepRunner {
       return;
     }
     step.following = false;
-    const conn = node.acquireDedicated();
+    const conn = node.acquireDedicated(this.session.resp3);
     if (!conn) {
       this.onFailure(step, noDedicated(node.address, this.session.ctx.config.blockingConnections));
       return;
@@ -207,7 +207,7 @@ export class TxRun implements StepRunner {
       this.lose(SLOT_NOT_SERVED);
       return false;
     }
-    const conn = node.acquireDedicated();
+    const conn = node.acquireDedicated(this.session.resp3);
     if (!conn) {
       this.lose(noDedicated(node.address, this.session.ctx.config.blockingConnections));
       return false;
@@ -244,7 +244,7 @@ export class TxRun implements StepRunner {
         step.finish(this.lostInMulti ? error(discardedByLoss(lost)) : QUEUED);
         return;
       case StepKind.Exec:
-        step.finish(this.lostInMulti ? error(execAbortByLoss(lost)) : NULL_ARRAY);
+        step.finish(this.lostInMulti ? error(execAbortByLoss(lost)) : nullArray(this.session.resp3));
         return;
       case StepKind.Abort:
         step.finish(error(EXECABORT));

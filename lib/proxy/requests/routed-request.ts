@@ -7,6 +7,8 @@ import type { ProxyContext } from '../context';
 export interface RequestOwner {
   readonly ctx: ProxyContext;
   readonly closed: boolean;
+  /** speaks RESP3 (HELLO 3): its commands go to RESP3 connections */
+  resp3: boolean;
   /** masters this client sent write commands to (for WAIT) */
   readonly written: Set<string>;
   requestDone(req: ClientRequest): void;
@@ -27,6 +29,8 @@ export abstract class RoutedRequest extends CommandReplySlot {
     deadline: number,
   ) {
     super(frame, slot, pin, deadline);
+    // the protocol when the command was read: a later HELLO does not change its reply
+    this.resp3 = owner.resp3;
   }
 
   start(): void {
