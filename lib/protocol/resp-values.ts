@@ -2,7 +2,6 @@
 // inside replies (merges, EXEC's errors): no allocation, bounds checked.
 
 const CR = 13;
-const LF = 10;
 const T_BULK = 36; // '$'
 const T_VERBATIM = 61; // '='
 const T_BLOB_ERROR = 33; // '!'
@@ -19,10 +18,12 @@ export function headerNumber(buf: Buffer, pos: number, end = buf.length): number
   return Number(buf.toString('latin1', pos + 1, cr));
 }
 
-/** Position after the CRLF of the line starting at `pos`, or -1. */
+const CRLF = Buffer.from('\r\n');
+
+/** Position after the CRLF of the line starting at `pos`, or -1 (a line may hold a lone LF). */
 function lineAfter(buf: Buffer, pos: number, end: number): number {
-  const lf = buf.indexOf(LF, pos);
-  return lf < 0 || lf + 1 > end ? -1 : lf + 1;
+  const cr = buf.indexOf(CRLF, pos);
+  return cr < 0 || cr + 2 > end ? -1 : cr + 2;
 }
 
 /** The values an aggregate header counts per entry: 2 for maps and attributes, 1 for the others, 0 for the rest. */

@@ -5,6 +5,7 @@
 import { headerNumber, pastAttributes, valueEnd } from '../../protocol/resp-values';
 
 const LF = 10;
+const CRLF = Buffer.from('\r\n');
 const T_MAP = 37; // '%'
 const T_ARRAY = 42; // '*'
 const T_SET = 126; // '~'
@@ -49,8 +50,8 @@ export function bulkOf(frame: Buffer): Buffer | null {
   const pos = replyStart(frame);
   const t = frame[pos];
   if (t === T_NULL) return null;
+  if (t !== T_BULK && t !== T_VERBATIM) return frame.subarray(pos + 1, frame.indexOf(CRLF, pos));
   const lf = frame.indexOf(LF, pos);
-  if (t !== T_BULK && t !== T_VERBATIM) return frame.subarray(pos + 1, lf - 1);
   const len = Number(frame.toString('latin1', pos + 1, lf - 1));
   if (len < 0) return null;
   const skip = t === T_VERBATIM ? 4 : 0;
