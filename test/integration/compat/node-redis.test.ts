@@ -1,5 +1,6 @@
-// node-redis v5, standalone (createClient) and cluster (createCluster), through the proxy and
-// straight to the cluster: application patterns must give the same results both ways.
+// node-redis v5, standalone (createClient) and cluster (createCluster), in RESP2 and in RESP3
+// (`RESP: 3`: HELLO 3, typed replies, push frames), through the proxy and straight to the
+// cluster: application patterns must give the same results both ways.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 // @redis/client is the `redis` package's client without the module commands (JSON, search ...),
@@ -58,10 +59,14 @@ interface NodeRedisMulti {
   [command: string]: any;
 }
 
-const newClient = (to: Target): NodeRedis =>
-  createClient({ socket: { host: to.host, port: to.port, reconnectStrategy: false }, scripts }) as unknown as NodeRedis;
-const newCluster = (to: Target): NodeRedis =>
-  createCluster({ rootNodes: [{ socket: { host: to.host, port: to.port } }], defaults: { socket: { reconnectStrategy: false } }, scripts }) as unknown as NodeRedis;
+/** The protocols each case runs in: the client's `RESP` option. */
+const PROTOCOLS = [2, 3] as const;
+type Resp = (typeof PROTOCOLS)[number];
+
+const newClient = (to: Target, RESP: Resp): NodeRedis =>
+  createClient({ socket: { host: to.host, port: to.port, reconnectStrategy: false }, scripts, RESP }) as unknown as NodeRedis;
+const newCluster = (to: Target, RESP: Resp): NodeRedis =>
+  createCluster({ rootNodes: [{ socket: { host: to.host, port: to.port } }], defaults: { socket: { reconnectStrategy: false } }, scripts, RESP }) as unknown as NodeRedis;
 type Client = NodeRedis;
 type Standalone = NodeRedis;
 type ClusterClient = NodeRedis;
@@ -74,8 +79,8 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
   this.timeout(60_000);
   const env = useCompatEnv(SALT);
 
-  async function connect(mode: Mode, side: Side): Promise<Client> {
-    const c: Client = mode === 'standalone' ? newClient(side === 'proxy' ? env().viaProxy : env().master) : newCluster(side === 'proxy' ? env().viaProxy : env().seed);
+  async function connect(mode: Mode, side: Side, resp: Resp = 2): Promise<Client> {
+    const c: Client = mode === 'standalone' ? newClient(side === 'proxy' ? env().viaProxy : env().master, resp) : newCluster(side === 'proxy' ? env().viaProxy : env().seed, resp);
     // errors reach the commands that meet them; a closed socket at the end is not one
     c.on('error', () => undefined);
     await c.connect();
@@ -96,14 +101,14 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
     return Promise.all(c.masters.map((m) => nodeClient(m)));
   }
 
-  const kind = (mode: Mode): ClientKind<Client> => ({ connect: (side) => connect(mode, side), close: (c) => c.destroy() });
-  const both = (mode: Mode, scenario: (run: Run<Client>) => Promise<unknown>): Promise<unknown> => differential(env(), kind(mode), scenario);
+  const kind = (mode: Mode, resp: Resp): ClientKind<Client> => ({ connect: (side) => connect(mode, side, resp), close: (c) => c.destroy() });
 
-  for (const mode of MODES) {
-    describe(mode, function () {
+  for (const mode of MODES) for (const resp of PROTOCOLS) {
+    const both = (_mode: Mode, scenario: (run: Run<Client>) => Promise<unknown>): Promise<unknown> => differential(env(), kind(mode, resp), scenario);
+    describe(`${mode}, RESP${resp}`, function () {
       for (const family of Object.keys(dataScripts(String))) {
         it(`data types: ${family}`, async function () {
-          await sameScriptReplies(env(), kind(mode), family, send);
+          await sameScriptReplies(env(), kind(mode, resp), family, send);
         });
       }
 
