@@ -14,8 +14,8 @@ export interface VariantRow {
 }
 
 const TRANSACTION = 'transaction on a dedicated connection to the master of its first key';
-const CLASSIC_PUBSUB = 'classic pub/sub on a dedicated connection (cluster-wide)';
-const SHARDED_PUBSUB = 'sharded pub/sub on a dedicated connection to the channel’s master';
+const CLASSIC_PUBSUB = 'classic pub/sub on a dedicated connection (cluster-wide); RESP3: pushes, any command while subscribed';
+const SHARDED_PUBSUB = 'sharded pub/sub on a dedicated connection to the channel’s master; RESP3: pushes';
 const ONE_NODE_CLUSTER = 'the proxy as a one-node cluster owning every slot';
 const OWN_CLIENTS = 'the proxy’s own clients';
 const ADMIN = 'needs SLOTPROXY_ADMIN_COMMANDS=yes';

@@ -2,14 +2,16 @@
 // inside replies (merges, EXEC's errors): no allocation, bounds checked.
 
 const CR = 13;
-const T_BULK = 36; // '$'
-const T_VERBATIM = 61; // '='
-const T_BLOB_ERROR = 33; // '!'
-const T_ARRAY = 42; // '*'
-const T_SET = 126; // '~'
-const T_PUSH = 62; // '>'
-const T_MAP = 37; // '%'
-const T_ATTRIB = 124; // '|'
+import {
+  TYPE_ARRAY as T_ARRAY,
+  TYPE_ATTRIBUTE as T_ATTRIB,
+  TYPE_BLOB_ERROR as T_BLOB_ERROR,
+  TYPE_BULK as T_BULK,
+  TYPE_MAP as T_MAP,
+  TYPE_PUSH as T_PUSH,
+  TYPE_SET as T_SET,
+  TYPE_VERBATIM as T_VERBATIM,
+} from './records';
 
 /** The number on the header line at `pos` (after its type byte), or NaN. */
 export function headerNumber(buf: Buffer, pos: number, end = buf.length): number {

@@ -5,10 +5,10 @@
 // RESP3 shape is checked instead. RESP2 and RESP3 clients side by side on one proxy.
 import assert from 'node:assert/strict';
 import { startStandalone, type StandaloneRedis } from '../../lib/localcluster/local-cluster';
-import { keySlot } from '../../lib/protocol/crc16';
 import { sharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { Resp3Conn } from '../harness/resp3-conn';
+import { tagPerMaster } from '../harness/slot-tags';
 
 const RUN = `r3p${process.pid}`;
 
@@ -21,13 +21,7 @@ describe('RESP3 through the proxy, against a standalone Redis 7.0', function () 
 
   before(async function () {
     [proxy, redis] = await Promise.all([startProxy((await sharedCluster()).seeds()), startStandalone()]);
-    const map = proxy.proxy.router.slotMap;
-    keys = map.masters.map((m) => {
-      for (let i = 0; ; i++) {
-        const k = `${RUN}:{k${i}}`;
-        if (map.owner(keySlot(Buffer.from(k))) === m) return k;
-      }
-    });
+    keys = tagPerMaster(proxy, 'k').map((tag) => `${RUN}:${tag}`);
   });
 
   after(async function () {

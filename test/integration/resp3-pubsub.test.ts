@@ -5,10 +5,10 @@
 // command's reply.
 import assert from 'node:assert/strict';
 import { startStandalone, type StandaloneRedis } from '../../lib/localcluster/local-cluster';
-import { keySlot } from '../../lib/protocol/crc16';
 import { sharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { Resp3Conn } from '../harness/resp3-conn';
+import { tagPerMaster } from '../harness/slot-tags';
 
 const RUN = `r3s${process.pid}`;
 
@@ -21,10 +21,7 @@ describe('RESP3 pub/sub through the proxy, against a standalone Redis 7.0', func
 
   before(async function () {
     [proxy, redis] = await Promise.all([startProxy((await sharedCluster()).seeds()), startStandalone()]);
-    const map = proxy.proxy.router.slotMap;
-    tags = map.masters.map((m) => {
-      for (let i = 0; ; i++) if (map.owner(keySlot(Buffer.from(`{${RUN}${i}}`))) === m) return `{${RUN}${i}}`;
-    });
+    tags = tagPerMaster(proxy, RUN);
   });
 
   after(async function () {

@@ -21,14 +21,13 @@
 import { BackendCommand } from '../../backend/backend-command';
 import type { BackendConnection } from '../../backend/backend-connection';
 import type { BackendNode } from '../../backend/backend-node';
-import { isErrorType, TYPE_ARRAY, TYPE_PUSH } from '../../protocol/records';
+import { isErrorType, TYPE_ARRAY, TYPE_BULK, TYPE_PUSH } from '../../protocol/records';
 import { command } from '../../protocol/resp';
 import { flatArray, keyOf, pushKind } from './pubsub-frames';
 
 /** Fillers added each time the FIFO runs dry: one zero-length write per this many frames. */
 const REARM = 64;
 const EMPTY = Buffer.alloc(0);
-const TYPE_BULK = 36; // '$'
 
 export const enum OpState {
   Queued,

@@ -2,29 +2,27 @@
 // The frames come from connections of the client's protocol: RESP2, or RESP3 with its nulls `_`,
 // maps `%`, sets `~`, pushes `>`, verbatim strings `=`, blob errors `!`, and attributes `|` that
 // may precede any reply (they annotate it; a merge looks past them).
+import {
+  isErrorType,
+  TYPE_ARRAY as T_ARRAY,
+  TYPE_BULK as T_BULK,
+  TYPE_MAP as T_MAP,
+  TYPE_NULL as T_NULL,
+  TYPE_PUSH as T_PUSH,
+  TYPE_SET as T_SET,
+  TYPE_VERBATIM as T_VERBATIM,
+} from '../../protocol/records';
 import { headerNumber, pastAttributes, valueEnd } from '../../protocol/resp-values';
 
 const LF = 10;
 const CRLF = Buffer.from('\r\n');
-const T_MAP = 37; // '%'
-const T_ARRAY = 42; // '*'
-const T_SET = 126; // '~'
-const T_PUSH = 62; // '>'
-const T_BULK = 36; // '$'
-const T_VERBATIM = 61; // '='
-const T_BLOB_ERROR = 33; // '!'
-const T_ERROR = 45; // '-'
-const T_NULL = 95; // '_'
 
 /** Where the reply itself starts: past the attributes that precede it, if any. */
 export function replyStart(frame: Buffer): number {
   return Math.max(0, pastAttributes(frame));
 }
 
-export const isError = (frame: Buffer): boolean => {
-  const t = frame[replyStart(frame)];
-  return t === T_ERROR || t === T_BLOB_ERROR;
-};
+export const isError = (frame: Buffer): boolean => isErrorType(frame[replyStart(frame)]);
 
 /** The frame begins with these bytes (safe for frames shorter than the prefix). */
 export function startsWith(frame: Buffer, prefix: Buffer): boolean {
