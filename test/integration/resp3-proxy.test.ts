@@ -205,7 +205,7 @@ describe('RESP3 through the proxy, against a standalone Redis 7.0', function () 
   });
 
   it('RESP2 and RESP3 clients side by side; RESP3 connections to the nodes only once a RESP3 client needs them', async function () {
-    const fresh = await startProxy((await sharedCluster()).seeds());
+    const fresh = await startProxy((await sharedCluster()).seeds(), { SLOTPROXY_ADMIN_COMMANDS: 'yes' });
     try {
       const resp3Conns = (): number => fresh.proxy.router.allNodes().reduce((n, node) => n + node.multiplexed().filter((c) => c.resp3).length, 0);
       const two = await Resp3Conn.connect(fresh.port);
@@ -227,6 +227,11 @@ describe('RESP3 through the proxy, against a standalone Redis 7.0', function () 
       // HELLO 2 takes a client back: its next replies are RESP2 again
       assert.deepEqual((await three.call(['HELLO', '2'], ['HGETALL', h])).slice(1), ['*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n']);
       assert.deepEqual(await three.call(['HELLO', '3'], ['RESET'], ['HGETALL', h]).then((r) => r.slice(1)), ['+RESET\r\n', '*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n'], 'RESET goes back to RESP2');
+      // CONFIG GET (an operator's command, asked of a master): a map, as Redis sends it
+      const config = [['CONFIG', 'GET', 'maxmemory-policy'], ['CONFIG', 'GET', 'nosuch*']];
+      const [got, want] = await Promise.all([run(fresh.port, config), run(redis.port, config)]);
+      assert.deepEqual(got, want);
+      assert.equal(got[0], '%1\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n');
       two.close();
       three.close();
     } finally {

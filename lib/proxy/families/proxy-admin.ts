@@ -116,7 +116,8 @@ function config(session: FamilySession, args: Buffer[]): void {
       for (let i = 0; i < pairs.length; i += 2) seen.set(pairs[i], pairs[i + 1]);
     }
     const flat = [...seen].sort(([a], [b]) => a.localeCompare(b)).flat();
-    return answer(session, () => encode(mapOf(flat), session.resp3));
+    const resp3 = session.resp3;
+    return answer(session, () => encode(mapOf(flat), resp3));
   }
   if (sub === 'set') {
     if (args.length < 5 || (args.length - 3) % 2 !== 0) return wrongArity();
@@ -154,10 +155,17 @@ export const PROXY = {
     const args = cmd.args();
     answer(session, () => slowlogReply(session.ctx.slowlog, args));
   },
-  topology: (session) => answer(session, () => topology(session.ctx, session.resp3)),
+  topology(session) {
+    // (computed once earlier replies are out, in the protocol of the time the command came)
+    const resp3 = session.resp3;
+    answer(session, () => topology(session.ctx, resp3));
+  },
   config: (session, cmd) => config(session, cmd.args()),
   refresh,
-  clients: (session) => answer(session, () => verbatim(clientsText(session.ctx, session), session.resp3)),
+  clients(session) {
+    const resp3 = session.resp3;
+    answer(session, () => verbatim(clientsText(session.ctx, session), resp3));
+  },
   resetstat(session) {
     if (!allowed(session, 'PROXY RESETSTAT')) return;
     answer(session, () => {
