@@ -8,7 +8,7 @@ import type { PubsubDefault } from './auth/acl-rules';
 import type { UserLinks } from './auth/user-links';
 import { DENIED, protectedModeRefuses } from './auth/protected-mode';
 import { Authenticator } from './auth/users';
-import { applyUsers } from './auth/users-reload';
+import { applyUsers } from './proxy/users-reload';
 import { HandshakeGuard, handshakeTimeoutMs } from './auth/tls-handshakes';
 import { ClusterScripts } from './auth/cluster-scripts';
 import { ControlConnection, type ControlOptions } from './backend/control-connection';
@@ -129,7 +129,7 @@ export class Proxy implements ProxyContext {
    * a restart. SIGHUP passes every setting read again, PROXY CONFIG SET the current ones with a
    * few changed. Throws, changing nothing, when the users file cannot be read. The users file is
    * read again every time: clients of users removed or switched off are closed, the others go on
-   * under their user's new rules (lib/auth/users-reload.ts).
+   * under their user's new rules (lib/proxy/users-reload.ts).
    */
   reload(next: Config): string[] {
     const auth = new Authenticator(next.password, next.usersFile, next.aclPubsubDefault as PubsubDefault);

@@ -19,8 +19,11 @@ import { Ring } from './ring';
 import type { BackendAddress, WireCommand } from './wire-command';
 
 const ASKING = command(['ASKING']);
-/** Stands in the in-flight FIFO for the reply of an ASKING we sent ourselves. */
-const ASKING_REPLY = Symbol('asking');
+/**
+ * Stands in the in-flight FIFO for a reply nobody waits for: of an ASKING we sent ourselves, or
+ * of a command already answered with an error (answerOverdue): read and dropped.
+ */
+const DROPPED = Symbol('dropped');
 /** Frames up to this size are copied into one write; larger ones are written as they are. */
 const COPY_LIMIT = 16 * 1024;
 
@@ -75,7 +78,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
   private pending: C[] = [];
   /** the array flush() emptied, reused for the next turn's commands (no growing a new one each turn) */
   private sparePending: C[] = [];
-  private readonly inflight = new Ring<C | typeof ASKING_REPLY>();
+  private readonly inflight = new Ring<C | typeof DROPPED>();
   private socket: net.Socket | null = null;
   private reader: ReplyReader;
   /** the proxy's gather (its scanners'), which copies each write's commands into one buffer */
@@ -121,10 +124,47 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
     return this.pending.length;
   }
 
-  /** The oldest command written and not answered yet. */
+  /** The oldest command written and not answered yet (the one the node is running). */
   oldestInFlight(): C | null {
-    const head = this.inflight.peek();
-    return head === undefined || head === ASKING_REPLY ? null : head;
+    const inflight = this.inflight;
+    for (let i = 0; i < inflight.length; i++) {
+      const c = inflight.at(i)!;
+      if (c !== DROPPED) return c;
+    }
+    return null;
+  }
+
+  /**
+   * Gives every command written behind the oldest one whose deadline passed `message` as its
+   * error now, keeping its place in the FIFO (its reply, when it comes, is read and dropped).
+   * The oldest stays: it is the one the node runs. Returns how many were answered.
+   */
+  answerOverdue(now: number, message: string): number {
+    const inflight = this.inflight;
+    let n = 0;
+    let head = true;
+    for (let i = 0; i < inflight.length; i++) {
+      const c = inflight.at(i)!;
+      if (c === DROPPED) continue;
+      if (head) {
+        head = false;
+        continue;
+      }
+      if (c.deadline > now) continue;
+      inflight.set(i, DROPPED);
+      c.onFailure(message);
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * No reconnecting any more: the connection stays open for the replies of what it carries (see
+   * BackendNode.park). Returns the commands not written yet, to be routed elsewhere.
+   */
+  retire(): C[] {
+    this.options.reconnect = false;
+    return this.takePending();
   }
 
   send(cmd: C): void {
@@ -157,7 +197,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
         const c = cmds[i];
         if (c.asking) {
           g.add(ASKING, 0, ASKING.length);
-          inflight.push(ASKING_REPLY);
+          inflight.push(DROPPED);
           c.asking = false;
         }
         const head = c.head;
@@ -227,7 +267,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       this.lost(`${this.address} sent a reply nobody asked for`);
       return;
     }
-    if (cmd === ASKING_REPLY) return;
+    if (cmd === DROPPED) return;
     cmd.onReplyRange(buf, start, end, type, redirect, elems, elemBase, this, slab);
   }
 
@@ -260,7 +300,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       if (c.asking) {
         run.push(ASKING);
         runLen += ASKING.length;
-        this.inflight.push(ASKING_REPLY);
+        this.inflight.push(DROPPED);
         c.asking = false;
       }
       const bytes = c.bytes();
@@ -332,7 +372,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
     socket?.destroy();
     // A written command may have run: it gets an error, never a second try.
     const written = this.inflight.drain();
-    for (const c of written) if (c !== ASKING_REPLY) c.onFailure(`ERR ${reason}; the command may or may not have run`);
+    for (const c of written) if (c !== DROPPED) c.onFailure(`ERR ${reason}; the command may or may not have run`);
     this.reader = new ReplyReader(this.scanners.newReplyScanner(), this.scanners);
     this.hooks.onLost(this, reason);
     if (this.options.reconnect) {

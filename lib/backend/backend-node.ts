@@ -32,6 +32,10 @@ export class BackendNode<C extends WireCommand = WireCommand> {
   dedicatedOpen = 0;
   /** the `written` set noteWrite() last added this node to */
   private lastWritten: Set<string> | null = null;
+  /** for the proxy's own commands that must not wait behind a client's (SCRIPT KILL, busy probes) */
+  private controlConn: BackendConnection<C> | null = null;
+  /** multiplexed connections set aside behind a long script (busy-watch.ts), open for their replies */
+  readonly parked = new Set<BackendConnection<C>>();
 
   constructor(
     readonly address: string,
@@ -61,6 +65,30 @@ export class BackendNode<C extends WireCommand = WireCommand> {
     const i = pin % conns.length;
     const conn = conns[i];
     return conn && !conn.dead ? conn : (conns[i] = this.open(true, resp3));
+  }
+
+  /** A connection that carries no client command, so what is sent there is answered at once. */
+  control(): BackendConnection<C> {
+    // RESP2: the proxy reads and merges what comes back, and writes it in each client's protocol
+    if (!this.controlConn || this.controlConn.dead) this.controlConn = this.open(true, false);
+    return this.controlConn;
+  }
+
+  controlIfOpen(): BackendConnection<C> | null {
+    return this.controlConn;
+  }
+
+  /**
+   * Sets a multiplexed connection aside: later commands get a new one, `conn` stays open until
+   * what it carries is answered. Returns its commands not written yet, to be routed again.
+   */
+  park(conn: BackendConnection<C>): C[] {
+    const conns = conn.resp3 ? this.conns3 : this.conns;
+    const i = conns ? conns.indexOf(conn) : -1;
+    if (i < 0) return [];
+    conns![i] = undefined;
+    this.parked.add(conn);
+    return conn.retire();
   }
 
   /** Multiplexed connections opened so far, of both protocols. */
@@ -109,6 +137,9 @@ export class BackendNode<C extends WireCommand = WireCommand> {
 
   close(reason: string): void {
     for (const c of this.multiplexed()) c.close(reason);
+    for (const c of this.parked) c.close(reason);
+    this.parked.clear();
+    this.controlConn?.close(reason);
     this.idle.length = 0;
     this.idle3.length = 0;
     for (const c of [...this.dedicated]) c.close(reason);

@@ -33,6 +33,16 @@ export class Ring<T> {
     return this.count === 0 ? undefined : this.items[this.head];
   }
 
+  /** The i-th item from the oldest (0), or undefined past the end. */
+  at(i: number): T | undefined {
+    return i < this.count ? this.items[(this.head + i) & (this.items.length - 1)] : undefined;
+  }
+
+  /** Puts `item` in the i-th place from the oldest (which must hold one). */
+  set(i: number, item: T): void {
+    if (i < this.count) this.items[(this.head + i) & (this.items.length - 1)] = item;
+  }
+
   /** Removes and returns everything, oldest first. */
   drain(): T[] {
     const out: T[] = [];

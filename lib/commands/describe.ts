@@ -9,6 +9,7 @@ export function describeHandler(row: CommandRow): string {
   switch (h.kind) {
     case 'keyed':
       if (row.keyProc) return 'routed by the slot of its keys (found as Redis finds them for this command)';
+      if (row.specs.length && !row.info.keySpecs.length) return 'routed by the slot of its channel, where the proxy subscribes its clients to that channel';
       return row.specs.length ? 'routed by the slot of its keys' : 'keyless: any master';
     case 'blocking':
       return 'dedicated connection to the key’s master; the client waits behind it';

@@ -14,7 +14,7 @@ export interface VariantRow {
 }
 
 const TRANSACTION = 'transaction on a dedicated connection to the master of its first key';
-const CLASSIC_PUBSUB = 'classic pub/sub on a dedicated connection (cluster-wide); RESP3: pushes, any command while subscribed';
+const CLASSIC_PUBSUB = 'classic pub/sub: channels on a dedicated connection to their slot’s master, patterns to any master (messages cluster-wide); RESP3: pushes, any command while subscribed';
 const SHARDED_PUBSUB = 'sharded pub/sub on a dedicated connection to the channel’s master; RESP3: pushes';
 const ONE_NODE_CLUSTER = 'the proxy as a one-node cluster owning every slot';
 const OWN_CLIENTS = 'the proxy’s own clients';
@@ -41,7 +41,7 @@ export const FAMILY_VARIANTS = {
     'script-load': { commands: ['script|load'], doc: 'every master (so EVALSHA works anywhere); kept to reload on NOSCRIPT' },
     'script-flush': { commands: ['script|flush'], doc: 'every master; the proxy forgets the scripts it kept' },
     'script-exists': { commands: ['script|exists'], doc: 'every master; 1 only where all have it' },
-    'script-kill': { commands: ['script|kill', 'function|kill'], doc: 'every master; OK when one was running it' },
+    'script-kill': { commands: ['script|kill', 'function|kill'], doc: 'every master, on a connection no client command waits on; OK when one killed its script' },
     'function-load': { commands: ['function|load'], doc: 'every master (so FCALL works anywhere)' },
     first: {
       commands: ['function|list', 'function|dump', 'function|stats', 'script|help', 'function|help'],
@@ -54,8 +54,8 @@ export const FAMILY_VARIANTS = {
     multi: { commands: ['multi'], doc: TRANSACTION },
     exec: { commands: ['exec'], doc: TRANSACTION },
     discard: { commands: ['discard'], doc: TRANSACTION },
-    watch: { commands: ['watch'], doc: 'pins the transaction to the master of the watched key' },
-    unwatch: { commands: ['unwatch'], doc: 'on the pinned transaction connection, if any' },
+    watch: { commands: ['watch'], doc: 'on a dedicated connection to each watched key’s master; the other masters’ WATCHes checked before EXEC' },
+    unwatch: { commands: ['unwatch'], doc: 'on every connection holding a WATCH, if any' },
   },
   /** the (P|S)(UN)SUBSCRIBE commands of subscribed mode */
   subscribe: {
@@ -93,8 +93,8 @@ export const FAMILY_VARIANTS = {
   },
   /** CONFIG across the cluster, for operators */
   admin: {
-    'config-get': { commands: ['config|get'], doc: `one master; ${ADMIN}` },
-    'config-set': { commands: ['config|set'], doc: `every node, all-or-error; ${ADMIN}` },
+    'config-get': { commands: ['config|get'], doc: `one master (in MULTI: the transaction’s); ${ADMIN}` },
+    'config-set': { commands: ['config|set'], doc: `every node, all-or-error (in MULTI: run by EXEC on the transaction’s node, then on the others); ${ADMIN}` },
   },
   /** the proxy's own SLOWLOG and PROXY admin commands, CONFIG RESETSTAT of its statistics too */
   proxy: {

@@ -17,7 +17,7 @@ export type LocalCommand =
   | 'client-setinfo'
   | 'client-getredir'
   | 'cluster-keyslot'
-  | 'command' // COMMAND and its COUNT / LIST / INFO from the proxy's table (lib/commands/command-reply.ts)
+  | 'command' // COMMAND and its COUNT / LIST / INFO from the proxy's table (lib/proxy/command-reply.ts)
   | 'command-count'
   | 'command-list'
   | 'command-info';

@@ -3,7 +3,7 @@
 // until the cluster answers), plus slotproxy's policies; ids are what the scanners report.
 import type { CommandInfo } from './command-info';
 import type { Handler } from './handlers';
-import type { ScannerRow } from './key-spec';
+import type { KeySpec, ScannerRow } from './key-spec';
 import { KEY_PROCS, type KeyProc } from './key-procs';
 import { EXTRA_COMMANDS, EXTRA_SUBCOMMANDS, handlerFor } from './policies';
 import { SNAPSHOT_COMMANDS } from './redis-commands.generated';
@@ -21,6 +21,16 @@ export interface CommandRow extends ScannerRow {
   /** COMMAND flag "skip_slowlog" (EXEC: its commands are logged one by one) */
   skipSlowlog: boolean;
 }
+
+/**
+ * Keyless for the node, routed by a channel's slot by the proxy: PUBLISH goes to its channel's
+ * master, where the proxy subscribes its clients to that channel (families/pubsub-state.ts), so
+ * its count of receivers is one server's. The scanners read the channel as SPUBLISH's spec reads
+ * its; ACL checks and COMMAND keep the cluster's (no key).
+ */
+const CHANNEL_ROUTED: Readonly<Record<string, KeySpec[]>> = {
+  publish: [{ flags: ['not_key'], begin: { type: 'index', pos: 1 }, find: { type: 'range', lastkey: 0, keystep: 1, limit: 0 } }],
+};
 
 export class CommandTable {
   /** indexed by id; index 0 is unused (0 means "unknown command" in scanner records) */
@@ -59,7 +69,7 @@ export class CommandTable {
       parentId: parent ? parent.id : 0,
       arity: info.arity,
       wantKeys: split,
-      specs: keyProc ? [] : info.keySpecs,
+      specs: keyProc ? [] : (CHANNEL_ROUTED[info.name] ?? info.keySpecs),
       info,
       handler,
       parent,

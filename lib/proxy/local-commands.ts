@@ -1,7 +1,7 @@
 // Commands the proxy answers itself, with Redis 7's replies and errors (src/server.c,
 // src/networking.c). Each takes the decoded arguments (arity already checked by the table).
 import type { LocalCommand } from '../commands/handlers';
-import { commandCount, commandInfoReply, commandList } from '../commands/command-reply';
+import { commandCount, commandInfoReply, commandList } from './command-reply';
 import { infoSections as sectionsFor, renderInfo } from '../metrics/info';
 import type { ProxyView } from '../metrics/view';
 import type { MastersInfo } from '../metrics/masters-info';

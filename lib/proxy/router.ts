@@ -5,6 +5,7 @@ import { BackendNode, type NodeOptions } from '../backend/backend-node';
 import type { BackendCommand } from '../backend/backend-command';
 import type { BackendConnection, ConnectionHooks } from '../backend/backend-connection';
 import { ConnState } from '../backend/backend-connection';
+import { BusyWatch, type BusyHooks } from '../backend/busy-watch';
 import { parseAddress } from '../cluster/cluster-slots';
 import { parseRedirect } from '../cluster/redirect';
 import { SlotMap } from '../cluster/slot-map';
@@ -36,6 +37,22 @@ export class Router implements ConnectionHooks {
   private readonly retryQueues = new Map<number, BackendCommand[]>();
   /** retryQueues.size, as a field: route() reads it for every command */
   private retrying = 0;
+  /** per node: is it running a script, what its overdue requests get (lib/backend/busy-watch.ts) */
+  private readonly busy = new Map<string, BusyWatch>();
+  private readonly busyHooks: BusyHooks = {
+    reroute: (cmds) => this.reroute(cmds),
+    stalled: (conn, reason) => {
+      conn.reset(reason);
+      this.events.refreshNeeded('backend timeout');
+    },
+    unwritten: (conn) => unreachable(conn.address, this.options.requestTimeoutMs, conn.state === ConnState.Ready ? '' : conn.lastError),
+    // Gone from the map, it holds its requests for nothing; else it may be failing: the sooner
+    // the map shows a failover, the sooner its clients are answered.
+    silent: (node) => {
+      if (!this.map.allNodes().includes(node.address)) this.drop(node);
+      else this.events.refreshNeeded(`${node.address} did not answer a PING`);
+    },
+  };
 
   constructor(
     private readonly scanners: Scanners,
@@ -190,35 +207,37 @@ export class Router implements ConnectionHooks {
     for (const cmd of waiting) this.retry(cmd);
   }
 
-  /** A new topology: swap the map and move unwritten commands off nodes that lost their slots. */
+  /**
+   * A new topology: swap the map and move unwritten commands off nodes that lost their slots. A
+   * node gone from the map (the cluster lists no failed node: it was failed over, or removed) is
+   * closed once nothing waits on it, or as soon as it is found not to answer (busy-watch.ts asks
+   * it): the requests written to it then get their "may or may not have run" error at once, not
+   * at their deadline. A node that answers (demoted in a manual failover, or one MOVED named)
+   * answers what it holds first: MOVED, which is followed.
+   */
   applyMap(map: SlotMap): void {
     this.setMap(map);
-    const known = new Set(map.allNodes());
     const masters = new Set(map.masters);
+    const known = new Set(map.allNodes());
     for (const node of [...this.nodes.values()]) {
       for (const conn of node.multiplexed()) {
         if (!masters.has(node.address) || conn.state !== ConnState.Ready) this.reroute(conn.takePending());
       }
-      if (!known.has(node.address) && node.multiplexed().every((c) => c.inFlight === 0)) {
-        node.close(`${node.address} left the cluster`);
-        this.nodes.delete(node.address);
-      }
+      if (known.has(node.address)) continue;
+      const waiting = [...node.multiplexed(), ...node.parked].some((c) => c.inFlight > 0);
+      const watch = this.watchOf(node);
+      if (!waiting || watch.unanswered) this.drop(node);
+      else watch.probe(cachedNow());
     }
   }
 
-  /** Fails commands that waited too long; disconnects a node that stopped answering. */
+  /** Fails commands that waited too long; disconnects a node that stopped answering, not one running a script (busy-watch.ts). */
   sweep(now: number): void {
     const timeout = this.options.requestTimeoutMs;
     if (timeout <= 0) return;
     for (const node of this.nodes.values()) {
-      for (const conn of node.multiplexed()) {
-        conn.expirePending(now, () => unreachable(conn.address, timeout, conn.state === ConnState.Ready ? '' : conn.lastError));
-        const oldest = conn.oldestInFlight();
-        if (oldest && oldest.deadline <= now) {
-          conn.reset(`no reply from ${conn.address} within ${timeout} ms (SLOTPROXY_REQUEST_TIMEOUT_MS)`);
-          this.events.refreshNeeded('backend timeout');
-        }
-      }
+      for (const conn of node.multiplexed()) conn.expirePending(now, () => this.busyHooks.unwritten(conn));
+      this.watchOf(node).sweep(now, timeout);
     }
   }
 
@@ -263,6 +282,20 @@ export class Router implements ConnectionHooks {
       c.asking = false;
       this.route(c);
     }
+  }
+
+  private watchOf(node: BackendNode<BackendCommand>): BusyWatch {
+    let watch = this.busy.get(node.address);
+    if (!watch) this.busy.set(node.address, (watch = new BusyWatch(node, this.busyHooks)));
+    return watch;
+  }
+
+  /** Closes a node gone from the map: what it still holds gets its "may or may not have run" error. */
+  private drop(node: BackendNode): void {
+    if (this.nodes.get(node.address) !== node) return;
+    node.close(`${node.address} is no longer in the cluster's slot map (failed over or removed)`);
+    this.nodes.delete(node.address);
+    this.busy.delete(node.address);
   }
 
   private setMap(map: SlotMap): void {

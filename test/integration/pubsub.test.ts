@@ -1,5 +1,6 @@
-// Pub/sub through the proxy: classic subscriptions on one dedicated connection that sees every
-// PUBLISH of the cluster, shard channels on the nodes of their slots, confirmations counted as one
+// Pub/sub through the proxy: classic channels on a dedicated connection to their slot's master
+// (any node sees every PUBLISH of the cluster; there PUBLISH counts them), shard channels on the
+// nodes of their slots, confirmations counted as one
 // Redis counts them, subscribed mode byte for byte as a standalone server, PUBSUB introspection of
 // the whole cluster, no leaked connections, and a slow subscriber closed alone.
 import assert from 'node:assert/strict';
@@ -79,6 +80,22 @@ describe('pub/sub', function () {
     }
     await until(() => got.length === expected.length, `${expected.length} messages arrived (got ${got.length})`);
     assert.deepEqual([...got].sort(), expected.sort());
+  });
+
+  it('PUBLISH counts every client subscribed to the channel through the proxy, as one server counts them', async function () {
+    const [a, b] = channelsOnTwoMasters('ps:count');
+    const [one, two, publisher] = [client(), client(), client()];
+    await one.subscribe(a, b);
+    await two.subscribe(b);
+    // the same counts as one server holding the three subscriptions
+    const solo = [client(standalone.port), client(standalone.port), client(standalone.port)];
+    await solo[0].subscribe(a, b);
+    await solo[1].subscribe(b);
+    const counts = async (pub: Redis): Promise<number[]> => [await pub.publish(a, 'm'), await pub.publish(b, 'm'), await pub.publish('ps:count:none', 'm')];
+    assert.deepEqual(await counts(publisher), await counts(solo[2]));
+    assert.deepEqual(await counts(publisher), [1, 2, 0]);
+    await two.unsubscribe(b);
+    assert.equal(await publisher.publish(b, 'm'), 1);
   });
 
   it('PSUBSCRIBE receives pmessages for matching channels only', async function () {
@@ -198,7 +215,8 @@ describe('pub/sub', function () {
     socket.on('data', (d) => (received += d.toString('latin1')));
     socket.write(Buffer.concat([command(['SUBSCRIBE', 'ps:leave:c']), command(['PSUBSCRIBE', 'ps:leave:*']), command(['SSUBSCRIBE', a]), command(['SSUBSCRIBE', b])]));
     await until(() => received.split('\r\n').filter((l) => l.startsWith(':')).length === 4, 'four confirmations');
-    assert.equal(dedicatedOpen(), before + 3);
+    // the channel on its slot's master, the pattern on a link of its own, a shard channel on each master
+    assert.equal(dedicatedOpen(), before + 4);
     socket.destroy();
     await until(() => dedicatedOpen() === before, 'the dedicated connections are closed');
     const q = client();

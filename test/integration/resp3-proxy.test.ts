@@ -117,7 +117,7 @@ describe('RESP3 through the proxy, against a standalone Redis 7.0', function () 
   });
 
   it('MULTI/EXEC: the EXEC array holds RESP3 replies; WATCH and a conflict give a null', async function () {
-    const [a] = keys;
+    const [a, b] = keys;
     await same([['MULTI'], ['HSET', `${a}:t`, 'f', 'v'], ['HGETALL', `${a}:t`], ['ZADD', `${a}:tz`, '1', 'm'], ['ZSCORE', `${a}:tz`, 'm'], ['GET', `${a}:t`], ['EXEC']]);
     for (const port of [proxy.port, redis.port]) {
       const c = await Resp3Conn.resp3(port);
@@ -126,6 +126,10 @@ describe('RESP3 through the proxy, against a standalone Redis 7.0', function () 
         await c.call(['WATCH', `${a}:w`]);
         await other.call(['SET', `${a}:w`, port === redis.port ? 'r' : 'p']);
         assert.deepEqual(await c.call(['MULTI'], ['GET', `${a}:w`], ['EXEC']), ['+OK\r\n', '+QUEUED\r\n', '_\r\n'], `${port}`);
+        // a key watched on another master: the proxy answers EXEC's null itself (transaction-watch.ts)
+        await c.call(['WATCH', `${a}:w`, `${b}:w`]);
+        await other.call(['SET', `${b}:w`, 'touched']);
+        assert.deepEqual(await c.call(['MULTI'], ['GET', `${a}:w`], ['EXEC']), ['+OK\r\n', '+QUEUED\r\n', '_\r\n'], `${port}, two nodes`);
       } finally {
         c.close();
         other.close();

@@ -81,6 +81,28 @@ describe('RESP3 pub/sub through the proxy, against a standalone Redis 7.0', func
     assert.ok(got.includes(`*3\r\n$7\r\nmessage\r\n$${ch('2').length}\r\n${ch('2')}\r\n$8\r\nin resp2\r\n`), 'after HELLO 2, an array');
   });
 
+  it('channels on every master: one RESP3 link per master, messages as pushes, PUBLISH counts the subscriber', async function () {
+    // one channel per master: the proxy subscribes each on its slot's master (pubsub-state.ts)
+    const steps: [string[][], string[][], number][] = [[[['SUBSCRIBE', ...tags.map((t) => `${t}every`)]], [], tags.length]];
+    for (const t of tags) steps.push([[], [['PUBLISH', `${t}every`, `to ${t}`]], 1]);
+    // by name: UNSUBSCRIBE without names follows Redis's dict order, which the proxy does not copy
+    steps.push([[['UNSUBSCRIBE', ...tags.map((t) => `${t}every`)]], [], tags.length]);
+    const [got, want] = await Promise.all([session(proxy.port, steps), session(redis.port, steps)]);
+    assert.deepEqual(got, want);
+    assert.ok(got.every((f) => f.startsWith('>3\r\n')), 'every frame a push');
+    // PUBLISH answers 1 through the proxy as on one server, whichever master holds the channel
+    const sub = await Resp3Conn.resp3(proxy.port);
+    const pub = await Resp3Conn.resp3(proxy.port);
+    try {
+      sub.send(['SUBSCRIBE', ...tags.map((t) => `${t}count`)]);
+      await sub.take(tags.length);
+      assert.deepEqual(await pub.call(...tags.map((t) => ['PUBLISH', `${t}count`, 'x'])), tags.map(() => ':1\r\n'));
+    } finally {
+      sub.close();
+      pub.close();
+    }
+  });
+
   it('pushes never land inside a reply, nor take a command\u2019s reply, under load', async function () {
     const [a, b] = tags;
     const sub = await Resp3Conn.resp3(proxy.port);

@@ -1,6 +1,6 @@
 // The checks a reviewer makes of lib/ as a whole, run with every `npm test` so they hold between
 // reviews: no import cycles (type-only imports count: a loop between layers is one whether or not
-// it survives compilation) and no hand-written file over 400 lines. The third review check, at
+// it survives compilation), no import up a layer, and no hand-written file over 400 lines. The third review check, at
 // most 10 repeated blocks of six lines, needs a tool CI does not have (docs/architecture.md).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -26,6 +26,28 @@ function sourceFiles(dir: string): string[] {
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
+}
+
+/**
+ * The layers of lib/, bottom first (docs/architecture.md): a file may import its own layer and
+ * those below. Folders by name; the files at lib/'s top by name.
+ */
+const LAYERS: readonly (readonly string[])[] = [
+  ['commands/', 'options.ts', 'config.ts', 'log.ts', 'clock.ts', 'version.ts'],
+  ['io/'],
+  ['protocol/'],
+  ['backend/'],
+  ['cluster/', 'localcluster/'],
+  ['metrics/', 'auth/'],
+  ['proxy/'],
+  ['workers/'],
+  ['server.ts'],
+  ['index.ts'],
+];
+const LAYER_NAMES = LAYERS.map((l) => l.join(' '));
+
+function layerOf(file: string): number {
+  return LAYERS.findIndex((layer) => layer.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p)));
 }
 
 /** "a.ts → b.ts → a.ts": the cycle as madge lists it (without the return to its start), closed. */
@@ -58,6 +80,20 @@ describe('house rules for lib/', function () {
           `(paths under lib/; break a cycle by moving what both sides need down a layer, see docs/architecture.md):\n` +
           cycles.map((c) => `  ${cycleText(c)}`).join('\n'),
       );
+    });
+
+    it('no folder of lib/ imports from a layer above it (docs/architecture.md, "Layers")', function () {
+      const upward: string[] = [];
+      for (const [file, deps] of Object.entries(graph.obj())) {
+        for (const dep of deps) {
+          if (layerOf(dep) > layerOf(file)) upward.push(`${file} → ${dep} (${LAYER_NAMES[layerOf(file)]} imports ${LAYER_NAMES[layerOf(dep)]})`);
+        }
+      }
+      assert.deepEqual(upward.sort(), [], 'imports that point up a layer: move what both need down (docs/architecture.md)');
+    });
+
+    it('every file of lib/ has a layer', function () {
+      assert.deepEqual(sourceFiles(LIB).filter((f) => layerOf(f) < 0), []);
     });
 
     it('the check finds a cycle where there is one', async function () {

@@ -2,7 +2,7 @@
 // of many applications should not let any of them reconfigure the cluster by default.
 // CONFIG GET reads one master (the nodes are configured alike); CONFIG SET and RESETSTAT go to
 // every node, masters and replicas, and succeed only when every node accepted them.
-import { command } from '../../protocol/resp';
+import { command, OK } from '../../protocol/resp';
 import { SLOT_NOT_SERVED } from '../errors';
 import type { FamilyDispatch, FamilyHandlers, FamilySession, ParsedCommand } from '../family';
 import { AsyncRequest } from './async-request';
@@ -13,7 +13,7 @@ import { bulkOf, isError } from './reply-parts';
  * Every live node, replicas included. CLUSTER SLOTS leaves out replicas that have not synced
  * anything yet (Redis 7.0), so CLUSTER NODES of a master is asked.
  */
-async function everyNode(session: FamilySession, master: string): Promise<string[]> {
+export async function everyNode(session: FamilySession, master: string): Promise<string[]> {
   const reply = await callNode(session, session.id, master, command(['CLUSTER', 'NODES']));
   if (isError(reply)) throw new Error(`CLUSTER NODES on ${master}: ${reply.toString('latin1', 1).trim()}`);
   const nodes: string[] = [];
@@ -25,12 +25,18 @@ async function everyNode(session: FamilySession, master: string): Promise<string
   return nodes;
 }
 
+/** Why `cmd` is refused while operators have not allowed admin commands; null when they have. */
+export function adminOff(session: FamilySession, cmd: ParsedCommand): string | null {
+  if (session.ctx.config.adminCommands) return null;
+  return `ERR ${cmd.row.name.replace('|', ' ').toUpperCase()} is turned off in slotproxy; an operator can allow it with SLOTPROXY_ADMIN_COMMANDS=yes`;
+}
+
 /** Runs `run` with a master to ask, if operators allowed admin commands and a master is known. */
 function gated(run: (session: FamilySession, cmd: ParsedCommand, master: string) => void): FamilyDispatch {
   return (session, cmd) => {
-    if (!session.ctx.config.adminCommands) {
-      const name = cmd.row.name.replace('|', ' ').toUpperCase();
-      session.reject(`ERR ${name} is turned off in slotproxy; an operator can allow it with SLOTPROXY_ADMIN_COMMANDS=yes`);
+    const off = adminOff(session, cmd);
+    if (off !== null) {
+      session.reject(off);
       return;
     }
     const master = session.ctx.router.nodeForSlot(-1, session.id);
@@ -39,20 +45,23 @@ function gated(run: (session: FamilySession, cmd: ParsedCommand, master: string)
   };
 }
 
+/**
+ * `frame` on each of `nodes` (of `total` in the cluster): null when every one accepted it, else
+ * the client's error. Some nodes may have applied it: it says which did not, so the operator can
+ * finish the job.
+ */
+export async function onNodes(session: FamilySession, nodes: string[], frame: Buffer, name: string, total = nodes.length): Promise<Buffer | null> {
+  const replies = await Promise.all(nodes.map((a) => callNode(session, session.id, a, frame)));
+  const failed = nodes.filter((_, i) => isError(replies[i]));
+  if (failed.length === 0) return null;
+  const first = replies.find(isError)!.toString('latin1', 1).trim();
+  return Buffer.from(`-ERR ${name} failed on ${failed.length} of ${total} nodes (${failed.join(', ')}): ${first}\r\n`);
+}
+
 /** The command on every node (CONFIG SET, CONFIG RESETSTAT): OK when every node said so. */
 export const onEveryNode = gated((session, cmd, master) => {
   const name = cmd.row.name.replace('|', ' ').toUpperCase();
-  session.enqueue(
-    new AsyncRequest(session, async () => {
-      const nodes = await everyNode(session, master);
-      const replies = await Promise.all(nodes.map((a) => callNode(session, session.id, a, cmd.frame)));
-      const failed = nodes.filter((_, i) => isError(replies[i]));
-      if (failed.length === 0) return replies[0];
-      // Some nodes may have applied it: say which did not, so the operator can finish the job.
-      const first = replies.find(isError)!.toString('latin1', 1).trim();
-      return Buffer.from(`-ERR ${name} failed on ${failed.length} of ${nodes.length} nodes (${failed.join(', ')}): ${first}\r\n`);
-    }),
-  );
+  session.enqueue(new AsyncRequest(session, async () => (await onNodes(session, await everyNode(session, master), cmd.frame, name)) ?? OK));
 });
 
 export const ADMIN = {

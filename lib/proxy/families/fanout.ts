@@ -18,18 +18,36 @@ const NODE_RADIX = 1024n;
 const firstError = (parts: NodePart[]): Buffer | null => parts.find((p) => isError(p.reply!))?.reply ?? null;
 
 /**
- * The command goes to every master; `merge` makes the client's reply of theirs, in the protocol the
- * client spoke when it sent the command (`resp3`: a HELLO pipelined after it does not change it).
+ * The command goes to every master (`control`: on its control connection); `merge` makes the
+ * client's reply of theirs, in the protocol the client spoke when it sent the command (`resp3`: a
+ * HELLO pipelined after it does not change it).
  */
 type FanoutMerge = (parts: NodePart[], session: FamilySession, resp3: boolean) => Buffer;
 
-function toMasters(merge: FanoutMerge, wantElements = false): FamilyDispatch {
+function toMasters(merge: FanoutMerge, wantElements = false, control = false): FamilyDispatch {
   return (session, cmd) => {
     const resp3 = session.resp3;
     const req = new NodeFanout(session, cmd.deadline, (parts) => merge(parts, session, resp3), wantElements);
-    for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, cmd.frame);
+    for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, cmd.frame, false, control);
     session.enqueue(req);
   };
+}
+
+/**
+ * SCRIPT KILL / FUNCTION KILL, as one server answers it: OK when a node killed its script; else
+ * a node's refusal in Redis's words (UNKILLABLE: the script wrote; BUSY: a function to SCRIPT
+ * KILL or a script to FUNCTION KILL); else an error that leaves it open whether a script runs
+ * (a node not answering); NOTBUSY only when every node said so.
+ */
+const KILL_ANSWERS = [/^\+/, /^-UNKILLABLE /, /^-BUSY /, /^-(?!NOTBUSY )/];
+
+function killMerge(parts: NodePart[]): Buffer {
+  const replies = parts.map((p) => p.reply!);
+  for (const answer of KILL_ANSWERS) {
+    const found = replies.find((r) => answer.test(r.toString('latin1', 0, Math.min(r.length, 16))));
+    if (found) return found;
+  }
+  return replies[0] ?? error(SLOT_NOT_SERVED);
 }
 
 /** As toMasters, but the first error a master answered is the reply. */
@@ -143,6 +161,7 @@ export const FANOUT = {
     const lists = parts.map((p) => p.elements!.map((e) => integerOf(e)));
     return arrayOf(lists[0].map((_, i) => integer(lists.every((l) => l[i] === 1) ? 1 : 0)));
   }, true),
-  // Only the node running the script can kill it: OK when one did, else the node's NOTBUSY.
-  'script-kill': toMasters((parts) => parts.find((p) => !isError(p.reply!))?.reply ?? parts[0].reply!),
+  // On the control connections: the script may run on a master's shared connection, where the
+  // kill would wait behind it (lib/backend/busy-watch.ts).
+  'script-kill': toMasters(killMerge, false, true),
 } satisfies FamilyHandlers<'fanout'>;

@@ -24,16 +24,19 @@ export class NodePart extends BackendCommand {
     readonly optional: boolean,
     /** its place in parent.parts, the order the parts were asked in */
     readonly index: number,
+    /** on the node's control connection, never behind a client's command (SCRIPT KILL) */
+    readonly control = false,
   ) {
     super(frame, slot, parent.session.id, parent.deadline);
-    this.resp3 = parent.session.resp3;
+    // the control connection speaks RESP2 (its replies are merged, never forwarded as they are)
+    this.resp3 = control ? false : parent.session.resp3;
   }
 
   sendTo(node: BackendNode): void {
     // The question is about one node: if the router moves an unwritten part (its connection was
     // lost), it still goes to the node it was meant for (routed by slot: to the slot's owner).
     const target = this.address ? this.parent.session.ctx.router.node(this.address) : node;
-    target.connectionFor(this.pin, this.resp3).send(this);
+    (this.control ? target.control() : target.connectionFor(this.pin, this.resp3)).send(this);
   }
 
   onReply(frame: Buffer, _type: number, _redirect: number, elems: number, elemBase: number, _from: BackendAddress): void {
@@ -73,9 +76,9 @@ export class NodeFanout extends ReplySlot {
     super();
   }
 
-  /** Adds one part: `frame` sent to the node at `address` (`optional`: see NodePart). */
-  ask(address: string, frame: Buffer, optional = false): this {
-    this.parts.push(new NodePart(this, frame, address, -1, optional, this.parts.length));
+  /** Adds one part: `frame` sent to the node at `address` (`optional`, `control`: see NodePart). */
+  ask(address: string, frame: Buffer, optional = false, control = false): this {
+    this.parts.push(new NodePart(this, frame, address, -1, optional, this.parts.length, control));
     return this;
   }
 

@@ -70,55 +70,69 @@ export class PubSubMode extends PubSubState implements SessionMode {
     sunsubscribe: inMode((mode, names) => mode.sunsubscribe(names)),
   } satisfies FamilyHandlers<'subscribe'>;
 
+  /** SUBSCRIBE / PSUBSCRIBE: a channel on its slot's master, a pattern on the patterns' link (pubsub-state.ts). */
   private subscribe(names: Buffer[], set: Map<string, Buffer>, kind: string): void {
-    if (!this.classic) {
-      const link = this.open(this.session.ctx.router.nodeForSlot(-1, this.session.id));
-      if (typeof link === 'string') return this.session.reject(link);
-      this.classic = link;
+    const linkOf = new Map<string, PubSubLink>();
+    for (const name of names) {
+      const k = keyOf(name);
+      if (set.has(k) || linkOf.has(k)) continue;
+      const link = kind === 'subscribe' ? this.channelLink(keySlot(name)) : this.patternLink();
+      if (typeof link === 'string') {
+        for (const opened of linkOf.values()) this.closeIfIdle(opened);
+        return this.session.reject(link);
+      }
+      linkOf.set(k, link);
     }
-    const added: Buffer[] = [];
+    const added = new Map<PubSubLink, Buffer[]>();
     const replies: Buffer[] = [];
     for (const name of names) {
       const k = keyOf(name);
-      if (!set.has(k)) {
+      const link = linkOf.get(k);
+      if (link && !set.has(k)) {
         const own = Buffer.from(name); // not a view: the client's read buffer is not kept alive
         set.set(k, own);
-        added.push(own);
+        if (kind === 'subscribe') link.channels.add(k);
+        added.set(link, [...(added.get(link) ?? []), own]);
       }
       replies.push(confirmation(kind, name, this.classicCount, this.session.resp3));
     }
     const req = this.request(replies);
-    if (added.length) req.add(new LinkOp(this.classic, req, command([kind, ...added]), kind, added));
+    for (const [link, list] of added) req.add(new LinkOp(link, req, command([kind, ...list]), kind, list));
     this.enter();
     this.session.enqueue(req);
   }
 
   private unsubscribe(names: Buffer[], set: Map<string, Buffer>, kind: string): void {
-    const removed: Buffer[] = [];
+    const removed = new Map<PubSubLink, Buffer[]>();
     const replies: Buffer[] = [];
+    const drop = (k: string, name: Buffer): void => {
+      set.delete(k);
+      const link = kind === 'unsubscribe' ? this.channelLinkOf(k) : this.patternsLink;
+      if (!link) return;
+      link.channels.delete(k);
+      removed.set(link, [...(removed.get(link) ?? []), name]);
+    };
     if (names.length === 0) {
       if (set.size === 0) replies.push(confirmation(kind, null, this.classicCount, this.session.resp3));
       for (const [k, name] of set) {
-        set.delete(k);
-        removed.push(name);
+        drop(k, name);
         replies.push(confirmation(kind, name, this.classicCount, this.session.resp3));
       }
     } else {
       for (const name of names) {
         const k = keyOf(name);
         const had = set.get(k);
-        if (had && set.delete(k)) removed.push(had);
+        if (had) drop(k, had);
         replies.push(confirmation(kind, name, this.classicCount, this.session.resp3));
       }
     }
     const req = this.request(replies);
-    const link = this.classic;
-    if (link && removed.length) {
-      if (this.classicCount > 0) {
-        req.add(new LinkOp(link, req, command([kind, ...removed]), kind, removed));
+    for (const [link, list] of removed) {
+      if ((kind === 'unsubscribe' ? link.channels.size : this.patterns.size) > 0) {
+        req.add(new LinkOp(link, req, command([kind, ...list]), kind, list));
       } else {
-        this.classic = null;
-        req.add(new LinkOp(link, req, null, kind, removed));
+        this.detach(link);
+        req.add(new LinkOp(link, req, null, kind, list));
       }
     }
     this.finish(req);

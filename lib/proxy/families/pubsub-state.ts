@@ -1,8 +1,12 @@
 // A client's pub/sub state and the dedicated connections (links) that hold it on the nodes.
 //
-// Where subscriptions live: the classic ones on one link to any master (PUBLISH is broadcast to
-// every node, so any node sees every message); shard channels on one link per node that owns
-// their slot. A link the client no longer needs is closed, which is also what unsubscribes it on
+// Where subscriptions live: classic channels and shard channels on one link per master that owns
+// their slot, patterns on one link to any master. Any node would do for classic ones (PUBLISH is
+// broadcast to every node), but PUBLISH answers how many clients received the message and a node
+// counts only its own subscribers: PUBLISH is routed by the channel's slot, so a channel
+// subscribed on that master is counted, as one server counts it. A pattern matches channels of
+// every slot and cannot be placed so: PUBLISH counts it only when the channel's master is the one
+// holding the client's patterns (docs/compatibility.md). A link the client no longer needs is closed, which is also what unsubscribes it on
 // the node (a connection that was subscribed is never handed to someone else).
 //
 // A RESP3 client's links are RESP3 connections: messages arrive as push frames and go to the
@@ -65,8 +69,11 @@ export abstract class PubSubState implements SessionMode, LinkHandler {
   protected readonly channels = new Map<string, Buffer>();
   protected readonly patterns = new Map<string, Buffer>();
   protected readonly shard = new Map<string, ShardChannel>();
-  protected classic: PubSubLink | null = null;
+  /** the client's patterns */
+  protected patternsLink: PubSubLink | null = null;
   private readonly shardLinks = new Map<string, PubSubLink>();
+  /** the client's classic channels, by the master of their slot */
+  private readonly channelLinks = new Map<string, PubSubLink>();
   /** every link opened and maybe not closed yet */
   private readonly links = new Set<PubSubLink>();
   /** the client left, reset or lost a link: this state is over */
@@ -187,9 +194,10 @@ export abstract class PubSubState implements SessionMode, LinkHandler {
         const k = keyOf(c);
         if (this.shard.get(k)?.link === op.link && this.shard.delete(k)) op.link.channels.delete(k);
       }
-    } else if (op.link === this.classic) {
-      const set = op.kind === 'psubscribe' ? this.patterns : this.channels;
-      for (const c of op.channels) set.delete(keyOf(c));
+    } else if (op.kind === 'subscribe') {
+      for (const c of op.channels) if (op.link.channels.delete(keyOf(c))) this.channels.delete(keyOf(c));
+    } else if (op.link === this.patternsLink) {
+      for (const c of op.channels) this.patterns.delete(keyOf(c));
     }
     if (this.total === 0) this.leave();
   }
@@ -217,24 +225,48 @@ export abstract class PubSubState implements SessionMode, LinkHandler {
   }
 
   protected shardLink(node: BackendNode | null): PubSubLink | string {
-    const have = node && this.shardLinks.get(node.address);
+    return this.linkOn(node, this.shardLinks);
+  }
+
+  /** The link for classic channels of `slot`: on its master. */
+  protected channelLink(slot: number): PubSubLink | string {
+    return this.linkOn(this.session.ctx.router.nodeForSlot(slot, this.session.id), this.channelLinks);
+  }
+
+  /** The link holding the classic channel `k`, if any. */
+  protected channelLinkOf(k: string): PubSubLink | null {
+    for (const link of this.channelLinks.values()) if (link.channels.has(k)) return link;
+    return null;
+  }
+
+  protected patternLink(): PubSubLink | string {
+    if (this.patternsLink) return this.patternsLink;
+    const link = this.open(this.session.ctx.router.nodeForSlot(-1, this.session.id));
+    if (typeof link !== 'string') this.patternsLink = link;
+    return link;
+  }
+
+  private linkOn(node: BackendNode | null, links: Map<string, PubSubLink>): PubSubLink | string {
+    const have = node && links.get(node.address);
     if (have) return have;
     const link = this.open(node);
-    if (typeof link !== 'string') this.shardLinks.set(link.node.address, link);
+    if (typeof link !== 'string') links.set(link.node.address, link);
     return link;
   }
 
   protected detach(link: PubSubLink): void {
     if (this.shardLinks.get(link.node.address) === link) this.shardLinks.delete(link.node.address);
+    if (this.channelLinks.get(link.node.address) === link) this.channelLinks.delete(link.node.address);
+    if (this.patternsLink === link) this.patternsLink = null;
   }
 
   /** Closes a link the client has nothing left on once nothing is outstanding there. */
-  private closeIfIdle(link: PubSubLink): void {
+  protected closeIfIdle(link: PubSubLink): void {
     if (link.closed || link.ops.length > 0) return;
-    if (link === this.classic) {
-      if (this.classicCount > 0) return;
-      this.classic = null;
-    } else if (this.shardLinks.get(link.node.address) === link) {
+    if (link === this.patternsLink) {
+      if (this.patterns.size > 0) return;
+      this.detach(link);
+    } else if (this.shardLinks.get(link.node.address) === link || this.channelLinks.get(link.node.address) === link) {
       if (link.channels.size > 0) return;
       this.detach(link);
     } else {
@@ -260,8 +292,9 @@ export abstract class PubSubState implements SessionMode, LinkHandler {
   protected end(): void {
     if (this.gone) return;
     this.gone = true;
-    this.classic = null;
+    this.patternsLink = null;
     this.shardLinks.clear();
+    this.channelLinks.clear();
     this.channels.clear();
     this.patterns.clear();
     this.shard.clear();

@@ -46,6 +46,8 @@ class Fence extends BackendCommand {
 }
 
 export class Pin {
+  /** a WATCH was answered OK here: the connection holds watched keys until EXEC, DISCARD or UNWATCH */
+  watching = false;
   private fence: Fence | null = null;
   private held: BackendCommand[] = [];
   private timer: NodeJS.Timeout | null = null;

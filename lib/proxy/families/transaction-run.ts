@@ -1,6 +1,7 @@
-// One transaction as it runs: a dedicated connection pinned to the node of its first keyed
-// command (or first WATCHed key), the order in which its steps reach that connection, what each
-// reply means, and the re-run on another node when the transaction's slot moved.
+// One transaction as it runs: the dedicated connection it runs on (pinned to the node of its
+// first keyed command), the connections that hold its WATCHes (one per node watched, see
+// transaction-watch.ts), the order in which its steps reach them, what each reply means, and
+// the re-run on another node when the transaction's slot moved.
 //
 // The node replies +OK to MULTI and +QUEUED to each command; while no command has chosen the
 // node those replies cannot exist yet, and a client that waits for each reply (redis-cli, any
@@ -8,26 +9,22 @@
 // of the client is processed are answered +OK/+QUEUED by the proxy, and the node's own replies
 // to them are dropped: only the rare refusals of keyless commands (OOM, ACL) are not seen, and
 // EXEC still reports them as EXECABORT.
+//
+// The client never sees a node's MOVED or ASK: a queued command whose key another node serves
+// gets Redis Cluster's CROSSSLOT in their place (the node flagged the transaction, so EXEC answers
+// EXECABORT, as the cluster would), and a watched slot that moved away makes EXEC answer nil (the
+// WATCH can no longer guard it), which a client's optimistic-locking loop retries.
 import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import { Redirect } from '../../protocol/records';
 import { error, nullArray, OK } from '../../protocol/resp';
-import { SLOT_NOT_SERVED } from '../errors';
+import { CROSSSLOT, SLOT_NOT_SERVED } from '../errors';
 import type { FamilySession } from '../family';
+import { startsWith } from './reply-parts';
+import { configSetEverywhere, type QueuedConfigSet } from './transaction-config';
 import { Pin } from './transaction-pin';
-import {
-  discardedByLoss,
-  EXECABORT,
-  execAbortByLoss,
-  MIXED_SLOTS,
-  MULTI,
-  noDedicated,
-  plainAfterLoss,
-  QUEUED,
-  StepKind,
-  TxStep,
-  type StepRunner,
-} from './transaction-step';
+import { DISCARD, EXECABORT, lostReply, MIXED_SLOTS, MULTI, noDedicated, QUEUED, StepKind, TxStep, type StepRunner } from './transaction-step';
+import { callOnPin, unwatchAll, Watches, watchesHold } from './transaction-watch';
 
 interface SeenRedirect {
   frame: Buffer;
@@ -36,14 +33,19 @@ interface SeenRedirect {
 }
 
 const EXECABORT_PREFIX = Buffer.from('-EXECABORT');
+/** Steps that end the transaction (or the WATCHes): they settle every connection it holds. */
+const ENDS = new Set([StepKind.Exec, StepKind.Abort, StepKind.Discard, StepKind.Unwatch, StepKind.Cleanup]);
+const movedOrAsk = (redirect: number): boolean => redirect === Redirect.Moved || redirect === Redirect.Ask;
 
 export class TxRun implements StepRunner {
+  /** the connection MULTI, the queued commands and EXEC go to */
   private pin: Pin | null = null;
   /** slot of the command that chose the node; -1 when a keyless EXEC/DISCARD did */
   private slot = -1;
-  private pinnedBy: TxStep | null = null;
-  /** a WATCH was sent: replies go to the client as the node gives them, nothing is re-run */
-  private watched = false;
+  /** the connections holding the client's WATCHes (`pin` may be one of them) */
+  private readonly watches: Watches;
+  /** a watched slot moved to another node: the WATCH no longer guards it, EXEC answers nil */
+  private watchVoid = false;
   /** a queued command has keys outside `slot`: a re-run elsewhere would fail just the same */
   private mixed = false;
   private polluted = false;
@@ -56,40 +58,50 @@ export class TxRun implements StepRunner {
   private waiting: TxStep[] = [];
   /** queued commands as sent, to send again if the transaction's slot moved */
   private readonly queued: TxStep[] = [];
+  /** queued CONFIG SETs, for the other nodes once EXEC ran them (transaction-config.ts) */
+  private readonly configSets: QueuedConfigSet[] = [];
   private redirect: SeenRedirect | null = null;
   private provisionalArmed = false;
 
-  constructor(readonly session: FamilySession) {}
+  constructor(readonly session: FamilySession) {
+    this.watches = new Watches(session);
+  }
 
   start(step: TxStep): void {
     if (this.closed) return;
     // A pinned connection can fail while nothing is in flight: only its state tells.
-    if (this.pin?.dead) this.lose(`ERR ${this.pin.conn.lastError || 'the connection closed'}`);
+    const dead = this.deadPin();
+    if (dead) this.lose(`ERR ${dead.conn.lastError || 'the connection closed'}`);
     if (step.kind === StepKind.Multi) this.multiStarted = true;
     if (this.lost !== null) {
       this.answerLost(step);
       return;
     }
+    if (step.kind === StepKind.Watch || step.kind === StepKind.Plain) {
+      this.sendWatching(step, null);
+      return;
+    }
+    const ends = ENDS.has(step.kind);
     if (!this.pin) {
-      if (step.kind === StepKind.Cleanup) {
+      if (step.kind === StepKind.Cleanup && this.watches.size === 0) {
         this.answerWaiting();
         this.waiting = [];
         step.finish(null);
         return;
       }
-      const chooses = step.slot >= 0 && (step.kind === StepKind.Queued || step.kind === StepKind.Watch || step.kind === StepKind.Plain);
-      const ends = step.kind === StepKind.Exec || step.kind === StepKind.Abort || step.kind === StepKind.Discard || step.kind === StepKind.Unwatch;
+      const chooses = step.slot >= 0 && step.kind === StepKind.Queued;
       if (!chooses && !ends) {
         this.waiting.push(step);
         this.armProvisional();
         return;
       }
-      if (!this.choose(chooses ? step.slot : -1, step)) {
+      if (!this.choose(chooses ? step.slot : -1)) {
         this.answerLost(step);
         return;
       }
     }
-    this.send(step);
+    if (ends) this.end(step);
+    else this.send(step);
   }
 
   onReply(step: TxStep, frame: Buffer, _type: number, redirect: number, from: BackendAddress): void {
@@ -103,19 +115,32 @@ export class TxRun implements StepRunner {
           step.finish(QUEUED);
           return;
         }
+        if (movedOrAsk(redirect)) {
+          // The node flagged the transaction either way (EXEC: EXECABORT).
+          if (step.slot === this.slot && this.pin?.watching) {
+            this.watchVoid = true;
+            step.finish(QUEUED);
+          } else {
+            step.finish(error(CROSSSLOT));
+          }
+          return;
+        }
         step.finish(frame);
         return;
       case StepKind.Replay:
         if (redirect !== Redirect.None && step.slot === this.slot) this.redirect = { frame, kind: redirect, from };
         return;
       case StepKind.Watch:
-        if (redirect !== Redirect.None && redirect !== Redirect.Ask && this.pinnedBy === step && this.pin?.idle) {
-          // Our slot map was stale: nothing is watched yet, so the WATCH moves with the slot.
-          this.end(true);
-          step.following = true;
-          if (this.session.ctx.router.redirect(step, frame, redirect, from)) return;
-          step.following = false;
-          this.lose('ERR slotproxy: WATCH was redirected and could not follow');
+      case StepKind.Plain:
+        if (movedOrAsk(redirect)) {
+          this.followWatching(step, frame, redirect, from);
+          return;
+        }
+        if (step.kind === StepKind.Watch && frame[0] === 43 /* + */) {
+          const pin = this.watches.ofSlot(step.slot);
+          if (pin) pin.watching = true;
+        } else if (step.silent) {
+          this.lose(`ERR slotproxy: WATCH failed: ${frame.toString('latin1', 1).trim()}`);
         }
         step.finish(frame);
         return;
@@ -123,13 +148,13 @@ export class TxRun implements StepRunner {
         this.onExecReply(step, frame, redirect, from);
         return;
       case StepKind.Abort:
-        this.end(!this.polluted);
+        this.release(!this.polluted);
         step.finish(error(EXECABORT));
         return;
       case StepKind.Unwatch:
       case StepKind.Discard:
       case StepKind.Cleanup:
-        this.end(!this.polluted);
+        this.release(!this.polluted);
         step.finish(step.kind === StepKind.Cleanup ? null : frame);
         return;
       default:
@@ -153,17 +178,16 @@ export class TxRun implements StepRunner {
       return;
     }
     step.following = false;
+    if (step.kind === StepKind.Watch || step.kind === StepKind.Plain) {
+      this.sendWatching(step, node);
+      return;
+    }
     const conn = node.acquireDedicated(this.session.resp3);
     if (!conn) {
       this.onFailure(step, noDedicated(node.address, this.session.ctx.config.blockingConnections));
       return;
     }
     this.pin = new Pin(node, conn, this.session);
-    this.pinnedBy = step;
-    if (step.kind === StepKind.Watch) {
-      this.send(step);
-      return;
-    }
     // ASKING before MULTI holds for the whole transaction: Redis keeps the flag while in MULTI.
     const multi = new TxStep(this, StepKind.Replay, MULTI, -1, step.deadline);
     multi.asking = step.asking;
@@ -173,91 +197,141 @@ export class TxRun implements StepRunner {
     this.send(step);
   }
 
-  /** The client is gone: the connection may hold a MULTI or WATCH (or a blocked command), so it is closed. */
+  /** The client is gone: the connections may hold a MULTI or WATCH (or a blocked command), so they are closed. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.waiting = [];
-    this.end(false);
+    this.release(false);
   }
 
   private onExecReply(exec: TxStep, frame: Buffer, redirect: number, from: BackendAddress): void {
-    const abortedByRedirect = this.redirect !== null && frame.subarray(0, EXECABORT_PREFIX.length).equals(EXECABORT_PREFIX);
-    if (this.canRerun() && (redirect !== Redirect.None || abortedByRedirect)) {
+    const aborted = startsWith(frame, EXECABORT_PREFIX);
+    if (this.canRerun() && (redirect !== Redirect.None || (aborted && this.redirect !== null))) {
       // The node discarded the transaction (EXEC answered): the connection is clean again.
       const seen = redirect !== Redirect.None ? { frame, kind: redirect, from } : this.redirect!;
       this.redirect = null;
-      this.end(!this.polluted);
+      this.release(!this.polluted);
       exec.slot = this.slot;
       exec.following = true;
       if (this.session.ctx.router.redirect(exec, seen.frame, seen.kind, seen.from)) return;
       exec.following = false;
     }
-    this.end(!this.polluted);
-    exec.finish(frame);
+    const watching = this.pin?.watching === true;
+    const main = this.pin?.node.address ?? '';
+    this.release(!this.polluted);
+    if ((this.watchVoid && aborted) || (movedOrAsk(redirect) && watching)) {
+      exec.finish(nullArray(this.session.resp3));
+    } else if (movedOrAsk(redirect)) {
+      exec.finish(error(CROSSSLOT));
+    } else if (this.configSets.length > 0) {
+      void configSetEverywhere(this.session, main, this.configSets, frame).then((reply) => exec.finish(reply));
+    } else {
+      exec.finish(frame);
+    }
   }
 
   private canRerun(): boolean {
-    return !this.watched && !this.mixed && this.slot >= 0;
+    return this.pin?.watching !== true && !this.mixed && this.slot >= 0;
   }
 
-  private choose(slot: number, by: TxStep): boolean {
-    const node = this.session.ctx.router.nodeForSlot(slot, this.session.id);
-    if (!node) {
-      this.lose(SLOT_NOT_SERVED);
-      return false;
+  /** Picks the connection the transaction runs on: where its first key is (a keyless one: where a WATCH is). */
+  private choose(slot: number): boolean {
+    let pin = slot < 0 ? this.watches.any() : null;
+    if (!pin) {
+      const node = this.session.ctx.router.nodeForSlot(slot, this.session.id);
+      const got = node ? this.watches.on(node) : SLOT_NOT_SERVED;
+      if (typeof got === 'string') {
+        this.lose(got);
+        return false;
+      }
+      pin = got;
     }
-    const conn = node.acquireDedicated(this.session.resp3);
-    if (!conn) {
-      this.lose(noDedicated(node.address, this.session.ctx.config.blockingConnections));
-      return false;
-    }
-    this.pin = new Pin(node, conn, this.session);
+    this.pin = pin;
     this.slot = slot;
-    this.pinnedBy = by;
     const waiting = this.waiting;
     this.waiting = [];
     for (const w of waiting) this.send(w);
     return true;
   }
 
+  /** WATCH, or a command on a watched slot before MULTI: on the connection watching that slot's node. */
+  private sendWatching(step: TxStep, to: BackendNode | null): void {
+    let pin = to === null && step.kind === StepKind.Plain ? this.watches.ofSlot(step.slot) : undefined;
+    if (!pin) {
+      const node = to ?? this.session.ctx.router.nodeForSlot(step.slot, this.session.id);
+      const got = node ? this.watches.on(node) : SLOT_NOT_SERVED;
+      if (typeof got === 'string') {
+        this.onFailure(step, got);
+        return;
+      }
+      pin = got;
+    }
+    if (step.kind === StepKind.Watch) this.watches.watching(step.slot, pin);
+    pin.send(step);
+  }
+
+  /**
+   * A WATCH (or a command on a watched slot) went where the slot no longer is. Nothing ran: it
+   * follows the redirect. A command on a watched slot that moved means the WATCH there guards
+   * nothing any more.
+   */
+  private followWatching(step: TxStep, frame: Buffer, redirect: number, from: BackendAddress): void {
+    if (step.kind === StepKind.Plain) this.watchVoid = true;
+    this.watches.moved(step.slot);
+    step.following = true;
+    if (this.session.ctx.router.redirect(step, frame, redirect, from)) return;
+    step.following = false;
+    this.onFailure(step, 'ERR slotproxy: WATCH was redirected and could not follow');
+  }
+
+  /**
+   * EXEC, DISCARD, UNWATCH, RESET or an aborted EXEC: the WATCHes held on other nodes are checked
+   * (EXEC) or dropped, then the step goes to the transaction's connection.
+   */
+  private end(step: TxStep): void {
+    const others = this.watches.take(this.pin);
+    if (step.kind !== StepKind.Exec) {
+      unwatchAll(others, step.deadline, this.session);
+      this.send(step);
+      return;
+    }
+    if (others.length === 0 && !this.watchVoid) {
+      this.send(step);
+      return;
+    }
+    void watchesHold(others, step.deadline, this.session).then((held) => {
+      if (this.closed) return;
+      if (held && !this.watchVoid) {
+        this.send(step);
+        return;
+      }
+      // A watched key changed: nothing runs, EXEC answers nil, as on one server.
+      const pin = this.pin;
+      if (!pin) {
+        step.finish(nullArray(this.session.resp3));
+        return;
+      }
+      void callOnPin(pin, DISCARD, step.deadline, this.session).then((reply) => {
+        if (this.pin === pin) this.release(reply !== null && !this.polluted);
+        step.finish(nullArray(this.session.resp3));
+      });
+    });
+  }
+
   private send(step: TxStep): void {
     if (step.kind === StepKind.Queued) {
       this.queued.push(step);
       if (step.slot === MIXED_SLOTS || (step.slot >= 0 && step.slot !== this.slot)) this.mixed = true;
+      if (step.configSet) this.configSets.push({ index: this.queued.length - 1, frame: step.frame });
     }
-    if (step.kind === StepKind.Watch) this.watched = true;
     if (step.polluting) this.polluted = true;
     this.pin!.send(step);
   }
 
-  /** What a step gets once the connection failed: the client is told, in Redis's terms where they fit. */
+  /** What a step gets once the connection failed (transaction-step.ts). */
   private answerLost(step: TxStep): void {
-    const lost = this.lost!;
-    switch (step.kind) {
-      // Only a WATCH was lost: what it guarded may have changed unseen, so the transaction runs
-      // nowhere and EXEC answers as for a touched key.
-      case StepKind.Multi:
-        step.finish(this.lostInMulti ? error(discardedByLoss(lost)) : OK);
-        return;
-      case StepKind.Queued:
-        step.finish(this.lostInMulti ? error(discardedByLoss(lost)) : QUEUED);
-        return;
-      case StepKind.Exec:
-        step.finish(this.lostInMulti ? error(execAbortByLoss(lost)) : nullArray(this.session.resp3));
-        return;
-      case StepKind.Abort:
-        step.finish(error(EXECABORT));
-        return;
-      case StepKind.Plain:
-        step.finish(error(plainAfterLoss(lost)));
-        return;
-      case StepKind.Cleanup:
-        step.finish(null);
-        return;
-      default:
-        step.finish(OK);
-    }
+    step.finish(lostReply(step.kind, this.lost!, this.lostInMulti, this.session.resp3));
   }
 
   /** The connection failed or could not be had: outstanding steps get `message`, later ones answerLost(). */
@@ -265,17 +339,22 @@ export class TxRun implements StepRunner {
     if (this.lost !== null) return;
     this.lost = message;
     this.lostInMulti = this.multiStarted;
-    this.end(false);
+    this.release(false);
     const waiting = this.waiting;
     this.waiting = [];
     for (const w of waiting) w.finish(error(message));
   }
 
-  private end(reusable: boolean): void {
+  /** The transaction's connection back to the pool (`reusable`) or closed; connections still watching are closed. */
+  private release(reusable: boolean): void {
     const pin = this.pin;
     this.pin = null;
-    this.pinnedBy = null;
     pin?.release(reusable);
+    for (const p of this.watches.take(pin)) p.release(false);
+  }
+
+  private deadPin(): Pin | null {
+    return this.pin?.dead ? this.pin : this.watches.dead();
   }
 
   private answerWaiting(): void {

@@ -4,7 +4,7 @@
 // knows the state of that connection.
 import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
-import { command } from '../../protocol/resp';
+import { command, error, nullArray, OK } from '../../protocol/resp';
 import type { FamilySession } from '../family';
 import { CommandReplySlot } from '../requests/routed-request';
 
@@ -55,6 +55,13 @@ export class TxStep extends CommandReplySlot {
   polluting = false;
   /** the router is following a redirect for the run: its sendTo() is a re-run, not a lost connection */
   following = false;
+  /**
+   * one of the WATCHes a WATCH of keys in several slots became, but the last: no reply of its
+   * own (if it fails, the transaction is lost and its EXEC answers nil)
+   */
+  silent = false;
+  /** a queued CONFIG SET: applied to the other nodes once EXEC ran it (transaction-config.ts) */
+  configSet = false;
 
   constructor(
     readonly run: StepRunner,
@@ -97,7 +104,7 @@ export class TxStep extends CommandReplySlot {
   finish(reply: Buffer | null): void {
     if (this.done) return;
     this.done = true;
-    this.reply = reply;
+    this.reply = this.silent ? null : reply;
     if (this.kind !== StepKind.Replay) this.run.session.requestDone(this);
   }
 }
@@ -125,4 +132,28 @@ export function noDedicated(address: string, limit: number): string {
 
 export function notInMulti(name: string): string {
   return `ERR slotproxy: ${name.replace('|', ' ').toUpperCase()} inside MULTI is not supported: slotproxy answers it itself and cannot queue it on a node; send it outside the transaction`;
+}
+
+/**
+ * What a step gets once the transaction's connection failed (`lost`): the client is told, in
+ * Redis's terms where they fit. When only a WATCH was lost (not `inMulti`), what it guarded may
+ * have changed unseen, so the transaction runs nowhere and EXEC answers as for a touched key.
+ */
+export function lostReply(kind: StepKind, lost: string, inMulti: boolean, resp3: boolean): Buffer | null {
+  switch (kind) {
+    case StepKind.Multi:
+      return inMulti ? error(discardedByLoss(lost)) : OK;
+    case StepKind.Queued:
+      return inMulti ? error(discardedByLoss(lost)) : QUEUED;
+    case StepKind.Exec:
+      return inMulti ? error(execAbortByLoss(lost)) : nullArray(resp3);
+    case StepKind.Abort:
+      return error(EXECABORT);
+    case StepKind.Plain:
+      return error(plainAfterLoss(lost));
+    case StepKind.Cleanup:
+      return null;
+    default:
+      return OK;
+  }
 }

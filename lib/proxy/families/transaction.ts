@@ -1,24 +1,26 @@
 // The 'transaction' family: MULTI, EXEC, DISCARD, WATCH, UNWATCH. A transaction runs on a
 // dedicated connection of the node that owns its slot (transaction-run.ts), so the client sees
-// what a client connected to that node of Redis Cluster sees, minus the redirects the proxy can
-// follow. This module is the session mode: it sees every command from the first WATCH or MULTI
+// what a client connected to that node of Redis Cluster sees, minus the redirects (the proxy
+// follows them, or answers as one server would); WATCH works on keys of any node
+// (transaction-watch.ts). This module is the session mode: it sees every command from the first WATCH or MULTI
 // until EXEC, DISCARD or UNWATCH and decides, in the order the client sent them, what each one
 // becomes, as Redis's processCommand does (src/server.c, src/multi.c).
 import { keySlot } from '../../protocol/crc16';
-import { OK } from '../../protocol/resp';
+import { command, OK } from '../../protocol/resp';
 import { ImmediateReply } from '../client-request';
-import { CROSSSLOT } from '../errors';
 import type { FamilyHandlers, FamilySession, ParsedCommand, SessionMode } from '../family';
+import { adminOff } from './admin';
 import { TxRun } from './transaction-run';
 import { DISCARD, MIXED_SLOTS, notInMulti, StepKind, TxStep, UNWATCH } from './transaction-step';
 
 /**
  * Commands Redis would queue that the proxy answers for itself and cannot hand to one node: they
  * would change who a pooled connection is or what it receives (HELLO 3, AUTH, SUBSCRIBE), or act
- * on the proxy's connections or bypass its admin gate (CLIENT KILL, CONFIG SET).
+ * on the proxy's connections (CLIENT KILL). CONFIG GET and SET are queued on the transaction's
+ * node like any command once operators allowed them (transaction-config.ts).
  */
 const NOT_IN_MULTI = new Set(['hello', 'auth', 'subscribe', 'psubscribe', 'ssubscribe']);
-const FAMILIES_NOT_IN_MULTI = new Set(['client', 'admin']);
+const FAMILIES_NOT_IN_MULTI = new Set(['client']);
 
 /** The slot of a command's keys, -1 without keys, MIXED_SLOTS when they are in several. */
 function slotOf(cmd: ParsedCommand): number {
@@ -29,7 +31,21 @@ function slotOf(cmd: ParsedCommand): number {
     if (slots.size > 1) return MIXED_SLOTS;
     return slots.size ? slots.values().next().value! : -1;
   }
+  // (PUBLISH: routed by its channel, but keyless for the node, which is what counts here)
+  if (cmd.row.info.keySpecs.length === 0) return -1;
   return cmd.crossSlot ? MIXED_SLOTS : cmd.slot;
+}
+
+/** WATCH k1 k2 ... as one WATCH per slot: [slot, frame] each, in the order of their first key. */
+function watchesBySlot(args: Buffer[]): [number, Buffer][] {
+  const bySlot = new Map<number, Buffer[]>();
+  for (const key of args.slice(1)) {
+    const slot = keySlot(key);
+    const keys = bySlot.get(slot);
+    if (keys) keys.push(key);
+    else bySlot.set(slot, [key]);
+  }
+  return [...bySlot].map(([slot, keys]) => [slot, command([args[0], ...keys])]);
 }
 
 class TransactionMode implements SessionMode {
@@ -39,9 +55,9 @@ class TransactionMode implements SessionMode {
   /** a command inside MULTI was refused before reaching the node: EXEC must abort */
   private dirty = false;
   /**
-   * Slots WATCHed on the pinned node. The client's commands on them use the pinned connection,
-   * so a write of its own after WATCH is seen by the WATCH, as in Redis. Commands on other
-   * slots cannot touch a watched key and are routed as usual.
+   * Slots WATCHed, on whichever node. The client's commands on them until MULTI use the
+   * connection that watches them, so a write of its own after WATCH is seen by the WATCH, as in
+   * Redis. Commands on other slots cannot touch a watched key and are routed as usual.
    */
   private readonly watchedSlots = new Set<number>();
 
@@ -107,15 +123,14 @@ class TransactionMode implements SessionMode {
       this.session.reject('ERR WATCH inside MULTI is not allowed');
       return;
     }
-    if (cmd.crossSlot) {
-      this.session.reject(CROSSSLOT);
-      return;
-    }
-    const router = this.session.ctx.router;
-    const first = this.watchedSlots.values().next();
-    // A slot of another node is sent all the same: the node answers MOVED, as the cluster would.
-    if (first.done || router.nodeForSlot(cmd.slot, 0) === router.nodeForSlot(first.value, 0)) this.watchedSlots.add(cmd.slot);
-    this.enqueue(StepKind.Watch, cmd, cmd.slot);
+    // Keys of several nodes are watched on each (transaction-watch.ts); keys of several slots in
+    // one WATCH, which a cluster node refuses, become one WATCH per slot, the last one's reply
+    // the client's.
+    const groups: [number, Buffer][] = cmd.crossSlot ? watchesBySlot(cmd.args()) : [[cmd.slot, cmd.frame]];
+    groups.forEach(([slot, frame], i) => {
+      this.watchedSlots.add(slot);
+      this.enqueue(StepKind.Watch, cmd, slot, frame).silent = i < groups.length - 1;
+    });
   }
 
   unwatch(cmd: ParsedCommand): void {
@@ -135,6 +150,7 @@ class TransactionMode implements SessionMode {
     if (row.info.flags.includes('no_multi')) refusal = 'ERR Command not allowed inside a transaction';
     else if (handler.kind === 'refused') refusal = handler.message;
     else if (NOT_IN_MULTI.has(row.name) || (handler.kind === 'family' && FAMILIES_NOT_IN_MULTI.has(handler.family))) refusal = notInMulti(row.name);
+    else if (handler.kind === 'family' && handler.family === 'admin') refusal = adminOff(this.session, cmd);
     if (refusal !== null) {
       // Redis flags the transaction for every command it refuses before queueing it.
       this.session.reject(refusal);
@@ -142,7 +158,8 @@ class TransactionMode implements SessionMode {
       return;
     }
     // Commands the proxy answers itself may leave state on the connection (CLIENT SETNAME, READONLY).
-    this.enqueue(StepKind.Queued, cmd, slotOf(cmd), cmd.frame, handler.kind === 'local');
+    const step = this.enqueue(StepKind.Queued, cmd, slotOf(cmd), cmd.frame, handler.kind === 'local');
+    step.configSet = handler.kind === 'family' && handler.family === 'admin' && handler.variant === 'config-set';
   }
 
   /** Between WATCH and MULTI: commands on a watched slot stay on the pinned connection. */
@@ -168,10 +185,11 @@ class TransactionMode implements SessionMode {
     if (this.session.mode === this) this.session.mode = null;
   }
 
-  private enqueue(kind: StepKind, cmd: ParsedCommand, slot: number, frame = cmd.frame, polluting = false, deadline = cmd.deadline): void {
+  private enqueue(kind: StepKind, cmd: ParsedCommand, slot: number, frame = cmd.frame, polluting = false, deadline = cmd.deadline): TxStep {
     const step = new TxStep(this.run, kind, frame, slot, deadline);
     step.polluting = polluting;
     this.session.enqueue(step);
+    return step;
   }
 }
 
@@ -198,8 +216,6 @@ export const TRANSACTION = {
   watch(session, cmd) {
     const mode = transactionOf(session);
     if (mode) return mode.watch(cmd);
-    // refused before it begins a transaction
-    if (session.mode === null && cmd.crossSlot) return session.reject(CROSSSLOT);
     begin(session, 'WATCH')?.watch(cmd);
   },
   exec(session, cmd) {

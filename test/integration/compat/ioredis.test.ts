@@ -111,6 +111,28 @@ describe('compatibility: ioredis through the proxy and directly', function () {
         });
       });
 
+      // What one server answers, whichever node a channel's slot is on (a cluster answers per
+      // node, so these are not compared with the cluster clients' direct runs).
+      it('pub/sub: PUBLISH and PUBSUB NUMSUB count every subscriber, as one server does', async function () {
+        const sub = client(mode, 'proxy');
+        const pub = client(mode, 'proxy');
+        try {
+          const channels = env().tags.map((t) => `${t}:ch`);
+          await sub.subscribe(...channels);
+          await sub.ssubscribe(`${env().tag}:sch`);
+          const counts = [];
+          for (const ch of channels) counts.push(await pub.publish(ch, 'm'));
+          assert.deepEqual(
+            { publish: counts, numsub: await pub.call('PUBSUB', 'NUMSUB', ...channels), spublish: await pub.spublish(`${env().tag}:sch`, 'm') },
+            { publish: channels.map(() => 1), numsub: channels.flatMap((ch) => [ch, 1]), spublish: 1 },
+          );
+          assert.deepEqual(await pub.call('PUBSUB', 'SHARDNUMSUB', `${env().tag}:sch`), [`${env().tag}:sch`, 1]);
+        } finally {
+          sub.disconnect();
+          pub.disconnect();
+        }
+      });
+
       it('scripts: EVALSHA through defineCommand, SCRIPT LOAD, FUNCTION LOAD and FCALL', async function () {
         await both(mode, async ({ open, k, token }) => {
           const c = await open();

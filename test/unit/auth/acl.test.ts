@@ -5,7 +5,7 @@ import { AclChecker } from '../../../lib/auth/acl-check';
 import { handshakeTimeoutMs, MAX_HANDSHAKE_MS } from '../../../lib/auth/tls-handshakes';
 import { nodeUser, NODE_USER_PREFIX } from '../../../lib/auth/node-users';
 import { Authenticator, parseUsersFile, type User } from '../../../lib/auth/users';
-import { applyUsers } from '../../../lib/auth/users-reload';
+import { applyUsers } from '../../../lib/proxy/users-reload';
 import { CommandTable, mergeCommandInfos } from '../../../lib/commands/table';
 import type { SessionInfo } from '../../../lib/proxy/context';
 

@@ -4,9 +4,9 @@
 // users removed or switched off (default included), and subscribed ones whose user's channel
 // rules changed (it does not look into which channels they hold); every other connection goes
 // on under its user's new rules, as in 7.2: a changed password does not end open connections.
-import type { SessionInfo } from '../proxy/context';
-import type { Selector, User } from './acl-rules';
-import type { Authenticator } from './users';
+import type { SessionInfo } from './context';
+import type { Selector, User } from '../auth/acl-rules';
+import type { Authenticator } from '../auth/users';
 
 const channelRules = (s: Selector): string => (s.allChannels ? '*' : s.channels.map((c) => c.text).join('\n'));
 

@@ -5,9 +5,9 @@
 // GETKEYS still come from a master.
 import { globToRegExp } from '../auth/glob';
 import { encode, mapOf, nullBulk, setOf, type RespValue } from '../protocol/resp';
-import type { CommandInfo } from './command-info';
-import type { KeySpec } from './key-spec';
-import type { CommandRow, CommandTable } from './table';
+import type { CommandInfo } from '../commands/command-info';
+import type { KeySpec } from '../commands/key-spec';
+import type { CommandRow, CommandTable } from '../commands/table';
 
 const simple = (s: unknown): RespValue => ({ simple: String(s) });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import RedisParser from 'redis-parser';
-import { commandCount, commandInfoReply, commandList } from '../../../lib/commands/command-reply';
+import { commandCount, commandInfoReply, commandList } from '../../../lib/proxy/command-reply';
 import { parseCommandReply } from '../../../lib/commands/command-info';
 import { CommandTable, mergeCommandInfos } from '../../../lib/commands/table';
 
