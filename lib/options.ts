@@ -218,6 +218,15 @@ export const OPTIONS = {
     max: 2 ** 31 - 1,
     help: 'requests slower than this many microseconds, as the proxy sees them, go to SLOWLOG (-1: off)',
   },
+  trackingTableMaxKeys: {
+    env: 'SLOTPROXY_TRACKING_TABLE_MAX_KEYS',
+    live: true,
+    type: 'int',
+    default: '1000000',
+    min: 1,
+    max: 100000000,
+    help: 'keys the client-tracking table holds; past it the oldest are invalidated for their clients (like tracking-table-max-keys)',
+  },
   slowlogMaxLen: { env: 'SLOTPROXY_SLOWLOG_MAX_LEN', live: true, type: 'int', default: '128', min: 0, max: 1000000, help: 'entries SLOWLOG keeps' },
   workers: {
     env: 'SLOTPROXY_WORKERS',

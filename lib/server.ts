@@ -30,6 +30,7 @@ import { command, error } from './protocol/resp';
 import { ClientSession } from './proxy/client-session';
 import type { Peers, ProxyContext, SessionInfo } from './proxy/context';
 import type { ProxyStats } from './metrics/view';
+import { ProxyTracking } from './proxy/tracking/proxy-tracking';
 import { Router, type RouterOptions } from './proxy/router';
 import { flushClientReplies } from './proxy/reply-writes';
 import { VERSION } from './version';
@@ -52,6 +53,7 @@ export class Proxy implements ProxyContext {
   }
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
+  readonly tracking: ProxyTracking;
   listenPort = 0;
   normalOutputLimits: { hard: number; soft: number; softSeconds: number } | null = null;
   private nextClientId = 1;
@@ -97,7 +99,10 @@ export class Proxy implements ProxyContext {
     };
     this.router = new Router(scanners, this.routerOptions, {
       refreshNeeded: (reason) => void this.refresher.refresh(reason),
+      connectionLost: (conn, _reason, node) => node && this.tracking.connectionLost(conn, node),
+      mapChanged: (before, after) => this.tracking.mapChanged(before, after),
     });
+    this.tracking = new ProxyTracking(this.router, table, config.trackingTableMaxKeys);
     this.applyConfig();
   }
 
@@ -111,6 +116,7 @@ export class Proxy implements ProxyContext {
     this.slowlog.thresholdMicros = c.slowlogUs;
     this.slowlog.maxLen = c.slowlogMaxLen;
     this.slowlog.trim();
+    this.tracking.setMaxKeys(c.trackingTableMaxKeys);
     this.routerOptions.maxRedirects = c.maxRedirects;
     this.routerOptions.retryDelayMs = c.retryDelayMs;
     this.routerOptions.requestTimeoutMs = c.requestTimeoutMs;
@@ -246,6 +252,7 @@ export class Proxy implements ProxyContext {
     for (const s of this.sessions) s.closeNow();
     this.handshakes?.close();
     this.clusterScripts?.close();
+    this.tracking.close();
     this.router.close();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }

@@ -2,7 +2,9 @@
 // client pinned to one) and a bounded pool of dedicated connections for blocking commands, each
 // once per protocol: RESP3 clients' commands go to connections that said HELLO 3, so Redis
 // itself writes their replies in RESP3 (maps, sets, doubles, pushes). The RESP3 ones are opened
-// on the first RESP3 client's command; a proxy without RESP3 clients never has any.
+// on the first RESP3 client's command; a proxy without RESP3 clients never has any. Clients with
+// CLIENT TRACKING on have connections of their own, in both protocols, whose handshake turns
+// tracking on (lib/proxy/tracking): they exist only while such clients do.
 import type { Scanners } from '../protocol/scanners';
 import { command } from '../protocol/resp';
 import type { TlsMaterial } from './dial';
@@ -19,6 +21,8 @@ export interface NodeOptions {
 
 const HELLO3 = command(['HELLO', '3']);
 
+type Conns<C extends WireCommand> = (BackendConnection<C> | undefined)[];
+
 /** `C`: the commands its connections carry (see BackendConnection). */
 export class BackendNode<C extends WireCommand = WireCommand> {
   private readonly conns: (BackendConnection<C> | undefined)[];
@@ -32,6 +36,10 @@ export class BackendNode<C extends WireCommand = WireCommand> {
   dedicatedOpen = 0;
   /** the `written` set noteWrite() last added this node to */
   private lastWritten: Set<string> | null = null;
+  /** the tracking clients' connections, RESP2 and RESP3, made on first use */
+  private readonly tracked: [Conns<C> | null, Conns<C> | null] = [null, null];
+  /** what turns tracking on for them (CLIENT TRACKING on REDIRECT <id>); null: none may be opened */
+  private trackingSetup: Buffer | null = null;
   /** for the proxy's own commands that must not wait behind a client's (SCRIPT KILL, busy probes) */
   private controlConn: BackendConnection<C> | null = null;
   /** multiplexed connections set aside behind a long script (busy-watch.ts), open for their replies */
@@ -67,6 +75,38 @@ export class BackendNode<C extends WireCommand = WireCommand> {
     return conn && !conn.dead ? conn : (conns[i] = this.open(true, resp3));
   }
 
+  /** A tracking client's connection (null until setTracking() gave what turns tracking on). */
+  trackedFor(pin: number, resp3: boolean): BackendConnection<C> | null {
+    const setup = this.trackingSetup;
+    if (setup === null) return null;
+    const conns = (this.tracked[resp3 ? 1 : 0] ??= new Array(this.conns.length));
+    const i = pin % conns.length;
+    const conn = conns[i];
+    return conn && !conn.dead ? conn : (conns[i] = this.open(true, resp3, [setup]));
+  }
+
+  /** Closes the tracking connections; later ones say `setup` in their handshake (null: none may open). */
+  setTracking(setup: Buffer | null, reason: string): void {
+    this.trackingSetup = setup;
+    for (const conns of this.tracked) {
+      if (!conns) continue;
+      for (let i = 0; i < conns.length; i++) {
+        conns[i]?.close(reason);
+        conns[i] = undefined;
+      }
+    }
+  }
+
+  /** `conn` is a tracking client's connection. */
+  isTracked(conn: BackendConnection<C>): boolean {
+    return this.tracked.some((conns) => conns !== null && conns.includes(conn));
+  }
+
+  /** A connection outside the pools, `extra` sent after the handshake, reporting to `hooks`. */
+  openExtra(resp3: boolean, extra: Buffer[], hooks: ConnectionHooks<C>, reconnect: boolean): BackendConnection<C> {
+    return this.open(reconnect, resp3, extra, hooks);
+  }
+
   /** A connection that carries no client command, so what is sent there is answered at once. */
   control(): BackendConnection<C> {
     // RESP2: the proxy reads and merges what comes back, and writes it in each client's protocol
@@ -93,7 +133,8 @@ export class BackendNode<C extends WireCommand = WireCommand> {
 
   /** Multiplexed connections opened so far, of both protocols. */
   multiplexed(): BackendConnection<C>[] {
-    const all = this.conns3 === null ? this.conns : [...this.conns, ...this.conns3];
+    const all = this.conns3 === null ? [...this.conns] : [...this.conns, ...this.conns3];
+    for (const conns of this.tracked) if (conns) all.push(...conns);
     return all.filter((c): c is BackendConnection<C> => c !== undefined);
   }
 
@@ -145,16 +186,16 @@ export class BackendNode<C extends WireCommand = WireCommand> {
     for (const c of [...this.dedicated]) c.close(reason);
   }
 
-  private open(multiplexed: boolean, resp3: boolean): BackendConnection<C> {
+  private open(multiplexed: boolean, resp3: boolean, extra: Buffer[] = [], hooks = this.hooks): BackendConnection<C> {
     // HELLO 3 after AUTH: a node with a password refuses HELLO before it
-    const handshake = resp3 ? [...this.options.handshake, HELLO3] : this.options.handshake;
+    const handshake = [...this.options.handshake, ...(resp3 ? [HELLO3] : []), ...extra];
     return new BackendConnection<C>(
       this.host,
       this.port,
       this.address,
       this.scanners,
       { connectTimeoutMs: this.options.connectTimeoutMs, reconnect: multiplexed, handshake, tls: this.options.tls, resp3 },
-      this.hooks,
+      hooks,
     );
   }
 }

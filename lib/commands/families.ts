@@ -91,6 +91,13 @@ export const FAMILY_VARIANTS = {
     kill: { commands: ['client|kill'], doc: OWN_CLIENTS },
     reset: { commands: ['reset'], doc: 'leaves transaction / subscribed mode, clears the name' },
   },
+  /** client-side caching through the proxy (lib/proxy/tracking, docs/resp3.md) */
+  tracking: {
+    tracking: { commands: ['client|tracking'], doc: 'the proxy’s own tracking: per-master tracking connections, its key table, invalidations to the clients that read each key' },
+    caching: { commands: ['client|caching'], doc: 'OPTIN/OPTOUT: whether the proxy notes the next command’s keys' },
+    trackinginfo: { commands: ['client|trackinginfo'], doc: 'the client’s tracking state as the proxy keeps it' },
+    getredir: { commands: ['client|getredir'], doc: 'the client’s REDIRECT id, -1 when tracking is off' },
+  },
   /** CONFIG across the cluster, for operators */
   admin: {
     'config-get': { commands: ['config|get'], doc: `one master (in MULTI: the transaction’s); ${ADMIN}` },

@@ -12,6 +12,7 @@ import type { SlowLog } from '../metrics/slowlog';
 import type { ProxyStats, ProxyView } from '../metrics/view';
 import type { TopologyRefresher } from '../cluster/refresher';
 import type { Router } from './router';
+import type { ProxyTracking } from './tracking/proxy-tracking';
 
 export interface SessionInfo {
   readonly id: number;
@@ -59,6 +60,8 @@ export interface Routing {
   /** re-scans inline commands once they are turned into RESP */
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
+  /** client tracking: its clients, key table and the nodes' tracking connections */
+  readonly tracking: ProxyTracking;
   /** the SCRIPT LOAD commands clients sent, by SHA1, to repeat on a node that answers NOSCRIPT */
   readonly scripts: Map<string, Buffer>;
 }

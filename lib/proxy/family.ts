@@ -6,6 +6,7 @@ import type { CommandRow } from '../commands/table';
 import type { ClientRequest } from './client-request';
 import type { ProxyContext, SessionInfo } from './context';
 import type { RequestOwner } from './requests/routed-request';
+import type { ClientTracking } from './tracking/client-tracking';
 
 export interface ParsedCommand {
   readonly row: CommandRow;
@@ -43,6 +44,10 @@ export interface FamilySession extends SessionInfo, RequestOwner {
    * it answers no command (ReplyQueue.push)
    */
   push(frame: Buffer): void;
+  /** CLIENT TRACKING on: the client's tracking state (lib/proxy/tracking) */
+  tracking: ClientTracking | null;
+  /** CLIENT CACHING was given: the next command decides alone (ClientTracking.commandDone) */
+  cachingOnce: boolean;
   /** set by a family while the session is in a transaction or subscribed */
   mode: SessionMode | null;
   /** output buffer limits while in a mode (bytes; soft for `softSeconds`), null = unlimited */

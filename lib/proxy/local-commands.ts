@@ -159,7 +159,6 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
     else session.libVer = value;
     return r(OK);
   },
-  'client-getredir': () => r(integer(-1)),
   'cluster-keyslot': (args) => r(integer(keySlot(args[2]))),
   command: (_args, session, ctx) => r(commandInfoReply(ctx.table, null, session.resp3)),
   'command-count': (_args, _session, ctx) => r(integer(commandCount(ctx.table))),

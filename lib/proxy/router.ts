@@ -23,7 +23,9 @@ export interface RouterOptions extends NodeOptions {
 export interface RouterEvents {
   /** something suggests the slot map is stale */
   refreshNeeded(reason: string): void;
-  connectionLost?(conn: BackendConnection, reason: string): void;
+  connectionLost?(conn: BackendConnection<BackendCommand>, reason: string, node: BackendNode<BackendCommand> | undefined): void;
+  /** a new slot map is in place */
+  mapChanged?(before: SlotMap, after: SlotMap): void;
 }
 
 export class Router implements ConnectionHooks {
@@ -258,7 +260,7 @@ export class Router implements ConnectionHooks {
   onLost(conn: BackendConnection<BackendCommand>, reason: string): void {
     const node = this.nodes.get(conn.address);
     if (node && conn.dedicated) node.dedicatedClosed(conn);
-    this.events.connectionLost?.(conn, reason);
+    this.events.connectionLost?.(conn, reason, node);
     if (!conn.closedByUs) this.events.refreshNeeded(`connection lost: ${reason}`);
   }
 
@@ -299,7 +301,9 @@ export class Router implements ConnectionHooks {
   }
 
   private setMap(map: SlotMap): void {
+    const before = this.map;
     this.map = map;
     this.masterNodes = map.masters.map((a) => this.node(a));
+    this.events.mapChanged?.(before, map);
   }
 }

@@ -113,6 +113,8 @@ export const CLIENT = {
     session.mode?.close();
     session.mode = null;
     session.outputLimits = null;
+    // and turns tracking off (clearClientConnectionState)
+    session.ctx.tracking.disable(session);
     session.name = null;
     session.libName = null;
     session.libVer = null;

@@ -10,6 +10,7 @@ import { PROXY } from './proxy-admin';
 import { PUBSUB } from './pubsub-introspect';
 import { PubSubMode } from './pubsub-mode';
 import { SPLIT } from './split';
+import { TRACKING } from './tracking';
 import { TRANSACTION } from './transaction';
 
 const FAMILIES: { readonly [F in FamilyName]: FamilyHandlers<F> } = {
@@ -20,6 +21,7 @@ const FAMILIES: { readonly [F in FamilyName]: FamilyHandlers<F> } = {
   pubsub: PUBSUB,
   cluster: CLUSTER,
   client: CLIENT,
+  tracking: TRACKING,
   admin: ADMIN,
   proxy: PROXY,
 };

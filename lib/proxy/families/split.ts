@@ -45,11 +45,12 @@ class Part extends BackendCommand {
   ) {
     super(frame, slot, parent.session.id, deadline);
     this.resp3 = parent.session.resp3;
+    this.tracking = parent.session.trackingRoute ?? null;
   }
 
   sendTo(node: BackendNode): void {
     if (this.parent.writes) node.noteWrite(this.parent.session.written);
-    node.connectionFor(this.pin, this.resp3).send(this);
+    this.sendShared(node);
   }
 
   override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress, slab: Slab | null): void {

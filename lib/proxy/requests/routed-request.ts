@@ -1,6 +1,6 @@
 // A client request that is itself one backend command: the reply slot of the client's ordered
 // list and the command a node runs, in one object (no per-request glue on the hot path).
-import { BackendCommand } from '../../backend/backend-command';
+import { BackendCommand, type TrackingRoute } from '../../backend/backend-command';
 import { withReplySlot, type ClientRequest } from '../client-request';
 import type { ProxyContext } from '../context';
 
@@ -9,6 +9,8 @@ export interface RequestOwner {
   readonly closed: boolean;
   /** speaks RESP3 (HELLO 3): its commands go to RESP3 connections */
   resp3: boolean;
+  /** while the client tracks keys (CLIENT TRACKING on): how its commands reach the nodes */
+  readonly trackingRoute?: TrackingRoute | null;
   /** masters this client sent write commands to (for WAIT) */
   readonly written: Set<string>;
   requestDone(req: ClientRequest): void;
@@ -31,6 +33,7 @@ export abstract class RoutedRequest extends CommandReplySlot {
     super(frame, slot, pin, deadline);
     // the protocol when the command was read: a later HELLO does not change its reply
     this.resp3 = owner.resp3;
+    this.tracking = owner.trackingRoute ?? null;
   }
 
   start(): void {

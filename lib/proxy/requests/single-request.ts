@@ -16,7 +16,7 @@ export class SingleRequest extends RoutedRequest {
 
   sendTo(node: BackendNode): void {
     if (this.writes) node.noteWrite(this.owner.written);
-    node.connectionFor(this.pin, this.resp3).send(this);
+    this.sendShared(node);
   }
 
   override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress, slab: Slab | null): void {
