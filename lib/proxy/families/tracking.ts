@@ -4,6 +4,7 @@ import { encode, integer, mapOf, OK, setOf } from '../../protocol/resp';
 import type { FamilyHandlers, FamilySession } from '../family';
 import type { TrackedSession } from '../tracking/client-tracking';
 import { parseTracking } from '../tracking/tracking-options';
+import { AsyncRequest } from './async-request';
 import { NodeFanout } from './node-fanout';
 
 /**
@@ -26,9 +27,15 @@ export const TRACKING = {
     const parsed = parseTracking(args, current, (id) => sessionById(session, id) !== null);
     if (typeof parsed === 'string') return session.reject(parsed);
     const tracking = session.ctx.tracking;
-    if (parsed.on) tracking.enable(session as unknown as TrackedSession & FamilySession, parsed, parsed.redirect ? sessionById(session, parsed.redirect) : null);
-    else tracking.disable(session);
-    afterEarlier(session, OK);
+    if (!parsed.on) {
+      tracking.disable(session);
+      return afterEarlier(session, OK);
+    }
+    const ready = tracking.enable(session as unknown as TrackedSession & FamilySession, parsed, parsed.redirect ? sessionById(session, parsed.redirect) : null);
+    // BCAST: OK once every master tracks the prefixes, later commands waiting (a write right
+    // after it is seen); other modes: its later commands take the tracking connections
+    if (parsed.bcast) session.enqueue(new AsyncRequest(session, () => ready.then(() => OK), true));
+    else afterEarlier(session, OK);
   },
   caching(session, cmd) {
     const t = session.tracking;

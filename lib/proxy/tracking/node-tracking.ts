@@ -28,17 +28,21 @@ export interface NodeTrackingEvents {
 }
 
 const CLIENT_ID = command(['CLIENT', 'ID']);
+const PING = command(['PING']);
 
-/** The listener's CLIENT ID, asked once it is connected. */
-class ListenerId extends BackendCommand {
-  constructor(private readonly settle: (id: number | null, why: string) => void) {
-    super(CLIENT_ID, -1, 0, Infinity);
+/** A command the proxy sends for itself on a tracking connection: the reply, or null and why not. */
+class OwnCall extends BackendCommand {
+  constructor(
+    frame: Buffer,
+    private readonly settle: (reply: string | null, why: string) => void,
+  ) {
+    super(frame, -1, 0, Infinity);
   }
 
   onReply(frame: Buffer): void {
     const text = frame.toString('latin1').trim();
-    if (text[0] === ':') this.settle(Number(text.slice(1)), '');
-    else this.settle(null, text.slice(1));
+    if (text[0] === '-' || text[0] === '!') this.settle(null, text.slice(1));
+    else this.settle(text, '');
   }
 
   onFailure(message: string): void {
@@ -60,6 +64,7 @@ export class NodeTracking {
   /** the connection being replaced by bcastConn, closed once bcastConn is ready */
   private bcastOld: BackendConnection | null = null;
   private bcastPrefixes: string[] = [];
+  private bcastReady: Promise<void> = Promise.resolve();
 
   constructor(
     readonly node: BackendNode,
@@ -82,15 +87,18 @@ export class NodeTracking {
     return conn === this.listener || conn === this.bcastConn || conn === this.bcastOld;
   }
 
-  /** The BCAST connection asks for `prefixes` (none: no BCAST client, closed). */
-  broadcastFor(prefixes: string[]): void {
-    if (prefixes.join('\0') === this.bcastPrefixes.join('\0') && (prefixes.length === 0 || this.bcastConn !== null)) return;
+  /**
+   * The BCAST connection asks for `prefixes` (none: no BCAST client, closed). Resolves once the
+   * node tracks them (a PING after the handshake was answered), or could not.
+   */
+  broadcastFor(prefixes: string[]): Promise<void> {
+    if (prefixes.join('\0') === this.bcastPrefixes.join('\0') && (prefixes.length === 0 || this.bcastConn !== null)) return this.bcastReady;
     this.bcastPrefixes = prefixes;
     const old = this.bcastConn;
     this.bcastConn = null;
     if (prefixes.length === 0) {
       old?.close('no BCAST client left');
-      return;
+      return (this.bcastReady = Promise.resolve());
     }
     const on = ['CLIENT', 'TRACKING', 'on', 'BCAST', ...(prefixes.includes('') ? [] : prefixes.flatMap((p) => ['PREFIX', p]))];
     const hooks: ConnectionHooks = {
@@ -110,6 +118,7 @@ export class NodeTracking {
     const conn = this.node.openExtra(true, [command(on)], hooks, true);
     conn.pushHandler = (frame) => this.events.broadcast(frame);
     this.bcastConn = conn;
+    return (this.bcastReady = new Promise((resolve) => conn.send(new OwnCall(PING, () => resolve()))));
   }
 
   close(reason: string): void {
@@ -134,8 +143,9 @@ export class NodeTracking {
     conn.pushHandler = (frame) => this.events.invalidated(frame);
     this.listener = conn;
     conn.send(
-      new ListenerId((id, why) => {
+      new OwnCall(CLIENT_ID, (reply, why) => {
         if (this.listener !== conn) return;
+        const id = reply !== null && reply[0] === ':' ? Number(reply.slice(1)) : null;
         if (id === null) {
           conn.close(`CLIENT ID failed on ${this.node.address}: ${why}`);
           return;

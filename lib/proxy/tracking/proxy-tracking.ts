@@ -43,8 +43,11 @@ export class ProxyTracking implements TrackingSender {
     this.table = new KeyTable<ClientTracking>(maxKeys, (inv) => this.tell(inv));
   }
 
-  /** CLIENT TRACKING on (checked already): a new state, or the client's updated. */
-  enable(session: TrackedSession & { tracking: ClientTracking | null }, options: TrackingOptions, target: TrackedSession | null): void {
+  /**
+   * CLIENT TRACKING on (checked already): a new state, or the client's updated. Resolves once
+   * every master tracks what the client asked (BCAST: its connections are in place).
+   */
+  enable(session: TrackedSession & { tracking: ClientTracking | null }, options: TrackingOptions, target: TrackedSession | null): Promise<void> {
     const had = session.tracking;
     if (had && had.active) had.update(options, target);
     else {
@@ -52,7 +55,7 @@ export class ProxyTracking implements TrackingSender {
       session.tracking = t;
       this.clients.add(t);
     }
-    if (options.bcast) this.broadcastChanged();
+    return options.bcast ? this.broadcastChanged() : Promise.resolve();
   }
 
   disable(session: { tracking: ClientTracking | null }): void {
@@ -61,7 +64,7 @@ export class ProxyTracking implements TrackingSender {
     if (!t) return;
     t.off();
     this.clients.delete(t);
-    if (t.bcast) this.broadcastChanged();
+    if (t.bcast) void this.broadcastChanged();
   }
 
   /** A tracking client's command to `node`: its keys noted (or forgotten, NOLOOP writes), then sent. */
@@ -95,7 +98,7 @@ export class ProxyTracking implements TrackingSender {
     }
     // a master that was not one before (a failover): BCAST clients cannot know what it wrote before its connection is in place
     if (this.bcastPrefixes.length && after.masters.some((m) => !before.masters.includes(m))) this.flush(true);
-    this.broadcastChanged();
+    void this.broadcastChanged();
   }
 
   /** A connection to a node was lost: if it carried tracking clients' commands, what it tracked is gone. */
@@ -138,7 +141,7 @@ export class ProxyTracking implements TrackingSender {
         lost: (bcast) => this.flush(bcast),
       });
       this.nodes.set(node.address, nt);
-      nt.broadcastFor(this.bcastPrefixes);
+      void nt.broadcastFor(this.bcastPrefixes);
     }
     return nt;
   }
@@ -183,11 +186,11 @@ export class ProxyTracking implements TrackingSender {
   }
 
   /** Every master's BCAST connection asks for the prefixes covering every BCAST client's. */
-  private broadcastChanged(): void {
+  private async broadcastChanged(): Promise<void> {
     const all: string[] = [];
     for (const c of this.clients) if (c.bcast) all.push(...c.prefixes);
     this.bcastPrefixes = coveringPrefixes(all);
     if (this.bcastPrefixes.length === 0 && this.nodes.size === 0) return;
-    for (const master of this.router.slotMap.masters) this.nodeTracking(this.router.node(master)).broadcastFor(this.bcastPrefixes);
+    await Promise.all(this.router.slotMap.masters.map((m) => this.nodeTracking(this.router.node(m)).broadcastFor(this.bcastPrefixes)));
   }
 }

@@ -118,4 +118,142 @@ describe('CLIENT TRACKING through the proxy, against a standalone Redis 7.0', fu
     assert.equal(got.length, keys.length);
     for (const k of keys) assert.ok(got.includes(`>2\r\n$10\r\ninvalidate\r\n*1\r\n$${k.length}\r\n${k}\r\n`), k);
   });
+
+  it('BCAST with prefixes: every write under a prefix, on any master, and nothing else', async function () {
+    const [got, want] = await both(async (port) => {
+      const reader = await Resp3Conn.resp3(port);
+      const writer = await Resp3Conn.connect(port);
+      try {
+        await reader.call(['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', `${RUN}:a:`, 'PREFIX', `${RUN}:b:`]);
+        const frames: string[] = [];
+        // one write at a time: the masters' pushes would otherwise come in any order
+        for (const t of tags) {
+          for (const k of [`${RUN}:a:${t}`, `${RUN}:c:${t}`, `${RUN}:b:${t}`]) {
+            await writer.call(['SET', k, 'v']);
+            if (!k.includes(':c:')) frames.push(...(await reader.take(1)));
+          }
+        }
+        await sleep(100);
+        assert.equal(reader.waiting, 0, `nothing for the key without a prefix (${port})`);
+        frames.push(...(await reader.call(['CLIENT', 'TRACKINGINFO'])));
+        return frames;
+      } finally {
+        reader.close();
+        writer.close();
+      }
+    });
+    assert.deepEqual(got, want);
+    assert.equal(got.length, tags.length * 2 + 1);
+  });
+
+  it('OPTIN: only the read after CLIENT CACHING yes is tracked; OPTOUT: all but the one after CACHING no', async function () {
+    for (const [mode, caching] of [['OPTIN', 'yes'], ['OPTOUT', 'no']]) {
+      const [got, want] = await both(async (port) => {
+        const reader = await Resp3Conn.resp3(port);
+        const writer = await Resp3Conn.connect(port);
+        try {
+          await reader.call(['CLIENT', 'TRACKING', 'on', mode]);
+          const frames: string[] = [];
+          for (const t of tags) {
+            const [k1, k2] = [`${t}${mode}1`, `${t}${mode}2`];
+            frames.push(...(await reader.call(['GET', k1], ['CLIENT', 'CACHING', caching], ['GET', k2])));
+            await writer.call(['SET', k1, 'v'], ['SET', k2, 'v']);
+            frames.push(...(await reader.take(1)));
+          }
+          await sleep(100);
+          assert.equal(reader.waiting, 0);
+          return frames;
+        } finally {
+          reader.close();
+          writer.close();
+        }
+      });
+      assert.deepEqual(got, want, mode);
+    }
+  });
+
+  it('NOLOOP: the client is not told of its own writes, but of the others’', async function () {
+    const [got, want] = await both(async (port) => {
+      const reader = await Resp3Conn.resp3(port);
+      const writer = await Resp3Conn.connect(port);
+      try {
+        await reader.call(['CLIENT', 'TRACKING', 'on', 'NOLOOP']);
+        const frames: string[] = [];
+        for (const t of tags) {
+          const [mine, theirs] = [`${t}loop1`, `${t}loop2`];
+          frames.push(...(await reader.call(['GET', mine], ['GET', theirs])));
+          frames.push(...(await reader.call(['SET', mine, 'v'])));
+          await writer.call(['SET', theirs, 'v']);
+          frames.push(...(await reader.take(1)));
+        }
+        await sleep(100);
+        assert.equal(reader.waiting, 0);
+        return frames;
+      } finally {
+        reader.close();
+        writer.close();
+      }
+    });
+    assert.deepEqual(got, want);
+  });
+
+  it('REDIRECT from a RESP2 client to a RESP2 subscriber of __redis__:invalidate; tracking-redir-broken once it is gone', async function () {
+    const [got, want] = await both(async (port) => {
+      const sub = await Resp3Conn.connect(port);
+      const reader = await Resp3Conn.connect(port);
+      const writer = await Resp3Conn.connect(port);
+      try {
+        const id = (await sub.call(['CLIENT', 'ID']))[0].slice(1).trim();
+        const frames = await sub.call(['SUBSCRIBE', '__redis__:invalidate']);
+        frames.push(...(await reader.call(['CLIENT', 'TRACKING', 'on', 'REDIRECT', id])));
+        frames.push(...(await reader.call(['CLIENT', 'GETREDIR'])).map((f) => f.replace(id, '<id>')));
+        for (const t of tags) {
+          frames.push(...(await reader.call(['GET', `${t}redir`])));
+          await writer.call(['SET', `${t}redir`, 'v']);
+          frames.push(...(await sub.take(1)));
+        }
+        // FLUSHALL: "flush everything" (one, whatever the number of masters)
+        frames.push(...(await reader.call(['GET', `${tags[0]}redir`])));
+        await writer.call(['FLUSHALL']);
+        frames.push(...(await sub.take(1)));
+        // the subscriber gone, a RESP3 client redirecting to it is told
+        sub.close();
+        await sleep(100);
+        frames.push(...(await reader.call(['HELLO', '3'])).map(() => 'hello'));
+        frames.push(...(await reader.call(['GET', `${tags[1]}redir`])));
+        await writer.call(['SET', `${tags[1]}redir`, 'v']);
+        frames.push(...(await reader.take(1)).map((f) => f.replace(`:${id}\r\n`, ':<id>\r\n')));
+        frames.push(...(await reader.call(['CLIENT', 'TRACKINGINFO'])).map((f) => f.replace(`:${id}\r\n`, ':<id>\r\n')));
+        await sleep(100);
+        assert.equal(reader.waiting, 0);
+        return frames;
+      } finally {
+        sub.close();
+        reader.close();
+        writer.close();
+      }
+    });
+    assert.deepEqual(got, want);
+  });
+
+  it('RESP2 and RESP3 clients side by side: a RESP2 client’s replies stay RESP2 while RESP3 clients track', async function () {
+    const k = `${tags[0]}side`;
+    const [got, want] = await both(async (port) => {
+      const r3 = await Resp3Conn.resp3(port);
+      const r2 = await Resp3Conn.connect(port);
+      try {
+        await r3.call(['CLIENT', 'TRACKING', 'on']);
+        await r2.call(['DEL', `${k}h`]);
+        const frames = await r2.call(['HSET', `${k}h`, 'f', 'v'], ['HGETALL', `${k}h`], ['GET', k]);
+        frames.push(...(await r3.call(['HGETALL', `${k}h`], ['GET', k])));
+        frames.push(...(await r2.call(['HSET', `${k}h`, 'f', 'w'])));
+        frames.push(...(await r3.take(1)));
+        return frames;
+      } finally {
+        r3.close();
+        r2.close();
+      }
+    });
+    assert.deepEqual(got, want);
+  });
 });
