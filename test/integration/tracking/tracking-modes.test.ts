@@ -256,4 +256,24 @@ describe('CLIENT TRACKING through the proxy, against a standalone Redis 7.0', fu
     });
     assert.deepEqual(got, want);
   });
+
+  it('the key table is bounded: past SLOTPROXY_TRACKING_TABLE_MAX_KEYS the oldest key is invalidated; INFO shows size and limit', async function () {
+    const small = await startProxy((await sharedCluster()).seeds(), { SLOTPROXY_TRACKING_TABLE_MAX_KEYS: '2' });
+    const reader = await Resp3Conn.resp3(small.port);
+    try {
+      await reader.call(['CLIENT', 'TRACKING', 'on']);
+      const keys = tags.map((t) => `${t}bound`).slice(0, 3);
+      await reader.call(['GET', keys[0]], ['GET', keys[1]]);
+      assert.equal(reader.waiting, 0);
+      // the third read's key is noted when it is sent: the first key goes, and its reader is told
+      const frames = await reader.call(['GET', keys[2]]);
+      frames.push(...(await reader.take(1)));
+      assert.deepEqual(frames.sort(), ['_\r\n', `>2\r\n$10\r\ninvalidate\r\n*1\r\n$${keys[0].length}\r\n${keys[0]}\r\n`].sort());
+      const [info] = await reader.call(['INFO']);
+      for (const line of ['tracking_clients:1', 'tracking_total_keys:2', 'tracking_total_items:2', 'tracking_table_max_keys:2']) assert.ok(info.includes(`${line}\r\n`), line);
+    } finally {
+      reader.close();
+      await small.stop();
+    }
+  });
 });
