@@ -4,9 +4,9 @@
 // is the same. Where it cannot be (INFO, CLIENT LIST, CLUSTER ..., counts over other keys), the
 // RESP3 shape is checked instead. RESP2 and RESP3 clients side by side on one proxy.
 import assert from 'node:assert/strict';
-import { startStandalone, type StandaloneRedis } from '../../lib/localcluster/local-cluster';
+import { proxyBesideRedis } from '../harness/beside-redis';
 import { sharedCluster } from '../harness/mocha-hooks';
-import { startProxy, type RunningProxy } from '../harness/proxy';
+import { startProxy } from '../harness/proxy';
 import { Resp3Conn } from '../harness/resp3-conn';
 import { tagPerMaster } from '../harness/slot-tags';
 
@@ -14,18 +14,12 @@ const RUN = `r3p${process.pid}`;
 
 describe('RESP3 through the proxy, against a standalone Redis 7.0', function () {
   this.timeout(60_000);
-  let proxy: RunningProxy;
-  let redis: StandaloneRedis;
+  const pair = proxyBesideRedis();
   /** keys of this run, one per master of the cluster (so a command of several is split) */
   let keys: string[];
 
-  before(async function () {
-    [proxy, redis] = await Promise.all([startProxy((await sharedCluster()).seeds()), startStandalone()]);
-    keys = tagPerMaster(proxy, 'k').map((tag) => `${RUN}:${tag}`);
-  });
-
-  after(async function () {
-    await Promise.all([proxy?.stop(), redis?.stop()]);
+  before(function () {
+    keys = tagPerMaster(pair.proxy, 'k').map((tag) => `${RUN}:${tag}`);
   });
 
   /** The frames of `commands` pipelined on a fresh RESP3 connection to `port`. */
@@ -39,7 +33,7 @@ describe('RESP3 through the proxy, against a standalone Redis 7.0', function () 
   }
 
   async function same(commands: string[][]): Promise<string[]> {
-    const [got, want] = await Promise.all([run(proxy.port, commands), run(redis.port, commands)]);
+    const [got, want] = await Promise.all([run(pair.proxy.port, commands), run(pair.redis.port, commands)]);
     commands.forEach((c, i) => assert.equal(got[i], want[i], `${c.join(' ')}`));
     return got;
   }
@@ -119,12 +113,12 @@ describe('RESP3 through the proxy, against a standalone Redis 7.0', function () 
   it('MULTI/EXEC: the EXEC array holds RESP3 replies; WATCH and a conflict give a null', async function () {
     const [a, b] = keys;
     await same([['MULTI'], ['HSET', `${a}:t`, 'f', 'v'], ['HGETALL', `${a}:t`], ['ZADD', `${a}:tz`, '1', 'm'], ['ZSCORE', `${a}:tz`, 'm'], ['GET', `${a}:t`], ['EXEC']]);
-    for (const port of [proxy.port, redis.port]) {
+    for (const port of [pair.proxy.port, pair.redis.port]) {
       const c = await Resp3Conn.resp3(port);
       const other = await Resp3Conn.connect(port);
       try {
         await c.call(['WATCH', `${a}:w`]);
-        await other.call(['SET', `${a}:w`, port === redis.port ? 'r' : 'p']);
+        await other.call(['SET', `${a}:w`, port === pair.redis.port ? 'r' : 'p']);
         assert.deepEqual(await c.call(['MULTI'], ['GET', `${a}:w`], ['EXEC']), ['+OK\r\n', '+QUEUED\r\n', '_\r\n'], `${port}`);
         // a key watched on another master: the proxy answers EXEC's null itself (transaction-watch.ts)
         await c.call(['WATCH', `${a}:w`, `${b}:w`]);
@@ -138,7 +132,7 @@ describe('RESP3 through the proxy, against a standalone Redis 7.0', function () 
   });
 
   it('the replies the proxy writes itself in RESP3 shapes: INFO, CLIENT, CLUSTER, PROXY, SLOWLOG, PUBSUB', async function () {
-    const c = await Resp3Conn.resp3(proxy.port);
+    const c = await Resp3Conn.resp3(pair.proxy.port);
     try {
       const [info, clientInfo, clientList, clusterInfo, clusterNodes, slots, shards, myid, topology, proxyClients, slowlog, numsub, channels, dbsize, wait, random] = await c.call(
         ['INFO', 'server', 'keyspace'],
@@ -188,7 +182,7 @@ describe('RESP3 through the proxy, against a standalone Redis 7.0', function () 
   });
 
   it('KEYS and SCAN walk every master over RESP3 connections', async function () {
-    const c = await Resp3Conn.resp3(proxy.port);
+    const c = await Resp3Conn.resp3(pair.proxy.port);
     try {
       await c.call(...keys.map((k) => ['SET', `${k}:scan`, '1']));
       const [list] = await c.call(['KEYS', `${RUN}:*:scan`]);
@@ -233,7 +227,7 @@ describe('RESP3 through the proxy, against a standalone Redis 7.0', function () 
       assert.deepEqual(await three.call(['HELLO', '3'], ['RESET'], ['HGETALL', h]).then((r) => r.slice(1)), ['+RESET\r\n', '*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n'], 'RESET goes back to RESP2');
       // CONFIG GET (an operator's command, asked of a master): a map, as Redis sends it
       const config = [['CONFIG', 'GET', 'maxmemory-policy'], ['CONFIG', 'GET', 'nosuch*']];
-      const [got, want] = await Promise.all([run(fresh.port, config), run(redis.port, config)]);
+      const [got, want] = await Promise.all([run(fresh.port, config), run(pair.redis.port, config)]);
       assert.deepEqual(got, want);
       assert.equal(got[0], '%1\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n');
       two.close();

@@ -4,9 +4,7 @@
 // frames and rules. Pushes are written between replies, never inside one, and never take a
 // command's reply.
 import assert from 'node:assert/strict';
-import { startStandalone, type StandaloneRedis } from '../../lib/localcluster/local-cluster';
-import { sharedCluster } from '../harness/mocha-hooks';
-import { startProxy, type RunningProxy } from '../harness/proxy';
+import { proxyBesideRedis } from '../harness/beside-redis';
 import { Resp3Conn } from '../harness/resp3-conn';
 import { tagPerMaster } from '../harness/slot-tags';
 
@@ -14,18 +12,12 @@ const RUN = `r3s${process.pid}`;
 
 describe('RESP3 pub/sub through the proxy, against a standalone Redis 7.0', function () {
   this.timeout(60_000);
-  let proxy: RunningProxy;
-  let redis: StandaloneRedis;
+  const pair = proxyBesideRedis();
   /** a hash tag on each master */
   let tags: string[];
 
-  before(async function () {
-    [proxy, redis] = await Promise.all([startProxy((await sharedCluster()).seeds()), startStandalone()]);
-    tags = tagPerMaster(proxy, RUN);
-  });
-
-  after(async function () {
-    await Promise.all([proxy?.stop(), redis?.stop()]);
+  before(function () {
+    tags = tagPerMaster(pair.proxy, RUN);
   });
 
   /**
@@ -74,7 +66,7 @@ describe('RESP3 pub/sub through the proxy, against a standalone Redis 7.0', func
       [[['PING'], ['GET', `${b}k`], ['UNSUBSCRIBE']], [], 3],
       [[['GET', `${b}k`]], [], 1],
     ];
-    const [got, want] = await Promise.all([session(proxy.port, steps), session(redis.port, steps)]);
+    const [got, want] = await Promise.all([session(pair.proxy.port, steps), session(pair.redis.port, steps)]);
     const hello = (f: string): string => f.replace(/(\$2\r\nid\r\n):\d+/, '$1<id>').replace(/(\$4\r\nmode\r\n)\$(7\r\ncluster|10\r\nstandalone)/, '$1<mode>');
     assert.deepEqual(got.map(hello), want.map(hello));
     assert.ok(got.includes(`>3\r\n$7\r\nmessage\r\n$${ch('1').length}\r\n${ch('1')}\r\n$5\r\nhello\r\n`), 'a message is a push');
@@ -87,12 +79,12 @@ describe('RESP3 pub/sub through the proxy, against a standalone Redis 7.0', func
     for (const t of tags) steps.push([[], [['PUBLISH', `${t}every`, `to ${t}`]], 1]);
     // by name: UNSUBSCRIBE without names follows Redis's dict order, which the proxy does not copy
     steps.push([[['UNSUBSCRIBE', ...tags.map((t) => `${t}every`)]], [], tags.length]);
-    const [got, want] = await Promise.all([session(proxy.port, steps), session(redis.port, steps)]);
+    const [got, want] = await Promise.all([session(pair.proxy.port, steps), session(pair.redis.port, steps)]);
     assert.deepEqual(got, want);
     assert.ok(got.every((f) => f.startsWith('>3\r\n')), 'every frame a push');
     // PUBLISH answers 1 through the proxy as on one server, whichever master holds the channel
-    const sub = await Resp3Conn.resp3(proxy.port);
-    const pub = await Resp3Conn.resp3(proxy.port);
+    const sub = await Resp3Conn.resp3(pair.proxy.port);
+    const pub = await Resp3Conn.resp3(pair.proxy.port);
     try {
       sub.send(['SUBSCRIBE', ...tags.map((t) => `${t}count`)]);
       await sub.take(tags.length);
@@ -105,8 +97,8 @@ describe('RESP3 pub/sub through the proxy, against a standalone Redis 7.0', func
 
   it('pushes never land inside a reply, nor take a command\u2019s reply, under load', async function () {
     const [a, b] = tags;
-    const sub = await Resp3Conn.resp3(proxy.port);
-    const pub = await Resp3Conn.connect(proxy.port);
+    const sub = await Resp3Conn.resp3(pair.proxy.port);
+    const pub = await Resp3Conn.connect(pair.proxy.port);
     try {
       const big = 'x'.repeat(200_000);
       await sub.call(['SET', `${b}big`, big]);
@@ -143,8 +135,8 @@ describe('RESP3 pub/sub through the proxy, against a standalone Redis 7.0', func
 
   it('a RESP3 subscriber blocked in BLPOP still gets its messages, then the BLPOP reply', async function () {
     const [a] = tags;
-    const sub = await Resp3Conn.resp3(proxy.port);
-    const pub = await Resp3Conn.connect(proxy.port);
+    const sub = await Resp3Conn.resp3(pair.proxy.port);
+    const pub = await Resp3Conn.connect(pair.proxy.port);
     try {
       await sub.call(['SUBSCRIBE', `${a}blk`]);
       sub.send(['BLPOP', `${a}list`, '5'], ['ECHO', 'after']);

@@ -4,9 +4,9 @@
 // subscriber, FLUSHALL's "flush everything"), byte for byte, for keys on every master of the
 // cluster. RESP2 and RESP3 clients side by side on one proxy.
 import assert from 'node:assert/strict';
-import { startStandalone, type StandaloneRedis } from '../../../lib/localcluster/local-cluster';
 import { sharedCluster } from '../../harness/mocha-hooks';
-import { startProxy, type RunningProxy } from '../../harness/proxy';
+import { proxyBesideRedis } from '../../harness/beside-redis';
+import { startProxy } from '../../harness/proxy';
 import { Resp3Conn } from '../../harness/resp3-conn';
 import { tagPerMaster } from '../../harness/slot-tags';
 import { sleep } from '../../harness/wait';
@@ -15,23 +15,17 @@ const RUN = `trk${process.pid}`;
 
 describe('CLIENT TRACKING through the proxy, against a standalone Redis 7.0', function () {
   this.timeout(60_000);
-  let proxy: RunningProxy;
-  let redis: StandaloneRedis;
+  const pair = proxyBesideRedis();
   /** a hash tag on each master */
   let tags: string[];
 
-  before(async function () {
-    [proxy, redis] = await Promise.all([startProxy((await sharedCluster()).seeds()), startStandalone()]);
-    tags = tagPerMaster(proxy, RUN);
-  });
-
-  after(async function () {
-    await Promise.all([proxy?.stop(), redis?.stop()]);
+  before(function () {
+    tags = tagPerMaster(pair.proxy, RUN);
   });
 
   /** Runs `script` on the proxy and on Redis at once; returns both results. */
   async function both<T>(script: (port: number) => Promise<T>): Promise<[T, T]> {
-    return Promise.all([script(proxy.port), script(redis.port)]);
+    return Promise.all([script(pair.proxy.port), script(pair.redis.port)]);
   }
 
   /** Frames of `commands` sent one at a time on a fresh connection (RESP3 unless `resp2`); `$me` is its id. */
@@ -90,57 +84,52 @@ describe('CLIENT TRACKING through the proxy, against a standalone Redis 7.0', fu
   });
 
   /**
-   * A tracking client reads a key of each master, another client writes them: the frames the
-   * tracking client gets, in order (replies and pushes), once the writes are done.
+   * `run` with a tracking client (`reader`: RESP3 unless `resp2Reader`) and a RESP2 `writer`, on
+   * the proxy and on Redis at once; checks that nothing more came to the reader; both sides' frames.
    */
-  async function readThenWritten(port: number, tracking: string[], keys: string[], wait = 0): Promise<string[]> {
-    const reader = await Resp3Conn.resp3(port);
-    const writer = await Resp3Conn.connect(port);
-    try {
-      await reader.call(tracking);
-      await writer.call(...keys.map((k) => ['SET', k, 'old']));
-      await reader.call(...keys.map((k) => ['GET', k]));
-      await writer.call(...keys.map((k) => ['SET', k, 'new']));
-      const frames = await reader.take(wait || keys.length);
-      await sleep(100);
-      frames.push(...(await reader.take(reader.waiting)));
-      return frames;
-    } finally {
-      reader.close();
-      writer.close();
-    }
-  }
-
-  it('default mode: a key read on each master is invalidated when another client writes it', async function () {
-    const keys = tags.map((t) => `${t}dflt`);
-    const [got, want] = await both((port) => readThenWritten(port, ['CLIENT', 'TRACKING', 'on'], keys));
-    assert.deepEqual(got.sort(), want.sort());
-    assert.equal(got.length, keys.length);
-    for (const k of keys) assert.ok(got.includes(`>2\r\n$10\r\ninvalidate\r\n*1\r\n$${k.length}\r\n${k}\r\n`), k);
-  });
-
-  it('BCAST with prefixes: every write under a prefix, on any master, and nothing else', async function () {
-    const [got, want] = await both(async (port) => {
-      const reader = await Resp3Conn.resp3(port);
+  function scene(run: (reader: Resp3Conn, writer: Resp3Conn, port: number) => Promise<string[]>, resp2Reader = false): Promise<[string[], string[]]> {
+    return both(async (port) => {
+      const reader = resp2Reader ? await Resp3Conn.connect(port) : await Resp3Conn.resp3(port);
       const writer = await Resp3Conn.connect(port);
       try {
-        await reader.call(['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', `${RUN}:a:`, 'PREFIX', `${RUN}:b:`]);
-        const frames: string[] = [];
-        // one write at a time: the masters' pushes would otherwise come in any order
-        for (const t of tags) {
-          for (const k of [`${RUN}:a:${t}`, `${RUN}:c:${t}`, `${RUN}:b:${t}`]) {
-            await writer.call(['SET', k, 'v']);
-            if (!k.includes(':c:')) frames.push(...(await reader.take(1)));
-          }
-        }
+        const frames = await run(reader, writer, port);
         await sleep(100);
-        assert.equal(reader.waiting, 0, `nothing for the key without a prefix (${port})`);
-        frames.push(...(await reader.call(['CLIENT', 'TRACKINGINFO'])));
+        assert.equal(reader.waiting, 0, `nothing more for the tracking client (${port})`);
         return frames;
       } finally {
         reader.close();
         writer.close();
       }
+    });
+  }
+
+  it('default mode: a key read on each master is invalidated when another client writes it', async function () {
+    const keys = tags.map((t) => `${t}dflt`);
+    const [got, want] = await scene(async (reader, writer) => {
+      await reader.call(['CLIENT', 'TRACKING', 'on']);
+      await writer.call(...keys.map((k) => ['SET', k, 'old']));
+      await reader.call(...keys.map((k) => ['GET', k]));
+      await writer.call(...keys.map((k) => ['SET', k, 'new']));
+      return reader.take(keys.length);
+    });
+    assert.deepEqual(got.sort(), want.sort());
+    for (const k of keys) assert.ok(got.includes(`>2\r\n$10\r\ninvalidate\r\n*1\r\n$${k.length}\r\n${k}\r\n`), k);
+  });
+
+  it('BCAST with prefixes: every write under a prefix, on any master, and nothing else', async function () {
+    const [got, want] = await scene(async (reader, writer) => {
+      await reader.call(['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', `${RUN}:a:`, 'PREFIX', `${RUN}:b:`]);
+      const frames: string[] = [];
+      // one write at a time: the masters' pushes would otherwise come in any order
+      for (const t of tags) {
+        for (const k of [`${RUN}:a:${t}`, `${RUN}:c:${t}`, `${RUN}:b:${t}`]) {
+          await writer.call(['SET', k, 'v']);
+          if (!k.includes(':c:')) frames.push(...(await reader.take(1)));
+        }
+      }
+      await sleep(100);
+      frames.push(...(await reader.call(['CLIENT', 'TRACKINGINFO'])));
+      return frames;
     });
     assert.deepEqual(got, want);
     assert.equal(got.length, tags.length * 2 + 1);
@@ -148,65 +137,46 @@ describe('CLIENT TRACKING through the proxy, against a standalone Redis 7.0', fu
 
   it('OPTIN: only the read after CLIENT CACHING yes is tracked; OPTOUT: all but the one after CACHING no', async function () {
     for (const [mode, caching] of [['OPTIN', 'yes'], ['OPTOUT', 'no']]) {
-      const [got, want] = await both(async (port) => {
-        const reader = await Resp3Conn.resp3(port);
-        const writer = await Resp3Conn.connect(port);
-        try {
-          await reader.call(['CLIENT', 'TRACKING', 'on', mode]);
-          const frames: string[] = [];
-          for (const t of tags) {
-            const [k1, k2] = [`${t}${mode}1`, `${t}${mode}2`];
-            frames.push(...(await reader.call(['GET', k1], ['CLIENT', 'CACHING', caching], ['GET', k2])));
-            await writer.call(['SET', k1, 'v'], ['SET', k2, 'v']);
-            frames.push(...(await reader.take(1)));
-          }
-          await sleep(100);
-          assert.equal(reader.waiting, 0);
-          return frames;
-        } finally {
-          reader.close();
-          writer.close();
+      const [got, want] = await scene(async (reader, writer) => {
+        await reader.call(['CLIENT', 'TRACKING', 'on', mode]);
+        const frames: string[] = [];
+        for (const t of tags) {
+          const [k1, k2] = [`${t}${mode}1`, `${t}${mode}2`];
+          frames.push(...(await reader.call(['GET', k1], ['CLIENT', 'CACHING', caching], ['GET', k2])));
+          await writer.call(['SET', k1, 'v'], ['SET', k2, 'v']);
+          frames.push(...(await reader.take(1)));
         }
+        return frames;
       });
       assert.deepEqual(got, want, mode);
     }
   });
 
   it('NOLOOP: the client is not told of its own writes, but of the others’', async function () {
-    const [got, want] = await both(async (port) => {
-      const reader = await Resp3Conn.resp3(port);
-      const writer = await Resp3Conn.connect(port);
-      try {
-        await reader.call(['CLIENT', 'TRACKING', 'on', 'NOLOOP']);
-        const frames: string[] = [];
-        for (const t of tags) {
-          const [mine, theirs] = [`${t}loop1`, `${t}loop2`];
-          frames.push(...(await reader.call(['GET', mine], ['GET', theirs])));
-          frames.push(...(await reader.call(['SET', mine, 'v'])));
-          await writer.call(['SET', theirs, 'v']);
-          frames.push(...(await reader.take(1)));
-        }
-        await sleep(100);
-        assert.equal(reader.waiting, 0);
-        return frames;
-      } finally {
-        reader.close();
-        writer.close();
+    const [got, want] = await scene(async (reader, writer) => {
+      await reader.call(['CLIENT', 'TRACKING', 'on', 'NOLOOP']);
+      const frames: string[] = [];
+      for (const t of tags) {
+        const [mine, theirs] = [`${t}loop1`, `${t}loop2`];
+        frames.push(...(await reader.call(['GET', mine], ['GET', theirs])));
+        frames.push(...(await reader.call(['SET', mine, 'v'])));
+        await writer.call(['SET', theirs, 'v']);
+        frames.push(...(await reader.take(1)));
       }
+      return frames;
     });
     assert.deepEqual(got, want);
   });
 
   it('REDIRECT from a RESP2 client to a RESP2 subscriber of __redis__:invalidate; tracking-redir-broken once it is gone', async function () {
-    const [got, want] = await both(async (port) => {
+    const [got, want] = await scene(async (reader, writer, port) => {
       const sub = await Resp3Conn.connect(port);
-      const reader = await Resp3Conn.connect(port);
-      const writer = await Resp3Conn.connect(port);
       try {
         const id = (await sub.call(['CLIENT', 'ID']))[0].slice(1).trim();
+        const hideId = (f: string): string => f.replace(`:${id}\r\n`, ':<id>\r\n');
         const frames = await sub.call(['SUBSCRIBE', '__redis__:invalidate']);
         frames.push(...(await reader.call(['CLIENT', 'TRACKING', 'on', 'REDIRECT', id])));
-        frames.push(...(await reader.call(['CLIENT', 'GETREDIR'])).map((f) => f.replace(id, '<id>')));
+        frames.push(...(await reader.call(['CLIENT', 'GETREDIR'])).map(hideId));
         for (const t of tags) {
           frames.push(...(await reader.call(['GET', `${t}redir`])));
           await writer.call(['SET', `${t}redir`, 'v']);
@@ -222,37 +192,26 @@ describe('CLIENT TRACKING through the proxy, against a standalone Redis 7.0', fu
         frames.push(...(await reader.call(['HELLO', '3'])).map(() => 'hello'));
         frames.push(...(await reader.call(['GET', `${tags[1]}redir`])));
         await writer.call(['SET', `${tags[1]}redir`, 'v']);
-        frames.push(...(await reader.take(1)).map((f) => f.replace(`:${id}\r\n`, ':<id>\r\n')));
-        frames.push(...(await reader.call(['CLIENT', 'TRACKINGINFO'])).map((f) => f.replace(`:${id}\r\n`, ':<id>\r\n')));
-        await sleep(100);
-        assert.equal(reader.waiting, 0);
+        frames.push(...(await reader.take(1)).map(hideId));
+        frames.push(...(await reader.call(['CLIENT', 'TRACKINGINFO'])).map(hideId));
         return frames;
       } finally {
         sub.close();
-        reader.close();
-        writer.close();
       }
-    });
+    }, true);
     assert.deepEqual(got, want);
   });
 
   it('RESP2 and RESP3 clients side by side: a RESP2 client’s replies stay RESP2 while RESP3 clients track', async function () {
     const k = `${tags[0]}side`;
-    const [got, want] = await both(async (port) => {
-      const r3 = await Resp3Conn.resp3(port);
-      const r2 = await Resp3Conn.connect(port);
-      try {
-        await r3.call(['CLIENT', 'TRACKING', 'on']);
-        await r2.call(['DEL', `${k}h`]);
-        const frames = await r2.call(['HSET', `${k}h`, 'f', 'v'], ['HGETALL', `${k}h`], ['GET', k]);
-        frames.push(...(await r3.call(['HGETALL', `${k}h`], ['GET', k])));
-        frames.push(...(await r2.call(['HSET', `${k}h`, 'f', 'w'])));
-        frames.push(...(await r3.take(1)));
-        return frames;
-      } finally {
-        r3.close();
-        r2.close();
-      }
+    const [got, want] = await scene(async (r3, r2) => {
+      await r3.call(['CLIENT', 'TRACKING', 'on']);
+      await r2.call(['DEL', `${k}h`]);
+      const frames = await r2.call(['HSET', `${k}h`, 'f', 'v'], ['HGETALL', `${k}h`], ['GET', k]);
+      frames.push(...(await r3.call(['HGETALL', `${k}h`], ['GET', k])));
+      frames.push(...(await r2.call(['HSET', `${k}h`, 'f', 'w'])));
+      frames.push(...(await r3.take(1)));
+      return frames;
     });
     assert.deepEqual(got, want);
   });

@@ -5,7 +5,7 @@
 // the migration moves nothing, so no node ever sends an invalidation for it.
 import assert from 'node:assert/strict';
 import { BasicClientSideCache, createClient } from '@redis/client';
-import { LocalCluster } from '../../../lib/localcluster/local-cluster';
+import { LocalCluster, type ClusterNodeInfo } from '../../../lib/localcluster/local-cluster';
 import { slotOf } from '../../../lib/protocol/crc16';
 import { addr, keysForSlots, masterOf, migrateSlots, nodeCall } from '../../harness/fault-cluster';
 import { startProxy, type RunningProxy } from '../../harness/proxy';
@@ -75,52 +75,49 @@ describe('client tracking through resharding and failover', function () {
     }
   });
 
-  it('failover: a key read on the old master is invalidated when written on the new one', async function () {
-    const slot = 9000;
+  /**
+   * A tracking client reads a key of `slot`; `change` changes its master (returns true when it
+   * took the client's invalidation itself); another client writes the key once the proxy serves
+   * the slot again: the client is told, reads the new value, and is tracked there from then on.
+   */
+  async function readAcross(slot: number, name: string, change: (master: ClusterNodeInfo, reader: Resp3Conn) => Promise<boolean>): Promise<void> {
     const master = await masterOf(cluster, slot);
-    const replica = (await cluster.clusterNodes()).find((n) => n.role === 'replica' && n.masterId === master.id && !n.failed)!;
-    const key = `{${keysForSlots('fo', [slot], slotOf).get(slot)!}}:k`;
+    const key = `{${keysForSlots(name, [slot], slotOf).get(slot)!}}:k`;
     const reader = await Resp3Conn.resp3(proxy.port);
     const writer = await Resp3Conn.connect(proxy.port);
     try {
       await writer.call(['SET', key, 'before']);
       await reader.call(['CLIENT', 'TRACKING', 'on']);
       assert.deepEqual(await reader.call(['GET', key]), ['$6\r\nbefore\r\n']);
+      const told = await change(master, reader);
+      await until(async () => (await writer.call(['SET', key, 'after']))[0] === '+OK\r\n', 'the proxy serves the slot again', 30_000);
+      if (!told) await invalidatedAll(reader, [key]);
+      assert.deepEqual(await reader.call(['GET', key]), ['$5\r\nafter\r\n']);
+      await writer.call(['SET', key, 'again']);
+      await invalidatedAll(reader, [key]);
+    } finally {
+      reader.close();
+      writer.close();
+    }
+  }
+
+  it('failover: a key read on the old master is invalidated when written on the new one', async function () {
+    await readAcross(9000, 'fo', async (master) => {
+      const replica = (await cluster.clusterNodes()).find((n) => n.role === 'replica' && n.masterId === master.id && !n.failed)!;
       await nodeCall(replica, 'CLUSTER', 'FAILOVER');
       await until(async () => (await cluster.clusterNodes()).some((n) => n.id === replica.id && n.role === 'master'), 'the replica is master', 30_000);
       await cluster.waitForStable();
-      assert.deepEqual(await writer.call(['SET', key, 'after']), ['+OK\r\n']);
-      await invalidatedAll(reader, [key]);
-      assert.deepEqual(await reader.call(['GET', key]), ['$5\r\nafter\r\n']);
-      await writer.call(['SET', key, 'again']);
-      await invalidatedAll(reader, [key]);
-    } finally {
-      reader.close();
-      writer.close();
-    }
+      return false;
+    });
   });
 
   it('a master killed: its tracking connection lost, the client is told to flush everything; tracked on the new master afterwards', async function () {
-    const slot = 12000;
-    const master = await masterOf(cluster, slot);
-    const key = `{${keysForSlots('kill', [slot], slotOf).get(slot)!}}:k`;
-    const reader = await Resp3Conn.resp3(proxy.port);
-    const writer = await Resp3Conn.connect(proxy.port);
-    try {
-      await writer.call(['SET', key, 'before']);
-      await reader.call(['CLIENT', 'TRACKING', 'on']);
-      assert.deepEqual(await reader.call(['GET', key]), ['$6\r\nbefore\r\n']);
+    await readAcross(12000, 'kill', async (master, reader) => {
       cluster.kill(cluster.node(master.port)!, 'SIGKILL');
       // no write could have been seen: the proxy cannot be sure, so "flush everything"
       assert.deepEqual(await reader.take(1), ['>2\r\n$10\r\ninvalidate\r\n_\r\n']);
-      await until(async () => (await cluster.clusterNodes()).some((n) => n.masterId === undefined && n.role === 'master' && !n.failed && n.slots.some(([a, b]) => a <= slot && slot <= b) && n.id !== master.id), 'a replica took over', 60_000);
-      await until(async () => (await writer.call(['SET', key, 'after']))[0] === '+OK\r\n', 'the proxy serves the slot again', 30_000);
-      assert.deepEqual(await reader.call(['GET', key]), ['$5\r\nafter\r\n']);
-      await writer.call(['SET', key, 'again']);
-      await invalidatedAll(reader, [key]);
-    } finally {
-      reader.close();
-      writer.close();
-    }
+      await until(async () => (await cluster.clusterNodes()).some((n) => n.role === 'master' && !n.failed && n.id !== master.id && n.slots.some(([a, b]) => a <= 12000 && 12000 <= b)), 'a replica took over', 60_000);
+      return true;
+    });
   });
 });
