@@ -22,6 +22,8 @@ export type Invalidations<R> = Map<R, Buffer[]>;
 
 export class KeyTable<R extends KeyReader> {
   private readonly keys = new Map<string, Entry<R>>();
+  /** the keys of each slot, so a slot moved costs its keys, not the whole table */
+  private readonly bySlot = new Map<number, Set<string>>();
   /** (key, client) pairs held */
   items = 0;
 
@@ -42,6 +44,9 @@ export class KeyTable<R extends KeyReader> {
     if (e === undefined) {
       e = { slot: keySlot(key), key: Buffer.from(key), readers: new Set() };
       this.keys.set(k, e);
+      let inSlot = this.bySlot.get(e.slot);
+      if (inSlot === undefined) this.bySlot.set(e.slot, (inSlot = new Set()));
+      inSlot.add(k);
     }
     if (!e.readers.has(reader)) {
       e.readers.add(reader);
@@ -68,16 +73,21 @@ export class KeyTable<R extends KeyReader> {
     return out;
   }
 
-  /** Every key of the slots `moved` says: they are no longer tracked where they were read. */
-  invalidateSlots(moved: (slot: number) => boolean): Invalidations<R> {
+  /** Every key of the `moved` slots: they are no longer tracked where they were read. */
+  invalidateSlots(moved: readonly number[]): Invalidations<R> {
     const out: Invalidations<R> = new Map();
-    for (const [k, e] of this.keys) if (moved(e.slot)) this.drop(k, e, out);
+    for (const slot of moved) {
+      const inSlot = this.bySlot.get(slot);
+      if (inSlot === undefined) continue;
+      for (const k of [...inSlot]) this.drop(k, this.keys.get(k)!, out);
+    }
     return out;
   }
 
   /** Forgets everything (after a flush of every client). */
   clear(): void {
     this.keys.clear();
+    this.bySlot.clear();
     this.items = 0;
   }
 
@@ -94,6 +104,9 @@ export class KeyTable<R extends KeyReader> {
 
   private drop(k: string, e: Entry<R>, out: Invalidations<R>): void {
     this.keys.delete(k);
+    const inSlot = this.bySlot.get(e.slot)!;
+    inSlot.delete(k);
+    if (inSlot.size === 0) this.bySlot.delete(e.slot);
     this.items -= e.readers.size;
     for (const r of e.readers) {
       if (!r.active) continue;

@@ -94,7 +94,9 @@ export class ProxyTracking implements TrackingSender {
     }
     if (this.clients.size === 0) return;
     if (this.table.size > 0) {
-      this.tell(this.table.invalidateSlots((slot) => before.owner(slot) !== after.owner(slot)));
+      const moved: number[] = [];
+      for (let slot = 0; slot < after.owners.length; slot++) if (before.owner(slot) !== after.owner(slot)) moved.push(slot);
+      if (moved.length) this.tell(this.table.invalidateSlots(moved));
     }
     // a master that was not one before (a failover): BCAST clients cannot know what it wrote before its connection is in place
     if (this.bcastPrefixes.length && after.masters.some((m) => !before.masters.includes(m))) this.flush(true);
