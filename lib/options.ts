@@ -209,15 +209,6 @@ export const OPTIONS = {
     default: 'no',
     help: 'let clients run CONFIG GET (one master) and CONFIG SET/RESETSTAT (every node) through the proxy',
   },
-  slowlogUs: {
-    env: 'SLOTPROXY_SLOWLOG_US',
-    live: true,
-    type: 'int',
-    default: '10000',
-    min: -1,
-    max: 2 ** 31 - 1,
-    help: 'requests slower than this many microseconds, as the proxy sees them, go to SLOWLOG (-1: off)',
-  },
   trackingTableMaxKeys: {
     env: 'SLOTPROXY_TRACKING_TABLE_MAX_KEYS',
     live: true,
@@ -226,6 +217,15 @@ export const OPTIONS = {
     min: 1,
     max: 100000000,
     help: 'keys the client-tracking table holds; past it the oldest are invalidated for their clients (like tracking-table-max-keys)',
+  },
+  slowlogUs: {
+    env: 'SLOTPROXY_SLOWLOG_US',
+    live: true,
+    type: 'int',
+    default: '10000',
+    min: -1,
+    max: 2 ** 31 - 1,
+    help: 'requests slower than this many microseconds, as the proxy sees them, go to SLOWLOG (-1: off)',
   },
   slowlogMaxLen: { env: 'SLOTPROXY_SLOWLOG_MAX_LEN', live: true, type: 'int', default: '128', min: 0, max: 1000000, help: 'entries SLOWLOG keeps' },
   workers: {

@@ -102,7 +102,7 @@ export class Proxy implements ProxyContext {
       connectionLost: (conn, _reason, node) => node && this.tracking.connectionLost(conn, node),
       mapChanged: (before, after) => this.tracking.mapChanged(before, after),
     });
-    this.tracking = new ProxyTracking(this.router, table, config.trackingTableMaxKeys);
+    this.tracking = new ProxyTracking(this.router, table, config.trackingTableMaxKeys, () => this.routerOptions.requestTimeoutMs || 15_000);
     this.applyConfig();
   }
 

@@ -69,6 +69,8 @@ export class NodeTracking {
   constructor(
     readonly node: BackendNode,
     private readonly events: NodeTrackingEvents,
+    /** how long the node may take to answer the listener's CLIENT ID or the BCAST connection's PING (SLOTPROXY_REQUEST_TIMEOUT_MS) */
+    private readonly answerMs: () => number,
   ) {}
 
   /** A tracking client's command: on a tracking connection, once the listener's id is known. */
@@ -118,7 +120,9 @@ export class NodeTracking {
     const conn = this.node.openExtra(true, [command(on)], hooks, true);
     conn.pushHandler = (frame) => this.events.broadcast(frame);
     this.bcastConn = conn;
-    return (this.bcastReady = new Promise((resolve) => conn.send(new OwnCall(PING, () => resolve()))));
+    // a node that does not answer leaves the client's CLIENT TRACKING waiting no longer than a command
+    const answered = new Promise<void>((resolve) => conn.send(new OwnCall(PING, () => resolve())));
+    return (this.bcastReady = Promise.race([answered, new Promise<void>((resolve) => setTimeout(resolve, this.answerMs()).unref())]));
   }
 
   close(reason: string): void {
@@ -142,8 +146,13 @@ export class NodeTracking {
     const conn = this.node.openExtra(true, [], hooks, false);
     conn.pushHandler = (frame) => this.events.invalidated(frame);
     this.listener = conn;
+    // the commands waiting for it get an error, not a hang, from a node that does not answer
+    const timer = setTimeout(() => {
+      if (this.listener === conn && this.waiting.length > 0) conn.close(`${this.node.address} did not answer CLIENT ID within ${this.answerMs()} ms`);
+    }, this.answerMs()).unref();
     conn.send(
       new OwnCall(CLIENT_ID, (reply, why) => {
+        clearTimeout(timer);
         if (this.listener !== conn) return;
         const id = reply !== null && reply[0] === ':' ? Number(reply.slice(1)) : null;
         if (id === null) {
@@ -165,6 +174,7 @@ export class NodeTracking {
    */
   private listenerLost(conn: BackendConnection, reason: string): void {
     if (conn !== this.listener) return;
+    // (also when closed here: a listener that never answered)
     this.listener = null;
     // (first: the unwritten commands of the closed connections then wait for a new listener)
     this.failWaiting(`ERR ${reason}; the command did not run`);

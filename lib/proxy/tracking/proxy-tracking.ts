@@ -32,13 +32,13 @@ export class ProxyTracking implements TrackingSender {
   readonly clients = new Set<ClientTracking>();
   private readonly nodes = new Map<string, NodeTracking>();
   private bcastPrefixes: string[] = [];
-  /** invalidations sent, and "flush everything" sent for a reason of the proxy's */
-  readonly stats = { invalidations: 0, flushes: 0 };
 
   constructor(
     private readonly router: TrackingNodes,
     private readonly commands: CommandTable,
     maxKeys: number,
+    /** SLOTPROXY_REQUEST_TIMEOUT_MS, read when used (it is live) */
+    private readonly answerMs: () => number,
   ) {
     this.table = new KeyTable<ClientTracking>(maxKeys, (inv) => this.tell(inv));
   }
@@ -141,7 +141,7 @@ export class ProxyTracking implements TrackingSender {
         invalidated: (frame) => this.invalidated(frame),
         broadcast: (frame) => this.broadcast(frame),
         lost: (bcast) => this.flush(bcast),
-      });
+      }, this.answerMs);
       this.nodes.set(node.address, nt);
       void nt.broadcastFor(this.bcastPrefixes);
     }
@@ -172,17 +172,14 @@ export class ProxyTracking implements TrackingSender {
       const mine = keys.filter((k) => c.prefixes.some((p) => k.toString('latin1').startsWith(p)));
       if (mine.length) c.deliver(mine);
     }
-    this.stats.invalidations++;
   }
 
   private tell(inv: Invalidations<ClientTracking>): void {
     for (const [client, keys] of inv) client.deliver(keys);
-    this.stats.invalidations += inv.size;
   }
 
   /** "Flush everything" to the key-table clients (or the BCAST ones): what was tracked is lost. */
   private flush(bcast: boolean): void {
-    this.stats.flushes++;
     if (!bcast) this.table.clear();
     for (const c of this.clients) if (c.bcast === bcast) c.deliver(null);
   }
