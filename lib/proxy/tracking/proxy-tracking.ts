@@ -114,7 +114,8 @@ export class ProxyTracking implements TrackingSender {
   }
 
   private noteKeys(cmd: BackendCommand, client: ClientTracking, remember: boolean): void {
-    const args = frameArgs(cmd.frame.subarray(cmd.frameStart, cmd.frameEnd));
+    // (bytes(): a split part may be a constant head, GET, and a range of the client's MGET)
+    const args = frameArgs(cmd.bytes());
     const row = this.rowOf(args);
     if (!row) return;
     const reads = remember && (row.info.flags.includes('readonly') || SCRIPTS.has(row.name));
