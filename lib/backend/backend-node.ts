@@ -123,10 +123,9 @@ export class BackendNode<C extends WireCommand = WireCommand> {
    * what it carries is answered. Returns its commands not written yet, to be routed again.
    */
   park(conn: BackendConnection<C>): C[] {
-    const conns = conn.resp3 ? this.conns3 : this.conns;
-    const i = conns ? conns.indexOf(conn) : -1;
-    if (i < 0) return [];
-    conns![i] = undefined;
+    const conns = [this.conns, this.conns3, ...this.tracked].find((list) => list !== null && list.includes(conn));
+    if (!conns) return [];
+    conns[conns.indexOf(conn)] = undefined;
     this.parked.add(conn);
     return conn.retire();
   }
