@@ -242,6 +242,15 @@ export const OPTIONS = {
     default: 'no',
     help: 'let clients run CONFIG GET (one master), CONFIG SET/RESETSTAT (every node), PROXY changes, MIGRATE, and ACL SETUSER/DELUSER/LOAD/SAVE (on the proxy\'s users)',
   },
+  trackingTableMaxKeys: {
+    env: 'SLOTPROXY_TRACKING_TABLE_MAX_KEYS',
+    live: true,
+    type: 'int',
+    default: '1000000',
+    min: 1,
+    max: 100000000,
+    help: 'keys the client-tracking table holds; past it the oldest are invalidated for their clients (like tracking-table-max-keys)',
+  },
   slowlogUs: {
     env: 'SLOTPROXY_SLOWLOG_US',
     live: true,

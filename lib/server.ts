@@ -32,6 +32,7 @@ import { ClientMemory, clientMemoryLimit } from './proxy/client-memory';
 import { ClientSession } from './proxy/client-session';
 import type { Peers, ProxyContext, SessionInfo } from './proxy/context';
 import type { ProxyStats } from './metrics/view';
+import { ProxyTracking } from './proxy/tracking/proxy-tracking';
 import { Router, type RouterOptions } from './proxy/router';
 import { flushClientReplies } from './proxy/reply-writes';
 import { VERSION } from './version';
@@ -57,6 +58,7 @@ export class Proxy implements ProxyContext {
   }
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
+  readonly tracking: ProxyTracking;
   listenPort = 0;
   normalOutputLimits: { hard: number; soft: number; softSeconds: number } | null = null;
   private nextClientId = 1;
@@ -104,7 +106,10 @@ export class Proxy implements ProxyContext {
     };
     this.router = new Router(scanners, this.routerOptions, {
       refreshNeeded: (reason) => void this.refresher.refresh(reason),
+      connectionLost: (conn, _reason, node) => node && this.tracking.connectionLost(conn, node),
+      mapChanged: (before, after) => this.tracking.mapChanged(before, after),
     });
+    this.tracking = new ProxyTracking(this.router, table, config.trackingTableMaxKeys, () => this.routerOptions.requestTimeoutMs || 15_000);
     this.applyConfig();
   }
 
@@ -118,6 +123,7 @@ export class Proxy implements ProxyContext {
     this.slowlog.thresholdMicros = c.slowlogUs;
     this.slowlog.maxLen = c.slowlogMaxLen;
     this.slowlog.trim();
+    this.tracking.setMaxKeys(c.trackingTableMaxKeys);
     this.routerOptions.maxRedirects = c.maxRedirects;
     this.routerOptions.retryDelayMs = c.retryDelayMs;
     this.routerOptions.requestTimeoutMs = c.requestTimeoutMs;
@@ -262,6 +268,7 @@ export class Proxy implements ProxyContext {
     for (const s of this.sessions) s.closeNow();
     this.handshakes?.close();
     this.clusterScripts?.close();
+    this.tracking.close();
     this.router.close();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }

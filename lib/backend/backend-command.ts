@@ -7,6 +7,14 @@ import type { BackendAddress, WireCommand } from './wire-command';
 
 export type { BackendAddress } from './wire-command';
 
+/**
+ * How a tracking client's command reaches a node (lib/proxy/tracking): on the node's tracking
+ * connections, its keys noted for the client's invalidations.
+ */
+export interface TrackingRoute {
+  send(cmd: BackendCommand, node: BackendNode): void;
+}
+
 export abstract class BackendCommand implements WireCommand {
   /**
    * What is sent to the node: `head` (if any) then `frame[frameStart, frameEnd)`. A range of the client's
@@ -20,6 +28,10 @@ export abstract class BackendCommand implements WireCommand {
   slot: number;
   /** connection choice within a node, so one client's commands to a node stay in order */
   pin: number;
+  /** for a RESP3 client: goes to the node's RESP3 connections (BackendNode.connectionFor) */
+  resp3 = false;
+  /** set for a tracking client's command (CLIENT TRACKING on): see sendShared() */
+  tracking: TrackingRoute | null = null;
   /** send ASKING first (after an ASK redirect), once */
   asking = false;
   redirects = 0;
@@ -63,6 +75,13 @@ export abstract class BackendCommand implements WireCommand {
 
   /** The command cannot get a reply: `message` is an error reply text without the leading '-'. */
   abstract onFailure(message: string): void;
+
+  /** On the node's shared connection of the client's protocol, or a tracking client's on its tracking one. */
+  sendShared(node: BackendNode): void {
+    const t = this.tracking;
+    if (t === null) node.connectionFor(this.pin, this.resp3).send(this);
+    else t.send(this, node);
+  }
 
   /** Sends (or resends, after a redirect) to a node: on a shared or on a dedicated connection. */
   abstract sendTo(node: BackendNode): void;

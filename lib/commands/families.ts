@@ -14,8 +14,8 @@ export interface VariantRow {
 }
 
 const TRANSACTION = 'transaction on a dedicated connection to the master of its first key';
-const CLASSIC_PUBSUB = 'classic pub/sub: channels on a dedicated connection to their slot’s master, patterns to any master (messages cluster-wide)';
-const SHARDED_PUBSUB = 'sharded pub/sub on a dedicated connection to the channel’s master';
+const CLASSIC_PUBSUB = 'classic pub/sub: channels on a dedicated connection to their slot’s master, patterns to any master (messages cluster-wide); RESP3: pushes, any command while subscribed';
+const SHARDED_PUBSUB = 'sharded pub/sub on a dedicated connection to the channel’s master; RESP3: pushes';
 const ONE_NODE_CLUSTER = 'the proxy as a one-node cluster owning every slot';
 const OWN_CLIENTS = 'the proxy’s own clients';
 const ADMIN = 'needs SLOTPROXY_ADMIN_COMMANDS=yes';
@@ -107,6 +107,13 @@ export const FAMILY_VARIANTS = {
     deluser: { commands: ['acl|deluser'], doc: `deletes proxy users and closes their connections; ${ADMIN}` },
     load: { commands: ['acl|load'], doc: `reads SLOTPROXY_USERS_FILE again (as SIGHUP does); ${ADMIN}` },
     save: { commands: ['acl|save'], doc: `writes the proxy’s users to SLOTPROXY_USERS_FILE; ${ADMIN}` },
+  },
+  /** client-side caching through the proxy (lib/proxy/tracking, docs/resp3.md) */
+  tracking: {
+    tracking: { commands: ['client|tracking'], doc: 'the proxy’s own tracking: per-master tracking connections, its key table, invalidations to the clients that read each key' },
+    caching: { commands: ['client|caching'], doc: 'OPTIN/OPTOUT: whether the proxy notes the next command’s keys' },
+    trackinginfo: { commands: ['client|trackinginfo'], doc: 'the client’s tracking state as the proxy keeps it' },
+    getredir: { commands: ['client|getredir'], doc: 'the client’s REDIRECT id, -1 when tracking is off' },
   },
   /** CONFIG across the cluster and MIGRATE, for operators */
   admin: {

@@ -17,7 +17,6 @@ export type LocalCommand =
   | 'client-getname'
   | 'client-id'
   | 'client-setinfo'
-  | 'client-getredir'
   | 'client-no-evict'
   | 'cluster-keyslot'
   | 'command' // COMMAND and its COUNT / LIST / INFO from the proxy's table (lib/proxy/command-reply.ts)

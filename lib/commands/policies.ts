@@ -27,7 +27,6 @@ const OWN_ROWS: Readonly<Record<string, Handler>> = {
   'client|getname': local('client-getname'),
   'client|id': local('client-id'),
   'client|setinfo': local('client-setinfo'),
-  'client|getredir': local('client-getredir'),
   'client|no-evict': local('client-no-evict'),
   'client|no-touch': local('ok'),
   'cluster|keyslot': local('cluster-keyslot'),

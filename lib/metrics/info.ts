@@ -6,7 +6,7 @@ import os from 'node:os';
 import { LATENCY_BUCKETS, type CommandStats } from './command-stats';
 import { errorStatLines } from './error-stats';
 import { NO_MASTERS, type MastersInfo } from './masters-info';
-import { backendConnections, clientCounts, commandName, processUsage, replicaCount, replicaLines, type NodeConnections, type ProcessUsage, type ProxyView } from './view';
+import { backendConnections, clientCounts, commandName, processUsage, replicaCount, replicaLines, trackingView, type NodeConnections, type ProcessUsage, type ProxyView } from './view';
 
 type Value = string | number;
 
@@ -158,6 +158,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('blocked_clients', 'clients waiting in a blocking command (BLPOP, XREAD BLOCK ...)', (i) => i.clientsByState.blocked),
       f('pubsub_clients', 'clients in subscribed mode', (i) => i.clientsByState.subscribed),
       f('transaction_clients', 'clients inside MULTI', (i) => i.clientsByState.transaction),
+      f('tracking_clients', 'clients with CLIENT TRACKING on', (i) => trackingView(i.view).clients),
     ],
   },
   memory: {
@@ -210,6 +211,10 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('total_error_replies', 'error replies sent to clients (the cluster’s and the proxy’s own; errors inside an EXEC reply count one each, as in Redis)', (i) => i.view.commandStats.totalErrors),
       f('total_replies', 'replies sent to clients, errors included (slotproxy)', (i) => i.view.commandStats.total),
       f('slowlog_len', 'entries in SLOWLOG (slotproxy)', (i) => i.view.slowlog.length),
+      f('tracking_total_keys', 'keys in the proxy’s tracking table (read by tracking clients since their last invalidation)', (i) => trackingView(i.view).keys),
+      f('tracking_total_items', 'key-client pairs in the tracking table', (i) => trackingView(i.view).items),
+      f('tracking_total_prefixes', 'BCAST prefixes the masters are asked to track (the fewest covering every BCAST client’s)', (i) => trackingView(i.view).prefixes),
+      f('tracking_table_max_keys', 'SLOTPROXY_TRACKING_TABLE_MAX_KEYS: past it the oldest keys are invalidated (slotproxy)', (i) => trackingView(i.view).maxKeys),
     ],
   },
   replication: {

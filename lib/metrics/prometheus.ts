@@ -4,7 +4,7 @@
 // metrics adds nothing to the request path.
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { LATENCY_BUCKETS } from './command-stats';
-import { backendConnections, clientCounts, commandName, processUsage, replicaCount, replicaLines, type ProxyView } from './view';
+import { backendConnections, clientCounts, commandName, processUsage, replicaCount, replicaLines, trackingView, type ProxyView } from './view';
 
 export const PREFIX = 'slotproxy_';
 
@@ -115,6 +115,27 @@ export const METRICS: readonly MetricDef[] = [
     help: 'Client connections by what they are doing: normal, blocked (in a blocking command), subscribed, transaction (inside MULTI).',
     labels: ['state'],
     read: (v) => Object.entries(clientCounts(v.sessions)).map(([state, n]): Sample => [{ state }, n]),
+  },
+  {
+    name: 'tracking_clients',
+    type: 'gauge',
+    help: 'Clients with CLIENT TRACKING on.',
+    labels: [],
+    read: (v) => one(trackingView(v).clients),
+  },
+  {
+    name: 'tracking_keys',
+    type: 'gauge',
+    help: 'Keys in the proxy’s tracking table (read by tracking clients since their last invalidation).',
+    labels: [],
+    read: (v) => one(trackingView(v).keys),
+  },
+  {
+    name: 'tracking_keys_limit',
+    type: 'gauge',
+    help: 'SLOTPROXY_TRACKING_TABLE_MAX_KEYS: past it the oldest keys are invalidated for their clients.',
+    labels: [],
+    read: (v) => one(trackingView(v).maxKeys),
   },
   {
     name: 'backend_connections',

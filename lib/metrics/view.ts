@@ -105,10 +105,27 @@ export interface ProxyView {
   readonly refresher: { readonly stats: RefresherStats };
   /** bytes the clients hold (query and output buffers), and SLOTPROXY_MAXMEMORY_CLIENTS in bytes (0: none) */
   readonly clientMemory: { readonly used: number; readonly limit: number };
+  /** client tracking's table (absent: none, as in a view of several workers) */
+  readonly tracking?: { info(): TrackingView };
   /** worker processes counted in this view (absent: one) */
   readonly workers?: number;
   /** memory and CPU counted in this view (absent: this process's) */
   usage?(): ProcessUsage;
+}
+
+/** Client tracking's figures: INFO's tracking_* fields and the metrics. */
+export interface TrackingView {
+  clients: number;
+  keys: number;
+  items: number;
+  prefixes: number;
+  maxKeys: number;
+}
+
+const NO_TRACKING: TrackingView = { clients: 0, keys: 0, items: 0, prefixes: 0, maxKeys: 0 };
+
+export function trackingView(view: Pick<ProxyView, 'tracking'>): TrackingView {
+  return view.tracking ? view.tracking.info() : NO_TRACKING;
 }
 
 export function processUsage(view: Pick<ProxyView, 'usage'>): ProcessUsage {

@@ -140,7 +140,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
       // Fast path: a known command routed by its slot, nothing to report.
       if (cmd > 0 && rec[at + R_FLAGS] === 0) {
         const row = rows[cmd]!;
-        if (row.fastPath && this.mode === null && this.anyCommandAnyKey) {
+        if (row.fastPath && this.mode === null && this.fast) {
           // the command is sent as a range of the read buffer: no view per command
           const req = new SingleRequest(this, buf, rec[at + R_SLOT], this.id, deadline);
           const start = (req.frameStart = rec[at + R_START]);
@@ -161,7 +161,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
       // What the slow path enqueues may take long (blocking commands...): the replies before it
       // do not wait for it. Split commands (MSET/MGET across slots) are answered as promptly as
       // the fast path's.
-      const prompt = cmd > 0 && rows[cmd]!.fastPath && this.mode === null && this.anyCommandAnyKey;
+      const prompt = cmd > 0 && rows[cmd]!.fastPath && this.mode === null && this.fast;
       // what the slow path makes of the command may keep ranges of it anywhere
       if (slab !== null) slab.pinned = true;
       const before = replies.last;
@@ -173,6 +173,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
       this.currentEnd = rec[at + R_END];
       dispatchSlow(this, buf, rec, at, deadline);
       reads = this.reads;
+      if (this.tracking !== null && cmd > 0) this.tracking.commandDone(rows[cmd]!.name);
       if (prompt) replies.joinBatch(before);
     }
     replies.endBatch();
@@ -223,6 +224,10 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     if (this.reads !== null && mayWrite(this.ctx.table.rows, this.currentRow)) this.reads.pending++;
     this.pendingStats.push(this.currentRow, cachedNow(), this.currentFrame, this.currentStart, this.currentEnd);
     this.replies.enqueue(req);
+  }
+
+  push(frame: Buffer): void {
+    if (!this.closed) this.replies.push(frame);
   }
 
   requestDone(req: ClientRequest): void {
@@ -295,6 +300,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.replies.abandon();
     this.mode?.close();
     this.mode = null;
+    if (this.tracking !== null) this.ctx.tracking.disable(this);
     this.ctx.onSessionClosed(this);
   }
 }

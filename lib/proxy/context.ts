@@ -13,6 +13,7 @@ import type { ProxyStats, ProxyView } from '../metrics/view';
 import type { TopologyRefresher } from '../cluster/refresher';
 import type { ClientMemory } from './client-memory';
 import type { Router } from './router';
+import type { ProxyTracking } from './tracking/proxy-tracking';
 
 export interface SessionInfo {
   readonly id: number;
@@ -23,6 +24,8 @@ export interface SessionInfo {
   libVer: string | null;
   /** CLIENT NO-EVICT on: never closed for SLOTPROXY_MAXMEMORY_CLIENTS */
   noEvict: boolean;
+  /** speaks RESP3 (after HELLO 3) */
+  resp3: boolean;
   readonly blocked: boolean;
   /** "ip:port" of the client, and of the proxy's end of the connection */
   readonly remoteAddress: string;
@@ -62,6 +65,8 @@ export interface Routing {
   /** re-scans inline commands once they are turned into RESP */
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
+  /** client tracking: its clients, key table and the nodes' tracking connections */
+  readonly tracking: ProxyTracking;
   /** the SCRIPT LOAD commands clients sent, by SHA1, to repeat on a node that answers NOSCRIPT */
   readonly scripts: Map<string, Buffer>;
 }

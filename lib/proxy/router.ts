@@ -33,7 +33,9 @@ export interface RouterOptions extends NodeOptions {
 export interface RouterEvents {
   /** something suggests the slot map is stale */
   refreshNeeded(reason: string): void;
-  connectionLost?(conn: BackendConnection, reason: string): void;
+  connectionLost?(conn: BackendConnection<BackendCommand>, reason: string, node: BackendNode<BackendCommand> | undefined): void;
+  /** a new slot map is in place */
+  mapChanged?(before: SlotMap, after: SlotMap): void;
 }
 
 export class Router implements ConnectionHooks {
@@ -141,11 +143,12 @@ export class Router implements ConnectionHooks {
 
   route(cmd: BackendCommand): void {
     if (this.retries.count !== 0 && this.retries.joinWaiting(cmd)) return;
-    if (this.reads !== null && cmd.access >= Access.Read && cmd.slot >= 0) {
+    // (a tracking client's reads stay on the masters, whose tracking connections note their keys)
+    if (this.reads !== null && cmd.access >= Access.Read && cmd.slot >= 0 && cmd.tracking === null) {
       const replica = this.reads.replicaFor(cmd);
       if (replica !== null) {
         cmd.access = Access.ReadOnReplica;
-        replica.replicaConnectionFor(cmd.pin).send(cmd);
+        replica.replicaConnectionFor(cmd.pin, cmd.resp3).send(cmd);
         return;
       }
       cmd.access = Access.Read;
@@ -308,7 +311,7 @@ export class Router implements ConnectionHooks {
       this.reads.connectionLost(node.address, reason);
       this.reroute(conn.takePending());
     }
-    this.events.connectionLost?.(conn, reason);
+    this.events.connectionLost?.(conn, reason, node);
     if (!conn.closedByUs) this.events.refreshNeeded(`connection lost: ${reason}`);
   }
 
@@ -349,9 +352,11 @@ export class Router implements ConnectionHooks {
   }
 
   private setMap(map: SlotMap): void {
+    const before = this.map;
     this.map = map;
     this.masterNodes = map.masters.map((a) => this.node(a));
     this.reads?.mapChanged(map);
+    this.events.mapChanged?.(before, map);
   }
 
   /**

@@ -11,6 +11,7 @@ import { PROXY } from './proxy-admin';
 import { PUBSUB } from './pubsub-introspect';
 import { PubSubMode } from './pubsub-mode';
 import { SPLIT } from './split';
+import { TRACKING } from './tracking';
 import { TRANSACTION } from './transaction';
 
 const FAMILIES: { readonly [F in FamilyName]: FamilyHandlers<F> } = {
@@ -22,6 +23,7 @@ const FAMILIES: { readonly [F in FamilyName]: FamilyHandlers<F> } = {
   cluster: CLUSTER,
   client: CLIENT,
   acl: ACL,
+  tracking: TRACKING,
   admin: ADMIN,
   proxy: PROXY,
 };

@@ -12,8 +12,8 @@ import { BackendCommand } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import { copyRange } from '../../io/copy-range';
 import { keySlot } from '../../protocol/crc16';
-import { KEY_TRIPLE, TYPE_ARRAY, TYPE_ERROR } from '../../protocol/records';
-import { error, integer, NULL_BULK, OK } from '../../protocol/resp';
+import { isErrorType, KEY_TRIPLE, TYPE_ARRAY } from '../../protocol/records';
+import { error, integer, nullBulk, OK } from '../../protocol/resp';
 import type { VariantOf } from '../../commands/families';
 import { ReplySlot, type ReplyTail } from '../client-request';
 import { wrongArity } from '../errors';
@@ -48,18 +48,20 @@ class Part extends BackendCommand {
     super(frame, slot, parent.session.id, deadline);
     // MGET's and EXISTS's parts are reads a replica may serve, like the command
     if (parent.readable) this.access = Access.Read;
+    this.resp3 = parent.session.resp3;
+    this.tracking = parent.session.trackingRoute ?? null;
   }
 
   sendTo(node: BackendNode): void {
     if (this.parent.writes) node.noteWrite(this.parent.session.written);
-    node.connectionFor(this.pin).send(this);
+    this.sendShared(node);
   }
 
   override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress, slab: Slab | null): void {
     // parts keep ranges and views until the merge: their slabs are left to the GC
     if (slab !== null) slab.pinned = true;
     const merge = this.parent.merge;
-    if (redirect !== 0 || type === TYPE_ERROR || (merge === 'mget' && this.count > 1) || merge === 'sum') {
+    if (redirect !== 0 || isErrorType(type) || (merge === 'mget' && this.count > 1) || merge === 'sum') {
       this.onReply(buf.subarray(start, end), type, redirect, elems, elemBase, from);
       return;
     }
@@ -77,9 +79,9 @@ class Part extends BackendCommand {
   onReply(frame: Buffer, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress): void {
     const router = this.parent.session.ctx.router;
     if (redirect !== 0 && router.redirect(this, frame, redirect, from)) return;
-    if (type === TYPE_ERROR && replicaRefused(this, frame, router)) return;
+    if (isErrorType(type) && replicaRefused(this, frame, router)) return;
     // A key alone in its slot is read with GET, which says WRONGTYPE where MGET says nil.
-    this.reply = this.count === 1 && this.parent.merge === 'mget' && startsWith(frame, WRONGTYPE) ? NULL_BULK : frame;
+    this.reply = this.count === 1 && this.parent.merge === 'mget' && startsWith(frame, WRONGTYPE) ? nullBulk(this.resp3) : frame;
     if (isError(this.reply)) this.parent.failed = true;
     if (this.parent.merge === 'mget' && type === TYPE_ARRAY && this.count > 1) {
       this.values = arrayElements(frame, this.parent.session.ctx.scanners.replyElems, elems, elemBase);

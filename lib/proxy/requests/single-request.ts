@@ -4,7 +4,7 @@ import { Access, type ReadFence } from '../../commands/access';
 import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import type { Slab } from '../../io/socket-reads';
-import { TYPE_ERROR } from '../../protocol/records';
+import { isErrorType } from '../../protocol/records';
 import { error } from '../../protocol/resp';
 import { repairNoScript } from './script-repair';
 import { replicaRefused, RoutedRequest } from './routed-request';
@@ -16,12 +16,12 @@ export class SingleRequest extends RoutedRequest {
   sendTo(node: BackendNode): void {
     // a write: WAIT must cover the node it went to
     if (this.access === Access.Write) node.noteWrite(this.owner.written);
-    node.connectionFor(this.pin).send(this);
+    this.sendShared(node);
   }
 
   override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress, slab: Slab | null): void {
     // Redirects and errors are looked at (and rare): they get a view, which pins the slab.
-    if (redirect !== 0 || type === TYPE_ERROR || this.done) {
+    if (redirect !== 0 || isErrorType(type) || this.done) {
       super.onReplyRange(buf, start, end, type, redirect, elems, elemBase, from, slab);
       return;
     }
@@ -39,8 +39,8 @@ export class SingleRequest extends RoutedRequest {
 
   onReply(frame: Buffer, type: number, redirect: number, _elems: number, _elemBase: number, from: BackendAddress): void {
     if (redirect !== 0 && this.owner.ctx.router.redirect(this, frame, redirect, from)) return;
-    if (type === TYPE_ERROR && replicaRefused(this, frame, this.owner.ctx.router)) return;
-    if (type === TYPE_ERROR && !this.repaired) {
+    if (isErrorType(type) && replicaRefused(this, frame, this.owner.ctx.router)) return;
+    if (isErrorType(type) && !this.repaired) {
       this.repaired = true;
       if (repairNoScript(this, frame, from.address)) return;
     }
