@@ -27,7 +27,7 @@ const MAX_LEN = 128;
 const GROUPING_MS = 60_000;
 const SCAN = 10;
 
-/** A double as Redis 7.0 writes one in RESP2 (%.17g). */
+/** A double as Redis 7.0 writes one (%.17g), as a bulk string in RESP2 and a double in RESP3. */
 function double(x: number): string {
   const t = x.toPrecision(17);
   return t.includes('e') || !t.includes('.') ? t : t.replace(/0+$/, '').replace(/\.$/, '');
@@ -57,17 +57,18 @@ export class AclLog {
   }
 
   /** ACL LOG [count]: the newest `count` entries, each a map of 7 fields (RESP2: a flat array). */
-  reply(count: number, now = Date.now()): Buffer {
+  reply(count: number, resp3: boolean, now = Date.now()): Buffer {
     const shown = this.entries.slice(0, Math.max(0, count));
     let out = `*${shown.length}\r\n`;
     for (const e of shown) {
-      out += '*14\r\n';
+      const age = double((now - e.at) / 1000);
+      out += resp3 ? '%7\r\n' : '*14\r\n';
       out += bulk('count') + `:${e.count}\r\n`;
       out += bulk('reason') + bulk(e.reason);
       out += bulk('context') + bulk(e.context);
       out += bulk('object') + bulk(e.object);
       out += bulk('username') + bulk(e.username);
-      out += bulk('age-seconds') + bulk(double((now - e.at) / 1000));
+      out += bulk('age-seconds') + (resp3 ? `,${age}\r\n` : bulk(age));
       out += bulk('client-info') + bulk(e.clientInfo);
     }
     return Buffer.from(out, 'latin1');

@@ -7,6 +7,8 @@ import { EXTRA_COMMANDS, EXTRA_SUBCOMMANDS } from '../../lib/commands/policies';
 import { respCommands, type RespValue } from '../../lib/localcluster/resp-client';
 import { aclPairFor, getuserNormalized, normalized, runAs, showReply } from '../harness/acl-pair';
 import { sharedCluster } from '../harness/mocha-hooks';
+import { exchange } from '../harness/raw-client';
+import { frames } from '../harness/resp-frames';
 import { USERS as MATRIX_USERS, usersLines } from './acl-matrix';
 
 const USERS = ['user default on >secret ~* &* +@all', 'user alice on >alicepw ~foo* &news +@all -@dangerous', 'user admin on >adminpw ~* &* +@all'];
@@ -35,6 +37,20 @@ describe('ACL commands answered by the proxy (issue 25 item 6)', function () {
       const [mine, theirs] = await pair().both('admin', cmd);
       assert.equal(mine, theirs, cmd.join(' '));
     }
+  });
+
+  it('in RESP3, ACL GETUSER is a map (flags a set, selectors maps) and ACL LOG a list of maps, byte for byte as Redis writes them', async function () {
+    const input = 'HELLO 3 AUTH admin adminpw\r\nACL GETUSER alice\r\nACL GETUSER nobody\r\nACL LOG RESET\r\nAUTH alice wrong\r\nACL LOG 1\r\n';
+    // what differs between any two servers: the entry's age and the client's description
+    const masked = (b: Buffer): string => b.toString('latin1').replace(/,[0-9.e+-]+\r\n/, ',AGE\r\n').replace(/\$\d+\r\nid=[^\r]*\r\n/, '$CLIENT\r\n');
+    const replies = async (port: number): Promise<string[]> => {
+      const { data } = await exchange(port, input);
+      return frames(data).slice(1, 6).map(([start, end]) => masked(data.subarray(start, end)));
+    };
+    const [mine, theirs] = await Promise.all([replies(pair().proxy.port), replies(pair().redis.port)]);
+    assert.match(theirs[0], /^%6\r\n\$5\r\nflags\r\n~/, 'Redis 7.0 writes GETUSER as a map');
+    assert.match(theirs[4], /^\*1\r\n%7\r\n/, 'and LOG as a list of maps');
+    assert.deepEqual(mine, theirs);
   });
 
   it('ACL SETUSER and DELUSER are refused, naming SLOTPROXY_ADMIN_COMMANDS, and reach no node', async function () {

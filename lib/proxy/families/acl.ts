@@ -10,7 +10,7 @@ import { CATEGORIES } from '../../auth/acl-commands';
 import { describeChannels, describeCommands, describeKeys, describeUser, userFlags } from '../../auth/acl-describe';
 import type { PubsubDefault, Selector, User } from '../../auth/acl-rules';
 import type { CommandRow } from '../../commands/table';
-import { bulk, encode, integer, NULL_BULK, OK, type RespValue } from '../../protocol/resp';
+import { bulk, encode, integer, mapOf, nullBulk, OK, setOf, type RespValue } from '../../protocol/resp';
 import type { AclChecker } from '../../auth/acl-check';
 import type { AclLogReason } from '../../auth/acl-log';
 import type { Authenticator } from '../../auth/users';
@@ -54,10 +54,12 @@ function usersByName(session: FamilySession): User[] {
 
 function getuser(session: FamilySession, cmd: ParsedCommand): void {
   const u = session.ctx.auth.users.get(latin1(cmd.args()[2]));
-  if (!u) return answer(session, NULL_BULK);
+  if (!u) return answer(session, nullBulk(session.resp3));
   const table = session.ctx.table;
   const selector = (s: Selector): RespValue[] => ['commands', text(describeCommands(s, table)), 'keys', text(describeKeys(s)), 'channels', text(describeChannels(s))];
-  answer(session, encode(['flags', userFlags(u), 'passwords', [...u.passwords], ...selector(u.root), 'selectors', u.selectors.map(selector)]));
+  // RESP3: a map whose flags are a set and whose selectors are maps, as Redis 7.0 writes it
+  const reply = mapOf(['flags', setOf(userFlags(u)), 'passwords', [...u.passwords], ...selector(u.root), 'selectors', u.selectors.map((s) => mapOf(selector(s)))]);
+  answer(session, encode(reply, session.resp3));
 }
 
 function cat(session: FamilySession, cmd: ParsedCommand): void {
@@ -116,7 +118,7 @@ function log(session: FamilySession, cmd: ParsedCommand): void {
     if (n === null) return session.reject(NOT_AN_INTEGER);
     count = Math.max(0, n);
   }
-  answer(session, aclLog.reply(count));
+  answer(session, aclLog.reply(count, session.resp3));
 }
 
 /**
@@ -161,7 +163,7 @@ function usersFile(session: FamilySession, sub: string): string | null {
 export const ACL = {
   whoami(session) {
     const u = session.user;
-    answer(session, u === null ? NULL_BULK : bulk(Buffer.from(u.name)));
+    answer(session, u === null ? nullBulk(session.resp3) : bulk(Buffer.from(u.name)));
   },
   cat,
   getuser,

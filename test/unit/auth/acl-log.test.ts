@@ -8,7 +8,7 @@ const event = (object: string, reason: AclLogEvent['reason'] = 'key'): AclLogEve
 
 function entries(log: AclLog, count: number, now: number): Record<string, unknown>[] {
   let parsed: unknown[][] = [];
-  new RedisParser({ returnReply: (r: unknown) => (parsed = r as unknown[][]), returnError: () => {}, returnBuffers: false }).execute(log.reply(count, now));
+  new RedisParser({ returnReply: (r: unknown) => (parsed = r as unknown[][]), returnError: () => {}, returnBuffers: false }).execute(log.reply(count, false, now));
   return parsed.map((e) => Object.fromEntries(Array.from({ length: e.length / 2 }, (_, i) => [e[2 * i], e[2 * i + 1]])));
 }
 
