@@ -24,12 +24,15 @@ export interface BenchRun {
   requests: number;
   dataSize?: number;
   keyspace?: number;
+  /** each connection says HELLO 3 first (redis-benchmark -3): replies in RESP3 */
+  resp3?: boolean;
 }
 
 export async function redisBenchmark(r: BenchRun): Promise<BenchResult> {
   const args = ['-h', '127.0.0.1', '-p', String(r.port), '-P', String(r.pipeline), '-n', String(r.requests), '-c', String(r.clients)];
   args.push('-d', String(r.dataSize ?? 64), '-r', String(r.keyspace ?? 100000), '--csv');
   if (r.cluster) args.push('--cluster');
+  if (r.resp3) args.push('-3');
   if (r.test) args.push('-t', r.test);
   if (r.command) args.push(...r.command);
   // Run under a shell that prints its children's CPU time once redis-benchmark has exited

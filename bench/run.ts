@@ -9,6 +9,7 @@ import path from 'node:path';
 import { findFreePort } from '../lib/localcluster/free-port';
 import { LocalCluster } from '../lib/localcluster/local-cluster';
 import { compareTwemproxy, twemproxyVersion } from './peer';
+import { compareReadFrom } from './replica-reads';
 import { median } from './median';
 import { addTicks, cpuSecondsOf, cpuTimes, machineTicks, perRequest as cpuPerRequest, stealPercent, tickShare, userKernel, type CpuTimes } from './proc';
 import { RateProbe } from './rate-probe';
@@ -19,7 +20,8 @@ import { FAST_ROW_SCALE, WORKLOADS, type Workload } from './workloads';
 const USAGE = `npm run bench -- [options]   (or: node dist/bench/run.js [options])
 
   --quick           a short run of the rows marked quick (1 repetition, -n 20000)
-  --only TEXT       only the workloads whose name contains TEXT (e.g. get, mset)
+  --only TEXT       only the workloads whose name contains TEXT (e.g. get, mset; replica: only
+                    the SLOTPROXY_READ_FROM=replica against master comparison)
   --reps N          repetitions of each row, medians reported (default 5; --quick: 1)
   -n N              requests per run (default 200000; --quick: 20000)
   -c N              redis-benchmark clients (default 50)
@@ -106,10 +108,10 @@ async function listening(port: number): Promise<void> {
   throw new Error(`slotproxy did not listen on ${port}`);
 }
 
-async function startProxy(seeds: string, o: Options): Promise<{ child: ChildProcess; port: number }> {
+async function startProxy(seeds: string, o: Options, extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
   const port = await findFreePort('127.0.0.1', false);
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', 'slotproxy.js'), '--port', String(port)], {
-    env: { ...process.env, SLOTPROXY_CLUSTER: seeds, SLOTPROXY_LOG_LEVEL: 'warn', SLOTPROXY_PARSER: o.parser, SLOTPROXY_WORKERS: String(o.workers) },
+    env: { ...process.env, SLOTPROXY_CLUSTER: seeds, SLOTPROXY_LOG_LEVEL: 'warn', SLOTPROXY_PARSER: o.parser, SLOTPROXY_WORKERS: String(o.workers), ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await listening(port);
@@ -274,6 +276,7 @@ async function main(): Promise<void> {
   const latency: string[] = [];
   const workersRows: string[] = [];
   const peerRows: string[] = [];
+  let readFromRows: string[] = [];
   const twemproxy = twemproxyVersion();
   if (o.peerOnly && !twemproxy) throw new Error('--peer needs twemproxy: apt-get install nutcracker');
   const full = !o.quick && !o.only && !o.peerOnly;
@@ -288,6 +291,7 @@ async function main(): Promise<void> {
       }
     }
     if (full && o.workers === 1) workersRows.push(...(await compareWorkers(o, cluster.seeds(), proxy)));
+    if (full || o.only?.toLowerCase() === 'replica') readFromRows = await compareReadFrom(o, (seeds, env) => startProxy(seeds, o, env));
     if ((full || o.peerOnly) && o.peer && twemproxy) {
       const issueRows = WORKLOADS.filter((w) => ['SET', 'GET'].includes(w.name) || w.name.startsWith('MSET') || w.name.startsWith('MGET'));
       peerRows.push(...(await compareTwemproxy(issueRows, o, { pid: proxy.child.pid!, port: proxy.port, masterPids: where.pids, cpu: proxyCpu })));
@@ -342,6 +346,7 @@ async function main(): Promise<void> {
       '|---|---|---|---|---|',
       ...workersRows,
     );
+  lines.push(...readFromRows);
   if (peerRows.length)
     lines.push(
       '',

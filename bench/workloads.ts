@@ -38,4 +38,15 @@ export const WORKLOADS: Workload[] = [
   ...rows('HSET', { test: 'hset' }, undefined, [16], false),
   ...rows('SET 1 KiB', { test: 'set', dataSize: 1024 }, undefined, [16], false),
   ...rows('SET 16 KiB', { test: 'set', dataSize: 16384 }, undefined, [1, 16], false, false),
+  // RESP3 clients (redis-benchmark -3 says HELLO 3 on each connection, directly too): through the
+  // proxy they use the nodes' RESP3 connections, opened for them (docs/resp3.md)
+  ...rows('RESP3 GET', { test: 'get', resp3: true }, undefined, [1, 16], false),
+  ...rows('RESP3 MGET (10 keys, split)', { command: ['MGET', ...tenKeys('key:')], resp3: true }, { command: ['MGET', ...tenKeys('key:{tag}:')], resp3: true }, [16], false, false),
 ];
+
+/**
+ * Rows run through a proxy with SLOTPROXY_READ_FROM=master and one with replica, alternating, on
+ * a 3-master cluster with a replica each (bench/replica-reads.ts): what reading from replicas
+ * gains on GET, and what tracking the clients' writes (read-your-writes) costs on SET.
+ */
+export const READ_FROM_WORKLOADS: Workload[] = [...rows('GET', { test: 'get' }, undefined, [1, 16], true), ...rows('SET', { test: 'set' }, undefined, [16], true)];

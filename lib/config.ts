@@ -55,6 +55,14 @@ function parseValue(name: OptionName, raw: string, source: string): unknown {
       if (!m || !(m[2].toLowerCase() in SIZE_UNITS)) bad('a size such as 1024, 64kb, 512mb or 1gb');
       return range(Number(m![1]) * SIZE_UNITS[m![2].toLowerCase()], ' bytes');
     }
+    case 'share': {
+      // a size, or a percentage of something the reader knows (kept as written: "50%")
+      const pct = /^(\d{1,3})%$/.exec(raw.trim());
+      if (pct && Number(pct[1]) <= 100) return `${Number(pct[1])}%`;
+      const m = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
+      if (!m || !(m[2].toLowerCase() in SIZE_UNITS)) bad('a size such as 64mb or 1gb, or a percentage such as 50%');
+      return String(Number(m![1]) * SIZE_UNITS[m![2].toLowerCase()]);
+    }
     case 'bool': {
       const v = raw.trim().toLowerCase();
       if (['yes', 'true', '1', 'on', ''].includes(v)) return true;

@@ -2,7 +2,7 @@
 // change at run time, help text). lib/config.ts reads them; `slotproxy --help`, the README's table
 // (scripts/sync-readme.ts), SIGHUP and PROXY CONFIG read this table.
 
-export type OptionType = 'string' | 'int' | 'bool' | 'size' | 'enum' | 'seeds' | 'workers';
+export type OptionType = 'string' | 'int' | 'bool' | 'size' | 'share' | 'enum' | 'seeds' | 'workers';
 
 export interface OptionSpec {
   env: string;
@@ -131,6 +131,13 @@ export const OPTIONS = {
   },
   timeout: { env: 'SLOTPROXY_TIMEOUT', live: true, type: 'int', default: '0', min: 0, max: 100000000, help: 'close clients idle this many seconds, except blocked and subscribed ones (like timeout; 0: never)' },
   tcpKeepalive: { env: 'SLOTPROXY_TCP_KEEPALIVE', live: true, type: 'int', default: '300', min: 0, max: 100000, help: 'TCP keepalive of client connections, seconds (like tcp-keepalive; 0: off)' },
+  maxmemoryClients: {
+    env: 'SLOTPROXY_MAXMEMORY_CLIENTS',
+    live: true,
+    type: 'share',
+    default: '50%',
+    help: 'memory of all clients together (unfinished commands, unread replies) past which those holding the most are closed (like maxmemory-clients); a size, or a share of the memory the proxy may use (its cgroup limit, else the machine\'s), split among workers; 0: none',
+  },
   maxQueryBuffer: {
     env: 'SLOTPROXY_MAX_QUERY_BUFFER',
     live: true,
@@ -202,12 +209,47 @@ export const OPTIONS = {
   redisTlsKey: { env: 'SLOTPROXY_REDIS_TLS_KEY', live: false, type: 'string', default: '', help: 'PEM private key of SLOTPROXY_REDIS_TLS_CERT' },
   redisUsername: { env: 'SLOTPROXY_REDIS_USERNAME', live: false, type: 'string', default: '', help: 'user for AUTH on every connection to the cluster' },
   redisPassword: { env: 'SLOTPROXY_REDIS_PASSWORD', live: false, type: 'string', default: '', help: 'password for AUTH on every connection to the cluster' },
+  readFrom: {
+    env: 'SLOTPROXY_READ_FROM',
+    live: false,
+    type: 'enum',
+    default: 'master',
+    values: ['master', 'prefer-master', 'replica', 'prefer-replica', 'any'],
+    help: 'where reads go (as Lettuce ReadFrom / Envoy read_policy): master; prefer-master (replicas while the master is down); replica, prefer-replica (replicas; the master when none is usable); any (master and replicas). Clients always read their own writes (docs/operations.md)',
+  },
+  replicaMaxLagMs: {
+    env: 'SLOTPROXY_REPLICA_MAX_LAG_MS',
+    live: true,
+    type: 'int',
+    default: '1000',
+    min: 1,
+    max: 3600000,
+    help: 'a replica further behind its master than this (or silent this long) gets no reads until it catches up',
+  },
+  replicaPollMs: {
+    env: 'SLOTPROXY_REPLICA_POLL_MS',
+    live: true,
+    type: 'int',
+    default: '10',
+    min: 1,
+    max: 60000,
+    help: 'how often replication offsets are polled while a client waits for its own writes to reach a replica (meanwhile it reads from the master); every 100 ms otherwise',
+  },
   adminCommands: {
     env: 'SLOTPROXY_ADMIN_COMMANDS',
     live: true,
     type: 'bool',
     default: 'no',
-    help: 'let clients run CONFIG GET (one master) and CONFIG SET/RESETSTAT (every node) through the proxy',
+    help: 'let clients run CONFIG GET (one master), CONFIG SET/RESETSTAT (every node), PROXY changes, MIGRATE, and ACL SETUSER/DELUSER/LOAD/SAVE (on the proxy\'s users)',
+  },
+  trackingTableMaxKeys: {
+    env: 'SLOTPROXY_TRACKING_TABLE_MAX_KEYS',
+    live: true,
+    type: 'int',
+    default: '1000000',
+    min: 1,
+    max: 100000000,
+    help: 'keys the client-tracking table holds; past it the oldest are invalidated for their clients (like tracking-table-max-keys)',
   },
   slowlogUs: {
     env: 'SLOTPROXY_SLOWLOG_US',

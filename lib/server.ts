@@ -14,6 +14,7 @@ import { ClusterScripts } from './auth/cluster-scripts';
 import { ControlConnection, type ControlOptions } from './backend/control-connection';
 import { readTlsFiles, type TlsMaterial } from './backend/dial';
 import { parseCommandReply } from './commands/command-info';
+import { readPolicyOf } from './commands/access';
 import { CommandTable, mergeCommandInfos } from './commands/table';
 import { takeOver, type Config } from './config';
 import { formatAddress, parseAddress } from './cluster/cluster-slots';
@@ -27,9 +28,11 @@ import { createMetricsRegistry } from './metrics/prometheus';
 import type { ScanLimits } from './protocol/js-request-scanner';
 import { createScanners, type RequestScanner, type Scanners } from './protocol/scanners';
 import { command, error } from './protocol/resp';
+import { ClientMemory, clientMemoryLimit } from './proxy/client-memory';
 import { ClientSession } from './proxy/client-session';
 import type { Peers, ProxyContext, SessionInfo } from './proxy/context';
 import type { ProxyStats } from './metrics/view';
+import { ProxyTracking } from './proxy/tracking/proxy-tracking';
 import { Router, type RouterOptions } from './proxy/router';
 import { flushClientReplies } from './proxy/reply-writes';
 import { VERSION } from './version';
@@ -39,8 +42,11 @@ const MAX_CLIENTS_REPLY = error('ERR max number of clients reached');
 export class Proxy implements ProxyContext {
   readonly version = VERSION;
   readonly startedAt = Date.now();
-  readonly stats: ProxyStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0 };
+  readonly stats: ProxyStats = { connectionsReceived: 0, connectionsRejected: 0, commandsProcessed: 0, evictedClients: 0 };
   readonly sessions = new Set<ClientSession>();
+  /** SLOTPROXY_MAXMEMORY_CLIENTS in bytes, re-derived by applyConfig() */
+  private clientMemoryLimit = 0;
+  readonly clientMemory = new ClientMemory(() => this.clientMemoryLimit, this.stats);
   readonly scripts = new Map<string, Buffer>();
   /** the other workers, when SLOTPROXY_WORKERS > 1 (INFO and RESETSTAT cover them all) */
   peers: Peers | null = null;
@@ -52,6 +58,7 @@ export class Proxy implements ProxyContext {
   }
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
+  readonly tracking: ProxyTracking;
   listenPort = 0;
   normalOutputLimits: { hard: number; soft: number; softSeconds: number } | null = null;
   private nextClientId = 1;
@@ -94,10 +101,15 @@ export class Proxy implements ProxyContext {
       maxRedirects: config.maxRedirects,
       retryDelayMs: config.retryDelayMs,
       requestTimeoutMs: config.requestTimeoutMs,
+      readFrom: readPolicyOf(config.readFrom),
+      replicas: { pollMs: config.replicaPollMs, maxLagMs: config.replicaMaxLagMs, control: refresherOptions.control },
     };
     this.router = new Router(scanners, this.routerOptions, {
       refreshNeeded: (reason) => void this.refresher.refresh(reason),
+      connectionLost: (conn, _reason, node) => node && this.tracking.connectionLost(conn, node),
+      mapChanged: (before, after) => this.tracking.mapChanged(before, after),
     });
+    this.tracking = new ProxyTracking(this.router, table, config.trackingTableMaxKeys, () => this.routerOptions.requestTimeoutMs || 15_000);
     this.applyConfig();
   }
 
@@ -111,11 +123,15 @@ export class Proxy implements ProxyContext {
     this.slowlog.thresholdMicros = c.slowlogUs;
     this.slowlog.maxLen = c.slowlogMaxLen;
     this.slowlog.trim();
+    this.tracking.setMaxKeys(c.trackingTableMaxKeys);
     this.routerOptions.maxRedirects = c.maxRedirects;
     this.routerOptions.retryDelayMs = c.retryDelayMs;
     this.routerOptions.requestTimeoutMs = c.requestTimeoutMs;
+    this.routerOptions.replicas.pollMs = c.replicaPollMs;
+    this.routerOptions.replicas.maxLagMs = c.replicaMaxLagMs;
     this.refresherOptions.minIntervalMs = c.refreshMinIntervalMs;
     this.scanners.setLimits(scanLimits(c));
+    this.clientMemoryLimit = clientMemoryLimit(c.maxmemoryClients, c.workers);
     this.normalOutputLimits = c.clientOutputLimit > 0 ? { hard: c.clientOutputLimit, soft: Infinity, softSeconds: 0 } : null;
     // the level is the process's: set only when it changes, so an embedding program keeps its own
     if (c.logLevel !== this.logLevel) setLogLevel(c.logLevel);
@@ -135,12 +151,17 @@ export class Proxy implements ProxyContext {
     const auth = new Authenticator(next.password, next.usersFile, next.aclPubsubDefault as PubsubDefault);
     auth.resolve(this.table);
     const needRestart = takeOver(this.config, next);
-    this.auth = auth;
-    this.clusterScripts?.usersChanged(auth.users.values(), next.aclPubsubDefault as PubsubDefault, this.router.slotMap.allNodes());
-    const closed = applyUsers(this.sessions, auth);
-    if (closed > 0) this.log.info({ closed }, `users reloaded: closed ${closed} connections of users removed, switched off or with changed channel rules`);
+    this.useUsers(auth, next.aclPubsubDefault as PubsubDefault);
     this.applyConfig();
     return needRestart;
+  }
+
+  useUsers(auth: Authenticator, pubsub = this.config.aclPubsubDefault as PubsubDefault): number {
+    this.auth = auth;
+    this.clusterScripts?.usersChanged(auth.users.values(), pubsub, this.router.slotMap.allNodes());
+    const closed = applyUsers(this.sessions, auth);
+    if (closed > 0) this.log.info({ closed }, `users changed: closed ${closed} connections of users removed, switched off or with changed channel rules`);
+    return closed;
   }
 
   /**
@@ -232,6 +253,7 @@ export class Proxy implements ProxyContext {
 
   onSessionClosed(session: SessionInfo): void {
     this.sessions.delete(session as ClientSession);
+    this.clientMemory.remove(session as ClientSession);
   }
 
   async stop(): Promise<void> {
@@ -246,6 +268,7 @@ export class Proxy implements ProxyContext {
     for (const s of this.sessions) s.closeNow();
     this.handshakes?.close();
     this.clusterScripts?.close();
+    this.tracking.close();
     this.router.close();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }

@@ -6,19 +6,35 @@
 import type { CommandRow, CommandTable } from '../commands/table';
 import type { Selector, User } from './acl-rules';
 
-/** Redis 7's ACL categories; a rule naming another (and none the cluster describes) is refused. */
-const CATEGORIES = new Set([
+/**
+ * Redis 7's ACL categories, in its order (ACL CAT lists them so, ACL GETUSER tries them so); a
+ * rule naming another (and none the cluster describes) is refused.
+ */
+export const CATEGORIES: readonly string[] = [
   'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo', 'stream',
   'pubsub', 'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
-]);
+];
+const KNOWN = new Set(CATEGORIES);
 
-const unknown = (line: string, rule: string): Error => new Error(`${line}: Error in applying operation '${rule}': Unknown command or category name in ACL`);
+/** A command rule Redis would refuse: `rule`, and Redis's words for the problem. */
+export class AclRuleError extends Error {
+  constructor(
+    line: string,
+    readonly rule: string,
+    readonly problem: string,
+  ) {
+    super(`${line}: Error in applying operation '${rule}': ${problem}`);
+  }
+}
+
+const unknown = (line: string, rule: string): Error => new AclRuleError(line, rule, 'Unknown command or category name in ACL');
 
 export function resolveSelector(s: Selector, table: CommandTable): void {
   const rows = table.rows.filter((r): r is CommandRow => r !== undefined);
   const children = new Map<number, CommandRow[]>();
   for (const r of rows) if (r.parent) children.set(r.parent.id, [...(children.get(r.parent.id) ?? []), r]);
   let allowed = new Set<number>();
+  let allCommands = false;
   const firstArgs = new Map<number, Set<string>>();
   const change = (row: CommandRow, allow: boolean): void => {
     for (const r of [row, ...(children.get(row.id) ?? [])]) {
@@ -32,11 +48,12 @@ export function resolveSelector(s: Selector, table: CommandTable): void {
     const what = rule.slice(1);
     if (what === '@all') {
       allowed = add ? new Set(rows.map((r) => r.id)) : new Set();
+      allCommands = add;
       firstArgs.clear();
     } else if (what.startsWith('@')) {
       const cat = what.slice(1);
       const hit = rows.filter((r) => r.info.aclCategories.includes(cat));
-      if (hit.length === 0 && !CATEGORIES.has(cat)) throw unknown(line, rule);
+      if (hit.length === 0 && !KNOWN.has(cat)) throw unknown(line, rule);
       // (containers come before their subcommands in the table, as Redis recurses)
       for (const r of hit) change(r, add);
     } else {
@@ -51,7 +68,7 @@ export function resolveSelector(s: Selector, table: CommandTable): void {
       const arg = what.slice(bar + 1);
       if (!parent || parent.parent) throw unknown(line, rule);
       if (children.has(parent.id)) {
-        if (arg.includes('|')) throw new Error(`${line}: Allowing first-arg of a subcommand is not supported`);
+        if (arg.includes('|')) throw new AclRuleError(line, rule, 'Allowing first-arg of a subcommand is not supported');
         if (!row) throw unknown(line, rule);
         change(row, true);
       } else {
@@ -63,6 +80,7 @@ export function resolveSelector(s: Selector, table: CommandTable): void {
     }
   }
   s.allowed = allowed.size === rows.length ? null : allowed;
+  s.allCommands = allCommands;
   s.firstArgs = firstArgs;
 }
 

@@ -113,11 +113,11 @@ const CHANNEL_ARGS: Readonly<Record<string, { last: number; pattern: boolean }>>
 };
 
 /** The channels a command publishes or subscribes to (UNSUBSCRIBE and the rest: none). */
-export function aclChannels(row: CommandRow, args: Buffer[]): { name: string; pattern: boolean }[] {
+export function aclChannels(row: CommandRow, args: Buffer[]): { name: string; pattern: boolean; index: number }[] {
   const spec = CHANNEL_ARGS[row.name];
   if (!spec) return [];
   const last = spec.last < 0 ? args.length - 1 : Math.min(spec.last, args.length - 1);
-  const out: { name: string; pattern: boolean }[] = [];
-  for (let i = 1; i <= last; i++) out.push({ name: args[i].toString('latin1'), pattern: spec.pattern });
+  const out: { name: string; pattern: boolean; index: number }[] = [];
+  for (let i = 1; i <= last; i++) out.push({ name: args[i].toString('latin1'), pattern: spec.pattern, index: i });
   return out;
 }

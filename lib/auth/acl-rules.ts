@@ -27,6 +27,12 @@ export interface Selector {
   readonly commandRules: { rule: string; line: string }[];
   /** row ids this selector may run; null: every command (filled by resolveCommands) */
   allowed: Set<number> | null;
+  /**
+   * +@all (or allcommands) was its last word on all commands, not -@all: Redis's reserved
+   * "future commands" bit, which decides whether ACL GETUSER describes it from +@all or -@all
+   * (filled by resolveCommands)
+   */
+  allCommands: boolean;
   /** first arguments (lowercase) allowed for a command otherwise refused: "+select|0" */
   firstArgs: Map<number, Set<string>>;
   allKeys: boolean;
@@ -48,6 +54,8 @@ export interface User {
   readonly rules: string[];
   /** may run anything on any key and channel: no check at all (set by resolveCommands) */
   unrestricted: boolean;
+  /** RESTORE payload checks asked for (the nodes make them); null: the server's default */
+  sanitize: 'sanitize-payload' | 'skip-sanitize-payload' | null;
 }
 
 export const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
@@ -56,11 +64,36 @@ export const sha256 = (s: string | Buffer): string => createHash('sha256').updat
 export type PubsubDefault = 'resetchannels' | 'allchannels';
 
 export function newSelector(pubsub: PubsubDefault): Selector {
-  return { commandRules: [], allowed: new Set(), firstArgs: new Map(), allKeys: false, keys: [], allChannels: pubsub === 'allchannels', channels: [] };
+  return { commandRules: [], allowed: new Set(), allCommands: false, firstArgs: new Map(), allKeys: false, keys: [], allChannels: pubsub === 'allchannels', channels: [] };
 }
 
 export function newUser(name: string, pubsub: PubsubDefault): User {
-  return { name, enabled: false, nopass: false, passwords: new Set(), root: newSelector(pubsub), selectors: [], rules: [], unrestricted: false };
+  return { name, enabled: false, nopass: false, passwords: new Set(), root: newSelector(pubsub), selectors: [], rules: [], unrestricted: false, sanitize: null };
+}
+
+function copySelector(s: Selector): Selector {
+  return {
+    commandRules: [...s.commandRules],
+    allowed: s.allowed && new Set(s.allowed),
+    allCommands: s.allCommands,
+    firstArgs: new Map([...s.firstArgs].map(([id, args]) => [id, new Set(args)])),
+    allKeys: s.allKeys,
+    keys: [...s.keys],
+    allChannels: s.allChannels,
+    channels: [...s.channels],
+  };
+}
+
+/** A user to change without touching `u` (ACL SETUSER applies its rules to a copy, all or none). */
+export function copyUser(u: User, name = u.name): User {
+  return {
+    ...u,
+    name,
+    passwords: new Set(u.passwords),
+    root: copySelector(u.root),
+    selectors: u.selectors.map(copySelector),
+    rules: [...u.rules],
+  };
 }
 
 // Redis's own wording for rules it refuses (ACLSetUserStringError).
@@ -95,9 +128,13 @@ export function applySelectorRule(s: Selector, rule: string, line: string): stri
       at++;
     }
     const text = latin1(rule.slice(at));
+    const same = s.keys.findIndex((k) => k.text === text);
     if (text === '*' && perms === PERM_ALL) {
       s.allKeys = true;
       s.keys = [];
+    } else if (same >= 0) {
+      // a pattern named again gains the permissions (Redis keeps one entry per pattern)
+      s.keys[same] = { ...s.keys[same], perms: s.keys[same].perms | perms };
     } else s.keys.push({ text, re: globToRegExp(text), perms });
   } else if (lower === 'allchannels' || rule === '&*') {
     s.allChannels = true;
@@ -139,7 +176,8 @@ export function applyUserRule(u: User, rule: string, line: string, pubsub: Pubsu
     const hash = rule[0] === '<' ? sha256(rule.slice(1)) : rule.slice(1);
     if (!u.passwords.delete(hash)) return 'The password you are trying to remove from the user does not exist';
   } else if (lower === 'sanitize-payload' || lower === 'skip-sanitize-payload') {
-    // RESTORE payload checks happen on the nodes (sanitize-dump-payload): nothing for the proxy
+    // RESTORE payload checks happen on the nodes (sanitize-dump-payload): only described here
+    u.sanitize = lower as User['sanitize'];
   } else if (lower === 'clearselectors') {
     u.selectors = [];
   } else if (lower === 'reset') {
@@ -147,6 +185,7 @@ export function applyUserRule(u: User, rule: string, line: string, pubsub: Pubsu
     u.nopass = false;
     u.passwords.clear();
     u.selectors = [];
+    u.sanitize = 'sanitize-payload';
     Object.assign(u.root, newSelector(pubsub));
   } else if (rule.startsWith('(')) {
     if (!rule.endsWith(')')) return 'Unmatched parenthesis in acl selector starting at';
@@ -163,13 +202,13 @@ export function applyUserRule(u: User, rule: string, line: string, pubsub: Pubsu
 }
 
 /**
- * The words of a users file line, with a selector's "(...)" kept as one word as Redis does
- * (ACLMergeSelectorArguments); null when a parenthesis is left open.
+ * Rules with a selector "(...)" spread over several words merged into one, as Redis does
+ * (ACLMergeSelectorArguments); a parenthesis left open gives the word that opened it.
  */
-export function lineWords(line: string): string[] | null {
+export function mergeSelectorArgs(words: readonly string[]): string[] | { unmatched: string } {
   const out: string[] = [];
   let open: string[] | null = null;
-  for (const w of line.split(/\s+/).filter(Boolean)) {
+  for (const w of words) {
     if (open) {
       open.push(w);
       if (w.endsWith(')')) {
@@ -179,5 +218,11 @@ export function lineWords(line: string): string[] | null {
     } else if (w.startsWith('(') && !w.endsWith(')')) open = [w];
     else out.push(w);
   }
-  return open ? null : out;
+  return open ? { unmatched: open[0] } : out;
+}
+
+/** The words of a users file line, selectors merged; null when a parenthesis is left open. */
+export function lineWords(line: string): string[] | null {
+  const words = mergeSelectorArgs(line.split(/\s+/).filter(Boolean));
+  return Array.isArray(words) ? words : null;
 }

@@ -45,14 +45,25 @@ export class Authenticator {
   /** false when clients need no password at all (no SLOTPROXY_PASSWORD, no users file) */
   readonly required: boolean;
 
-  constructor(password: string, usersFile: string, pubsub: PubsubDefault = 'resetchannels') {
-    this.users = usersFile ? parseUsersFile(fs.readFileSync(usersFile, 'utf8'), usersFile, pubsub) : new Map();
-    if (!this.users.has('default')) this.users.set('default', defaultUser());
-    const d = this.users.get('default')!;
-    if (password) {
-      d.nopass = false;
-      d.passwords = new Set([sha256(password)]);
+  /**
+   * The users of `usersFile` (read now), default's password replaced by `password` if set; or,
+   * given a map, exactly those users (ACL SETUSER and DELUSER make a new map).
+   */
+  constructor(password: string, usersFile: string, pubsub?: PubsubDefault);
+  constructor(users: Map<string, User>);
+  constructor(source: string | Map<string, User>, usersFile = '', pubsub: PubsubDefault = 'resetchannels') {
+    if (typeof source !== 'string') {
+      this.users = source;
+    } else {
+      this.users = usersFile ? parseUsersFile(fs.readFileSync(usersFile, 'utf8'), usersFile, pubsub) : new Map();
+      if (!this.users.has('default')) this.users.set('default', defaultUser());
+      const d = this.users.get('default')!;
+      if (source) {
+        d.nopass = false;
+        d.passwords = new Set([sha256(source)]);
+      }
     }
+    const d = this.users.get('default')!;
     this.required = !(d.enabled && d.nopass);
   }
 

@@ -1,10 +1,19 @@
 // What a backend connection carries: one command for one node, and what to do with its reply.
 // A client request is one BackendCommand (single-key) or several (split across slots).
+import { Access, type ReadFence } from '../commands/access';
 import type { Slab } from '../io/socket-reads';
 import type { BackendNode } from './backend-node';
 import type { BackendAddress, WireCommand } from './wire-command';
 
 export type { BackendAddress } from './wire-command';
+
+/**
+ * How a tracking client's command reaches a node (lib/proxy/tracking): on the node's tracking
+ * connections, its keys noted for the client's invalidations.
+ */
+export interface TrackingRoute {
+  send(cmd: BackendCommand, node: BackendNode): void;
+}
 
 export abstract class BackendCommand implements WireCommand {
   /**
@@ -19,11 +28,17 @@ export abstract class BackendCommand implements WireCommand {
   slot: number;
   /** connection choice within a node, so one client's commands to a node stay in order */
   pin: number;
+  /** for a RESP3 client: goes to the node's RESP3 connections (BackendNode.connectionFor) */
+  resp3 = false;
+  /** set for a tracking client's command (CLIENT TRACKING on): see sendShared() */
+  tracking: TrackingRoute | null = null;
   /** send ASKING first (after an ASK redirect), once */
   asking = false;
   redirects = 0;
   /** clock (ms) after which the command gets a timeout error; Infinity for blocking commands */
   deadline: number;
+  /** what it does to the data, from its row: the router may send a Read to a replica */
+  access = Access.Other;
 
   constructor(frame: Buffer, slot: number, pin: number, deadline: number) {
     this.frame = frame;
@@ -61,9 +76,21 @@ export abstract class BackendCommand implements WireCommand {
   /** The command cannot get a reply: `message` is an error reply text without the leading '-'. */
   abstract onFailure(message: string): void;
 
+  /** On the node's shared connection of the client's protocol, or a tracking client's on its tracking one. */
+  sendShared(node: BackendNode): void {
+    const t = this.tracking;
+    if (t === null) node.connectionFor(this.pin, this.resp3).send(this);
+    else t.send(this, node);
+  }
+
   /** Sends (or resends, after a redirect) to a node: on a shared or on a dedicated connection. */
   abstract sendTo(node: BackendNode): void;
 
   /** The client that sent it is gone: its reply is not needed (but must still be read). */
   abstract get abandoned(): boolean;
+
+  /** A read's client, as the read routing sees it; null: the master serves it. */
+  readFence(): ReadFence | null {
+    return null;
+  }
 }

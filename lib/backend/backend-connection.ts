@@ -1,11 +1,14 @@
 // One TCP connection to a cluster node, multiplexed: commands of many clients are written in
 // order, replies come back in the same order and are matched to the FIFO of commands in flight.
+// A RESP3 connection (HELLO 3 in its handshake) may also get push frames ('>': pub/sub messages,
+// tracking invalidations), which answer no command: they go to the connection's push handler and
+// never take a reply's place in the FIFO.
 import type net from 'node:net';
 import { tick } from '../clock';
 import { logger } from '../log';
 import { ReplyReader, type ReplySink } from '../protocol/reply-reader';
 import type { Scanners } from '../protocol/scanners';
-import { TYPE_ERROR } from '../protocol/records';
+import { isErrorType, TYPE_BLOB_ERROR, TYPE_PUSH } from '../protocol/records';
 import type { Gather } from '../protocol/gather';
 import { command } from '../protocol/resp';
 import { dial, type TlsMaterial } from './dial';
@@ -39,7 +42,15 @@ export interface ConnectionHooks<C extends WireCommand = WireCommand> {
   onReady?(conn: BackendConnection<C>): void;
   /** A read of replies was handled: what they completed may be written now. */
   onReadDone(): void;
+  /** A push frame on a connection without a push handler of its own (see BackendConnection.pushHandler). */
+  onPush?: PushHandler;
 }
+
+/**
+ * Receives a push frame ('>', RESP3): `frame` is a view of the read, which stays valid (its slab
+ * is pinned); `from` the connection it came on.
+ */
+export type PushHandler = (frame: Buffer, from: BackendAddress) => void;
 
 export interface ConnectionOptions {
   connectTimeoutMs: number;
@@ -49,6 +60,8 @@ export interface ConnectionOptions {
   handshake?: Buffer[];
   /** TLS to the node (SLOTPROXY_REDIS_TLS) */
   tls?: TlsMaterial | null;
+  /** the handshake says HELLO 3: replies come in RESP3, pushes may come */
+  resp3?: boolean;
 }
 
 const log = logger('backend');
@@ -82,6 +95,12 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
   closedByUs = false;
   /** serves one command at a time for one client (blocking commands) */
   readonly dedicated: boolean;
+  /** replies in RESP3 (HELLO 3 in the handshake) */
+  readonly resp3: boolean;
+  /** where push frames go; null: the hooks' onPush, else they are dropped (and counted) */
+  pushHandler: PushHandler | null = null;
+  /** push frames nobody took (no handler): a node sent what the proxy never asked for */
+  strayPushes = 0;
 
   constructor(
     readonly host: string,
@@ -92,6 +111,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
     private readonly hooks: ConnectionHooks<C>,
   ) {
     this.dedicated = !options.reconnect;
+    this.resp3 = options.resp3 === true;
     this.gather = scanners.gather;
     this.reader = new ReplyReader(scanners.newReplyScanner(), scanners);
     this.connect();
@@ -232,9 +252,14 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
   }
 
   onReply(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, slab: Slab | null): void {
+    // A push answers no command: matched to the FIFO it would shift every later reply by one.
+    if (type === TYPE_PUSH) {
+      this.pushed(buf, start, end, slab);
+      return;
+    }
     if (this.handshakeLeft > 0) {
       this.handshakeLeft--;
-      if (type === TYPE_ERROR) this.lost(`handshake with ${this.address} failed: ${buf.toString('latin1', start + 1, end).trim()}`);
+      if (isErrorType(type)) this.lost(`handshake with ${this.address} failed: ${errorText(buf, start, end, type)}`);
       return;
     }
     const cmd = this.inflight.shift();
@@ -248,6 +273,17 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
 
   onProtocolError(): void {
     this.lost(`${this.address} sent bytes that are not RESP`);
+  }
+
+  private pushed(buf: Buffer, start: number, end: number, slab: Slab | null): void {
+    const handler = this.pushHandler ?? this.hooks.onPush;
+    if (handler === undefined) {
+      if (this.strayPushes++ === 0) log.warn({ address: this.address }, `${this.address} sent a push frame on a connection that expects none; dropped`);
+      return;
+    }
+    // the handler may keep the view anywhere
+    if (slab !== null) slab.pinned = true;
+    handler(buf.subarray(start, end), this);
   }
 
   private writeSegments(cmds: C[]): void {
@@ -304,16 +340,13 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       this.hooks.onReady?.(this);
       if (this.pending.length) scheduleFlush(this);
     });
-    readSocket(
-      socket,
-      (buf, start, end, slab) => {
-        // replies are timed with the clock of their read (see lib/clock.ts)
-        tick();
-        if (this.socket === socket) this.reader.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end), this, slab);
-        this.hooks.onReadDone();
-      },
-      false,
-    );
+    // (replies are timed with the clock of their read: see lib/clock.ts)
+    const onRead = (buf: Buffer, start: number, end: number, slab: Slab | null): void => {
+      tick();
+      if (this.socket === socket) this.reader.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end), this, slab);
+      this.hooks.onReadDone();
+    };
+    readSocket(socket, onRead, false);
     socket.on('error', (err) => {
       clearTimeout(timer);
       if (this.socket === socket) this.lost(`${this.address}: ${err.message}`);
@@ -356,4 +389,10 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       if (orphans.length) this.hooks.onOrphaned(orphans, this);
     }
   }
+}
+
+/** The text of an error reply ('-' line, or '!' blob error), for logs. */
+function errorText(buf: Buffer, start: number, end: number, type: number): string {
+  const from = type === TYPE_BLOB_ERROR ? buf.indexOf(10, start) + 1 : start + 1;
+  return buf.toString('latin1', from, end).trim();
 }

@@ -9,13 +9,18 @@ export interface ShardInfo {
 }
 
 export class SlotMap {
+  /** the replicas of masters[i], for the read routing: slot -> owners[slot] -> this list */
+  readonly replicaLists: readonly (readonly string[])[];
+
   private constructor(
     /** index into `masters` per slot, -1 when no node serves it */
     readonly owners: Int16Array,
     readonly masters: readonly string[],
     readonly replicas: ReadonlyMap<string, readonly string[]>,
     readonly createdAt: number,
-  ) {}
+  ) {
+    this.replicaLists = masters.map((m) => replicas.get(m) ?? []);
+  }
 
   static empty(): SlotMap {
     return new SlotMap(new Int16Array(SLOTS).fill(-1), [], new Map(), Date.now());

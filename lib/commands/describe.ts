@@ -1,5 +1,6 @@
 // docs/commands.md: every command of the cluster's COMMAND reply (the Redis 7.0 snapshot) and
 // how slotproxy handles it, rendered from the command table so the two cannot drift.
+import { Access } from './access';
 import { variantRow } from './families';
 import type { Handler } from './handlers';
 import { CommandTable, mergeCommandInfos, type CommandRow } from './table';
@@ -16,6 +17,8 @@ export function describeHandler(row: CommandRow): string {
     case 'blocking-with-option':
       return `with ${h.option}: dedicated connection; without: routed by slot`;
     case 'local':
+      if (h.name === 'readonly') return 'answered by the proxy: this client’s reads may go to replicas (docs/operations.md)';
+      if (h.name === 'readwrite') return 'answered by the proxy: this client’s reads go to masters';
       return 'answered by the proxy';
     case 'refused':
       return `refused: \`${h.message}\``;
@@ -34,13 +37,19 @@ export function renderCommandDocs(): string {
     '',
     'Every command of the Redis 7.0 `COMMAND` reply (and subcommands), as the command table',
     '(`lib/commands/`) routes it, and `PROXY`, the proxy’s own admin command. A command a newer',
-    'cluster adds is routed by its own key specs.',
+    'cluster adds is routed by its own key specs. Replies are in the client’s protocol: RESP2, or',
+    'RESP3 after `HELLO 3` ([resp3.md](resp3.md)).',
     '',
-    '| command | arity | handling |',
-    '|---|---|---|',
+    'A command marked *replica* in the last column is a read a replica may serve, when',
+    '`SLOTPROXY_READ_FROM` or the client’s `READONLY` lets replicas take reads (docs/operations.md,',
+    '"Reads from replicas"): flagged `readonly` by the cluster, routed by its keys, never blocking.',
+    '',
+    '| command | arity | handling | reads |',
+    '|---|---|---|---|',
   ];
   for (const row of table.scannerRows() as CommandRow[]) {
-    lines.push(`| \`${row.name.replace('|', ' ').toUpperCase()}\` | ${row.arity} | ${describeHandler(row).replace(/\|/g, '\\|')} |`);
+    const reads = row.access === Access.Read ? 'replica' : '';
+    lines.push(`| \`${row.name.replace('|', ' ').toUpperCase()}\` | ${row.arity} | ${describeHandler(row).replace(/\|/g, '\\|')} | ${reads} |`);
   }
   return lines.join('\n') + '\n';
 }

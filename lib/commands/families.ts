@@ -14,11 +14,12 @@ export interface VariantRow {
 }
 
 const TRANSACTION = 'transaction on a dedicated connection to the master of its first key';
-const CLASSIC_PUBSUB = 'classic pub/sub: channels on a dedicated connection to their slot’s master, patterns to any master (messages cluster-wide)';
-const SHARDED_PUBSUB = 'sharded pub/sub on a dedicated connection to the channel’s master';
+const CLASSIC_PUBSUB = 'classic pub/sub: channels on a dedicated connection to their slot’s master, patterns to any master (messages cluster-wide); RESP3: pushes, any command while subscribed';
+const SHARDED_PUBSUB = 'sharded pub/sub on a dedicated connection to the channel’s master; RESP3: pushes';
 const ONE_NODE_CLUSTER = 'the proxy as a one-node cluster owning every slot';
 const OWN_CLIENTS = 'the proxy’s own clients';
 const ADMIN = 'needs SLOTPROXY_ADMIN_COMMANDS=yes';
+const OWN_USERS = 'the proxy’s users (SLOTPROXY_USERS_FILE), as Redis describes its own';
 
 export const FAMILY_VARIANTS = {
   /** multi-key commands split by slot and merged (keys of one slot take the fast path) */
@@ -48,6 +49,7 @@ export const FAMILY_VARIANTS = {
       doc: 'one master',
     },
     info: { commands: ['info'], doc: "the proxy's INFO, Keyspace summed over the masters" },
+    role: { commands: ['role'], doc: 'the proxy as a master without replicas; the offset is INFO’s master_repl_offset (the masters’ summed)' },
   },
   /** MULTI/EXEC/DISCARD/WATCH/UNWATCH on a pinned dedicated connection */
   transaction: {
@@ -91,10 +93,33 @@ export const FAMILY_VARIANTS = {
     kill: { commands: ['client|kill'], doc: OWN_CLIENTS },
     reset: { commands: ['reset'], doc: 'leaves transaction / subscribed mode, clears the name' },
   },
-  /** CONFIG across the cluster, for operators */
+  /** ACL about the proxy's own users (lib/auth), never the nodes' */
+  acl: {
+    whoami: { commands: ['acl|whoami'], doc: 'the proxy’s user this client logged in as' },
+    cat: { commands: ['acl|cat'], doc: 'the categories, or a category’s commands in the proxy’s command table' },
+    getuser: { commands: ['acl|getuser'], doc: OWN_USERS },
+    list: { commands: ['acl|list'], doc: OWN_USERS },
+    users: { commands: ['acl|users'], doc: OWN_USERS },
+    dryrun: { commands: ['acl|dryrun'], doc: 'whether one of the proxy’s users may run a command, as the proxy checks it' },
+    log: { commands: ['acl|log'], doc: 'the proxy’s own log of ACL refusals and failed logins' },
+    genpass: { commands: ['acl|genpass'], doc: 'a random password, made by the proxy' },
+    setuser: { commands: ['acl|setuser'], doc: `creates or changes one of the proxy’s users until the users file is read again; ${ADMIN}` },
+    deluser: { commands: ['acl|deluser'], doc: `deletes proxy users and closes their connections; ${ADMIN}` },
+    load: { commands: ['acl|load'], doc: `reads SLOTPROXY_USERS_FILE again (as SIGHUP does); ${ADMIN}` },
+    save: { commands: ['acl|save'], doc: `writes the proxy’s users to SLOTPROXY_USERS_FILE; ${ADMIN}` },
+  },
+  /** client-side caching through the proxy (lib/proxy/tracking, docs/resp3.md) */
+  tracking: {
+    tracking: { commands: ['client|tracking'], doc: 'the proxy’s own tracking: per-master tracking connections, its key table, invalidations to the clients that read each key' },
+    caching: { commands: ['client|caching'], doc: 'OPTIN/OPTOUT: whether the proxy notes the next command’s keys' },
+    trackinginfo: { commands: ['client|trackinginfo'], doc: 'the client’s tracking state as the proxy keeps it' },
+    getredir: { commands: ['client|getredir'], doc: 'the client’s REDIRECT id, -1 when tracking is off' },
+  },
+  /** CONFIG across the cluster and MIGRATE, for operators */
   admin: {
     'config-get': { commands: ['config|get'], doc: `one master (in MULTI: the transaction’s); ${ADMIN}` },
     'config-set': { commands: ['config|set'], doc: `every node, all-or-error (in MULTI: run by EXEC on the transaction’s node, then on the others); ${ADMIN}` },
+    migrate: { commands: ['migrate'], doc: `the master of its keys; ${ADMIN} (a node would connect to any address the client names)` },
   },
   /** the proxy's own SLOWLOG and PROXY admin commands, CONFIG RESETSTAT of its statistics too */
   proxy: {

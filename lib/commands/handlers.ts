@@ -10,12 +10,14 @@ export type LocalCommand =
   | 'hello'
   | 'auth'
   | 'info'
-  | 'ok' // accepted and ignored: READONLY, READWRITE, ASKING, CLIENT NO-EVICT ...
+  | 'ok' // accepted and ignored: ASKING, CLIENT NO-EVICT ...
+  | 'readonly' // this client's reads may go to replicas (lib/proxy/client-reads.ts)
+  | 'readwrite' // this client's reads go to masters
   | 'client-setname'
   | 'client-getname'
   | 'client-id'
   | 'client-setinfo'
-  | 'client-getredir'
+  | 'client-no-evict'
   | 'cluster-keyslot'
   | 'command' // COMMAND and its COUNT / LIST / INFO from the proxy's table (lib/proxy/command-reply.ts)
   | 'command-count'

@@ -20,15 +20,14 @@ const OWN_ROWS: Readonly<Record<string, Handler>> = {
   select: local('select'),
   hello: local('hello'),
   auth: local('auth'),
-  readonly: local('ok'), // no replica reads yet: accepted so cluster-aware clients connect
-  readwrite: local('ok'),
+  readonly: local('readonly'), // as in Redis Cluster: this client may read from replicas
+  readwrite: local('readwrite'),
   asking: local('ok'), // the proxy follows ASK itself; a client's ASKING must not reach a shared connection
   'client|setname': local('client-setname'),
   'client|getname': local('client-getname'),
   'client|id': local('client-id'),
   'client|setinfo': local('client-setinfo'),
-  'client|getredir': local('client-getredir'),
-  'client|no-evict': local('ok'),
+  'client|no-evict': local('client-no-evict'),
   'client|no-touch': local('ok'),
   'cluster|keyslot': local('cluster-keyslot'),
   // what this server accepts, the proxy's own commands included (DOCS and GETKEYS: a master)
@@ -39,6 +38,7 @@ const OWN_ROWS: Readonly<Record<string, Handler>> = {
 
   // the HELP of containers whose other subcommands the proxy handles: any master answers it
   'client|help': { kind: 'keyed' },
+  'acl|help': { kind: 'keyed' },
   'config|help': { kind: 'keyed' },
   'pubsub|help': { kind: 'keyed' },
   'cluster|help': { kind: 'keyed' },
@@ -50,7 +50,6 @@ const OWN_ROWS: Readonly<Record<string, Handler>> = {
   // Redis Cluster answers these itself with the error a cluster gives
   swapdb: { kind: 'keyed' },
   lastsave: { kind: 'keyed' },
-  role: { kind: 'keyed' },
 
   // connection state that must not reach a shared backend connection
   monitor: notYet('MONITOR'),

@@ -1,6 +1,7 @@
 // The command table: one row per command and subcommand, the single place that says how each is
 // handled. Built from what the cluster's COMMAND reply describes (or the Redis 7.0 snapshot
 // until the cluster answers), plus slotproxy's policies; ids are what the scanners report.
+import { Access } from './access';
 import type { CommandInfo } from './command-info';
 import type { Handler } from './handlers';
 import type { KeySpec, ScannerRow } from './key-spec';
@@ -16,6 +17,14 @@ export interface CommandRow extends ScannerRow {
   keyProc: KeyProc | null;
   /** a write command (COMMAND flag "write") */
   writes: boolean;
+  /** Write, Read (a replica may serve it) or Other; requests carry it (lib/commands/access.ts) */
+  access: Access;
+  /**
+   * may change data: read-your-writes counts it until answered (lib/proxy/client-reads.ts). The
+   * commands flagged `write`, and the scripts and transactions that may write without the flag
+   * (EVAL, EVALSHA, FCALL, EXEC: categories scripting and transaction, not `readonly`).
+   */
+  mayWrite: boolean;
   /** routed straight from the scanner's record when it has no flags: keys from the specs, one slot */
   fastPath: boolean;
   /** COMMAND flag "skip_slowlog" (EXEC: its commands are logged one by one) */
@@ -75,6 +84,8 @@ export class CommandTable {
       parent,
       keyProc,
       writes: info.flags.includes('write'),
+      access: accessOf(info, handler),
+      mayWrite: mayWrite(info, handler),
       skipSlowlog: info.flags.includes('skip_slowlog'),
       // A split command whose keys share a slot is an ordinary keyed command.
       fastPath: (handler.kind === 'keyed' && !keyProc) || split,
@@ -83,6 +94,24 @@ export class CommandTable {
     this.byName.set(row.name, row);
     return row;
   }
+}
+
+/**
+ * A read a replica may serve: flagged `readonly` by the cluster (EVAL_RO and FCALL_RO are), routed
+ * by its keys as one command or split by slot, never blocking (XREAD is a read unless it BLOCKs,
+ * and then goes to the master's dedicated connection whatever its access says).
+ */
+function accessOf(info: CommandInfo, handler: Handler): Access {
+  if (info.flags.includes('write')) return Access.Write;
+  if (!info.flags.includes('readonly') || info.keySpecs.length === 0) return Access.Other;
+  const routed = handler.kind === 'keyed' || handler.kind === 'blocking-with-option' || (handler.kind === 'family' && handler.family === 'split');
+  return routed ? Access.Read : Access.Other;
+}
+
+function mayWrite(info: CommandInfo, handler: Handler): boolean {
+  if (info.flags.includes('write')) return true;
+  if (info.flags.includes('readonly') || handler.kind === 'local' || handler.kind === 'refused' || handler.kind === 'close') return false;
+  return info.aclCategories.includes('scripting') || info.aclCategories.includes('transaction');
 }
 
 /**

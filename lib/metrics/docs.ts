@@ -1,7 +1,7 @@
 // docs/metrics.md: the Prometheus metrics and INFO fields, rendered from the tables that produce
 // them (METRICS in prometheus.ts, SECTIONS in info.ts) so the page cannot drift from the code.
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { DEFAULT_SECTIONS, SECTION_ORDER, SECTIONS } from './info';
+import { DEFAULT_SECTIONS, NAMED_ONLY_SECTIONS, SECTION_ORDER, SECTIONS } from './info';
 import { bucketBound, FIRST_BUCKET, LAST_BUCKET, METRICS, PREFIX } from './prometheus';
 
 /** Where the part that depends on the platform (prom-client's process metrics) starts. */
@@ -62,7 +62,8 @@ export function renderMetricsDocs(processMetrics: { name: string; type: string; 
   );
   for (const name of SECTION_ORDER) {
     const s = SECTIONS[name];
-    out.push(`### ${s.title} (\`${name}\`${DEFAULT_SECTIONS.includes(name) ? ', default' : ''})`, '');
+    const shown = DEFAULT_SECTIONS.includes(name) ? ', default' : NAMED_ONLY_SECTIONS.includes(name) ? ', only when named: not in all nor everything' : '';
+    out.push(`### ${s.title} (\`${name}\`${shown})`, '');
     if (s.fields.length) {
       out.push('| field | meaning |', '|---|---|');
       for (const f of s.fields) out.push(`| \`${f.name}\` | ${cell(f.help)} |`);

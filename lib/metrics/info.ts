@@ -6,7 +6,7 @@ import os from 'node:os';
 import { LATENCY_BUCKETS, type CommandStats } from './command-stats';
 import { errorStatLines } from './error-stats';
 import { NO_MASTERS, type MastersInfo } from './masters-info';
-import { backendConnections, clientCounts, commandName, processUsage, replicaCount, type NodeConnections, type ProcessUsage, type ProxyView } from './view';
+import { backendConnections, clientCounts, commandName, processUsage, replicaCount, replicaLines, trackingView, type NodeConnections, type ProcessUsage, type ProxyView } from './view';
 
 type Value = string | number;
 
@@ -158,6 +158,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('blocked_clients', 'clients waiting in a blocking command (BLPOP, XREAD BLOCK ...)', (i) => i.clientsByState.blocked),
       f('pubsub_clients', 'clients in subscribed mode', (i) => i.clientsByState.subscribed),
       f('transaction_clients', 'clients inside MULTI', (i) => i.clientsByState.transaction),
+      f('tracking_clients', 'clients with CLIENT TRACKING on', (i) => trackingView(i.view).clients),
     ],
   },
   memory: {
@@ -176,6 +177,8 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       m('maxmemory', 'the masters’ maxmemory summed (0 when one of them has no limit)'),
       f('maxmemory_human', 'maxmemory, human readable', (i) => bytesToHuman(Number(i.masters.fields.get('maxmemory') ?? 0))),
       m('maxmemory_policy', 'the masters’ maxmemory-policy (their distinct values joined by "," when they differ)', 'noeviction'),
+      f('mem_clients_normal', 'bytes the clients hold: unfinished commands and replies their sockets have not taken (what SLOTPROXY_MAXMEMORY_CLIENTS counts)', (i) => i.view.clientMemory.used),
+      f('maxmemory_clients', 'SLOTPROXY_MAXMEMORY_CLIENTS in bytes, for all workers together (0: none) (slotproxy)', (i) => i.view.clientMemory.limit),
       f('mem_fragmentation_ratio', 'used_memory_rss / used_memory', (i) => (i.usedMemory ? i.memory.rss / i.usedMemory : 0).toFixed(2)),
       f('mem_allocator', 'the V8 heap', () => `v8-${process.versions.v8}`),
     ],
@@ -197,6 +200,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('rejected_connections', 'connections refused because of SLOTPROXY_MAX_CLIENTS', (i) => i.view.stats.connectionsRejected),
       m('expired_keys', 'keys expired on the masters, summed'),
       m('evicted_keys', 'keys evicted on the masters, summed'),
+      f('evicted_clients', 'clients closed because all clients together held more than SLOTPROXY_MAXMEMORY_CLIENTS (the biggest first)', (i) => i.view.stats.evictedClients),
       m('keyspace_hits', 'key lookups that found the key, summed over the masters'),
       m('keyspace_misses', 'key lookups that did not, summed over the masters'),
       m('pubsub_channels', 'channels with subscribers, summed over the masters'),
@@ -207,6 +211,10 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('total_error_replies', 'error replies sent to clients (the cluster’s and the proxy’s own; errors inside an EXEC reply count one each, as in Redis)', (i) => i.view.commandStats.totalErrors),
       f('total_replies', 'replies sent to clients, errors included (slotproxy)', (i) => i.view.commandStats.total),
       f('slowlog_len', 'entries in SLOWLOG (slotproxy)', (i) => i.view.slowlog.length),
+      f('tracking_total_keys', 'keys in the proxy’s tracking table (read by tracking clients since their last invalidation)', (i) => trackingView(i.view).keys),
+      f('tracking_total_items', 'key-client pairs in the tracking table', (i) => trackingView(i.view).items),
+      f('tracking_total_prefixes', 'BCAST prefixes the masters are asked to track (the fewest covering every BCAST client’s)', (i) => trackingView(i.view).prefixes),
+      f('tracking_table_max_keys', 'SLOTPROXY_TRACKING_TABLE_MAX_KEYS: past it the oldest keys are invalidated (slotproxy)', (i) => trackingView(i.view).maxKeys),
     ],
   },
   replication: {
@@ -293,6 +301,13 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
       f('cluster_tryagain', 'TRYAGAIN replies retried', (i) => i.view.router.stats.tryagain),
       f('cluster_clusterdown', 'CLUSTERDOWN replies retried', (i) => i.view.router.stats.clusterdown),
       f('cluster_reroutes', 'unwritten commands routed again after a topology change or a lost connection', (i) => i.view.router.stats.reroutes),
+      f('read_from', 'SLOTPROXY_READ_FROM: where reads of clients that sent neither READONLY nor READWRITE go', (i) => i.view.config.readFrom),
+      f('reads_replicas', 'reads a replica served (counted while replicas take reads: SLOTPROXY_READ_FROM other than master, or a client sent READONLY)', (i) => i.view.router.readStats.replica),
+      f('reads_masters', 'reads a replica could have served that went to their master (the client’s policy, no usable replica, or its own writes)', (i) => i.view.router.readStats.master),
+      f('reads_masters_own_writes', 'of reads_masters, those sent to the master for the client’s own writes (unanswered, or not on a usable replica yet)', (i) => i.view.router.readStats.ownWrites),
+      f('reads_retried_on_masters', 'reads a replica failed (lost connection, LOADING, silent) that their master answered instead', (i) => i.view.router.readStats.retried),
+      f('replicas_usable', 'replicas taking reads now (polled, not loading, within SLOTPROXY_REPLICA_MAX_LAG_MS)', (i) => replicaLines(i.view).filter((r) => r.usable).length),
+      f('replicas_max_lag_ms', 'the largest lag of a replica, as the proxy measures it (an upper bound; -1: none measured)', (i) => Math.max(-1, ...replicaLines(i.view).map((r) => r.lagMs))),
       f('backend_connections_ready', 'multiplexed connections to nodes that are up', (i) => i.sumConnections((c) => c.ready)),
       f('backend_connections_connecting', 'multiplexed connections being (re)established', (i) => i.sumConnections((c) => c.connecting)),
       f('backend_connections_closed', 'multiplexed connections down (waiting to reconnect)', (i) => i.sumConnections((c) => c.closed)),
@@ -310,6 +325,19 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
         ]),
     },
   },
+  replicas: {
+    title: 'Replicas',
+    fields: [],
+    dynamic: {
+      pattern: 'replica<n>:addr=host:port,master=host:port,usable=0|1,lag_ms=N,offset=N,reads=N,reason=...',
+      help: 'per replica of the slot map, while replicas take reads: whether it takes reads, how far behind its master it is at most (ms, -1: not measured), its replication offset, the reads it served, and why it takes none (empty when it does)',
+      lines: (i) =>
+        replicaLines(i.view).map((r, n) => [
+          `replica${n}`,
+          `addr=${r.address},master=${r.master},usable=${r.usable ? 1 : 0},lag_ms=${r.lagMs},offset=${r.offset},reads=${r.reads},reason=${oneLine(r.reason).replace(/,/g, ';')}`,
+        ]),
+    },
+  },
   keyspace: {
     title: 'Keyspace',
     fields: [],
@@ -322,9 +350,13 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
 };
 
 /** Section order of Redis 7.0 (src/server.c genRedisInfoString). */
-export const SECTION_ORDER = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
+export const SECTION_ORDER = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'replicas', 'keyspace'];
+/** Sections of the proxy's own that Redis has no counterpart of: shown only when named. */
+export const NAMED_ONLY_SECTIONS = ['replicas'];
 /** What INFO without arguments (or INFO default) shows: Redis leaves the per-command sections out. */
-export const DEFAULT_SECTIONS = SECTION_ORDER.filter((s) => s !== 'commandstats' && s !== 'latencystats');
+export const DEFAULT_SECTIONS = SECTION_ORDER.filter((s) => s !== 'commandstats' && s !== 'latencystats' && !NAMED_ONLY_SECTIONS.includes(s));
+/** INFO all and everything, as Redis 7.0 has them (like a module's sections under `all`, the proxy's own are left out). */
+const ALL_SECTIONS = SECTION_ORDER.filter((s) => !NAMED_ONLY_SECTIONS.includes(s));
 /** Sections with fields taken from the masters' INFO (lib/metrics/masters-info.ts). */
 export const MASTER_SECTIONS = ['memory', 'persistence', 'stats', 'replication', 'modules', 'keyspace'];
 
@@ -336,7 +368,7 @@ export function infoSections(args: readonly string[]): string[] {
   const wanted = new Set<string>();
   for (const raw of args.length ? args : ['default']) {
     const a = raw.toLowerCase();
-    if (a === 'all' || a === 'everything') SECTION_ORDER.forEach((s) => wanted.add(s));
+    if (a === 'all' || a === 'everything') ALL_SECTIONS.forEach((s) => wanted.add(s));
     else if (a === 'default') DEFAULT_SECTIONS.forEach((s) => wanted.add(s));
     else if (a in SECTIONS) wanted.add(a);
   }

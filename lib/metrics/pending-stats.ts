@@ -45,6 +45,13 @@ export class PendingStats {
     return this.ends[this.head];
   }
 
+  /** How many outstanding requests have a row that `pick` accepts. */
+  countRows(pick: (row: number) => boolean): number {
+    let n = 0;
+    for (let k = 0; k < this.count; k++) if (pick(this.rows[(this.head + k) & (this.rows.length - 1)])) n++;
+    return n;
+  }
+
   drop(): void {
     this.frames[this.head] = null;
     this.head = (this.head + 1) & (this.rows.length - 1);

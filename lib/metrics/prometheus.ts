@@ -4,7 +4,7 @@
 // metrics adds nothing to the request path.
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { LATENCY_BUCKETS } from './command-stats';
-import { backendConnections, clientCounts, commandName, processUsage, replicaCount, type ProxyView } from './view';
+import { backendConnections, clientCounts, commandName, processUsage, replicaCount, replicaLines, trackingView, type ProxyView } from './view';
 
 export const PREFIX = 'slotproxy_';
 
@@ -82,6 +82,27 @@ export const METRICS: readonly MetricDef[] = [
     read: (v) => one(v.stats.connectionsRejected),
   },
   {
+    name: 'evicted_clients_total',
+    type: 'counter',
+    help: 'Clients closed because all clients together held more than SLOTPROXY_MAXMEMORY_CLIENTS (INFO evicted_clients).',
+    labels: [],
+    read: (v) => one(v.stats.evictedClients),
+  },
+  {
+    name: 'client_memory_bytes',
+    type: 'gauge',
+    help: 'Bytes the clients hold: unfinished commands and replies their sockets have not taken (INFO mem_clients_normal).',
+    labels: [],
+    read: (v) => one(v.clientMemory.used),
+  },
+  {
+    name: 'client_memory_limit_bytes',
+    type: 'gauge',
+    help: 'SLOTPROXY_MAXMEMORY_CLIENTS in bytes (0: no limit).',
+    labels: [],
+    read: (v) => one(v.clientMemory.limit),
+  },
+  {
     name: 'connected_clients',
     type: 'gauge',
     help: 'Client connections open.',
@@ -94,6 +115,27 @@ export const METRICS: readonly MetricDef[] = [
     help: 'Client connections by what they are doing: normal, blocked (in a blocking command), subscribed, transaction (inside MULTI).',
     labels: ['state'],
     read: (v) => Object.entries(clientCounts(v.sessions)).map(([state, n]): Sample => [{ state }, n]),
+  },
+  {
+    name: 'tracking_clients',
+    type: 'gauge',
+    help: 'Clients with CLIENT TRACKING on.',
+    labels: [],
+    read: (v) => one(trackingView(v).clients),
+  },
+  {
+    name: 'tracking_keys',
+    type: 'gauge',
+    help: 'Keys in the proxy’s tracking table (read by tracking clients since their last invalidation).',
+    labels: [],
+    read: (v) => one(trackingView(v).keys),
+  },
+  {
+    name: 'tracking_keys_limit',
+    type: 'gauge',
+    help: 'SLOTPROXY_TRACKING_TABLE_MAX_KEYS: past it the oldest keys are invalidated for their clients.',
+    labels: [],
+    read: (v) => one(trackingView(v).maxKeys),
   },
   {
     name: 'backend_connections',
@@ -149,6 +191,44 @@ export const METRICS: readonly MetricDef[] = [
     help: 'Unwritten commands routed again after a topology change or a lost connection.',
     labels: [],
     read: (v) => one(v.router.stats.reroutes),
+  },
+  {
+    name: 'reads_total',
+    type: 'counter',
+    help: 'Reads a replica could serve, by the role of the node that served them (replica, master); counted while replicas take reads (SLOTPROXY_READ_FROM other than master, or a client sent READONLY).',
+    labels: ['node_role'],
+    read: (v) => [
+      [{ node_role: 'replica' }, v.router.readStats.replica],
+      [{ node_role: 'master' }, v.router.readStats.master],
+    ],
+  },
+  {
+    name: 'reads_own_writes_total',
+    type: 'counter',
+    help: 'Reads sent to the master because of the client’s own writes (unanswered, or not on a usable replica yet): the cost of read-your-writes.',
+    labels: [],
+    read: (v) => one(v.router.readStats.ownWrites),
+  },
+  {
+    name: 'replica_read_retries_total',
+    type: 'counter',
+    help: 'Reads a replica failed (lost connection, LOADING, silent past SLOTPROXY_REPLICA_MAX_LAG_MS) that the master answered instead.',
+    labels: [],
+    read: (v) => one(v.router.readStats.retried),
+  },
+  {
+    name: 'replica_lag_seconds',
+    type: 'gauge',
+    help: 'How far behind its master each replica is at most, as the proxy measures it (replicas measured so far, while replicas take reads).',
+    labels: ['node', 'master'],
+    read: (v) => replicaLines(v).filter((r) => r.lagMs >= 0).map((r): Sample => [{ node: r.address, master: r.master }, r.lagMs / 1000]),
+  },
+  {
+    name: 'replica_usable',
+    type: 'gauge',
+    help: '1 for a replica that takes reads now, 0 for one that is down, loading or lagging (INFO replicas says why).',
+    labels: ['node', 'master'],
+    read: (v) => replicaLines(v).map((r): Sample => [{ node: r.address, master: r.master }, r.usable ? 1 : 0]),
   },
   {
     name: 'topology_refreshes_total',

@@ -10,8 +10,12 @@ export function resetProxyStats(view: Pick<ProxyView, 'commandStats' | 'stats' |
   view.stats.connectionsReceived = 0;
   view.stats.connectionsRejected = 0;
   view.stats.commandsProcessed = 0;
+  view.stats.evictedClients = 0;
   const r = view.router.stats;
   r.moved = r.ask = r.tryagain = r.clusterdown = r.reroutes = 0;
+  const reads = view.router.readStats;
+  reads.replica = reads.master = reads.ownWrites = reads.retried = 0;
+  for (const node of view.router.replicaStates()) (node as { reads: number }).reads = 0;
   view.refresher.stats.refreshes = 0;
   view.refresher.stats.failures = 0;
 }

@@ -10,6 +10,8 @@ export interface ProxyStats {
   connectionsReceived: number;
   connectionsRejected: number;
   commandsProcessed: number;
+  /** clients closed for SLOTPROXY_MAXMEMORY_CLIENTS (INFO evicted_clients) */
+  evictedClients: number;
 }
 
 export interface RouterStats {
@@ -18,6 +20,26 @@ export interface RouterStats {
   tryagain: number;
   clusterdown: number;
   reroutes: number;
+}
+
+/** Where the reads a replica could serve went (lib/proxy/read-router.ts ReadStats). */
+export interface ReadStatsView {
+  replica: number;
+  master: number;
+  ownWrites: number;
+  retried: number;
+}
+
+/** A replica as the replica poller last saw it (lib/cluster/replica-health.ts). */
+export interface ReplicaView {
+  readonly address: string;
+  readonly usable: boolean;
+  /** ms behind its master, at most (-1: not measured) */
+  readonly lagMs: number;
+  readonly offset: number;
+  /** reads it served */
+  readonly reads: number;
+  readonly reason: string;
 }
 
 export interface RefresherStats {
@@ -72,12 +94,38 @@ export interface ProxyView {
   /** only its length is shown (slowlog_len); SLOWLOG GET reads the proxy's own log */
   readonly slowlog: { readonly length: number };
   readonly table: { readonly rows: readonly ({ readonly name: string } | undefined)[] };
-  readonly router: { readonly stats: RouterStats; readonly slotMap: SlotMapView; allNodes(): readonly NodeView[] };
+  readonly router: {
+    readonly stats: RouterStats;
+    readonly readStats: ReadStatsView;
+    readonly slotMap: SlotMapView;
+    allNodes(): readonly NodeView[];
+    /** the replicas of the slot map, as the replica poller sees them (none while replicas take no reads) */
+    replicaStates(): readonly ReplicaView[];
+  };
   readonly refresher: { readonly stats: RefresherStats };
+  /** bytes the clients hold (query and output buffers), and SLOTPROXY_MAXMEMORY_CLIENTS in bytes (0: none) */
+  readonly clientMemory: { readonly used: number; readonly limit: number };
+  /** client tracking's table (absent: none, as in a view of several workers) */
+  readonly tracking?: { info(): TrackingView };
   /** worker processes counted in this view (absent: one) */
   readonly workers?: number;
   /** memory and CPU counted in this view (absent: this process's) */
   usage?(): ProcessUsage;
+}
+
+/** Client tracking's figures: INFO's tracking_* fields and the metrics. */
+export interface TrackingView {
+  clients: number;
+  keys: number;
+  items: number;
+  prefixes: number;
+  maxKeys: number;
+}
+
+const NO_TRACKING: TrackingView = { clients: 0, keys: 0, items: 0, prefixes: 0, maxKeys: 0 };
+
+export function trackingView(view: Pick<ProxyView, 'tracking'>): TrackingView {
+  return view.tracking ? view.tracking.info() : NO_TRACKING;
 }
 
 export function processUsage(view: Pick<ProxyView, 'usage'>): ProcessUsage {
@@ -134,6 +182,17 @@ export function backendConnections(view: Pick<ProxyView, 'router'>): NodeConnect
     return c;
   });
   return out.sort((a, b) => rank[a.role] - rank[b.role] || a.address.localeCompare(b.address));
+}
+
+/** The replicas' figures, each with its master in the slot map. */
+export function replicaLines(view: Pick<ProxyView, 'router'>): (ReplicaView & { master: string })[] {
+  const masterOf = new Map<string, string>();
+  for (const [m, list] of view.router.slotMap.replicas) for (const r of list) masterOf.set(r, m);
+  return view.router
+    .replicaStates()
+    .filter((r) => masterOf.has(r.address))
+    .map((r) => ({ ...r, master: masterOf.get(r.address)! }))
+    .sort((a, b) => a.master.localeCompare(b.master) || a.address.localeCompare(b.address));
 }
 
 /** Replicas the slot map knows of. */

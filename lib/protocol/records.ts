@@ -76,6 +76,7 @@ export const enum Redirect {
 
 export const TYPE_ERROR = 45; // '-'
 export const TYPE_ARRAY = 42; // '*'
+export const TYPE_BULK = 36; // '$'
 // RESP3 (docs: native/resp_framer.h says what each accepts)
 export const TYPE_BLOB_ERROR = 33; // '!'
 export const TYPE_MAP = 37; // '%'
@@ -86,6 +87,8 @@ export const TYPE_BOOLEAN = 35; // '#'
 export const TYPE_DOUBLE = 44; // ','
 export const TYPE_BIG_NUMBER = 40; // '('
 export const TYPE_VERBATIM = 61; // '='
+/** never a P_TYPE (attributes go with the reply after them: P_ATTRIB), but a byte of frames */
+export const TYPE_ATTRIBUTE = 124; // '|'
 
 /** An error reply, RESP2 '-' or RESP3 blob error '!' (P_REDIRECT classifies both). */
 export const isErrorType = (type: number): boolean => type === TYPE_ERROR || type === TYPE_BLOB_ERROR;

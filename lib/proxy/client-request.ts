@@ -29,6 +29,11 @@ export interface ClientRequest {
    * connection (dedicated) than they did, where it could otherwise overtake them
    */
   readonly barrier?: boolean;
+  /**
+   * a push frame (RESP3 out-of-band data: a pub/sub message, an invalidation), not a request: it
+   * answers no command and is never counted as one (ReplyQueue.push)
+   */
+  readonly push?: boolean;
   /** starts the work; called in client order once no earlier request holds the client */
   start(): void;
   /** the client went away while this was outstanding */
@@ -82,6 +87,18 @@ export class ImmediateReply extends ReplySlot {
     /** close the connection once this reply is written (QUIT, protocol errors) */
     readonly closeAfter = false,
   ) {
+    super();
+  }
+  start(): void {}
+  abandon(): void {}
+}
+
+/** A push frame in the client's ordered output (ReplyQueue.push): no command's reply. */
+export class PushReply extends ReplySlot {
+  override done = true;
+  readonly holds = false;
+  readonly push = true;
+  constructor(public override reply: Buffer) {
     super();
   }
   start(): void {}

@@ -3,6 +3,7 @@
 // commands arrived, whichever node answers first (lib/proxy/reply-queue.ts).
 import type net from 'node:net';
 import { cachedNow, tick } from '../clock';
+import { ReadPolicy } from '../commands/access';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
 import { readSocket, releaseSlab, type Slab } from '../io/socket-reads';
 import { PendingStats } from '../metrics/pending-stats';
@@ -11,16 +12,22 @@ import { RequestReader, type RequestSink } from '../protocol/request-reader';
 import { error } from '../protocol/resp';
 import { ClientIdentity } from './client-identity';
 import { ClientLimits, type OutputLimits } from './client-limits';
+import type { MemoryClient } from './client-memory';
 import { ImmediateReply, type ClientRequest } from './client-request';
+import { ClientReads, mayWrite, policyAfter } from './client-reads';
 import type { ProxyContext } from './context';
 import { dispatchSlow, type DispatchSession } from './dispatch';
 import type { SessionMode } from './family';
 import { ReplyQueue, type ReplyQueueOwner } from './reply-queue';
 import { SocketReplyWriter } from './reply-writes';
 import { SingleRequest } from './requests/single-request';
+import { closeAfterWrites } from './socket-close';
 
-export class ClientSession extends ClientIdentity implements RequestSink, Flushable, DispatchSession, ReplyQueueOwner {
+export class ClientSession extends ClientIdentity implements RequestSink, Flushable, DispatchSession, ReplyQueueOwner, MemoryClient {
   closed = false;
+  /** what this client holds of the proxy's memory, kept by ctx.clientMemory (client-memory.ts) */
+  memoryBytes = 0;
+  memoryBucket = -1;
   flushQueued = false;
   /** replies go out after each read of a node's replies, not only at the turn's end (reply-writes.ts) */
   readonly early = true;
@@ -28,6 +35,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
   /** output buffer limits while in a mode; null: those of ordinary clients */
   outputLimits: OutputLimits | null = null;
   readonly written = new Set<string>();
+  /** its read policy and read-your-writes state; null while it reads from masters only, untracked */
+  reads: ClientReads | null = null;
   private readonly replies: ReplyQueue;
   private readonly limits: ClientLimits;
   private readonly reader: RequestReader;
@@ -50,9 +59,13 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
     socket.setNoDelay(true);
     if (ctx.config.tcpKeepalive > 0) socket.setKeepAlive(true, ctx.config.tcpKeepalive * 1000);
+    const policy = ctx.router.readFrom;
+    if (policy !== ReadPolicy.Master) this.reads = new ClientReads(policy, 0, 0);
     readSocket(socket, (buf, start, end, slab) => this.onData(buf, start, end, slab), true);
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
+    // the replies it held were taken by the kernel: it holds less
+    socket.on('drain', () => this.countMemory());
   }
 
   /** commands read and not yet answered */
@@ -75,6 +88,27 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.reader.push(buf, this, slab, start, end);
     // Redis closes such a client without a reply (client-query-buffer-limit).
     if (this.limits.queryBufferExceeded(this.reader.buffered)) this.socket.destroy();
+    else this.countMemory();
+  }
+
+  /** The client's query and output buffers: what SLOTPROXY_MAXMEMORY_CLIENTS counts of it. */
+  measureMemory(): number {
+    return this.reader.buffered + this.socket.writableLength;
+  }
+
+  /** Reports the memory it holds when that changed (per read and write: a few field reads). */
+  private countMemory(): void {
+    const bytes = this.reader.buffered + this.socket.writableLength;
+    if (bytes !== this.memoryBytes && !this.closed) this.ctx.clientMemory.update(this, bytes);
+  }
+
+  protected override exemptionChanged(): void {
+    this.ctx.clientMemory.exemptionChanged(this);
+  }
+
+  /** Closed for SLOTPROXY_MAXMEMORY_CLIENTS: at once, without a reply, as Redis evicts. */
+  evict(): void {
+    this.closeNow();
   }
 
   onRequests(buf: Buffer, count: number, slab: Slab | null): boolean {
@@ -92,6 +126,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     const rows = this.ctx.table.rows;
     const anonymous = this.user === null;
     const replies = this.replies;
+    // (a READONLY in the batch may start tracking: read again after each slow-path command)
+    let reads = this.reads;
     for (let i = 0; i < count && !replies.closing; i++) {
       const at = REQ_HEADER + i * REQ_RECORD;
       if (anonymous && this.user !== null) {
@@ -104,12 +140,13 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
       // Fast path: a known command routed by its slot, nothing to report.
       if (cmd > 0 && rec[at + R_FLAGS] === 0) {
         const row = rows[cmd]!;
-        if (row.fastPath && this.mode === null && this.anyCommandAnyKey) {
+        if (row.fastPath && this.mode === null && this.fast) {
           // the command is sent as a range of the read buffer: no view per command
           const req = new SingleRequest(this, buf, rec[at + R_SLOT], this.id, deadline);
           const start = (req.frameStart = rec[at + R_START]);
           const end = (req.frameEnd = rec[at + R_END]);
-          req.writes = row.writes;
+          req.access = row.access;
+          if (reads !== null && row.mayWrite) reads.pending++;
           // the replies of the read's commands go out together (see Batches in reply-queue.ts)
           req.endsBatch = false;
           if (slab !== null) {
@@ -124,7 +161,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
       // What the slow path enqueues may take long (blocking commands...): the replies before it
       // do not wait for it. Split commands (MSET/MGET across slots) are answered as promptly as
       // the fast path's.
-      const prompt = cmd > 0 && rows[cmd]!.fastPath && this.mode === null && this.anyCommandAnyKey;
+      const prompt = cmd > 0 && rows[cmd]!.fastPath && this.mode === null && this.fast;
       // what the slow path makes of the command may keep ranges of it anywhere
       if (slab !== null) slab.pinned = true;
       const before = replies.last;
@@ -135,6 +172,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
       this.currentStart = rec[at + R_START];
       this.currentEnd = rec[at + R_END];
       dispatchSlow(this, buf, rec, at, deadline);
+      reads = this.reads;
+      if (this.tracking !== null && cmd > 0) this.tracking.commandDone(rows[cmd]!.name);
       if (prompt) replies.joinBatch(before);
     }
     replies.endBatch();
@@ -143,6 +182,31 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.currentFrame = null;
     this.ctx.stats.commandsProcessed += count;
     return !replies.closing;
+  }
+
+  /**
+   * READONLY, READWRITE, RESET: this client's reads follow its new policy from its next command
+   * on. A client tracked from here on counts the requests it has outstanding that may write, and
+   * those it had answered are covered by the next poll round.
+   */
+  switchReads(mode: 'readonly' | 'readwrite' | 'default'): void {
+    const router = this.ctx.router;
+    const policy = policyAfter(mode, router.readFrom);
+    if (this.reads !== null) {
+      this.reads.policy = policy;
+      return;
+    }
+    if (policy === ReadPolicy.Master) return;
+    router.useReplicaReads();
+    const rows = this.ctx.table.rows;
+    this.reads = new ClientReads(policy, this.pendingStats.countRows((row) => mayWrite(rows, row)), router.nextReadRound);
+  }
+
+  commandIs(row: number, frame: Buffer): void {
+    this.currentRow = row;
+    this.currentFrame = frame;
+    this.currentStart = 0;
+    this.currentEnd = frame.length;
   }
 
   /** An error reply, in order. */
@@ -157,8 +221,13 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
   }
 
   enqueue(req: ClientRequest): void {
+    if (this.reads !== null && mayWrite(this.ctx.table.rows, this.currentRow)) this.reads.pending++;
     this.pendingStats.push(this.currentRow, cachedNow(), this.currentFrame, this.currentStart, this.currentEnd);
     this.replies.enqueue(req);
+  }
+
+  push(frame: Buffer): void {
+    if (!this.closed) this.replies.push(frame);
   }
 
   requestDone(req: ClientRequest): void {
@@ -168,6 +237,8 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
   replyCollected(req: ClientRequest, failed: boolean): void {
     const stats = this.pendingStats;
     const row = stats.headRow;
+    const reads = this.reads;
+    if (reads !== null && mayWrite(this.ctx.table.rows, row)) reads.answered(this.ctx.router.nextReadRound);
     if (row >= 0) {
       const micros = (cachedNow() - stats.headAt) * 1000;
       const commandStats = this.ctx.commandStats;
@@ -204,15 +275,17 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.ctx.slowlog.add(micros, frame, stats.headStart, stats.headEnd, command.name, this.remoteAddress, this.name ?? '');
   }
 
-  /** Writes what the reply queue lets go now, then applies the output limits. */
+  /**
+   * Writes what the reply queue lets go now, then applies the output limits. After the last
+   * reply (QUIT, a protocol error) the socket is closed once that reply is written; the session
+   * stays a client (CLIENT LIST, the limits) until the socket is gone, as in Redis.
+   */
   flush(): void {
     if (this.closed) return;
     this.replies.flush();
-    if (this.limits.outputExceeded(this.outputLimits)) this.closeNow();
-    if (this.replies.finished) {
-      this.socket.end();
-      this.onClose();
-    }
+    if (this.limits.outputExceeded(this.outputLimits)) return this.closeNow();
+    this.countMemory();
+    if (this.replies.finished && !this.closed) closeAfterWrites(this.socket);
   }
 
   /** Ends the connection without waiting for outstanding replies (shutdown). */
@@ -227,6 +300,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.replies.abandon();
     this.mode?.close();
     this.mode = null;
+    if (this.tracking !== null) this.ctx.tracking.disable(this);
     this.ctx.onSessionClosed(this);
   }
 }

@@ -11,7 +11,9 @@ import type { CommandStats } from '../metrics/command-stats';
 import type { SlowLog } from '../metrics/slowlog';
 import type { ProxyStats, ProxyView } from '../metrics/view';
 import type { TopologyRefresher } from '../cluster/refresher';
+import type { ClientMemory } from './client-memory';
 import type { Router } from './router';
+import type { ProxyTracking } from './tracking/proxy-tracking';
 
 export interface SessionInfo {
   readonly id: number;
@@ -20,6 +22,10 @@ export interface SessionInfo {
   name: string | null;
   libName: string | null;
   libVer: string | null;
+  /** CLIENT NO-EVICT on: never closed for SLOTPROXY_MAXMEMORY_CLIENTS */
+  noEvict: boolean;
+  /** speaks RESP3 (after HELLO 3) */
+  resp3: boolean;
   readonly blocked: boolean;
   /** "ip:port" of the client, and of the proxy's end of the connection */
   readonly remoteAddress: string;
@@ -33,6 +39,8 @@ export interface SessionInfo {
   readonly flags: string;
   /** closes the connection now (CLIENT KILL) */
   closeNow(): void;
+  /** READONLY, READWRITE, RESET ('default'): where its reads go from now on (lib/proxy/client-reads.ts) */
+  switchReads(mode: 'readonly' | 'readwrite' | 'default'): void;
 }
 
 /**
@@ -57,6 +65,8 @@ export interface Routing {
   /** re-scans inline commands once they are turned into RESP */
   readonly inlineScanner: RequestScanner;
   readonly router: Router;
+  /** client tracking: its clients, key table and the nodes' tracking connections */
+  readonly tracking: ProxyTracking;
   /** the SCRIPT LOAD commands clients sent, by SHA1, to repeat on a node that answers NOSCRIPT */
   readonly scripts: Map<string, Buffer>;
 }
@@ -64,6 +74,8 @@ export interface Routing {
 /** The client registry: CLIENT LIST / KILL read it, a session leaves it when it closes. */
 export interface Clients {
   readonly sessions: ReadonlySet<SessionInfo>;
+  /** the memory all clients hold, and its limit (SLOTPROXY_MAXMEMORY_CLIENTS) */
+  readonly clientMemory: ClientMemory;
   onSessionClosed(session: SessionInfo): void;
 }
 
@@ -88,6 +100,12 @@ export interface Security {
   readonly acl: AclChecker;
   /** SLOTPROXY_ACL_SCRIPTS=cluster: the connections logged in as each user, for their scripts */
   readonly userLinks: UserLinks | null;
+  /**
+   * Puts these users in force (ACL SETUSER, DELUSER, LOAD; a reload): open connections move to
+   * their user's new rules or are closed (lib/proxy/users-reload.ts), the nodes get them when
+   * scripts run there. Returns how many connections were closed.
+   */
+  useUsers(auth: Authenticator): number;
 }
 
 /** The settings, and what is derived from them. */

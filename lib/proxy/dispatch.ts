@@ -10,6 +10,7 @@ import { command, error, frameArgs } from '../protocol/resp';
 import { ImmediateReply } from './client-request';
 import { CROSSSLOT, NOAUTH, UNBALANCED_QUOTES, protocolError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
 import { familyDispatch } from './families';
+import { logDenial } from './families/acl';
 import type { FamilySession, ParsedCommand } from './family';
 import { LOCAL_COMMANDS } from './local-commands';
 import { BlockingRequest } from './requests/blocking-request';
@@ -21,6 +22,11 @@ export interface DispatchSession extends FamilySession {
   readonly unrestricted: boolean;
   /** an error reply for a command refused before it ran (a transaction must learn of it) */
   refuse(message: string): void;
+  /**
+   * The command being dispatched is row `row` of the table, sent as `frame` (an inline command,
+   * once re-encoded): its statistics, slow log entry and read-your-writes count go by that row.
+   */
+  commandIs(row: number, frame: Buffer): void;
 }
 
 /**
@@ -71,6 +77,7 @@ export function dispatchSlow(session: DispatchSession, buf: Buffer, rec: Int32Ar
     } else {
       const denied = ctx.acl.denied(user, row, (args ??= frameArgs(frame)));
       if (denied) {
+        logDenial(session, ctx.acl, user, row, args);
         session.refuse(denied);
         return;
       }
@@ -130,7 +137,7 @@ function dispatchRow(session: DispatchSession, cmd: ParsedCommand): void {
         return;
       }
       const req = new SingleRequest(session, frame, slot, session.id, deadline);
-      req.writes = row.writes;
+      req.access = row.access;
       session.enqueue(req);
       return;
     }
@@ -145,7 +152,14 @@ function dispatchRow(session: DispatchSession, cmd: ParsedCommand): void {
         const option = h.option.toLowerCase();
         blocks = cmd.args().some((a) => a.length === option.length && a.toString('latin1').toLowerCase() === option);
       }
-      session.enqueue(blocks ? new BlockingRequest(session, frame, slot, session.id) : new SingleRequest(session, frame, slot, session.id, deadline));
+      if (blocks) {
+        session.enqueue(new BlockingRequest(session, frame, slot, session.id));
+        return;
+      }
+      // XREAD without BLOCK: a read like any other
+      const req = new SingleRequest(session, frame, slot, session.id, deadline);
+      req.access = row.access;
+      session.enqueue(req);
       return;
     }
     case 'local': {
@@ -178,5 +192,7 @@ function dispatchInline(session: DispatchSession, frame: Buffer, deadline: numbe
   const ctx = session.ctx;
   const n = ctx.inlineScanner.scan(resp, 0, resp.length, false);
   if (n !== 1) return; // cannot happen: a well-formed command
-  dispatchSlow(session, resp, ctx.scanners.requestRecords, REQ_HEADER, deadline);
+  const rec = ctx.scanners.requestRecords;
+  session.commandIs(Math.max(rec[REQ_HEADER + R_CMD], 0), resp);
+  dispatchSlow(session, resp, rec, REQ_HEADER, deadline);
 }

@@ -41,12 +41,21 @@ export function unknownSubcommand(args: Buffer[]): string {
   return `ERR unknown subcommand '${cString(args[1], 128)}'. Try ${cString(args[0], Infinity).toUpperCase()} HELP.`;
 }
 
+/** A subcommand's arguments its handler cannot take (Redis's addReplySubcommandSyntaxError). */
+export function subcommandSyntaxError(args: Buffer[]): string {
+  return `ERR unknown subcommand or wrong number of arguments for '${cString(args[1], 128)}'. Try ${cString(args[0], Infinity).toUpperCase()} HELP.`;
+}
+
 export function wrongArity(fullName: string): string {
   return `ERR wrong number of arguments for '${fullName}' command`;
 }
 
 export function tooManyRedirects(limit: number, last: string): string {
   return `ERR slotproxy: too many cluster redirections (${limit}), last: ${last}; check the cluster with redis-cli --cluster check`;
+}
+
+export function slotDisputed(slot: number, from: string, to: string): string {
+  return `ERR slotproxy: the cluster's nodes disagree about slot ${slot} (${from} and ${to} redirect it to each other) and did not agree before the request timeout; check the cluster with redis-cli --cluster check`;
 }
 
 export function unreachable(address: string, timeoutMs: number, lastError: string): string {

@@ -6,6 +6,7 @@ import type { CommandRow } from '../commands/table';
 import type { ClientRequest } from './client-request';
 import type { ProxyContext, SessionInfo } from './context';
 import type { RequestOwner } from './requests/routed-request';
+import type { ClientTracking } from './tracking/client-tracking';
 
 export interface ParsedCommand {
   readonly row: CommandRow;
@@ -38,6 +39,15 @@ export interface FamilySession extends SessionInfo, RequestOwner {
   enqueue(req: ClientRequest): void;
   /** replies with an error, in order */
   reject(message: string): void;
+  /**
+   * puts a push frame (a pub/sub message ...) into the client's ordered output, between replies:
+   * it answers no command (ReplyQueue.push)
+   */
+  push(frame: Buffer): void;
+  /** CLIENT TRACKING on: the client's tracking state (lib/proxy/tracking) */
+  tracking: ClientTracking | null;
+  /** CLIENT CACHING was given: the next command decides alone (ClientTracking.commandDone) */
+  cachingOnce: boolean;
   /** set by a family while the session is in a transaction or subscribed */
   mode: SessionMode | null;
   /** output buffer limits while in a mode (bytes; soft for `softSeconds`), null = unlimited */

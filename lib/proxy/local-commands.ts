@@ -6,8 +6,9 @@ import { infoSections as sectionsFor, renderInfo } from '../metrics/info';
 import type { ProxyView } from '../metrics/view';
 import type { MastersInfo } from '../metrics/masters-info';
 import { keySlot } from '../protocol/crc16';
-import { bulk, encode, error, integer, NULL_BULK, OK, PONG } from '../protocol/resp';
+import { bulk, encode, error, integer, mapOf, nullBulk, OK, PONG, verbatim } from '../protocol/resp';
 import type { ProxyContext, SessionInfo } from './context';
+import { logAclEvent } from './families/acl';
 import { WRONGPASS, wrongArity } from './errors';
 
 export interface LocalResult {
@@ -26,6 +27,12 @@ function strictInt(b: Buffer): number | null {
   if (!/^(0|-?[1-9][0-9]{0,18})$/.test(s)) return null;
   const n = Number(s);
   return Number.isSafeInteger(n) ? n : null;
+}
+
+/** RESP3 came with Redis 6; a version the proxy could not read is given the benefit of the doubt. */
+function speaksResp3(version: string): boolean {
+  const major = Number(/^(\d+)\./.exec(version)?.[1]);
+  return !(major < 6);
 }
 
 /** Client names and CLIENT SETINFO values: printable ASCII without spaces (clientSetName). */
@@ -50,6 +57,13 @@ export function infoText(ctx: ProxyView, sections: readonly string[], masters?: 
   return renderInfo(ctx, sections, masters);
 }
 
+/** WRONGPASS, and an ACL LOG entry (reason auth, the command as typed), as Redis logs it. */
+function loginFailed(args: Buffer[], username: string, session: SessionInfo, ctx: ProxyContext): LocalResult {
+  const typed = args[0].toString('latin1');
+  logAclEvent(session, ctx.acl, 'auth', typed, username, typed.toLowerCase());
+  return r(error(WRONGPASS));
+}
+
 export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
   ping(args) {
     if (args.length > 2) return r(error(wrongArity('ping')));
@@ -57,6 +71,14 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
   },
   echo: (args) => r(bulk(args[1])),
   quit: () => ({ reply: OK, close: true }),
+  readonly(_args, session) {
+    session.switchReads('readonly');
+    return r(OK);
+  },
+  readwrite(_args, session) {
+    session.switchReads('readwrite');
+    return r(OK);
+  },
   select(args) {
     const id = strictInt(args[1]);
     if (id === null) return r(error('ERR value is not an integer or out of range'));
@@ -65,14 +87,15 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
     return r(OK);
   },
   hello(args, session, ctx) {
-    let proto = 2;
+    // Redis 7.0's helloCommand (src/networking.c): version, options, AUTH, then the name, then
+    // the protocol switch; each failure leaves the client as it was up to that step.
+    let resp3 = session.resp3;
     if (args.length >= 2) {
       const v = strictInt(args[1]);
       if (v === null) return r(error('ERR Protocol version is not an integer or out of range'));
-      // RESP3 needs reply conversion the proxy does not do yet: refuse it the way Redis refuses
-      // an unknown version, so clients fall back to RESP2.
-      if (v !== 2) return r(error('NOPROTO unsupported protocol version'));
-      proto = v;
+      // a cluster of Redis 5 cannot say HELLO 3 to the proxy's connections
+      if (v < 2 || v > 3 || (v === 3 && !speaksResp3(ctx.clusterVersion))) return r(error('NOPROTO unsupported protocol version'));
+      resp3 = v === 3;
     }
     let name: Buffer | null = null;
     let credentials: [Buffer, Buffer] | null = null;
@@ -90,7 +113,7 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
     }
     if (credentials) {
       const user = ctx.auth.check(credentials[0].toString('latin1'), credentials[1]);
-      if (!user) return r(error(WRONGPASS));
+      if (!user) return loginFailed(args, credentials[0].toString('latin1'), session, ctx);
       session.user = user;
     }
     if (session.user === null) {
@@ -104,17 +127,21 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
       const bad = setName(session, name);
       if (bad) return bad;
     }
+    session.resp3 = resp3;
     return r(
-      encode([
-        'server', 'redis',
-        'version', ctx.clusterVersion,
-        'proto', proto,
-        'id', session.id,
-        // the proxy is a one-node cluster wherever it describes itself (CLUSTER SLOTS, INFO)
-        'mode', 'cluster',
-        'role', 'master',
-        'modules', [],
-      ]),
+      encode(
+        mapOf([
+          'server', 'redis',
+          'version', ctx.clusterVersion,
+          'proto', resp3 ? 3 : 2,
+          'id', session.id,
+          // the proxy is a one-node cluster wherever it describes itself (CLUSTER SLOTS, INFO)
+          'mode', 'cluster',
+          'role', 'master',
+          'modules', [],
+        ]),
+        resp3,
+      ),
     );
   },
   auth(args, session, ctx) {
@@ -125,18 +152,18 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
     const [username, password] = args.length === 2 ? ['default', args[1]] : [args[1].toString('latin1'), args[2]];
     const user = ctx.auth.check(username, password);
     // a failed AUTH leaves the client as it was, as in Redis
-    if (!user) return r(error(WRONGPASS));
+    if (!user) return loginFailed(args, username, session, ctx);
     session.user = user;
     return r(OK);
   },
-  info(args, _session, ctx) {
-    return r(bulk(infoText(ctx, args.slice(1).map((a) => a.toString('latin1').toLowerCase()))));
+  info(args, session, ctx) {
+    return r(verbatim(infoText(ctx, args.slice(1).map((a) => a.toString('latin1').toLowerCase())), session.resp3));
   },
   ok: () => r(OK),
   'client-setname'(args, session) {
     return setName(session, args[2]) ?? r(OK);
   },
-  'client-getname': (_args, session) => r(session.name === null ? NULL_BULK : bulk(session.name)),
+  'client-getname': (_args, session) => r(session.name === null ? nullBulk(session.resp3) : bulk(session.name)),
   'client-id': (_args, session) => r(integer(session.id)),
   'client-setinfo'(args, session) {
     const attr = args[2].toString('latin1');
@@ -148,13 +175,18 @@ export const LOCAL_COMMANDS: Record<LocalCommand, LocalFn> = {
     else session.libVer = value;
     return r(OK);
   },
-  'client-getredir': () => r(integer(-1)),
+  'client-no-evict'(args, session) {
+    const v = args[2].toString('latin1').toLowerCase();
+    if (v !== 'on' && v !== 'off') return r(error('ERR syntax error'));
+    session.noEvict = v === 'on';
+    return r(OK);
+  },
   'cluster-keyslot': (args) => r(integer(keySlot(args[2]))),
-  command: (_args, _session, ctx) => r(commandInfoReply(ctx.table, null)),
+  command: (_args, session, ctx) => r(commandInfoReply(ctx.table, null, session.resp3)),
   'command-count': (_args, _session, ctx) => r(integer(commandCount(ctx.table))),
   'command-list'(args, _session, ctx) {
     const list = commandList(ctx.table, args.slice(2).map((a) => a.toString('latin1')));
     return r(list ? encode(list) : error('ERR syntax error'));
   },
-  'command-info': (args, _session, ctx) => r(commandInfoReply(ctx.table, args.slice(2).map((a) => a.toString('latin1')))),
+  'command-info': (args, session, ctx) => r(commandInfoReply(ctx.table, args.slice(2).map((a) => a.toString('latin1')), session.resp3)),
 };

@@ -25,8 +25,15 @@
 // - Abandon. When the client goes, every request not answered is abandoned, the lists dropped.
 // - Backpressure. Every enqueued request counts as pending until collected; the Backpressure
 //   gets the count after each change (it pauses reading at a high mark, resumes at a low one).
-import { TYPE_ERROR } from '../protocol/records';
-import { ImmediateReply, type ClientRequest } from './client-request';
+// - Pushes. A push frame (RESP3 out-of-band data: pub/sub messages, later tracking invalidations)
+//   answers no command: it takes no request's place, is not pending, not a command to the
+//   statistics. It goes after every request already started (so after the replies of reads
+//   that were sent before it arrived), before the requests held behind a blocking command or a
+//   barrier (they were not sent: they see what the push announces), never behind a blocked
+//   command (a client blocked in BLPOP still gets its pushes), and between replies, never inside
+//   one. See push().
+import { TYPE_BLOB_ERROR, TYPE_ERROR } from '../protocol/records';
+import { ImmediateReply, PushReply, type ClientRequest } from './client-request';
 
 /** Replies held for the rest of their batch are written once this many bytes wait. */
 export const HOLD_BYTES = 64 * 1024;
@@ -143,6 +150,38 @@ export class ReplyQueue {
     this.begin(req);
   }
 
+  /**
+   * Puts a push frame into the client's ordered output (see Pushes): before the request that
+   * holds the others (`holding`) if there is one, else after the last request enqueued. Dropped
+   * once the client is closing.
+   */
+  push(frame: Buffer): void {
+    if (this.closeAfter) return;
+    const p = new PushReply(frame);
+    const before = this.holding;
+    if (before === null || before === this.head) {
+      if (before === null && this.tail !== null) {
+        // after the last request: collected when the head reaches it
+        this.tail.next = p;
+        this.tail = p;
+        return;
+      }
+      // the new head: everything before it was collected already
+      p.next = this.head;
+      this.head = p;
+      if (this.tail === null) this.tail = p;
+      if (this.lastCollected !== null) this.lastCollected.next = p;
+      this.collect();
+      return;
+    }
+    // A barrier waits for the requests before it (in flight): after them. (A started blocking
+    // command is always the head: it began once everything before it was answered.)
+    let prev = this.head!;
+    while (prev.next !== before) prev = prev.next!;
+    prev.next = p;
+    p.next = before;
+  }
+
   /** `req` (in this queue) is answered. */
   requestDone(req: ClientRequest): void {
     if (req === this.holding) this.releaseHeld();
@@ -211,7 +250,6 @@ export class ReplyQueue {
   private collect(): void {
     let req = this.head;
     while (req && req.done) {
-      this.outstanding--;
       const reply = req.reply;
       let failed = false;
       if (reply !== null) {
@@ -220,7 +258,8 @@ export class ReplyQueue {
         this.outBytes += (end < 0 ? reply.length : end) - start;
         const tail = req.replyTail;
         if (tail != null) this.outBytes += tail.bytes;
-        failed = reply[start] === TYPE_ERROR;
+        const type = reply[start];
+        failed = type === TYPE_ERROR || type === TYPE_BLOB_ERROR;
         if (this.outFirst === null) this.outFirst = req;
         this.outLast = req;
       }
@@ -228,7 +267,10 @@ export class ReplyQueue {
         this.outBoundary = this.outLast;
         this.boundaryBytes = this.outBytes;
       }
-      this.owner.replyCollected(req, failed);
+      if (req.push !== true) {
+        this.outstanding--;
+        this.owner.replyCollected(req, failed);
+      }
       if (closesAfter(req)) {
         req = null;
         break;

@@ -1,29 +1,41 @@
 // Sends commands to the node that owns their slot, follows the cluster's redirects, and moves
-// unwritten commands when the topology changes. Routing is a table lookup: slot -> master.
+// unwritten commands when the topology changes. Routing is a table lookup: slot -> master (and,
+// for reads once replicas take them, slot -> replicas: lib/proxy/read-router.ts).
 import { cachedNow } from '../clock';
+import { Access, ReadPolicy } from '../commands/access';
 import { BackendNode, type NodeOptions } from '../backend/backend-node';
-import type { BackendCommand } from '../backend/backend-command';
+import type { BackendAddress, BackendCommand } from '../backend/backend-command';
 import type { BackendConnection, ConnectionHooks } from '../backend/backend-connection';
 import { ConnState } from '../backend/backend-connection';
 import { BusyWatch, type BusyHooks } from '../backend/busy-watch';
 import { parseAddress } from '../cluster/cluster-slots';
 import { parseRedirect } from '../cluster/redirect';
+import type { NodeReadState, ReplicaHealthOptions } from '../cluster/replica-health';
+import { SlotDisputes } from '../cluster/slot-disputes';
 import { SlotMap } from '../cluster/slot-map';
 import { Redirect } from '../protocol/records';
 import type { Scanners } from '../protocol/scanners';
-import { SLOT_NOT_SERVED, tooManyRedirects, unreachable } from './errors';
+import { SLOT_NOT_SERVED, slotDisputed, tooManyRedirects, unreachable } from './errors';
+import { newReadStats, ReadRouter } from './read-router';
+import { RetryQueues } from './retry-queues';
 import { flushClientReplies } from './reply-writes';
 
 export interface RouterOptions extends NodeOptions {
   maxRedirects: number;
   retryDelayMs: number;
   requestTimeoutMs: number;
+  /** SLOTPROXY_READ_FROM: the policy of clients that sent neither READONLY nor READWRITE */
+  readFrom: ReadPolicy;
+  /** the replica poller's settings, read at each of its rounds */
+  replicas: ReplicaHealthOptions;
 }
 
 export interface RouterEvents {
   /** something suggests the slot map is stale */
   refreshNeeded(reason: string): void;
-  connectionLost?(conn: BackendConnection, reason: string): void;
+  connectionLost?(conn: BackendConnection<BackendCommand>, reason: string, node: BackendNode<BackendCommand> | undefined): void;
+  /** a new slot map is in place */
+  mapChanged?(before: SlotMap, after: SlotMap): void;
 }
 
 export class Router implements ConnectionHooks {
@@ -34,9 +46,12 @@ export class Router implements ConnectionHooks {
   private nextKeyless = 0;
   readonly stats = { moved: 0, ask: 0, tryagain: 0, clusterdown: 0, reroutes: 0 };
   /** commands waiting out TRYAGAIN / CLUSTERDOWN (and those redirected behind them), per client pin */
-  private readonly retryQueues = new Map<number, BackendCommand[]>();
-  /** retryQueues.size, as a field: route() reads it for every command */
-  private retrying = 0;
+  private readonly retries = new RetryQueues((cmd) => this.retry(cmd));
+  /** where reads go once replicas take them; null until then (route() reads it for every command) */
+  private reads: ReadRouter | null = null;
+  readonly readStats = newReadStats();
+  /** slots whose nodes redirect to each other: a MOVED back there waits (cluster/slot-disputes.ts) */
+  private readonly disputes = new SlotDisputes();
   /** per node: is it running a script, what its overdue requests get (lib/backend/busy-watch.ts) */
   private readonly busy = new Map<string, BusyWatch>();
   private readonly busyHooks: BusyHooks = {
@@ -58,8 +73,35 @@ export class Router implements ConnectionHooks {
     private readonly scanners: Scanners,
     private readonly options: RouterOptions,
     private readonly events: RouterEvents,
-  ) {}
+  ) {
+    if (options.readFrom !== ReadPolicy.Master) this.useReplicaReads();
+  }
 
+  /**
+   * Replicas take reads from now on (SLOTPROXY_READ_FROM, or the first client's READONLY): their
+   * connections send READONLY, and the poller starts measuring them.
+   */
+  useReplicaReads(): void {
+    if (this.reads !== null) return;
+    this.reads = new ReadRouter(this.options.replicas, (a) => this.node(a), this.readStats, (a, reason) => this.replicaUnreachable(a, reason));
+    this.reads.mapChanged(this.map);
+    this.reads.health.start();
+  }
+
+  /** SLOTPROXY_READ_FROM: the read policy of a client that sent neither READONLY nor READWRITE */
+  get readFrom(): ReadPolicy {
+    return this.options.readFrom;
+  }
+
+  /** Every node the replica poller watches, as it last saw them (none before replicas take reads). */
+  replicaStates(): readonly NodeReadState[] {
+    return this.reads === null ? [] : this.reads.health.states();
+  }
+
+  /** The poll round a write answered now must wait for before a replica serves its client. */
+  get nextReadRound(): number {
+    return this.reads === null ? 0 : this.reads.health.nextRound;
+  }
   get slotMap(): SlotMap {
     return this.map;
   }
@@ -100,7 +142,17 @@ export class Router implements ConnectionHooks {
   }
 
   route(cmd: BackendCommand): void {
-    if (this.retrying !== 0 && this.waitBehindRetry(cmd)) return;
+    if (this.retries.count !== 0 && this.retries.joinWaiting(cmd)) return;
+    // (a tracking client's reads stay on the masters, whose tracking connections note their keys)
+    if (this.reads !== null && cmd.access >= Access.Read && cmd.slot >= 0 && cmd.tracking === null) {
+      const replica = this.reads.replicaFor(cmd);
+      if (replica !== null) {
+        cmd.access = Access.ReadOnReplica;
+        replica.replicaConnectionFor(cmd.pin, cmd.resp3).send(cmd);
+        return;
+      }
+      cmd.access = Access.Read;
+    }
     const node = this.nodeForSlot(cmd.slot, cmd.pin);
     if (!node) {
       this.events.refreshNeeded('slot not served');
@@ -114,7 +166,7 @@ export class Router implements ConnectionHooks {
    * A redirect or retryable error came back for `cmd`. Returns true when the router took the
    * command over (resent or scheduled); false when the error reply should go to the client.
    */
-  redirect(cmd: BackendCommand, frame: Buffer, kind: number, from: { host: string }): boolean {
+  redirect(cmd: BackendCommand, frame: Buffer, kind: number, from: BackendAddress): boolean {
     if (cmd.abandoned) return false;
     if (++cmd.redirects > this.options.maxRedirects) {
       if (kind === Redirect.Moved || kind === Redirect.Ask) {
@@ -130,6 +182,14 @@ export class Router implements ConnectionHooks {
         if (!target) return false;
         this.stats.moved++;
         if (this.map.owner(target.slot) !== target.address) this.setMap(this.map.withSlot(target.slot, target.address));
+        const now = cachedNow();
+        const delay = this.backoff(cmd);
+        if (this.disputes.moved(target.slot, from.address, target.address, now, Math.max(1000, 2 * delay))) {
+          if (now + delay > cmd.deadline) cmd.onFailure(slotDisputed(target.slot, from.address, target.address));
+          // (routed again by the map then: this MOVED's node, or what a refresh found meanwhile)
+          else this.retries.later(cmd, delay);
+          return true;
+        }
         this.resend(cmd, target.address, false);
         return true;
       }
@@ -137,24 +197,45 @@ export class Router implements ConnectionHooks {
         const target = parseRedirect(frame, from.host);
         if (!target) return false;
         this.stats.ask++;
+        this.reads?.slotMigrating(target.slot);
         this.resend(cmd, target.address, true);
         return true;
       }
       case Redirect.TryAgain:
       case Redirect.ClusterDown: {
-        if (kind === Redirect.TryAgain) this.stats.tryagain++;
-        else {
+        if (kind === Redirect.TryAgain) {
+          this.stats.tryagain++;
+          if (cmd.slot >= 0) this.reads?.slotMigrating(cmd.slot);
+        } else {
           this.stats.clusterdown++;
           this.events.refreshNeeded('CLUSTERDOWN');
         }
-        const delay = Math.min(this.options.retryDelayMs * 2 ** (cmd.redirects - 1), this.options.retryDelayMs * 25);
+        const delay = this.backoff(cmd);
         if (cachedNow() + delay > cmd.deadline) return false;
-        this.retryLater(cmd, delay);
+        this.retries.later(cmd, delay);
         return true;
       }
       default:
         return false;
     }
+  }
+
+  /** The wait before a command's next retry: SLOTPROXY_RETRY_DELAY_MS, doubled per redirect, up to 25x. */
+  private backoff(cmd: BackendCommand): number {
+    return Math.min(this.options.retryDelayMs * 2 ** (cmd.redirects - 1), this.options.retryDelayMs * 25);
+  }
+
+  /**
+   * A read a replica failed (its connection was lost, it answered LOADING ...): the master
+   * answers it, if its deadline allows (a read may run twice: it changes nothing). Returns false
+   * when the failure should go to the client.
+   */
+  retryOnMaster(cmd: BackendCommand): boolean {
+    if (cmd.access !== Access.ReadOnReplica || cmd.abandoned || cachedNow() >= cmd.deadline) return false;
+    cmd.access = Access.ReadOnMaster;
+    this.readStats.retried++;
+    this.route(cmd);
+    return true;
   }
 
   /**
@@ -167,44 +248,9 @@ export class Router implements ConnectionHooks {
   private resend(cmd: BackendCommand, address: string, asking: boolean): void {
     // (routed again by its slot: the ASK, if any, is found again)
     cmd.asking = false;
-    if (this.waitBehindRetry(cmd)) return;
+    if (this.retries.joinWaiting(cmd)) return;
     cmd.asking = asking;
     cmd.sendTo(this.node(address));
-  }
-
-  /** A command of a client whose earlier command waits out TRYAGAIN waits behind it. */
-  private waitBehindRetry(cmd: BackendCommand): boolean {
-    const waiting = this.retryQueues.get(cmd.pin);
-    if (waiting === undefined) return false;
-    waiting.push(cmd);
-    return true;
-  }
-
-  /**
-   * One queue of retries per client (pin), routed again together and in the order their
-   * redirects came back (the order the client sent them, per node), after the first one's
-   * back-off: a later command retried with a shorter back-off would otherwise overtake it.
-   */
-  private retryLater(cmd: BackendCommand, delay: number): void {
-    let waiting = this.retryQueues.get(cmd.pin);
-    if (waiting === undefined) {
-      waiting = [];
-      this.retryQueues.set(cmd.pin, waiting);
-      this.retrying++;
-      const pin = cmd.pin;
-      setTimeout(() => this.retryWaiting(pin), delay);
-    }
-    waiting.push(cmd);
-  }
-
-  private retryWaiting(pin: number): void {
-    const waiting = this.retryQueues.get(pin);
-    if (waiting === undefined) return;
-    this.retryQueues.delete(pin);
-    this.retrying--;
-    // (a command retried here and answered TRYAGAIN again opens a new queue, asynchronously:
-    // the rest of this one is routed first, as it was sent)
-    for (const cmd of waiting) this.retry(cmd);
   }
 
   /**
@@ -221,7 +267,9 @@ export class Router implements ConnectionHooks {
     const known = new Set(map.allNodes());
     for (const node of [...this.nodes.values()]) {
       for (const conn of node.multiplexed()) {
-        if (!masters.has(node.address) || conn.state !== ConnState.Ready) this.reroute(conn.takePending());
+        // a replica's read connections are meant for a node that is no master
+        const misplaced = !masters.has(node.address) && !node.carriesReplicaReads(conn);
+        if (misplaced || conn.state !== ConnState.Ready) this.reroute(conn.takePending());
       }
       if (known.has(node.address)) continue;
       const waiting = [...node.multiplexed(), ...node.parked].some((c) => c.inFlight > 0);
@@ -242,6 +290,7 @@ export class Router implements ConnectionHooks {
   }
 
   close(): void {
+    this.reads?.close();
     for (const node of this.nodes.values()) node.close('slotproxy is shutting down');
     this.nodes.clear();
   }
@@ -258,7 +307,11 @@ export class Router implements ConnectionHooks {
   onLost(conn: BackendConnection<BackendCommand>, reason: string): void {
     const node = this.nodes.get(conn.address);
     if (node && conn.dedicated) node.dedicatedClosed(conn);
-    this.events.connectionLost?.(conn, reason);
+    if (node && this.reads !== null && node.carriesReplicaReads(conn)) {
+      this.reads.connectionLost(node.address, reason);
+      this.reroute(conn.takePending());
+    }
+    this.events.connectionLost?.(conn, reason, node);
     if (!conn.closedByUs) this.events.refreshNeeded(`connection lost: ${reason}`);
   }
 
@@ -299,7 +352,24 @@ export class Router implements ConnectionHooks {
   }
 
   private setMap(map: SlotMap): void {
+    const before = this.map;
     this.map = map;
     this.masterNodes = map.masters.map((a) => this.node(a));
+    this.reads?.mapChanged(map);
+    this.events.mapChanged?.(before, map);
+  }
+
+  /**
+   * The poller lost `address`: the reads waiting on its read connections go elsewhere, and those
+   * in flight there fail over to the master (retryOnMaster) once the connection is dropped.
+   */
+  private replicaUnreachable(address: string, reason: string): void {
+    const node = this.nodes.get(address);
+    if (!node) return;
+    for (const conn of node.multiplexed()) {
+      if (!node.carriesReplicaReads(conn)) continue;
+      this.reroute(conn.takePending());
+      if (conn.inFlight > 0) conn.reset(`${address}: ${reason}`);
+    }
   }
 }

@@ -5,7 +5,7 @@
 import { ConnState } from '../backend/backend-connection';
 import type { Config } from '../config';
 import { CommandStats, LATENCY_BUCKETS } from '../metrics/command-stats';
-import { clientCounts, commandName, type NodeView, type ProcessUsage, type ProxyStats, type ProxyView, type RefresherStats, type RouterStats, type SlotMapView } from '../metrics/view';
+import { clientCounts, commandName, type NodeView, type ProcessUsage, type ProxyStats, type ProxyView, type ReadStatsView, type RefresherStats, type ReplicaView, type RouterStats, type SlotMapView } from '../metrics/view';
 
 export interface CommandSnapshot {
   name: string;
@@ -25,6 +25,7 @@ export interface WorkerSnapshot {
   listenPort: number;
   clients: ReturnType<typeof clientCounts>;
   stats: ProxyStats;
+  clientMemory: { used: number; limit: number };
   total: number;
   totalErrors: number;
   /** INFO errorstats: error replies by prefix */
@@ -32,6 +33,9 @@ export interface WorkerSnapshot {
   commands: CommandSnapshot[];
   slowlogLen: number;
   router: RouterStats;
+  reads: ReadStatsView;
+  /** the nodes its replica poller watches, as it sees them */
+  replicas: ReplicaView[];
   refresher: RefresherStats;
   slotMap: { masters: string[]; replicas: [string, string[]][]; covered: number; createdAt: number };
   /** per node: dedicated connections open, then [state, inFlight, queued] of each multiplexed one */
@@ -58,12 +62,15 @@ export function takeSnapshot(view: ProxyView): WorkerSnapshot {
     listenPort: view.listenPort,
     clients: clientCounts(view.sessions),
     stats: { ...view.stats },
+    clientMemory: { used: view.clientMemory.used, limit: view.clientMemory.limit },
     total: cs.total,
     totalErrors: cs.totalErrors,
     errorCodes: [...cs.errorCodes],
     commands,
     slowlogLen: view.slowlog.length,
     router: { ...view.router.stats },
+    reads: { ...view.router.readStats },
+    replicas: view.router.replicaStates().map((r) => ({ address: r.address, usable: r.usable, lagMs: r.lagMs, offset: r.offset, reads: r.reads, reason: r.reason })),
     refresher: { ...view.refresher.stats },
     slotMap: { masters: [...map.masters], replicas: [...map.replicas].map(([m, r]) => [m, [...r]]), covered: map.coveredSlots(), createdAt: map.createdAt },
     nodes: view.router.allNodes().map((n) => ({ address: n.address, dedicated: n.dedicatedOpen, conns: n.multiplexed().map((c) => [c.state, c.inFlight, c.queued]) })),
@@ -123,6 +130,26 @@ function mergeNodes(snaps: readonly WorkerSnapshot[]): NodeView[] {
   return [...byAddress.values()].map((n) => ({ address: n.address, dedicatedOpen: n.dedicatedOpen, multiplexed: () => n.conns }));
 }
 
+/**
+ * Each replica as the workers' pollers see it together: usable only if usable for all, the
+ * largest lag, the reads of all; the offset and reason of the worker that sees it worst.
+ */
+function mergeReplicas(snaps: readonly WorkerSnapshot[]): ReplicaView[] {
+  const byAddress = new Map<string, ReplicaView>();
+  for (const s of snaps) {
+    for (const r of s.replicas) {
+      const seen = byAddress.get(r.address);
+      if (!seen) {
+        byAddress.set(r.address, { ...r });
+        continue;
+      }
+      const worse = !r.usable || r.lagMs > seen.lagMs ? r : seen;
+      byAddress.set(r.address, { ...worse, usable: seen.usable && r.usable, lagMs: Math.max(seen.lagMs, r.lagMs), reads: seen.reads + r.reads });
+    }
+  }
+  return [...byAddress.values()];
+}
+
 function newestSlotMap(snaps: readonly WorkerSnapshot[]): SlotMapView {
   const m = snaps.reduce((a, b) => (b.slotMap.createdAt > a.slotMap.createdAt ? b : a)).slotMap;
   return { masters: m.masters, replicas: new Map(m.replicas), createdAt: m.createdAt, coveredSlots: () => m.covered };
@@ -158,8 +185,9 @@ export class ClusterView implements ProxyView {
   readonly commandStats: CommandStats;
   readonly slowlog: { readonly length: number };
   readonly table: { rows: ({ name: string } | undefined)[] };
-  readonly router: { stats: RouterStats; slotMap: SlotMapView; allNodes(): readonly NodeView[] };
+  readonly router: { stats: RouterStats; readStats: ReadStatsView; slotMap: SlotMapView; allNodes(): readonly NodeView[]; replicaStates(): readonly ReplicaView[] };
   readonly refresher: { stats: RefresherStats };
+  readonly clientMemory: { used: number; limit: number };
   readonly workers: number;
   readonly pids: number[];
   private readonly processUsage: ProcessUsage;
@@ -181,7 +209,9 @@ export class ClusterView implements ProxyView {
       connectionsReceived: sum(snaps, (s) => s.stats.connectionsReceived),
       connectionsRejected: sum(snaps, (s) => s.stats.connectionsRejected),
       commandsProcessed: sum(snaps, (s) => s.stats.commandsProcessed),
+      evictedClients: sum(snaps, (s) => s.stats.evictedClients),
     };
+    this.clientMemory = { used: sum(snaps, (s) => s.clientMemory.used), limit: sum(snaps, (s) => s.clientMemory.limit) };
     const sessions = sessionsOf(snaps);
     this.sessions = Object.assign(sessions, { size: sessions.length });
     const { stats, rows } = mergeCommands(snaps);
@@ -190,6 +220,7 @@ export class ClusterView implements ProxyView {
     // only the length is shown (slowlog_len); SLOWLOG GET stays each worker's own
     this.slowlog = { length: sum(snaps, (s) => s.slowlogLen) };
     const nodes = mergeNodes(snaps);
+    const replicas = mergeReplicas(snaps);
     this.router = {
       stats: {
         moved: sum(snaps, (s) => s.router.moved),
@@ -198,8 +229,15 @@ export class ClusterView implements ProxyView {
         clusterdown: sum(snaps, (s) => s.router.clusterdown),
         reroutes: sum(snaps, (s) => s.router.reroutes),
       },
+      readStats: {
+        replica: sum(snaps, (s) => s.reads.replica),
+        master: sum(snaps, (s) => s.reads.master),
+        ownWrites: sum(snaps, (s) => s.reads.ownWrites),
+        retried: sum(snaps, (s) => s.reads.retried),
+      },
       slotMap: newestSlotMap(snaps),
       allNodes: () => nodes,
+      replicaStates: () => replicas,
     };
     this.refresher = { stats: mergeRefresher(snaps) };
     this.processUsage = mergeUsage(snaps);

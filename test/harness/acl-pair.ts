@@ -71,3 +71,29 @@ export function aclPairFor(lines: readonly string[], proxyEnv: Record<string, st
   });
   return () => pair!;
 }
+
+/**
+ * Rules as Redis 7.0 describes them, with the single commands of each selector sorted: Redis
+ * lists those in the order of its command dict, which changes every time it starts.
+ */
+export function normalized(rules: string): string {
+  // each selector "(...)" and the root rules around them, on their own
+  return rules.replace(/\(([^)]*)\)|[^()]+/g, (part, inner: string | undefined) => {
+    const words = (inner ?? part).split(' ');
+    const singles = words.filter((w) => /^[+-][^@]/.test(w)).sort();
+    const rest = words.filter((w) => !/^[+-][^@]/.test(w));
+    const text = [...rest.slice(0, rest.length - (rest.at(-1) === '' ? 1 : 0)), ...singles, ...(rest.at(-1) === '' ? [''] : [])].join(' ');
+    return inner === undefined ? text : `(${text})`;
+  });
+}
+
+/** GETUSER's reply with its "commands" normalized. */
+export function getuserNormalized(reply: RespValue): RespValue {
+  if (!Array.isArray(reply)) return reply;
+  const fields = [...reply];
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] === 'commands') fields[i + 1] = normalized(String(fields[i + 1]));
+    if (fields[i] === 'selectors') fields[i + 1] = (fields[i + 1] as RespValue[]).map(getuserNormalized);
+  }
+  return fields;
+}

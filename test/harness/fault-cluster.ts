@@ -27,14 +27,17 @@ export function nodeCall(node: { host: string; port: number }, ...args: string[]
 }
 
 /**
- * Gives an empty slot to `target` at once: SETSLOT NODE on the target, then on every other
- * master. Without IMPORTING first, SETSLOT NODE leaves the target's config epoch as it was, so
- * gossip the old owner sent earlier (claiming the slot with a higher epoch) could still hand the
- * slot back and the two would redirect to each other; CLUSTER BUMPEPOCH makes the claim win.
+ * Gives an empty slot to `target` at once: SETSLOT IMPORTING then NODE on the target, then NODE on
+ * every other master. IMPORTING first makes the target's SETSLOT NODE bump its config epoch in
+ * the same command, as redis-cli --cluster reshard has it. Without it (SETSLOT NODE then CLUSTER
+ * BUMPEPOCH, as this did), a claim the old owner gossiped in between, with a higher epoch, handed
+ * the slot back to it; once the old owner gave the slot away too, each named the other: every
+ * request bounced between them (transactions.test.ts failed with "too many cluster redirections").
  */
 export async function giveEmptySlot(cluster: LocalCluster, nodes: ClusterNodeInfo[], slot: number, target: ClusterNodeInfo): Promise<void> {
+  const source = nodes.find((n) => n.role === 'master' && ownsSlot(n, slot));
+  if (source && source.id !== target.id) await cluster.cli(target.port, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', source.id);
   await cluster.cli(target.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
-  await cluster.cli(target.port, 'CLUSTER', 'BUMPEPOCH');
   for (const n of nodes) if (n.role === 'master' && n.id !== target.id) await cluster.cli(n.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
 }
 

@@ -28,6 +28,11 @@ export function encode(args: readonly (string | Buffer)[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** The inline form of a command (`SET k v\r\n`, as redis-cli or telnet send it); no spaces in args. */
+export function encodeInline(args: readonly string[]): Buffer {
+  return Buffer.from(`${args.join(' ')}\r\n`);
+}
+
 interface Waiter {
   settle(o: ReplyOutcome): void;
 }
@@ -77,12 +82,17 @@ export class RawConn {
 
   /** Sends every command in one write; resolves with one outcome per command, in order. */
   send(cmds: readonly (readonly (string | Buffer)[])[]): Promise<ReplyOutcome[]> {
+    return this.sendFrames(cmds.map((c) => encode(c)));
+  }
+
+  /** Sends commands already encoded (RESP or inline, one command each) in one write. */
+  sendFrames(frames: readonly Buffer[]): Promise<ReplyOutcome[]> {
     const out: Promise<ReplyOutcome>[] = [];
-    for (let i = 0; i < cmds.length; i++) out.push(new Promise((resolve) => this.waiters.push({ settle: resolve })));
+    for (let i = 0; i < frames.length; i++) out.push(new Promise((resolve) => this.waiters.push({ settle: resolve })));
     if (this.closed) {
       this.fail(this.closeReason);
     } else {
-      this.socket.write(Buffer.concat(cmds.map((c) => encode(c))));
+      this.socket.write(Buffer.concat(frames));
     }
     return Promise.all(out);
   }

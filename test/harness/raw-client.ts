@@ -1,5 +1,7 @@
 // A raw TCP client for tests that look at the exact bytes on the wire.
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { frames } from './resp-frames';
 
 export interface RawExchange {
   /** every byte received */
@@ -9,8 +11,10 @@ export interface RawExchange {
 }
 
 /**
- * Sends `input`, then a PING as a sentinel, and collects everything until the server closes the
- * connection or the sentinel's +PONG arrives (the connection is then known to be open).
+ * Sends `input`, then a PING with a word of its own as a sentinel, and collects everything until
+ * the server closes the connection or the sentinel's reply arrives (the connection is then known
+ * to be open). The replies are framed as RESP, so the sentinel is recognised as a whole reply
+ * however the bytes were split into reads, and a PING of the input is never taken for it.
  */
 export function exchange(
   port: number,
@@ -21,44 +25,54 @@ export function exchange(
   // With quietMs (no PING sentinel possible, e.g. before AUTH) the exchange ends when the
   // connection stays quiet that long; the connection is then reported open.
   const sentinel = (opts.sentinel ?? true) && opts.quietMs === undefined;
+  const word = `sentinel-${randomBytes(8).toString('hex')}`;
+  const sentinelReply = Buffer.from(`$${word.length}\r\n${word}\r\n`);
   const host = opts.host ?? '127.0.0.1';
   const limitMs = opts.limitMs ?? 10_000;
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
-    const chunks: Buffer[] = [];
+    let data = Buffer.alloc(0);
+    let parsed = 0; // where the first reply not yet framed starts
     let done = false;
-    const finish = (closed: boolean): void => {
+    const finish = (closed: boolean, end = data.length): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       if (quiet) clearTimeout(quiet);
       socket.destroy();
-      const data = Buffer.concat(chunks);
-      resolve({ data: closed ? data : data.subarray(0, data.length - 7), closed });
+      resolve({ data: data.subarray(0, end), closed });
     };
     const timer = setTimeout(() => {
       done = true;
       socket.destroy();
-      reject(new Error(`no close and no sentinel reply within ${limitMs} ms; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`));
+      reject(new Error(`no close and no sentinel reply within ${limitMs} ms; got ${JSON.stringify(data.toString('latin1'))}`));
     }, limitMs);
     socket.on('connect', () => {
       socket.write(input);
-      if (sentinel) socket.write('PING\r\n');
+      if (sentinel) socket.write(`PING ${word}\r\n`);
     });
     let quiet: NodeJS.Timeout | null = null;
     const rearm = (): void => {
       if (opts.quietMs === undefined) return;
       if (quiet) clearTimeout(quiet);
-      quiet = setTimeout(() => {
-        chunks.push(Buffer.from('+PONG\r\n')); // stripped again by finish(false)
-        finish(false);
-      }, opts.quietMs);
+      quiet = setTimeout(() => finish(false), opts.quietMs);
     };
     socket.on('connect', rearm);
     socket.on('data', (c) => {
       rearm();
-      chunks.push(c);
-      if (sentinel && Buffer.concat(chunks).toString('latin1').endsWith('+PONG\r\n')) finish(false);
+      data = Buffer.concat([data, c]);
+      if (!sentinel) return;
+      try {
+        for (const [start, end] of frames(data, parsed)) {
+          parsed = end;
+          if (data.subarray(start, end).equals(sentinelReply)) return finish(false, start);
+        }
+      } catch (err) {
+        done = true;
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
+      }
     });
     socket.on('error', () => finish(true));
     socket.on('close', () => finish(true));

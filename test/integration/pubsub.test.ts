@@ -12,6 +12,7 @@ import { command } from '../../lib/protocol/resp';
 import { sharedCluster, type SharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { exchange } from '../harness/raw-client';
+import { ReplyReader } from '../harness/resp-frames';
 import { giveEmptySlot } from '../harness/fault-cluster';
 import { until } from '../harness/wait';
 
@@ -211,10 +212,9 @@ describe('pub/sub', function () {
     const [a, b] = channelsOnTwoMasters('ps:leave');
     const socket = net.connect({ port: proxy.port, host: '127.0.0.1' });
     await new Promise((r) => socket.once('connect', r));
-    let received = '';
-    socket.on('data', (d) => (received += d.toString('latin1')));
+    const received = new ReplyReader(socket);
     socket.write(Buffer.concat([command(['SUBSCRIBE', 'ps:leave:c']), command(['PSUBSCRIBE', 'ps:leave:*']), command(['SSUBSCRIBE', a]), command(['SSUBSCRIBE', b])]));
-    await until(() => received.split('\r\n').filter((l) => l.startsWith(':')).length === 4, 'four confirmations');
+    await until(() => received.replies.length === 4, 'four confirmations');
     // the channel on its slot's master, the pattern on a link of its own, a shard channel on each master
     assert.equal(dedicatedOpen(), before + 4);
     socket.destroy();
@@ -278,22 +278,21 @@ describe('pub/sub while the topology changes', function () {
     const target = nodes.find((n) => n.role === 'master' && n.id !== source.id)!;
     const socket = net.connect({ port: proxy.port, host: '127.0.0.1' });
     await new Promise((r) => socket.once('connect', r));
-    let received = '';
-    socket.on('data', (d) => (received += d.toString('latin1')));
+    const received = new ReplyReader(socket);
     socket.write(Buffer.concat([command(['SUBSCRIBE', 'ps:stay']), command(['SSUBSCRIBE', channel])]));
-    await until(() => received.includes('ssubscribe'), 'subscribed');
+    await until(() => received.replies.length === 2, 'subscribed');
     // an empty slot moves: every master learns the new owner
     await giveEmptySlot(cluster, nodes, slot, target);
     const pushed = `*3\r\n$12\r\nsunsubscribe\r\n$${channel.length}\r\n${channel}\r\n:0\r\n`;
-    await until(() => received.includes(pushed), 'the client is told its shard channel is gone');
-    received = '';
+    await until(() => received.text().includes(pushed), 'the client is told its shard channel is gone');
+    received.clear();
     socket.write(command(['SSUBSCRIBE', channel]));
-    await until(() => received.length > 0, 'SSUBSCRIBE answered');
-    assert.equal(received, `*3\r\n$10\r\nssubscribe\r\n$${channel.length}\r\n${channel}\r\n:1\r\n`);
+    await until(() => received.replies.length === 1, 'SSUBSCRIBE answered');
+    assert.equal(received.text(), `*3\r\n$10\r\nssubscribe\r\n$${channel.length}\r\n${channel}\r\n:1\r\n`);
     assert.ok(proxy.proxy.router.stats.moved > 0, 'the stale slot map met a MOVED');
-    received = '';
+    received.clear();
     assert.equal(await cluster.cli(target.port, 'SPUBLISH', channel, 'after the move'), '1');
-    await until(() => received.includes('after the move'), 'the message from the new owner arrived');
+    await until(() => received.text().includes('after the move'), 'the message from the new owner arrived');
     socket.destroy();
   });
 

@@ -10,8 +10,9 @@ import { slotOf } from '../../lib/protocol/crc16';
 import { sharedCluster, type SharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';
 import { exchange } from '../harness/raw-client';
+import { ReplyReader } from '../harness/resp-frames';
 import { giveEmptySlot } from '../harness/fault-cluster';
-import { until } from '../harness/wait';
+import { sleep, until } from '../harness/wait';
 
 const resp = (...lines: string[]): string => lines.map((l) => `${l}\r\n`).join('');
 
@@ -247,13 +248,13 @@ describe('transactions: connections', function () {
 
   it('a client that disconnects in MULTI or WATCH frees its dedicated connection', async function () {
     const before = dedicatedOpen();
-    for (const opening of [resp('MULTI', 'SET tx:gone 1'), resp('WATCH tx:gone')]) {
+    for (const [opening, replies] of [[resp('MULTI', 'SET tx:gone 1'), 2], [resp('WATCH tx:gone'), 1]] as const) {
       const socket = net.connect({ port: proxy.port, host: '127.0.0.1' });
       await new Promise((r) => socket.once('connect', r));
-      let got = '';
-      socket.on('data', (d) => (got += d.toString()));
+      const got = new ReplyReader(socket);
       socket.write(opening);
-      await until(() => got.endsWith('+QUEUED\r\n') || got === '+OK\r\n', 'the transaction is open');
+      await until(() => got.replies.length === replies, 'the transaction is open');
+      assert.equal(got.text(), replies === 2 ? '+OK\r\n+QUEUED\r\n' : '+OK\r\n');
       assert.equal(dedicatedOpen(), before + 1);
       if (opening.startsWith('MULTI')) assert.ok((await inMulti('tx:gone')) >= 1);
       socket.destroy();
@@ -387,6 +388,30 @@ describe('transactions: the slot moves between MULTI and EXEC', function () {
     assert.equal(await a.watch('{txwf}k'), 'OK');
     assert.deepEqual(await a.multi().set('{txwf}k', 'a').exec(), [[null, 'OK']]);
     assert.equal(await cluster.cli(target.port, 'GET', '{txwf}k'), 'a');
+  });
+
+  it('while two nodes redirect a slot to each other, requests wait until they agree instead of spending their redirects at once', async function () {
+    const { slot, source, target } = await nodesFor('{txpp}k');
+    // The old owner gives the slot away, the new one does not know it yet: each names the other.
+    await cluster.cli(source.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
+    const c = new Redis({ port: proxy.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    clients.push(c);
+    assert.equal(await c.call('MULTI'), 'OK');
+    assert.equal(await c.call('INCR', '{txpp}n'), 'QUEUED');
+    const d = new Redis({ port: proxy.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    clients.push(d);
+    await d.ping();
+    const moved = proxy.proxy.router.stats.moved;
+    const exec = c.call('EXEC');
+    const set = d.set('{txpp}k', 'v');
+    await until(() => proxy.proxy.router.stats.moved >= moved + 2, 'the two nodes redirected to each other');
+    await sleep(300);
+    // the new owner takes the slot as a reshard does (its config epoch bumped with it)
+    await cluster.cli(target.port, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', source.id);
+    await cluster.cli(target.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id);
+    assert.deepEqual(await exec, [1]);
+    assert.equal(await set, 'OK');
+    assert.equal(await cluster.cli(target.port, 'GET', '{txpp}k'), 'v');
   });
 
   it('with WATCH, a watched slot that moved makes EXEC answer nil (never the node’s redirect)', async function () {

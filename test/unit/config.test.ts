@@ -33,14 +33,24 @@ describe('configuration', function () {
     assert.equal(loadConfig({ SLOTPROXY_MAX_QUERY_BUFFER: '5000' }, []).maxQueryBuffer, 5000);
   });
 
+  it('shares are a size or a percentage', function () {
+    assert.equal(loadConfig({}, []).maxmemoryClients, '50%');
+    assert.equal(loadConfig({ SLOTPROXY_MAXMEMORY_CLIENTS: '16mb' }, []).maxmemoryClients, String(16 * 1024 * 1024));
+    assert.equal(loadConfig({}, ['--maxmemory-clients', '25%']).maxmemoryClients, '25%');
+    assert.equal(loadConfig({ SLOTPROXY_MAXMEMORY_CLIENTS: '0' }, []).maxmemoryClients, '0');
+  });
+
   const bad: [Record<string, string>, string[], RegExp][] = [
     [{ SLOTPROXY_PORT: 'x' }, [], /^SLOTPROXY_PORT must be an integer between 0 and 65535, got "x"$/],
+    [{ SLOTPROXY_READ_FROM: 'slave' }, [], /^SLOTPROXY_READ_FROM must be one of master, prefer-master, replica, prefer-replica, any, got "slave"$/],
+    [{ SLOTPROXY_REPLICA_MAX_LAG_MS: '0' }, [], /^SLOTPROXY_REPLICA_MAX_LAG_MS must be at least 1/],
     [{}, ['--port', '-1'], /^--port must be at least 0/],
     [{ SLOTPROXY_CLUSTER: 'a:b' }, [], /^SLOTPROXY_CLUSTER must be comma-separated host:port pairs/],
     [{ SLOTPROXY_CLUSTER: 'h:70000' }, [], /^SLOTPROXY_CLUSTER must be/],
     [{ SLOTPROXY_PARSER: 'c' }, [], /^SLOTPROXY_PARSER must be one of auto, native, js/],
     [{ SLOTPROXY_DEMO: 'perhaps' }, [], /^SLOTPROXY_DEMO must be yes or no/],
     [{ SLOTPROXY_MAX_BULK_LENGTH: '4gb' }, [], /^SLOTPROXY_MAX_BULK_LENGTH must be at most/],
+    [{ SLOTPROXY_MAXMEMORY_CLIENTS: '101%' }, [], /^SLOTPROXY_MAXMEMORY_CLIENTS must be a size such as 64mb or 1gb, or a percentage such as 50%/],
     [{}, ['--nope'], /^unknown option --nope/],
     [{}, ['stray'], /^unexpected argument "stray"/],
     [{}, ['--port'], /^--port needs a value/],
@@ -67,6 +77,7 @@ describe('configuration', function () {
         bool: () => (spec.default === 'yes' ? 'no' : 'yes'),
         enum: () => spec.values!.find((v) => v !== spec.default)!,
         seeds: () => '10.0.0.9:7000',
+        share: () => '25%',
         string: () => (name === 'configFile' ? emptyFile : `changed-${name}`),
       };
       const value = (other[spec.type] ?? (() => String(spec.default === String(spec.min) ? Number(spec.min) + 1 : spec.min)))();

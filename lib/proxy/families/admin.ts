@@ -2,8 +2,11 @@
 // of many applications should not let any of them reconfigure the cluster by default.
 // CONFIG GET reads one master (the nodes are configured alike); CONFIG SET and RESETSTAT go to
 // every node, masters and replicas, and succeed only when every node accepted them.
+import { Access } from '../../commands/access';
+import { keySlot } from '../../protocol/crc16';
 import { command, OK } from '../../protocol/resp';
-import { SLOT_NOT_SERVED } from '../errors';
+import { CROSSSLOT, SLOT_NOT_SERVED } from '../errors';
+import { SingleRequest } from '../requests/single-request';
 import type { FamilyDispatch, FamilyHandlers, FamilySession, ParsedCommand } from '../family';
 import { AsyncRequest } from './async-request';
 import { callNode } from './node-call';
@@ -64,7 +67,24 @@ export const onEveryNode = gated((session, cmd, master) => {
   session.enqueue(new AsyncRequest(session, async () => (await onNodes(session, await everyNode(session, master), cmd.frame, name)) ?? OK));
 });
 
+/** Why MIGRATE is off by default, and what to do. */
+export const MIGRATE_OFF =
+  'ERR MIGRATE is turned off in slotproxy: it makes a cluster node connect to whatever host and port the client names and send it keys; ' +
+  'an operator can allow it with SLOTPROXY_ADMIN_COMMANDS=yes';
+
+/** MIGRATE, when allowed: to the master of its keys (which Redis finds with a function, key-procs.ts). */
+function migrate(session: FamilySession, cmd: ParsedCommand): void {
+  if (!session.ctx.config.adminCommands) return session.reject(MIGRATE_OFF);
+  const args = cmd.args();
+  const slots = new Set(cmd.row.keyProc!(args).map((i) => keySlot(args[i])));
+  if (slots.size > 1) return session.reject(CROSSSLOT);
+  const req = new SingleRequest(session, cmd.frame, slots.size ? slots.values().next().value! : -1, session.id, cmd.deadline);
+  req.access = Access.Write;
+  session.enqueue(req);
+}
+
 export const ADMIN = {
+  migrate,
   'config-get': gated((session, cmd, master) => {
     session.enqueue(new AsyncRequest(session, () => callNode(session, session.id, master, cmd.frame)));
   }),

@@ -1,6 +1,6 @@
 // CLIENT INFO / LIST / KILL about the proxy's own clients (the clients of the cluster nodes are
 // the proxy's connections, which mean nothing to an application), and RESET.
-import { bulk, integer, OK } from '../../protocol/resp';
+import { integer, OK, verbatim } from '../../protocol/resp';
 import type { SessionInfo } from '../context';
 import type { FamilyHandlers, FamilySession } from '../family';
 import { NodeFanout } from './node-fanout';
@@ -24,7 +24,7 @@ export function clientLine(s: SessionInfo, me: SessionInfo, command: string): st
     ['cmd', s === me ? command : 'NULL'],
     ['user', s.user?.name ?? 'default'],
     ['redir', -1],
-    ['resp', 2],
+    ['resp', s.resp3 ? 3 : 2],
     ['lib-name', s.libName ?? ''],
     ['lib-ver', s.libVer ?? ''],
   ];
@@ -57,7 +57,7 @@ function list(session: FamilySession, args: Buffer[]): void {
   } else if (a.length !== 2) {
     return session.reject('ERR syntax error');
   }
-  answer(session, bulk(sessions.map((s) => clientLine(s, session, 'client|list') + '\n').join('')));
+  answer(session, verbatim(sessions.map((s) => clientLine(s, session, 'client|list') + '\n').join(''), session.resp3));
 }
 
 function kill(session: FamilySession, args: Buffer[]): void {
@@ -104,7 +104,7 @@ function kill(session: FamilySession, args: Buffer[]): void {
 }
 
 export const CLIENT = {
-  info: (session) => answer(session, bulk(clientLine(session, session, 'client|info') + '\n')),
+  info: (session) => answer(session, verbatim(clientLine(session, session, 'client|info') + '\n', session.resp3)),
   list: (session, cmd) => list(session, cmd.args()),
   kill: (session, cmd) => kill(session, cmd.args()),
   reset(session) {
@@ -113,9 +113,15 @@ export const CLIENT = {
     session.mode?.close();
     session.mode = null;
     session.outputLimits = null;
+    // and turns tracking off (clearClientConnectionState)
+    session.ctx.tracking.disable(session);
     session.name = null;
     session.libName = null;
     session.libVer = null;
+    // Redis's RESET leaves READONLY mode; here the client goes back to SLOTPROXY_READ_FROM
+    session.switchReads('default');
+    // RESET also takes the connection back to RESP2 (Redis's clearClientConnectionState)
+    session.resp3 = false;
     answer(session, Buffer.from('+RESET\r\n'));
   },
 } satisfies FamilyHandlers<'client'>;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { SLOTS } from '../../cluster/slot-map';
 import { parseAddress } from '../../cluster/cluster-slots';
-import { bulk, command, encode } from '../../protocol/resp';
+import { bulk, command, encode, mapOf, verbatim } from '../../protocol/resp';
 import { SLOT_NOT_SERVED } from '../errors';
 import type { FamilyHandlers, FamilySession, ParsedCommand } from '../family';
 import { NodeFanout } from './node-fanout';
@@ -73,19 +73,20 @@ function answer(session: FamilySession, reply: Buffer): void {
 export const CLUSTER = {
   myid: (session) => answer(session, bulk(self(session).id)),
   myshardid: (session) => answer(session, bulk(self(session).shard)),
-  info: (session) => answer(session, bulk(clusterInfo(session))),
+  info: (session) => answer(session, verbatim(clusterInfo(session), session.resp3)),
   slots(session) {
     const me = self(session);
-    answer(session, encode([[0, SLOTS - 1, [me.host, me.port, me.id, []]]]));
+    // the node's networking metadata (hostname ...): a map, empty here (Redis 7.0)
+    answer(session, encode([[0, SLOTS - 1, [me.host, me.port, me.id, mapOf([])]]], session.resp3));
   },
   shards(session) {
     const me = self(session);
-    const node = ['id', me.id, 'port', me.port, 'ip', me.host, 'endpoint', me.host, 'role', 'master', 'replication-offset', 0, 'health', 'online'];
-    answer(session, encode([['slots', [0, SLOTS - 1], 'nodes', [node]]]));
+    const node = mapOf(['id', me.id, 'port', me.port, 'ip', me.host, 'endpoint', me.host, 'role', 'master', 'replication-offset', 0, 'health', 'online']);
+    answer(session, encode([mapOf(['slots', [0, SLOTS - 1], 'nodes', [node]])], session.resp3));
   },
   nodes(session) {
     const me = self(session);
-    answer(session, bulk(`${me.id} ${me.host}:${me.port}@0 myself,master - 0 0 1 connected 0-${SLOTS - 1}\n`));
+    answer(session, verbatim(`${me.id} ${me.host}:${me.port}@0 myself,master - 0 0 1 connected 0-${SLOTS - 1}\n`, session.resp3));
   },
   'slot-owner': toSlotOwner,
 } satisfies FamilyHandlers<'cluster'>;

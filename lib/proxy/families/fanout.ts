@@ -1,14 +1,14 @@
 // Whole-cluster commands: asked of every master (or walked node by node, for SCAN) and merged
 // so the client sees one server's answer. Scripts and functions are loaded everywhere, so
 // EVALSHA/FCALL work on whichever node a key lives.
-import { bulk, command, error, integer, NULL_BULK, OK } from '../../protocol/resp';
+import { command, error, integer, nullBulk, OK, verbatim } from '../../protocol/resp';
 import { SLOT_NOT_SERVED } from '../errors';
 import type { FamilyDispatch, FamilyHandlers, FamilySession, ParsedCommand } from '../family';
 import { AfterEarlier, NodeFanout, type NodePart } from './node-fanout';
 import { arrayOf, bulkOf, integerOf, isError } from './reply-parts';
 import { infoSections, infoText } from '../local-commands';
 import { MASTER_SECTIONS } from '../../metrics/info';
-import { mergeMasterInfos } from '../../metrics/masters-info';
+import { mergeMasterInfos, type MastersInfo } from '../../metrics/masters-info';
 import type { ProxyView } from '../../metrics/view';
 import { waitForReplicas } from './wait';
 
@@ -17,10 +17,17 @@ const NODE_RADIX = 1024n;
 
 const firstError = (parts: NodePart[]): Buffer | null => parts.find((p) => isError(p.reply!))?.reply ?? null;
 
-/** The command goes to every master (`control`: on its control connection); `merge` makes the client's reply of theirs. */
-function toMasters(merge: (parts: NodePart[], session: FamilySession) => Buffer, wantElements = false, control = false): FamilyDispatch {
+/**
+ * The command goes to every master (`control`: on its control connection); `merge` makes the
+ * client's reply of theirs, in the protocol the client spoke when it sent the command (`resp3`: a
+ * HELLO pipelined after it does not change it).
+ */
+type FanoutMerge = (parts: NodePart[], session: FamilySession, resp3: boolean) => Buffer;
+
+function toMasters(merge: FanoutMerge, wantElements = false, control = false): FamilyDispatch {
   return (session, cmd) => {
-    const req = new NodeFanout(session, cmd.deadline, (parts) => merge(parts, session), wantElements);
+    const resp3 = session.resp3;
+    const req = new NodeFanout(session, cmd.deadline, (parts) => merge(parts, session, resp3), wantElements);
     for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, cmd.frame, false, control);
     session.enqueue(req);
   };
@@ -44,8 +51,8 @@ function killMerge(parts: NodePart[]): Buffer {
 }
 
 /** As toMasters, but the first error a master answered is the reply. */
-const allOrError = (merge: (parts: NodePart[], session: FamilySession) => Buffer, wantElements = false): FamilyDispatch =>
-  toMasters((parts, session) => firstError(parts) ?? merge(parts, session), wantElements);
+const allOrError = (merge: FanoutMerge, wantElements = false): FamilyDispatch =>
+  toMasters((parts, session, resp3) => firstError(parts) ?? merge(parts, session, resp3), wantElements);
 
 function scan(session: FamilySession, cmd: ParsedCommand): void {
   const args = cmd.args();
@@ -91,22 +98,40 @@ function scan(session: FamilySession, cmd: ParsedCommand): void {
  */
 function info(session: FamilySession, cmd: ParsedCommand): void {
   const sections = cmd.args().slice(1).map((a) => a.toString('latin1').toLowerCase());
+  const resp3 = session.resp3;
   // with several workers the figures of all of them are gathered first (lib/workers)
   const view = async (): Promise<ProxyView> => (session.ctx.peers ? session.ctx.peers.clusterView() : session.ctx);
   const fromMasters = infoSections(sections).filter((s) => MASTER_SECTIONS.includes(s));
   if (fromMasters.length === 0) {
-    session.enqueue(new AfterEarlier(session, cmd.deadline, async () => bulk(infoText(await view(), sections))));
+    session.enqueue(new AfterEarlier(session, cmd.deadline, async () => verbatim(infoText(await view(), sections), resp3)));
     return;
   }
-  const req = new AfterEarlier(session, cmd.deadline, async (parts) => {
-    const texts = parts.filter((p) => !isError(p.reply!)).map((p) => bulkOf(p.reply!)!.toString('latin1'));
-    return bulk(infoText(await view(), sections, mergeMasterInfos(texts, parts.length)));
-  });
   // one section by name; several as "default", which holds them all and which every Redis
   // version answers (multi-section INFO is 7.0's)
-  const frame = command(['INFO', fromMasters.length === 1 ? fromMasters[0] : 'default']);
+  askMasters(session, cmd, fromMasters.length === 1 ? fromMasters[0] : 'default', async (masters) => verbatim(infoText(await view(), sections, masters), resp3));
+}
+
+/** Every master's INFO `section`, merged (lib/metrics/masters-info.ts), made a reply by `build`. */
+function askMasters(session: FamilySession, cmd: ParsedCommand, section: string, build: (masters: MastersInfo) => Promise<Buffer> | Buffer): void {
+  const req = new AfterEarlier(session, cmd.deadline, (parts) => {
+    const texts = parts.filter((p) => !isError(p.reply!)).map((p) => bulkOf(p.reply!)!.toString('latin1'));
+    return build(mergeMasterInfos(texts, parts.length));
+  });
+  const frame = command(['INFO', section]);
   for (const address of session.ctx.router.slotMap.mastersBySlot()) req.ask(address, frame);
   session.enqueue(req);
+}
+
+/**
+ * ROLE of the proxy itself, never of a node (whose reply lists its replicas' addresses): a master
+ * without replicas, as CLUSTER NODES shows it and INFO (no slaveN lines: nothing can replicate
+ * from the proxy); its offset is INFO's master_repl_offset.
+ */
+function role(session: FamilySession, cmd: ParsedCommand): void {
+  askMasters(session, cmd, 'replication', (masters) => {
+    const offset = masters.fields.get('master_repl_offset') ?? '0';
+    return Buffer.from(`*3\r\n$6\r\nmaster\r\n:${offset}\r\n*0\r\n`);
+  });
 }
 
 /** One master answers (they are alike: HELP, FUNCTION LIST ...). */
@@ -120,15 +145,16 @@ function first(session: FamilySession, cmd: ParsedCommand): void {
 }
 
 export const FANOUT = {
+  role,
   scan,
   wait: waitForReplicas,
   info,
   first,
   concat: allOrError((parts) => arrayOf(parts.flatMap((p) => p.elements ?? [])), true),
   sum: allOrError((parts) => integer(parts.reduce((n, p) => n + integerOf(p.reply!), 0))),
-  randomkey: allOrError((parts) => {
+  randomkey: allOrError((parts, _session, resp3) => {
     const found = parts.map((p) => p.reply!).filter((r) => bulkOf(r) !== null);
-    return found.length ? found[Math.floor(Math.random() * found.length)] : NULL_BULK;
+    return found.length ? found[Math.floor(Math.random() * found.length)] : nullBulk(resp3);
   }),
   'all-ok': allOrError(() => OK),
   'script-flush': allOrError((_parts, session) => {

@@ -2,6 +2,7 @@
 // (lib/commands/families.ts) run.
 import type { FamilyHandler, FamilyName } from '../../commands/families';
 import type { FamilyDispatch, FamilyHandlers } from '../family';
+import { ACL } from './acl';
 import { ADMIN } from './admin';
 import { CLIENT } from './client';
 import { CLUSTER } from './cluster';
@@ -10,6 +11,7 @@ import { PROXY } from './proxy-admin';
 import { PUBSUB } from './pubsub-introspect';
 import { PubSubMode } from './pubsub-mode';
 import { SPLIT } from './split';
+import { TRACKING } from './tracking';
 import { TRANSACTION } from './transaction';
 
 const FAMILIES: { readonly [F in FamilyName]: FamilyHandlers<F> } = {
@@ -20,6 +22,8 @@ const FAMILIES: { readonly [F in FamilyName]: FamilyHandlers<F> } = {
   pubsub: PUBSUB,
   cluster: CLUSTER,
   client: CLIENT,
+  acl: ACL,
+  tracking: TRACKING,
   admin: ADMIN,
   proxy: PROXY,
 };

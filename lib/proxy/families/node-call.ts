@@ -14,17 +14,19 @@ class Call extends BackendCommand {
     frame: Buffer,
     deadline: number,
     private readonly dedicated: boolean,
+    resp3: boolean,
     private readonly settle: (reply: Buffer) => void,
   ) {
     super(frame, -1, pin, deadline);
+    this.resp3 = resp3;
   }
 
   sendTo(node: BackendNode): void {
     if (!this.dedicated) {
-      node.connectionFor(this.pin).send(this);
+      node.connectionFor(this.pin, this.resp3).send(this);
       return;
     }
-    const conn = node.acquireDedicated();
+    const conn = node.acquireDedicated(this.resp3);
     if (!conn) {
       this.settle(error(`ERR slotproxy: no dedicated connection free on ${node.address} (SLOTPROXY_BLOCKING_CONNECTIONS)`));
       return;
@@ -52,16 +54,19 @@ class Call extends BackendCommand {
   }
 }
 
-/** `pin` picks the shared connection (a client's id keeps the call in order with its commands). */
+/**
+ * `pin` picks the shared connection (a client's id keeps the call in order with its commands), of
+ * the client's protocol unless `resp3` says which: the reply is in that protocol.
+ */
 export function callNode(
   session: RequestOwner,
   pin: number,
   address: string,
   frame: Buffer,
-  opts: { dedicated?: boolean; deadline?: number } = {},
+  opts: { dedicated?: boolean; deadline?: number; resp3?: boolean } = {},
 ): Promise<Buffer> {
   return new Promise((resolve) => {
-    const call = new Call(session, pin, frame, opts.deadline ?? Infinity, opts.dedicated ?? false, resolve);
+    const call = new Call(session, pin, frame, opts.deadline ?? Infinity, opts.dedicated ?? false, opts.resp3 ?? session.resp3, resolve);
     call.sendTo(session.ctx.router.node(address));
   });
 }

@@ -28,13 +28,17 @@ export class NodePart extends BackendCommand {
     readonly control = false,
   ) {
     super(frame, slot, parent.session.id, parent.deadline);
+    // the control connection speaks RESP2 (its replies are merged, never forwarded as they are)
+    this.resp3 = control ? false : parent.session.resp3;
+    if (!control) this.tracking = parent.session.trackingRoute ?? null;
   }
 
   sendTo(node: BackendNode): void {
     // The question is about one node: if the router moves an unwritten part (its connection was
     // lost), it still goes to the node it was meant for (routed by slot: to the slot's owner).
     const target = this.address ? this.parent.session.ctx.router.node(this.address) : node;
-    (this.control ? target.control() : target.connectionFor(this.pin)).send(this);
+    if (this.control) target.control().send(this);
+    else this.sendShared(target);
   }
 
   onReply(frame: Buffer, _type: number, _redirect: number, elems: number, elemBase: number, _from: BackendAddress): void {

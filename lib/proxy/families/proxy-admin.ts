@@ -6,7 +6,7 @@ import { SLOTS } from '../../cluster/slot-map';
 import { resetProxyStats } from '../../metrics/reset';
 import { helpReply, slowlogReply } from '../../metrics/slowlog-reply';
 import type { RefresherStats } from '../../metrics/view';
-import { bulk, encode, error, OK, type RespValue } from '../../protocol/resp';
+import { encode, error, mapOf, OK, verbatim, type RespValue } from '../../protocol/resp';
 import type { ProxyContext, SessionInfo } from '../context';
 import type { FamilyHandlers, FamilySession } from '../family';
 import { onEveryNode } from './admin';
@@ -45,7 +45,8 @@ export function slotRanges(owners: Int16Array, masters: number): string[][] {
   return ranges;
 }
 
-function topology(ctx: HostContext): Buffer {
+/** PROXY TOPOLOGY: maps (flat name/value arrays in RESP2). */
+function topology(ctx: HostContext, resp3: boolean): Buffer {
   const map = ctx.router.slotMap;
   const ranges = slotRanges(map.owners, map.masters.length);
   const counts = new Array<number>(map.masters.length).fill(0);
@@ -54,22 +55,25 @@ function topology(ctx: HostContext): Buffer {
   const refresh = ctx.refresher?.stats;
   const masters: RespValue[] = order.map((address) => {
     const i = map.masters.indexOf(address);
-    return ['address', address, 'slots', ranges[i], 'slot_count', counts[i], 'replicas', [...(map.replicas.get(address) ?? [])]];
+    return mapOf(['address', address, 'slots', ranges[i], 'slot_count', counts[i], 'replicas', [...(map.replicas.get(address) ?? [])]]);
   });
-  return encode([
-    'slot_map_age_seconds',
-    Math.floor((Date.now() - map.createdAt) / 1000),
-    'slots_served',
-    map.coveredSlots(),
-    'refreshes',
-    refresh?.refreshes ?? 0,
-    'refresh_failures',
-    refresh?.failures ?? 0,
-    'last_refresh_error',
-    refresh?.lastError ?? '',
-    'masters',
-    masters,
-  ]);
+  return encode(
+    mapOf([
+      'slot_map_age_seconds',
+      Math.floor((Date.now() - map.createdAt) / 1000),
+      'slots_served',
+      map.coveredSlots(),
+      'refreshes',
+      refresh?.refreshes ?? 0,
+      'refresh_failures',
+      refresh?.failures ?? 0,
+      'last_refresh_error',
+      refresh?.lastError ?? '',
+      'masters',
+      masters,
+    ]),
+    resp3,
+  );
 }
 
 /** One line per client, as CLIENT LIST prints them. */
@@ -112,7 +116,8 @@ function config(session: FamilySession, args: Buffer[]): void {
       for (let i = 0; i < pairs.length; i += 2) seen.set(pairs[i], pairs[i + 1]);
     }
     const flat = [...seen].sort(([a], [b]) => a.localeCompare(b)).flat();
-    return answer(session, () => encode(flat));
+    const resp3 = session.resp3;
+    return answer(session, () => encode(mapOf(flat), resp3));
   }
   if (sub === 'set') {
     if (args.length < 5 || (args.length - 3) % 2 !== 0) return wrongArity();
@@ -150,10 +155,17 @@ export const PROXY = {
     const args = cmd.args();
     answer(session, () => slowlogReply(session.ctx.slowlog, args));
   },
-  topology: (session) => answer(session, () => topology(session.ctx)),
+  topology(session) {
+    // (computed once earlier replies are out, in the protocol of the time the command came)
+    const resp3 = session.resp3;
+    answer(session, () => topology(session.ctx, resp3));
+  },
   config: (session, cmd) => config(session, cmd.args()),
   refresh,
-  clients: (session) => answer(session, () => bulk(clientsText(session.ctx, session))),
+  clients(session) {
+    const resp3 = session.resp3;
+    answer(session, () => verbatim(clientsText(session.ctx, session), resp3));
+  },
   resetstat(session) {
     if (!allowed(session, 'PROXY RESETSTAT')) return;
     answer(session, () => {

@@ -14,17 +14,20 @@
 // operation (one confirmation per channel, or an error) arrives before that PING's reply, so the
 // reply settles the operation however many frames it produced. The confirmations themselves are
 // not forwarded: the mode computed the client's own (its counts differ from the node's).
+//
+// A RESP3 client's link is a RESP3 connection (HELLO 3): messages and confirmations are push
+// frames, which the connection hands to the link's push handler without touching the FIFO; only
+// PING's reply (a plain bulk string in RESP3, even subscribed) and errors take entries there.
 import { BackendCommand } from '../../backend/backend-command';
 import type { BackendConnection } from '../../backend/backend-connection';
 import type { BackendNode } from '../../backend/backend-node';
-import { TYPE_ARRAY, TYPE_ERROR } from '../../protocol/records';
+import { isErrorType, TYPE_ARRAY, TYPE_BULK, TYPE_PUSH } from '../../protocol/records';
 import { command } from '../../protocol/resp';
 import { flatArray, keyOf, pushKind } from './pubsub-frames';
 
 /** Fillers added each time the FIFO runs dry: one zero-length write per this many frames. */
 const REARM = 64;
 const EMPTY = Buffer.alloc(0);
-const TYPE_BULK = 36; // '$'
 
 export const enum OpState {
   Queued,
@@ -121,7 +124,13 @@ export class PubSubLink {
     private readonly handler: LinkHandler,
   ) {
     this.filler = new LinkEntry(this, EMPTY);
+    if (conn.resp3) conn.pushHandler = (frame) => this.received(frame, TYPE_PUSH, 0);
     this.rearm();
+  }
+
+  /** The node writes in RESP3: messages are push frames. */
+  get resp3(): boolean {
+    return this.conn.resp3;
   }
 
   /** Registers an operation when the client's command is read (so ops stay in client order). */
@@ -138,8 +147,8 @@ export class PubSubLink {
     }
     op.state = OpState.Sent;
     op.token = `slotproxy-${++this.tokens}`;
-    this.conn.send(new LinkEntry(this, op.frame));
-    this.conn.send(new LinkEntry(this, command(['PING', op.token])));
+    // one entry for both: in RESP3 a SUBSCRIBE that succeeds takes none (its confirmations are pushes)
+    this.conn.send(new LinkEntry(this, Buffer.concat([op.frame, command(['PING', op.token])])));
   }
 
   /** Closes for good (the client needs nothing here any more); outstanding operations settle. */
@@ -155,7 +164,7 @@ export class PubSubLink {
   received(frame: Buffer, type: number, redirect: number): void {
     if (this.closed) return;
     if (this.conn.inFlight === 0) this.rearm();
-    if (type === TYPE_ARRAY) {
+    if (type === TYPE_ARRAY || type === TYPE_PUSH) {
       switch (pushKind(frame)) {
         case 'message':
         case 'pmessage':
@@ -177,9 +186,10 @@ export class PubSubLink {
       }
     }
     if (type === TYPE_BULK) {
-      // PING on a connection that holds no subscription (its SSUBSCRIBE was redirected)
+      // PING on a connection that holds no subscription (its SSUBSCRIBE was redirected), or on
+      // any RESP3 one (subscribed, it answers PING as usual)
       this.ack(frame.toString('latin1', frame.indexOf(10) + 1, frame.length - 2));
-    } else if (type === TYPE_ERROR) {
+    } else if (isErrorType(type)) {
       const op = this.ops.find((o) => o.state === OpState.Sent);
       if (op && !op.error) {
         op.error = Buffer.from(frame);

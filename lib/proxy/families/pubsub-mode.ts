@@ -6,7 +6,8 @@
 // channels, whatever node holds them (a node's own counts are per connection). The nodes'
 // confirmations only tell that a subscription is in place; the reply is released then (see
 // PubSubRequest). While anything is subscribed, RESP2 allows only these commands, PING, QUIT and
-// RESET (src/server.c processCommand), and the output limit of Redis's pubsub class applies.
+// RESET (src/server.c processCommand), RESP3 any command, and the output limit of Redis's pubsub
+// class applies. In RESP3 the confirmations are push frames, as Redis sends them.
 import { keySlot } from '../../protocol/crc16';
 import { command, error } from '../../protocol/resp';
 import { ImmediateReply } from '../client-request';
@@ -30,8 +31,11 @@ export class PubSubMode extends PubSubState implements SessionMode {
     const h = cmd.row.handler;
     // the subscribe family's handler runs it, in this mode (PubSubMode.family)
     if (h.kind === 'family' && h.family === 'subscribe') return false;
+    const resp3 = this.session.resp3;
     switch (cmd.row.name) {
       case 'ping': {
+        // RESP3 answers PING as usual, subscribed or not
+        if (resp3) return false;
         const args = cmd.args();
         this.session.enqueue(new ImmediateReply(args.length > 2 ? error(wrongArity('ping')) : subscribedPong(args[1] ?? null)));
         return true;
@@ -43,6 +47,8 @@ export class PubSubMode extends PubSubState implements SessionMode {
         this.end(); // unsubscribes from everything; the RESET handler replies
         return false;
       default:
+        // Redis 7 lets a RESP3 client run any command while subscribed
+        if (resp3) return false;
         this.session.reject(`ERR Can't execute '${cmd.row.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
         return true;
     }
@@ -88,7 +94,7 @@ export class PubSubMode extends PubSubState implements SessionMode {
         if (kind === 'subscribe') link.channels.add(k);
         added.set(link, [...(added.get(link) ?? []), own]);
       }
-      replies.push(confirmation(kind, name, this.classicCount));
+      replies.push(confirmation(kind, name, this.classicCount, this.session.resp3));
     }
     const req = this.request(replies);
     for (const [link, list] of added) req.add(new LinkOp(link, req, command([kind, ...list]), kind, list));
@@ -107,17 +113,17 @@ export class PubSubMode extends PubSubState implements SessionMode {
       removed.set(link, [...(removed.get(link) ?? []), name]);
     };
     if (names.length === 0) {
-      if (set.size === 0) replies.push(confirmation(kind, null, this.classicCount));
+      if (set.size === 0) replies.push(confirmation(kind, null, this.classicCount, this.session.resp3));
       for (const [k, name] of set) {
         drop(k, name);
-        replies.push(confirmation(kind, name, this.classicCount));
+        replies.push(confirmation(kind, name, this.classicCount, this.session.resp3));
       }
     } else {
       for (const name of names) {
         const k = keyOf(name);
         const had = set.get(k);
         if (had) drop(k, had);
-        replies.push(confirmation(kind, name, this.classicCount));
+        replies.push(confirmation(kind, name, this.classicCount, this.session.resp3));
       }
     }
     const req = this.request(replies);
@@ -151,7 +157,7 @@ export class PubSubMode extends PubSubState implements SessionMode {
         link.channels.add(k);
         added.push(own);
       }
-      replies.push(confirmation('ssubscribe', name, this.shard.size));
+      replies.push(confirmation('ssubscribe', name, this.shard.size, this.session.resp3));
     }
     const req = this.request(replies);
     if (link && added.length) {
@@ -177,17 +183,17 @@ export class PubSubMode extends PubSubState implements SessionMode {
       else byLink.set(entry.link, [entry.name]);
     };
     if (names.length === 0) {
-      if (this.shard.size === 0) replies.push(confirmation('sunsubscribe', null, 0));
+      if (this.shard.size === 0) replies.push(confirmation('sunsubscribe', null, 0, this.session.resp3));
       for (const [k, entry] of this.shard) {
         drop(k, entry);
-        replies.push(confirmation('sunsubscribe', entry.name, this.shard.size));
+        replies.push(confirmation('sunsubscribe', entry.name, this.shard.size, this.session.resp3));
       }
     } else {
       for (const name of names) {
         const k = keyOf(name);
         const entry = this.shard.get(k);
         if (entry) drop(k, entry);
-        replies.push(confirmation('sunsubscribe', name, this.shard.size));
+        replies.push(confirmation('sunsubscribe', name, this.shard.size, this.session.resp3));
       }
     }
     const req = this.request(replies);

@@ -9,6 +9,9 @@
 // holding the client's patterns (docs/compatibility.md). A link the client no longer needs is closed, which is also what unsubscribes it on
 // the node (a connection that was subscribed is never handed to someone else).
 //
+// A RESP3 client's links are RESP3 connections: messages arrive as push frames and go to the
+// client as they are, between replies (FamilySession.push), as Redis writes them.
+//
 // A lost link closes the client: it has missed messages and RESP2 has no way to tell it so, and
 // a closed connection is what it would see if its one Redis went away, so its library reconnects
 // and subscribes again (ioredis, redis-py, Jedis, go-redis all do). What it asked before the loss
@@ -20,7 +23,7 @@ import { command, error } from '../../protocol/resp';
 import { ImmediateReply } from '../client-request';
 import { SLOT_NOT_SERVED } from '../errors';
 import type { FamilySession, ParsedCommand, SessionMode } from '../family';
-import { confirmation, keyOf } from './pubsub-frames';
+import { confirmation, inProtocol, keyOf } from './pubsub-frames';
 import { LinkOp, PubSubLink, type LinkHandler } from './pubsub-link';
 import { PubSubRequest } from './pubsub-request';
 
@@ -94,10 +97,12 @@ export abstract class PubSubState implements SessionMode, LinkHandler {
 
   message(link: PubSubLink, frame: Buffer): void {
     if (this.gone || this.session.closed) return;
+    const resp3 = this.session.resp3;
+    const out = link.resp3 === resp3 ? frame : inProtocol(frame, resp3);
     // Before the confirmation the node sent after it, as the node ordered them.
     const op = link.ops[0];
-    if (op) op.owner.message(frame);
-    else this.session.enqueue(new ImmediateReply(frame));
+    if (op) op.owner.message(out);
+    else this.session.push(out);
   }
 
   shardDropped(link: PubSubLink, name: Buffer): void {
@@ -107,7 +112,7 @@ export abstract class PubSubState implements SessionMode, LinkHandler {
     this.shard.delete(k);
     link.channels.delete(k);
     // Counted now and sent after every reply already due: the count is right at that point.
-    this.session.enqueue(new ImmediateReply(confirmation('sunsubscribe', entry.name, this.shard.size)));
+    this.session.push(confirmation('sunsubscribe', entry.name, this.shard.size, this.session.resp3));
     this.closeIfIdle(link);
     if (this.total === 0) this.leave();
   }
@@ -208,7 +213,7 @@ export abstract class PubSubState implements SessionMode, LinkHandler {
 
   protected open(node: BackendNode | null): PubSubLink | string {
     if (!node) return SLOT_NOT_SERVED;
-    const conn = node.acquireDedicated();
+    const conn = node.acquireDedicated(this.session.resp3);
     if (!conn) {
       const limit = this.session.ctx.config.blockingConnections;
       return `ERR slotproxy: ${limit} dedicated connections (blocking commands and subscribed clients) are already open to ${node.address}; raise SLOTPROXY_BLOCKING_CONNECTIONS or use fewer subscribed clients`;

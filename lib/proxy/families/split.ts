@@ -12,14 +12,16 @@ import { BackendCommand } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import { copyRange } from '../../io/copy-range';
 import { keySlot } from '../../protocol/crc16';
-import { KEY_TRIPLE, TYPE_ARRAY, TYPE_ERROR } from '../../protocol/records';
-import { error, integer, NULL_BULK, OK } from '../../protocol/resp';
+import { isErrorType, KEY_TRIPLE, TYPE_ARRAY } from '../../protocol/records';
+import { error, integer, nullBulk, OK } from '../../protocol/resp';
 import type { VariantOf } from '../../commands/families';
 import { ReplySlot, type ReplyTail } from '../client-request';
 import { wrongArity } from '../errors';
 import type { FamilyDispatch, FamilyHandlers, FamilySession } from '../family';
 import { arrayElements, integerOf, isError, startsWith } from './reply-parts';
 import { SingleRequest } from '../requests/single-request';
+import { replicaRefused } from '../requests/routed-request';
+import { Access, type ReadFence } from '../../commands/access';
 import type { Slab } from '../../io/socket-reads';
 
 /** How the parts' replies become the client's: the variants of the split family. */
@@ -44,18 +46,22 @@ class Part extends BackendCommand {
     readonly count: number,
   ) {
     super(frame, slot, parent.session.id, deadline);
+    // MGET's and EXISTS's parts are reads a replica may serve, like the command
+    if (parent.readable) this.access = Access.Read;
+    this.resp3 = parent.session.resp3;
+    this.tracking = parent.session.trackingRoute ?? null;
   }
 
   sendTo(node: BackendNode): void {
     if (this.parent.writes) node.noteWrite(this.parent.session.written);
-    node.connectionFor(this.pin).send(this);
+    this.sendShared(node);
   }
 
   override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress, slab: Slab | null): void {
     // parts keep ranges and views until the merge: their slabs are left to the GC
     if (slab !== null) slab.pinned = true;
     const merge = this.parent.merge;
-    if (redirect !== 0 || type === TYPE_ERROR || (merge === 'mget' && this.count > 1) || merge === 'sum') {
+    if (redirect !== 0 || isErrorType(type) || (merge === 'mget' && this.count > 1) || merge === 'sum') {
       this.onReply(buf.subarray(start, end), type, redirect, elems, elemBase, from);
       return;
     }
@@ -73,8 +79,9 @@ class Part extends BackendCommand {
   onReply(frame: Buffer, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress): void {
     const router = this.parent.session.ctx.router;
     if (redirect !== 0 && router.redirect(this, frame, redirect, from)) return;
+    if (isErrorType(type) && replicaRefused(this, frame, router)) return;
     // A key alone in its slot is read with GET, which says WRONGTYPE where MGET says nil.
-    this.reply = this.count === 1 && this.parent.merge === 'mget' && startsWith(frame, WRONGTYPE) ? NULL_BULK : frame;
+    this.reply = this.count === 1 && this.parent.merge === 'mget' && startsWith(frame, WRONGTYPE) ? nullBulk(this.resp3) : frame;
     if (isError(this.reply)) this.parent.failed = true;
     if (this.parent.merge === 'mget' && type === TYPE_ARRAY && this.count > 1) {
       this.values = arrayElements(frame, this.parent.session.ctx.scanners.replyElems, elems, elemBase);
@@ -83,6 +90,7 @@ class Part extends BackendCommand {
   }
 
   onFailure(message: string): void {
+    if (this.access === Access.ReadOnReplica && this.parent.session.ctx.router.retryOnMaster(this)) return;
     this.reply = error(message);
     this.parent.failed = true;
     this.parent.partDone();
@@ -90,6 +98,10 @@ class Part extends BackendCommand {
 
   get abandoned(): boolean {
     return this.parent.session.closed;
+  }
+
+  override readFence(): ReadFence | null {
+    return this.parent.session.reads;
   }
 }
 
@@ -106,6 +118,8 @@ class SplitRequest extends ReplySlot {
     readonly merge: Merge,
     private readonly keyCount: number,
     readonly writes: boolean,
+    /** its parts are reads a replica may serve */
+    readonly readable: boolean,
     /** argument indexes of the keys (of their first argument, for MSET), grouped by part */
     readonly keyArgs: number[],
   ) {
@@ -253,7 +267,7 @@ function partFrame(frame: Buffer, bounds: Int32Array, keyArgs: number[], first: 
 const splitWith = (merge: Merge): FamilyDispatch => (session, cmd) => {
   if (!cmd.crossSlot) {
     const req = new SingleRequest(session, cmd.frame, cmd.slot, session.id, cmd.deadline);
-    req.writes = cmd.row.writes;
+    req.access = cmd.row.access;
     session.enqueue(req);
     return;
   }
@@ -308,7 +322,7 @@ const splitWith = (merge: Merge): FamilyDispatch => (session, cmd) => {
   const fill = scratch(SCRATCH_FILL, groups);
   for (let g = 0; g < groups; g++) fill[g] = firstOf[g];
   for (let k = 0; k < keyCount; k++) keyArgs[fill[groupOf[k]]++] = 1 + k * step;
-  const req = new SplitRequest(session, merge, keyCount, cmd.row.writes, keyArgs);
+  const req = new SplitRequest(session, merge, keyCount, cmd.row.writes, cmd.row.access === Access.Read, keyArgs);
   for (let g = 0; g < groups; g++) {
     const first = firstOf[g];
     const count = firstOf[g + 1] - first;

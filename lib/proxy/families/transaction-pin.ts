@@ -58,7 +58,7 @@ export class Pin {
     private readonly session: FamilySession,
   ) {
     // Only a busy shared connection can hold an earlier command of this client.
-    const shared = node.connectionFor(session.id);
+    const shared = (session.trackingRoute ? node.trackedFor(session.id, session.resp3) : null) ?? node.connectionFor(session.id, session.resp3);
     if (shared.inFlight + shared.queued > 0) {
       this.fence = new Fence(this, session);
       shared.send(this.fence);

@@ -17,7 +17,7 @@
 import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import { Redirect } from '../../protocol/records';
-import { error, NULL_ARRAY, OK } from '../../protocol/resp';
+import { error, nullArray, OK } from '../../protocol/resp';
 import { CROSSSLOT, SLOT_NOT_SERVED } from '../errors';
 import type { FamilySession } from '../family';
 import { startsWith } from './reply-parts';
@@ -182,7 +182,7 @@ export class TxRun implements StepRunner {
       this.sendWatching(step, node);
       return;
     }
-    const conn = node.acquireDedicated();
+    const conn = node.acquireDedicated(this.session.resp3);
     if (!conn) {
       this.onFailure(step, noDedicated(node.address, this.session.ctx.config.blockingConnections));
       return;
@@ -221,7 +221,7 @@ export class TxRun implements StepRunner {
     const main = this.pin?.node.address ?? '';
     this.release(!this.polluted);
     if ((this.watchVoid && aborted) || (movedOrAsk(redirect) && watching)) {
-      exec.finish(NULL_ARRAY);
+      exec.finish(nullArray(this.session.resp3));
     } else if (movedOrAsk(redirect)) {
       exec.finish(error(CROSSSLOT));
     } else if (this.configSets.length > 0) {
@@ -309,12 +309,12 @@ export class TxRun implements StepRunner {
       // A watched key changed: nothing runs, EXEC answers nil, as on one server.
       const pin = this.pin;
       if (!pin) {
-        step.finish(NULL_ARRAY);
+        step.finish(nullArray(this.session.resp3));
         return;
       }
       void callOnPin(pin, DISCARD, step.deadline, this.session).then((reply) => {
         if (this.pin === pin) this.release(reply !== null && !this.polluted);
-        step.finish(NULL_ARRAY);
+        step.finish(nullArray(this.session.resp3));
       });
     });
   }
@@ -331,7 +331,7 @@ export class TxRun implements StepRunner {
 
   /** What a step gets once the connection failed (transaction-step.ts). */
   private answerLost(step: TxStep): void {
-    step.finish(lostReply(step.kind, this.lost!, this.lostInMulti));
+    step.finish(lostReply(step.kind, this.lost!, this.lostInMulti, this.session.resp3));
   }
 
   /** The connection failed or could not be had: outstanding steps get `message`, later ones answerLost(). */

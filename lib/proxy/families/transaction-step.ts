@@ -4,7 +4,7 @@
 // knows the state of that connection.
 import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
-import { command, error, NULL_ARRAY, OK } from '../../protocol/resp';
+import { command, error, nullArray, OK } from '../../protocol/resp';
 import type { FamilySession } from '../family';
 import { CommandReplySlot } from '../requests/routed-request';
 
@@ -139,14 +139,14 @@ export function notInMulti(name: string): string {
  * Redis's terms where they fit. When only a WATCH was lost (not `inMulti`), what it guarded may
  * have changed unseen, so the transaction runs nowhere and EXEC answers as for a touched key.
  */
-export function lostReply(kind: StepKind, lost: string, inMulti: boolean): Buffer | null {
+export function lostReply(kind: StepKind, lost: string, inMulti: boolean, resp3: boolean): Buffer | null {
   switch (kind) {
     case StepKind.Multi:
       return inMulti ? error(discardedByLoss(lost)) : OK;
     case StepKind.Queued:
       return inMulti ? error(discardedByLoss(lost)) : QUEUED;
     case StepKind.Exec:
-      return inMulti ? error(execAbortByLoss(lost)) : NULL_ARRAY;
+      return inMulti ? error(execAbortByLoss(lost)) : nullArray(resp3);
     case StepKind.Abort:
       return error(EXECABORT);
     case StepKind.Plain:

@@ -92,7 +92,7 @@ export class Watches {
   on(node: BackendNode): Pin | string {
     const have = this.byNode.get(node.address);
     if (have) return have;
-    const conn = node.acquireDedicated();
+    const conn = node.acquireDedicated(this.session.resp3);
     if (!conn) return noDedicated(node.address, this.session.ctx.config.blockingConnections);
     const pin = new Pin(node, conn, this.session);
     this.byNode.set(node.address, pin);

@@ -16,11 +16,12 @@ import { DISCARD, MIXED_SLOTS, notInMulti, StepKind, TxStep, UNWATCH } from './t
 /**
  * Commands Redis would queue that the proxy answers for itself and cannot hand to one node: they
  * would change who a pooled connection is or what it receives (HELLO 3, AUTH, SUBSCRIBE), or act
- * on the proxy's connections (CLIENT KILL). CONFIG GET and SET are queued on the transaction's
- * node like any command once operators allowed them (transaction-config.ts).
+ * on the proxy's connections or users (CLIENT KILL, ACL), answer for the proxy (ROLE), or escape
+ * the admin gate on a node (MIGRATE). CONFIG GET and SET are queued on the transaction's node like
+ * any command once operators allowed them (transaction-config.ts).
  */
-const NOT_IN_MULTI = new Set(['hello', 'auth', 'subscribe', 'psubscribe', 'ssubscribe']);
-const FAMILIES_NOT_IN_MULTI = new Set(['client']);
+const NOT_IN_MULTI = new Set(['hello', 'auth', 'subscribe', 'psubscribe', 'ssubscribe', 'role', 'migrate']);
+const FAMILIES_NOT_IN_MULTI = new Set(['client', 'acl']);
 
 /** The slot of a command's keys, -1 without keys, MIXED_SLOTS when they are in several. */
 function slotOf(cmd: ParsedCommand): number {

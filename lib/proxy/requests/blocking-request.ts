@@ -24,7 +24,7 @@ export class BlockingRequest extends RoutedRequest {
       this.finish(error('ERR client gone'));
       return;
     }
-    const conn = node.acquireDedicated();
+    const conn = node.acquireDedicated(this.resp3);
     if (!conn) {
       this.finish(error(tooManyBlocked(node.address, this.owner.ctx.config.blockingConnections)));
       return;

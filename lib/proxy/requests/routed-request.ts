@@ -1,14 +1,21 @@
 // A client request that is itself one backend command: the reply slot of the client's ordered
 // list and the command a node runs, in one object (no per-request glue on the hot path).
-import { BackendCommand } from '../../backend/backend-command';
+import { Access, type ReadFence } from '../../commands/access';
+import { BackendCommand, type TrackingRoute } from '../../backend/backend-command';
 import { withReplySlot, type ClientRequest } from '../client-request';
 import type { ProxyContext } from '../context';
 
 export interface RequestOwner {
   readonly ctx: ProxyContext;
   readonly closed: boolean;
+  /** speaks RESP3 (HELLO 3): its commands go to RESP3 connections */
+  resp3: boolean;
+  /** while the client tracks keys (CLIENT TRACKING on): how its commands reach the nodes */
+  readonly trackingRoute?: TrackingRoute | null;
   /** masters this client sent write commands to (for WAIT) */
   readonly written: Set<string>;
+  /** what the read routing needs of the client; null while it reads from masters only */
+  readonly reads: ReadFence | null;
   requestDone(req: ClientRequest): void;
 }
 
@@ -27,6 +34,9 @@ export abstract class RoutedRequest extends CommandReplySlot {
     deadline: number,
   ) {
     super(frame, slot, pin, deadline);
+    // the protocol when the command was read: a later HELLO does not change its reply
+    this.resp3 = owner.resp3;
+    this.tracking = owner.trackingRoute ?? null;
   }
 
   start(): void {
@@ -43,4 +53,17 @@ export abstract class RoutedRequest extends CommandReplySlot {
     this.done = true;
     this.owner.requestDone(this);
   }
+}
+
+/** Errors of a replica that mean "not now" rather than an answer: LOADING, MASTERDOWN. */
+const NOT_NOW = [Buffer.from('-LOADING'), Buffer.from('-MASTERDOWN')];
+
+/**
+ * A read a replica refused with LOADING (a full sync) or MASTERDOWN (replica-serve-stale-data
+ * no): sent to the master instead. Returns true when the master takes it over.
+ */
+export function replicaRefused(cmd: BackendCommand, frame: Buffer, router: { retryOnMaster(cmd: BackendCommand): boolean }): boolean {
+  if (cmd.access !== Access.ReadOnReplica) return false;
+  if (!NOT_NOW.some((p) => frame.length >= p.length && frame.compare(p, 0, p.length, 0, p.length) === 0)) return false;
+  return router.retryOnMaster(cmd);
 }

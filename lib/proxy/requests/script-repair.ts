@@ -20,7 +20,7 @@ export function repairNoScript(req: RoutedRequest, frame: Buffer, address: strin
   if (!load) return false;
   const node = ctx.router.node(address);
   // Same shared connection, in this order: the node loads the script, then runs it.
-  void callNode(req.owner, req.pin, address, load);
+  void callNode(req.owner, req.pin, address, load, { resp3: req.resp3 });
   req.sendTo(node);
   return true;
 }

@@ -1,27 +1,27 @@
 // The common case: a command whose keys live in one slot (or that has none), sent on the node's
 // shared connection; its reply goes back to the client as received.
+import { Access, type ReadFence } from '../../commands/access';
 import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import type { Slab } from '../../io/socket-reads';
-import { TYPE_ERROR } from '../../protocol/records';
+import { isErrorType } from '../../protocol/records';
 import { error } from '../../protocol/resp';
 import { repairNoScript } from './script-repair';
-import { RoutedRequest } from './routed-request';
+import { replicaRefused, RoutedRequest } from './routed-request';
 
 export class SingleRequest extends RoutedRequest {
   readonly holds = false;
-  /** a write command: WAIT must cover the node it went to */
-  writes = false;
   private repaired = false;
 
   sendTo(node: BackendNode): void {
-    if (this.writes) node.noteWrite(this.owner.written);
-    node.connectionFor(this.pin).send(this);
+    // a write: WAIT must cover the node it went to
+    if (this.access === Access.Write) node.noteWrite(this.owner.written);
+    this.sendShared(node);
   }
 
   override onReplyRange(buf: Buffer, start: number, end: number, type: number, redirect: number, elems: number, elemBase: number, from: BackendAddress, slab: Slab | null): void {
     // Redirects and errors are looked at (and rare): they get a view, which pins the slab.
-    if (redirect !== 0 || type === TYPE_ERROR || this.done) {
+    if (redirect !== 0 || isErrorType(type) || this.done) {
       super.onReplyRange(buf, start, end, type, redirect, elems, elemBase, from, slab);
       return;
     }
@@ -39,7 +39,8 @@ export class SingleRequest extends RoutedRequest {
 
   onReply(frame: Buffer, type: number, redirect: number, _elems: number, _elemBase: number, from: BackendAddress): void {
     if (redirect !== 0 && this.owner.ctx.router.redirect(this, frame, redirect, from)) return;
-    if (type === TYPE_ERROR && !this.repaired) {
+    if (isErrorType(type) && replicaRefused(this, frame, this.owner.ctx.router)) return;
+    if (isErrorType(type) && !this.repaired) {
       this.repaired = true;
       if (repairNoScript(this, frame, from.address)) return;
     }
@@ -47,7 +48,12 @@ export class SingleRequest extends RoutedRequest {
   }
 
   onFailure(message: string): void {
+    if (this.access === Access.ReadOnReplica && this.owner.ctx.router.retryOnMaster(this)) return;
     this.finish(error(message));
+  }
+
+  override readFence(): ReadFence | null {
+    return this.owner.reads;
   }
 
   abandon(): void {}

@@ -7,7 +7,7 @@ import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import type { User } from '../../auth/acl-rules';
 import type { UserLinks } from '../../auth/user-links';
-import { TYPE_ERROR } from '../../protocol/records';
+import { isErrorType } from '../../protocol/records';
 import { error, frameArgs } from '../../protocol/resp';
 import { CROSSSLOT } from '../errors';
 import type { FamilySession, ParsedCommand } from '../family';
@@ -49,7 +49,7 @@ class UserScriptRequest extends RoutedRequest {
   onReply(frame: Buffer, type: number, redirect: number, _elems: number, _elemBase: number, from: BackendAddress): void {
     const ctx = this.owner.ctx;
     if (redirect !== 0 && ctx.router.redirect(this, frame, redirect, from)) return;
-    if (type === TYPE_ERROR && !this.repaired && startsWith(frame, NOSCRIPT)) {
+    if (isErrorType(type) && !this.repaired && startsWith(frame, NOSCRIPT)) {
       // an EVALSHA of a script loaded through the proxy, on a node that missed it: load it there
       // (on the proxy's own connection), then run it again once loaded
       const args = frameArgs(this.bytes());

@@ -1,10 +1,11 @@
-// node-redis v5, standalone (createClient) and cluster (createCluster), through the proxy and
-// straight to the cluster: application patterns must give the same results both ways.
+// node-redis v5, standalone (createClient) and cluster (createCluster), in RESP2 and in RESP3
+// (`RESP: 3`: HELLO 3, typed replies, push frames), through the proxy and straight to the
+// cluster: application patterns must give the same results both ways.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 // @redis/client is the `redis` package's client without the module commands (JSON, search ...),
 // whose types would make the build several times slower; the code is the same.
-import { createClient, createCluster, defineScript } from '@redis/client';
+import { createClient, createCluster, defineScript, RESP_TYPES, VerbatimString } from '@redis/client';
 import { eventually, libraryName, type Target } from '../../harness/compat';
 import { dataScripts } from './command-scripts';
 import { differential, MODES, sameScriptReplies, useCompatEnv, type ClientKind, type Mode, type Run, type Side } from './differential';
@@ -58,10 +59,29 @@ interface NodeRedisMulti {
   [command: string]: any;
 }
 
-const newClient = (to: Target): NodeRedis =>
-  createClient({ socket: { host: to.host, port: to.port, reconnectStrategy: false }, scripts }) as unknown as NodeRedis;
-const newCluster = (to: Target): NodeRedis =>
-  createCluster({ rootNodes: [{ socket: { host: to.host, port: to.port } }], defaults: { socket: { reconnectStrategy: false } }, scripts }) as unknown as NodeRedis;
+/** The protocols each case runs in: the client's `RESP` option. */
+const PROTOCOLS = [2, 3] as const;
+type Resp = (typeof PROTOCOLS)[number];
+
+/** RESP3 replies as the wire typed them: maps, sets, verbatim strings (doubles are numbers already). */
+const WIRE_TYPES = { [RESP_TYPES.MAP]: Map, [RESP_TYPES.SET]: Set, [RESP_TYPES.VERBATIM_STRING]: VerbatimString };
+
+/** A reply with the JavaScript type node-redis made of its RESP type. */
+function typed(v: unknown): unknown {
+  if (v === null) return 'null';
+  if (v instanceof VerbatimString) return `verbatim ${v.format}`;
+  if (v instanceof Map) return { Map: [...v].map(([k, x]) => [typed(k), typed(x)]) };
+  if (v instanceof Set) return { Set: [...v].map(typed).sort() };
+  if (Array.isArray(v)) return v.map(typed);
+  if (v instanceof Error) return { error: v.message };
+  if (typeof v === 'object') return { Object: Object.entries(v as object).map(([key, x]) => [key, typed(x)]) };
+  return `${typeof v} ${String(v)}`;
+}
+
+const newClient = (to: Target, RESP: Resp): NodeRedis =>
+  createClient({ socket: { host: to.host, port: to.port, reconnectStrategy: false }, scripts, RESP }) as unknown as NodeRedis;
+const newCluster = (to: Target, RESP: Resp): NodeRedis =>
+  createCluster({ rootNodes: [{ socket: { host: to.host, port: to.port } }], defaults: { socket: { reconnectStrategy: false } }, scripts, RESP }) as unknown as NodeRedis;
 type Client = NodeRedis;
 type Standalone = NodeRedis;
 type ClusterClient = NodeRedis;
@@ -74,8 +94,8 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
   this.timeout(60_000);
   const env = useCompatEnv(SALT);
 
-  async function connect(mode: Mode, side: Side): Promise<Client> {
-    const c: Client = mode === 'standalone' ? newClient(side === 'proxy' ? env().viaProxy : env().master) : newCluster(side === 'proxy' ? env().viaProxy : env().seed);
+  async function connect(mode: Mode, side: Side, resp: Resp = 2): Promise<Client> {
+    const c: Client = mode === 'standalone' ? newClient(side === 'proxy' ? env().viaProxy : env().master, resp) : newCluster(side === 'proxy' ? env().viaProxy : env().seed, resp);
     // errors reach the commands that meet them; a closed socket at the end is not one
     c.on('error', () => undefined);
     await c.connect();
@@ -96,14 +116,40 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
     return Promise.all(c.masters.map((m) => nodeClient(m)));
   }
 
-  const kind = (mode: Mode): ClientKind<Client> => ({ connect: (side) => connect(mode, side), close: (c) => c.destroy() });
-  const both = (mode: Mode, scenario: (run: Run<Client>) => Promise<unknown>): Promise<unknown> => differential(env(), kind(mode), scenario);
+  const kind = (mode: Mode, resp: Resp): ClientKind<Client> => ({ connect: (side) => connect(mode, side, resp), close: (c) => c.destroy() });
 
-  for (const mode of MODES) {
-    describe(mode, function () {
+  for (const mode of MODES) for (const resp of PROTOCOLS) {
+    const both = (_mode: Mode, scenario: (run: Run<Client>) => Promise<unknown>): Promise<unknown> => differential(env(), kind(mode, resp), scenario);
+    describe(`${mode}, RESP${resp}`, function () {
       for (const family of Object.keys(dataScripts(String))) {
         it(`data types: ${family}`, async function () {
-          await sameScriptReplies(env(), kind(mode), family, send);
+          await sameScriptReplies(env(), kind(mode, resp), family, send);
+        });
+      }
+
+      if (resp === 3) {
+        it('RESP3 types as the server sent them: maps, sets, doubles, nulls, verbatim strings, pairs', async function () {
+          await both(mode, async ({ open, k }) => {
+            const c = (await open()).withTypeMapping(WIRE_TYPES);
+            await c.hSet(k('h'), { a: '1', b: '2' });
+            await c.zAdd(k('z'), [{ score: 1.5, value: 'm1' }, { score: -2.25, value: 'm2' }]);
+            await c.sAdd(k('s'), ['x', 'y']);
+            await c.xAdd(k('x'), '1-1', { f: 'v' });
+            const replies = await Promise.all([
+              c.hGetAll(k('h')),
+              c.zScore(k('z'), 'm1'),
+              c.zScore(k('z'), 'none'),
+              c.sMembers(k('s')),
+              c.get(k('none')),
+              // sent as is (no reply transform): a RESP3 double, not RESP2's bulk string
+              send(c, ['ZSCORE', k('z'), 'm1']),
+              send(c, ['ZRANGE', k('z'), '0', '-1', 'WITHSCORES']),
+              send(c, ['XREAD', 'STREAMS', k('x'), '0']),
+              c.info('server'),
+              c.multi().hGetAll(k('h')).zScore(k('z'), 'm2').exec(),
+            ].map((p) => p.then((v: unknown) => v, (e: Error) => e)));
+            return replies.map(typed);
+          });
         });
       }
 
@@ -288,6 +334,57 @@ describe('compatibility: node-redis v5 through the proxy and directly', function
         assert.equal(await c.set(`${env().tag}:known`, 'v'), 'OK');
       } finally {
         c.destroy();
+      }
+    });
+
+    it('RESP3: multi-key commands across slots and whole-cluster commands, merged in RESP3', async function () {
+      const c = ((await connect('standalone', 'proxy', 3)) as Standalone).withTypeMapping(WIRE_TYPES);
+      try {
+        const keys = env().tags.map((t) => `${t}:r3`);
+        assert.equal(await c.mSet(keys.map((key, i) => [key, String(i)] as [string, string])), 'OK');
+        await c.hSet(`${keys[0]}h`, { f: 'v' });
+        assert.deepEqual(await c.mGet([...keys, 'compat-nr:none', `${keys[0]}h`]), [...keys.map((_, i) => String(i)), null, null]);
+        assert.equal(await c.exists([...keys, 'compat-nr:none']), keys.length);
+        assert.equal(typeof (await c.dbSize()), 'number');
+        const info = await c.info('keyspace');
+        assert.ok(info instanceof VerbatimString && info.format === 'txt' && /^# Keyspace\r\ndb0:keys=\d+/.test(String(info)), 'INFO keyspace merged from the masters, verbatim');
+        const raw = { typeMapping: WIRE_TYPES };
+        assert.ok((await c.sendCommand(['CLIENT', 'INFO'], raw)) instanceof VerbatimString);
+        const hello = await c.sendCommand(['HELLO'], raw);
+        assert.ok(hello instanceof Map && hello.get('proto') === 3 && hello.get('mode') === 'cluster', 'HELLO: a map');
+        assert.equal(await c.del([...keys, `${keys[0]}h`]), keys.length + 1);
+      } finally {
+        c.destroy();
+      }
+    });
+
+    it('RESP2 and RESP3 clients side by side: each gets its own protocol, pub/sub messages to both', async function () {
+      const two = (await connect('standalone', 'proxy', 2)) as Standalone;
+      const three = (await connect('standalone', 'proxy', 3)) as Standalone;
+      const subs = [two.duplicate(), three.duplicate()];
+      try {
+        for (const s of subs) {
+          s.on('error', () => undefined);
+          await s.connect();
+        }
+        const h = `${env().tag}:side`;
+        await two.hSet(h, { a: '1' });
+        const [raw2, raw3] = await Promise.all([two.sendCommand(['HGETALL', h]), three.sendCommand(['HGETALL', h], { typeMapping: WIRE_TYPES })]);
+        assert.deepEqual(raw2, ['a', '1'], 'RESP2: a flat array');
+        assert.ok(raw3 instanceof Map && raw3.get('a') === '1', 'RESP3: a map');
+        const got: string[][] = [[], []];
+        await subs[0].subscribe(`${env().tag}:news`, (m: string) => got[0].push(m));
+        await subs[1].subscribe(`${env().tag}:news`, (m: string) => got[1].push(m));
+        await subs[1].sSubscribe(`${env().tag}:snews`, (m: string) => got[1].push(`s:${m}`));
+        // a RESP3 subscriber runs other commands on the same connection
+        assert.equal(await subs[1].get(`${env().tag}:none`), null);
+        await three.publish(`${env().tag}:news`, 'hi');
+        await two.sPublish(`${env().tag}:snews`, 'sharded');
+        await eventually(() => got[0].length === 1 && got[1].length === 2, 'the messages');
+        assert.deepEqual(got, [['hi'], ['hi', 's:sharded']]);
+        await two.del(h);
+      } finally {
+        for (const c of [two, three, ...subs]) c.destroy();
       }
     });
 

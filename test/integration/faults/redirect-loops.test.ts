@@ -1,7 +1,8 @@
 // Fault: a node that answers every command with MOVED to itself, and two nodes that send each
 // other's address back and forth (small fake nodes, no real cluster). Each request ends with an
-// error after SLOTPROXY_MAX_REDIRECTS redirects, and the refreshes the MOVED storm asks for stay
-// single-flight and rate-limited.
+// error after SLOTPROXY_MAX_REDIRECTS redirects (between the two nodes after a back-off each,
+// lib/cluster/slot-disputes.ts; the node naming itself at once), and the refreshes the MOVED
+// storm asks for stay single-flight and rate-limited.
 import assert from 'node:assert/strict';
 import { slotOf } from '../../../lib/protocol/crc16';
 import { RawConn, type ReplyOutcome } from '../../harness/fault-conn';

@@ -32,6 +32,14 @@ describe('errorstats', function () {
     assert.equal(countReplyErrors(codes, b('*-1\r\n'), 0, 5, true), 0);
   });
 
+  it('RESP3: blob errors, and EXEC replies whose elements are maps, sets, doubles, nulls', function () {
+    const codes = new Map<string, number>();
+    assert.equal(countReplyErrors(codes, b('!13\r\nNOPERM x\r\ny\r\n'), 0, 20, false), 0);
+    const exec = b('*6\r\n%1\r\n$1\r\na\r\n-ERR in map\r\n~1\r\n-ERR in set\r\n,1.5\r\n_\r\n!11\r\nWRONGTYPE x\r\n-ERR top\r\n');
+    assert.equal(countReplyErrors(codes, exec, 0, exec.length, true), 2);
+    assert.deepEqual([...codes].sort(), [['ERR', 1], ['NOPERM', 1], ['WRONGTYPE', 1]]);
+  });
+
   it('CommandStats keeps total_error_replies in step and sorts lines bytewise', function () {
     const stats = new CommandStats(3, 2);
     const err = b('-NOGROUP gone\r\n');

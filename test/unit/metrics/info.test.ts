@@ -30,6 +30,8 @@ describe('INFO formatting', function () {
     assert.deepEqual(infoSections(['default', 'latencystats']), [...def.slice(0, 9), 'latencystats', 'cluster', 'keyspace']);
     assert.deepEqual(infoSections(['nosuch']), []);
     assert.deepEqual(infoSections(['nosuch', 'cpu']), ['cpu']);
+    // the proxy's own per-replica lines: only when named, in their place
+    assert.deepEqual(infoSections(['keyspace', 'replicas', 'cluster']), ['cluster', 'replicas', 'keyspace']);
   });
 
   it('prints headers, field lines and a blank line between sections; nothing for unknown sections', function () {

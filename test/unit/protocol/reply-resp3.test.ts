@@ -18,7 +18,9 @@ for (const kind of KINDS) {
       const whole = collectReplies(sc, [buf]);
       assert.equal(whole.protocolErrors, 0, `${label}: protocol error`);
       assert.deepEqual(whole.frames, expect, abbreviate(label));
-      for (let cut = 1; cut < buf.length; cut++) {
+      // every cut of a short frame; of a long one, the cuts near its ends and a spread between
+      // (every cut of a 10 kB frame took seconds on the shared machine, for nothing more)
+      for (let cut = 1; cut < buf.length; cut += buf.length < 2000 || cut < 64 || cut > buf.length - 64 ? 1 : 97) {
         const got = collectReplies(sc, [buf.subarray(0, cut), buf.subarray(cut)]);
         if (got.protocolErrors || abbreviate(got.frames, 1e9) !== abbreviate(expect, 1e9)) {
           assert.fail(`${abbreviate(label)} cut at ${cut}: ${abbreviate(got)}`);

@@ -345,3 +345,141 @@ describe('reply queue', function () {
     assert.ok(h.socket.paused);
   });
 });
+
+describe('reply queue: push frames (ReplyQueue.push)', function () {
+  const push = (h: Harness, text: string): void => h.queue.push(Buffer.from(`>1\r\n$${text.length}\r\n${text}\r\n`, 'latin1'));
+  const pushed = (text: string): string => `>1\r\n$${text.length}\r\n${text}\r\n`;
+
+  it('with nothing outstanding, goes out at once and is no request', function () {
+    const h = harness();
+    push(h, 'p');
+    assert.equal(h.queue.pending, 0, 'not pending');
+    assert.deepEqual(h.collected, [], 'not handed to the statistics as a command');
+    h.queue.flush();
+    assert.deepEqual(h.writes, [pushed('p')]);
+  });
+
+  it('goes after the replies of the requests already started, never inside or before them', function () {
+    const h = harness();
+    const [a, b] = batch(h, 'a', 'b');
+    push(h, 'p');
+    const c = new FakeRequest('c');
+    h.queue.enqueue(c);
+    h.answer(b);
+    h.answer(c);
+    h.queue.flush();
+    assert.deepEqual(h.writes, [], 'a is still outstanding');
+    h.answer(a);
+    h.queue.flush();
+    assert.equal(h.writes.join(''), `+a\r\n+b\r\n${pushed('p')}+c\r\n`);
+    assert.deepEqual(h.collected, [a, b, c], 'only the requests are collected');
+    assert.equal(h.queue.pending, 0);
+  });
+
+  it('does not wait behind a blocked command: it goes before its reply, and before what is held behind it', function () {
+    const h = harness();
+    const a = new FakeRequest('a');
+    h.queue.enqueue(a);
+    h.answer(a);
+    const blocked = new FakeRequest('blpop', true, true);
+    h.queue.enqueue(blocked);
+    assert.ok(blocked.started && h.queue.blocked);
+    const held = new FakeRequest('held');
+    h.queue.enqueue(held);
+    push(h, 'p1');
+    push(h, 'p2');
+    h.queue.flush();
+    assert.equal(h.writes.join(''), `+a\r\n${pushed('p1')}${pushed('p2')}`, 'the pushes are out while the client is blocked');
+    assert.ok(!held.started, 'what is held behind the blocked command stays held');
+    h.answer(blocked);
+    assert.ok(held.started);
+    h.answer(held);
+    h.queue.flush();
+    assert.equal(h.writes.join(''), `+a\r\n${pushed('p1')}${pushed('p2')}+blpop\r\n+held\r\n`);
+  });
+
+  it('before a barrier that waits for earlier replies: after those replies, before the barrier and what it holds', function () {
+    const h = harness();
+    const [a, b] = batch(h, 'a', 'b');
+    const barrier = new FakeRequest('info', false, true);
+    h.queue.enqueue(barrier);
+    const later = new FakeRequest('later');
+    h.queue.enqueue(later);
+    assert.ok(!barrier.started && !later.started);
+    push(h, 'p1');
+    push(h, 'p2');
+    h.answer(b);
+    h.answer(a);
+    assert.ok(barrier.started, 'the barrier starts once a and b are answered');
+    h.answer(barrier);
+    h.answer(later);
+    h.queue.flush();
+    assert.equal(h.writes.join(''), `+a\r\n+b\r\n${pushed('p1')}${pushed('p2')}+info\r\n+later\r\n`);
+    assert.deepEqual(h.collected, [a, b, barrier, later]);
+  });
+
+  it('keeps its place over random completion orders, pushes and holds', function () {
+    const next = random(5);
+    for (let round = 0; round < 300; round++) {
+      const h = harness();
+      // the expected output: each push after every request enqueued and not held before it
+      const events: (FakeRequest | string)[] = [];
+      const reqs: FakeRequest[] = [];
+      /**
+       * for each push: the requests started when it came (it goes after them), and those not
+       * started or blocked (it goes before them: never behind a blocked command)
+       */
+      const place = new Map<string, { after: FakeRequest[]; before: FakeRequest[] }>();
+      for (let i = 0; i < 25; i++) {
+        const roll = next();
+        if (roll < 0.25) {
+          const text = `p${i}`;
+          const blocked = (r: FakeRequest): boolean => r.started && r.holds && !r.done;
+          place.set(text, { after: reqs.filter((r) => r.started && !blocked(r)), before: reqs.filter((r) => !r.started || blocked(r)) });
+          push(h, text);
+          events.push(text);
+        } else {
+          const r = new FakeRequest(`r${i}`, roll > 0.9, roll > 0.85);
+          reqs.push(r);
+          h.queue.enqueue(r);
+          events.push(r);
+        }
+        if (next() < 0.4) {
+          const ready = reqs.filter((r) => r.started && !r.done);
+          if (ready.length) h.answer(ready[Math.floor(next() * ready.length)]);
+        }
+        if (next() < 0.3) h.queue.flush();
+      }
+      for (let guard = 0; reqs.some((r) => !r.done) && guard < 1000; guard++) {
+        const ready = reqs.filter((r) => r.started && !r.done);
+        h.answer(ready[Math.floor(next() * ready.length)]);
+      }
+      h.queue.flush();
+      const out = h.writes.join('');
+      // every request's reply, in order
+      const replies = out.split(/>1\r\n\$\d+\r\np\d+\r\n/).join('');
+      assert.equal(replies, reqs.map((r) => `+${r.text}\r\n`).join(''), `round ${round}`);
+      // every push once, in the order pushed, and never inside a reply
+      const pushes = [...out.matchAll(/>1\r\n\$\d+\r\n(p\d+)\r\n/g)].map((m) => m[1]);
+      assert.deepEqual(pushes, events.filter((e): e is string => typeof e === 'string'), `round ${round}`);
+      assert.deepEqual(h.collected, reqs, `round ${round}: the statistics see the requests only`);
+      assert.equal(h.queue.pending, 0);
+      for (const [text, { after, before }] of place) {
+        const at = out.indexOf(`\r\n${text}\r\n`);
+        for (const r of after) assert.ok(out.indexOf(`+${r.text}\r\n`) < at, `round ${round}: ${text} after ${r.text}, started before it`);
+        for (const r of before) assert.ok(out.indexOf(`+${r.text}\r\n`) > at, `round ${round}: ${text} before ${r.text}, held when it came`);
+      }
+    }
+  });
+
+  it('is dropped once the client is closing', function () {
+    const h = harness();
+    const a = new FakeRequest('a');
+    h.queue.enqueue(a);
+    h.queue.enqueue(new ImmediateReply(Buffer.from('+OK\r\n'), true));
+    push(h, 'late');
+    h.answer(a);
+    h.queue.flush();
+    assert.equal(h.writes.join(''), '+a\r\n+OK\r\n');
+  });
+});

@@ -3,9 +3,10 @@
 // BackendNode objects that never connect (the fake commands record where they are sent).
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackendCommand } from '../../../lib/backend/backend-command';
+import { BackendCommand, type BackendAddress } from '../../../lib/backend/backend-command';
 import type { BackendNode } from '../../../lib/backend/backend-node';
 import { cachedNow, tick } from '../../../lib/clock';
+import { ReadPolicy } from '../../../lib/commands/access';
 import { SlotMap } from '../../../lib/cluster/slot-map';
 import { Redirect } from '../../../lib/protocol/records';
 import { createScanners } from '../../../lib/protocol/scanners';
@@ -15,7 +16,9 @@ import { Router } from '../../../lib/proxy/router';
 const A = '127.0.0.1:7001';
 const B = '127.0.0.1:7002';
 const C = '127.0.0.1:7003';
-const FROM = { host: '127.0.0.1' };
+/** The node that answered a redirect. */
+const at = (address: string): BackendAddress => ({ address, host: '127.0.0.1', port: Number(address.split(':')[1]) });
+const FROM = at(A);
 const RETRY_MS = 2;
 
 /** A command that records where it is sent and how it fails. */
@@ -57,7 +60,7 @@ function setup(maxRedirects = 5): Setup {
   const refreshes: string[] = [];
   const router = new Router(
     scanners,
-    { connections: 1, dedicatedLimit: 1, connectTimeoutMs: 1000, handshake: [], tls: null, maxRedirects, retryDelayMs: RETRY_MS, requestTimeoutMs: 5000 },
+    { connections: 1, dedicatedLimit: 1, connectTimeoutMs: 1000, handshake: [], tls: null, maxRedirects, retryDelayMs: RETRY_MS, requestTimeoutMs: 5000, readFrom: ReadPolicy.Master, replicas: { pollMs: 10, maxLagMs: 1000, control: {} } },
     { refreshNeeded: (reason) => void refreshes.push(reason) },
   );
   router.applyMap(
@@ -178,12 +181,42 @@ describe('router', function () {
     s.router.close();
     s = setup(2);
     const c = s.cmd('get', 100);
-    assert.equal(s.router.redirect(c, ...redirect(Redirect.Moved, `MOVED 100 ${B}`), FROM), true);
-    assert.equal(s.router.redirect(c, ...redirect(Redirect.Moved, `MOVED 100 ${A}`), FROM), true);
-    assert.equal(s.router.redirect(c, ...redirect(Redirect.Moved, `MOVED 100 ${B}`), FROM), true);
-    assert.deepEqual(s.sent, [`get->${B}`, `get->${A}`]);
+    assert.equal(s.router.redirect(c, ...redirect(Redirect.Moved, `MOVED 100 ${B}`), at(A)), true);
+    assert.equal(s.router.redirect(c, ...redirect(Redirect.Moved, `MOVED 100 ${C}`), at(B)), true);
+    assert.equal(s.router.redirect(c, ...redirect(Redirect.Moved, `MOVED 100 ${A}`), at(C)), true);
+    assert.deepEqual(s.sent, [`get->${B}`, `get->${C}`]);
     assert.equal(c.failures.length, 1);
-    assert.match(c.failures[0], /^ERR slotproxy: too many cluster redirections \(2\), last: MOVED 100 127\.0\.0\.1:7002;/);
+    assert.match(c.failures[0], /^ERR slotproxy: too many cluster redirections \(2\), last: MOVED 100 127\.0\.0\.1:7001;/);
+  });
+
+  it('two nodes that redirect a slot to each other: the MOVED back waits out the back-off, then goes where the map says', async function () {
+    const c = s.cmd('get', 100);
+    s.router.route(c);
+    assert.equal(s.router.redirect(c, ...redirect(Redirect.Moved, `MOVED 100 ${B}`), at(A)), true);
+    assert.deepEqual(s.sent, [`get->${A}`, `get->${B}`], 'a first MOVED is followed at once');
+    assert.equal(s.router.redirect(c, ...redirect(Redirect.Moved, `MOVED 100 ${A}`), at(B)), true);
+    assert.deepEqual(s.sent, [`get->${A}`, `get->${B}`], 'not at once');
+    s.router.route(s.cmd('later', 9000));
+    assert.equal(s.sent.length, 2, "the client's later commands wait behind it");
+    await sends(s, 4);
+    assert.deepEqual(s.sent.slice(2), [`get->${A}`, `later->${B}`]);
+    // another command meeting the same disagreement waits too, from its first MOVED
+    const d = s.cmd('get2', 100, 2);
+    assert.equal(s.router.redirect(d, ...redirect(Redirect.Moved, `MOVED 100 ${B}`), at(A)), true);
+    assert.equal(s.sent.length, 4);
+    await sends(s, 5);
+    assert.deepEqual(s.sent.slice(4), [`get2->${B}`]);
+    assert.deepEqual([...c.failures, ...d.failures], []);
+    assert.deepEqual(s.refreshes, ['MOVED', 'MOVED', 'MOVED'], 'each asks for a refresh');
+  });
+
+  it('two nodes that redirect a slot to each other past the deadline: the client gets an error naming them', function () {
+    const c = s.cmd('get', 100, 1, cachedNow() + RETRY_MS);
+    assert.equal(s.router.redirect(c, ...redirect(Redirect.Moved, `MOVED 100 ${B}`), at(A)), true);
+    assert.equal(s.router.redirect(c, ...redirect(Redirect.Moved, `MOVED 100 ${A}`), at(B)), true);
+    assert.deepEqual(s.sent, [`get->${B}`]);
+    assert.equal(c.failures.length, 1);
+    assert.match(c.failures[0], /^ERR slotproxy: the cluster's nodes disagree about slot 100 \(127\.0\.0\.1:7002 and 127\.0\.0\.1:7001 redirect it to each other\)/);
   });
 
   it('the redirect budget: past it a TRYAGAIN goes to the client as it is', function () {
