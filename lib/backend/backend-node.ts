@@ -26,6 +26,11 @@ const HELLO3 = command(['HELLO', '3']);
 
 type Conns<C extends WireCommand> = (BackendConnection<C> | undefined)[];
 
+/** `conn` is one of the pools' (a pool of each protocol, null until first used). */
+function inPools<C extends WireCommand>(pools: readonly (Conns<C> | null)[], conn: BackendConnection<C>): boolean {
+  return pools.some((conns) => conns !== null && conns.includes(conn));
+}
+
 /** `C`: the commands its connections carry (see BackendConnection). */
 export class BackendNode<C extends WireCommand = WireCommand> {
   private readonly conns: (BackendConnection<C> | undefined)[];
@@ -79,19 +84,14 @@ export class BackendNode<C extends WireCommand = WireCommand> {
   /** The shared connection for a client's commands: `pin` chooses among those of its protocol. */
   connectionFor(pin: number, resp3 = false): BackendConnection<C> {
     const conns = resp3 ? (this.conns3 ??= new Array(this.conns.length)) : this.conns;
-    const i = pin % conns.length;
-    const conn = conns[i];
-    return conn && !conn.dead ? conn : (conns[i] = this.open(true, resp3));
+    return this.pooled(conns, pin, resp3, null);
   }
 
   /** A tracking client's connection (null until setTracking() gave what turns tracking on). */
   trackedFor(pin: number, resp3: boolean): BackendConnection<C> | null {
     const setup = this.trackingSetup;
     if (setup === null) return null;
-    const conns = (this.tracked[resp3 ? 1 : 0] ??= new Array(this.conns.length));
-    const i = pin % conns.length;
-    const conn = conns[i];
-    return conn && !conn.dead ? conn : (conns[i] = this.open(true, resp3, [setup]));
+    return this.pooled((this.tracked[resp3 ? 1 : 0] ??= new Array(this.conns.length)), pin, resp3, setup);
   }
 
   /** Closes the tracking connections; later ones say `setup` in their handshake (null: none may open). */
@@ -108,7 +108,7 @@ export class BackendNode<C extends WireCommand = WireCommand> {
 
   /** `conn` is a tracking client's connection. */
   isTracked(conn: BackendConnection<C>): boolean {
-    return this.tracked.some((conns) => conns !== null && conns.includes(conn));
+    return inPools(this.tracked, conn);
   }
 
   /** A connection outside the pools, `extra` sent after the handshake, reporting to `hooks`. */
@@ -118,15 +118,19 @@ export class BackendNode<C extends WireCommand = WireCommand> {
 
   /** The connection for reads the router sends to this node as a replica (READONLY), in the client's protocol. */
   replicaConnectionFor(pin: number, resp3: boolean): BackendConnection<C> {
-    const conns = (this.replicaConns[resp3 ? 1 : 0] ??= new Array(this.conns.length));
-    const i = pin % conns.length;
-    const conn = conns[i];
-    return conn && !conn.dead ? conn : (conns[i] = this.open(true, resp3, [READONLY]));
+    return this.pooled((this.replicaConns[resp3 ? 1 : 0] ??= new Array(this.conns.length)), pin, resp3, READONLY);
   }
 
   /** A connection of replicaConnectionFor(). */
   carriesReplicaReads(conn: BackendConnection<C>): boolean {
-    return this.replicaConns.some((conns) => conns !== null && conns.includes(conn));
+    return inPools(this.replicaConns, conn);
+  }
+
+  /** `conns`' connection for `pin`, opened (saying `extra` after the handshake) when it has none alive. */
+  private pooled(conns: Conns<C>, pin: number, resp3: boolean, extra: Buffer | null): BackendConnection<C> {
+    const i = pin % conns.length;
+    const conn = conns[i];
+    return conn && !conn.dead ? conn : (conns[i] = this.open(true, resp3, extra === null ? [] : [extra]));
   }
 
   /** A connection that carries no client command, so what is sent there is answered at once. */
