@@ -287,6 +287,14 @@ export const OPTIONS = {
     values: ['auto', 'native', 'js'],
     help: 'scanners: native addon, pure JS, or auto (native when it loads)',
   },
+  socketReads: {
+    env: 'SLOTPROXY_SOCKET_READS',
+    live: false,
+    type: 'enum',
+    default: 'auto',
+    values: ['auto', 'stream'],
+    help: "how plain TCP sockets are read: auto (by the native addon on Node's loop, past Node's stream handles, when the native scanners run) or stream (through Node's handles, to compare)",
+  },
   logLevel: {
     env: 'SLOTPROXY_LOG_LEVEL',
     live: true,

@@ -12,6 +12,7 @@
 #include "records.h"
 #include "reply_scanner.h"
 #include "request_scanner.h"
+#include "socket_poll.h"
 #include "socket_write.h"
 
 namespace slotproxy {
@@ -346,6 +347,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gatherv", Napi::Function::New(env, Gather));
 #ifndef _WIN32
   exports.Set("sendv", Napi::Function::New(env, SendV));
+  exports.Set("ReadPoller", DefineReadPoller(env));
 #endif
   exports.Set("layout", Layout(env));
   return exports;

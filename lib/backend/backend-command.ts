@@ -1,7 +1,7 @@
 // What a backend connection carries: one command for one node, and what to do with its reply.
 // A client request is one BackendCommand (single-key) or several (split across slots).
 import { Access, type ReadFence } from '../commands/access';
-import type { Slab } from '../io/socket-reads';
+import type { Slab } from '../io/slabs';
 import type { BackendNode } from './backend-node';
 import type { BackendAddress, WireCommand } from './wire-command';
 

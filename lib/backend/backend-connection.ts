@@ -12,7 +12,8 @@ import { isErrorType, TYPE_BLOB_ERROR, TYPE_PUSH } from '../protocol/records';
 import type { Gather } from '../protocol/gather';
 import { command } from '../protocol/resp';
 import { dial, type TlsMaterial } from './dial';
-import { readSocket, type Slab } from '../io/socket-reads';
+import { pollSocket } from '../io/socket-reads';
+import type { Slab } from '../io/slabs';
 import { SocketFd } from '../io/socket-fd';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
 import { Ring } from './ring';
@@ -346,7 +347,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       if (this.socket === socket) this.reader.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end), this, slab);
       this.hooks.onReadDone();
     };
-    readSocket(socket, onRead, false);
+    pollSocket(socket, onRead, false, this.scanners.poller);
     socket.on('error', (err) => {
       clearTimeout(timer);
       if (this.socket === socket) this.lost(`${this.address}: ${err.message}`);

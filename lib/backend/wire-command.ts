@@ -1,7 +1,7 @@
 // A command as a backend connection sees it: bytes to write, somewhere to hand its reply, a
 // deadline. The connection needs no more; BackendCommand (backend-command.ts) adds what routing
 // needs (slot, pin, redirects, sendTo a node), so connections and nodes depend on this file only.
-import type { Slab } from '../io/socket-reads';
+import type { Slab } from '../io/slabs';
 
 export interface BackendAddress {
   readonly address: string;

@@ -16,121 +16,11 @@
 // The proxy sets no socket timeouts, whose timer that skips (bench/results/hot-path-figures.md,
 // "onread").
 import type net from 'node:net';
-import { copyRange } from './copy-range';
+import type { OnChunk, ReadControl, ReadHandle, ReadPoller } from './read-poller';
+import { clientReads, nodeReads, releaseSlab, type Slab } from './slabs';
 
 const READ_SIZE = 64 * 1024;
-/**
- * Reads are copied into slabs of this size. An idle client pins none (unfinished commands are
- * copied out by RequestReader, into a tail slab or a Buffer), nor does a client that does not
- * read (its replies are copied once its socket buffers); a node's unfinished reply pins one slab
- * per backend connection.
- */
-const SLAB_SIZE = 128 * 1024;
-/**
- * Spare slabs kept for reuse (16 MiB); more are left to the GC. 50 clients reading 16 replies
- * of 16 KiB each hold ~100 slabs at once: with 32 spares, a third of the node slabs at GET
- * 16 KiB -P16 were still new ones.
- */
-const MAX_SPARE = 128;
-
 const shared = Buffer.allocUnsafeSlow(READ_SIZE);
-
-/**
- * A slab of reads, reused once nothing points into it. Every slab is an ArrayBuffer of its own,
- * and V8 runs a full mark-compact for each 64 MiB of them allocated: ~22% of the proxy at SET or
- * GET 16 KiB -P16. So a slab counts its holders: the read being handled; for a client slab each
- * fast-path request made from it until it is answered (ClientSession); for a node slab each
- * reply kept as a range until it is copied into the client's write (SingleRequest, then
- * lib/proxy/reply-writes.ts) and a reply still arriving (ReplyReader). Whatever keeps ranges
- * another way pins the slab, which is then left to the GC.
- */
-export class Slab {
-  used = 0;
-  /** holders of ranges in it: the read being handled, the requests not answered yet */
-  refs = 0;
-  /** something keeps ranges of it without counting them */
-  pinned = false;
-  /** no longer read into: back to the spares once its holders are gone */
-  retired = false;
-  constructor(
-    readonly buf: Buffer,
-    /** where it goes once free */
-    readonly spares: Slab[] = spare,
-  ) {}
-}
-
-const spare: Slab[] = [];
-/** slabs allocated, and taken again from the spares or reused in place (for tests) */
-export const clientSlabs = { allocated: 0, reused: 0 };
-export const nodeSlabs = { allocated: 0, reused: 0 };
-
-/** Drops one holder of `slab`; the last one of a retired slab makes it a spare. */
-export function releaseSlab(slab: Slab): void {
-  if (--slab.refs === 0 && slab.retired && !slab.pinned && slab.spares.length < MAX_SPARE) {
-    slab.retired = false;
-    slab.used = 0;
-    slab.spares.push(slab);
-  }
-}
-
-/** The size of a command split between reads that RequestReader completes in a tail slab. */
-export const TAIL_SLAB_SIZE = 32 * 1024;
-const tailSpare: Slab[] = [];
-export const tailSlabs = { allocated: 0, reused: 0 };
-
-/**
- * A buffer for a command split between reads (RequestReader), held by the caller (one ref) and
- * by the requests made from it, and reused once they are all gone: a Buffer of its own per
- * split command was external memory enough for V8 to run major collections at SET 16 KiB -P16.
- */
-export function tailSlab(): Slab {
-  let slab = tailSpare.pop();
-  if (slab === undefined) {
-    tailSlabs.allocated++;
-    slab = new Slab(Buffer.allocUnsafeSlow(TAIL_SLAB_SIZE), tailSpare);
-  } else {
-    tailSlabs.reused++;
-  }
-  // never read into: free once its holders are gone
-  slab.retired = true;
-  slab.refs = 1;
-  return slab;
-}
-
-/** Where the reads of a kind of socket (clients, nodes) are copied. */
-class SlabStream {
-  private slab: Slab;
-
-  constructor(private readonly stats: { allocated: number; reused: number }) {
-    this.slab = this.fresh();
-  }
-
-  private fresh(): Slab {
-    this.stats.allocated++;
-    return new Slab(Buffer.allocUnsafeSlow(SLAB_SIZE));
-  }
-
-  /** The bytes of the read just done, moved out of the shared buffer, and their slab. */
-  take(nread: number): Slab {
-    let slab = this.slab;
-    if (SLAB_SIZE - slab.used < nread) {
-      if (slab.refs === 0 && !slab.pinned) {
-        slab.used = 0;
-        this.stats.reused++;
-      } else {
-        slab.retired = true;
-        const again = spare.pop();
-        if (again) this.stats.reused++;
-        slab = this.slab = again ?? this.fresh();
-      }
-    }
-    slab.used += copyRange(shared, 0, nread, slab.buf, slab.used);
-    return slab;
-  }
-}
-
-const clientReads = new SlabStream(clientSlabs);
-const nodeReads = new SlabStream(nodeSlabs);
 
 interface Hook {
   buffer: symbol;
@@ -229,7 +119,7 @@ export function readSocket(
   s[hook.generator] = null;
   const stream = clients ? clientReads : nodeReads;
   const onRead = (nread: number): void => {
-    const slab = stream.take(nread);
+    const slab = stream.take(shared, nread);
     const start = slab.used - nread;
     slab.refs++;
     try {
@@ -242,4 +132,24 @@ export function readSocket(
   handle.useUserBuffer(shared);
   if (!forceNodeCallback) shortenReads(socket, handle, onRead);
   return true;
+}
+
+/**
+ * readSocket(), then reads by the addon's poller (lib/io/read-poller.ts) where it can take the
+ * socket over: a plain TCP socket read through the shared buffer, once connected. Returns how to
+ * pause and resume its reads (the socket itself while Node reads it).
+ */
+export function pollSocket(socket: net.Socket, onChunk: OnChunk, clients: boolean, poller: ReadPoller | null): ReadControl {
+  if (!readSocket(socket, onChunk, clients) || poller === null) return socket;
+  const take = (): ReadControl | null => {
+    const handle = (socket as unknown as { _handle: ReadHandle | null })._handle;
+    return handle === null || socket.destroyed ? null : poller.poll(socket, handle, onChunk, clients);
+  };
+  // (a connecting socket's descriptor may not exist yet; Node starts reading it right after its
+  // 'connect' listeners, which the poller's marks stop)
+  if (socket.connecting) {
+    socket.once('connect', take);
+    return socket;
+  }
+  return take() ?? socket;
 }

@@ -2,6 +2,7 @@
 // node-gyp-build: see docs/install.md) and explains why when it cannot, so `--version` and the
 // start-up log line can say which scanners run and what to do.
 import path from 'node:path';
+import type { NativeReadPollerClass } from '../io/read-poller';
 import * as records from './records';
 
 export interface NativeRequestScanner {
@@ -32,6 +33,8 @@ export interface NativeAddon {
    * took, or -errno. Absent from older builds and on Windows: writes then go through the stream.
    */
   sendv?(fd: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]): number;
+  /** socket reads on Node's loop (lib/io/read-poller.ts); absent from older builds and on Windows */
+  ReadPoller?: NativeReadPollerClass;
   layout: Record<string, number>;
 }
 

@@ -1,6 +1,6 @@
 // Turns a backend's socket reads into whole reply frames: views of the received bytes, except a
 // frame that spans reads, which is joined once when it completes.
-import { releaseSlab, type Slab } from '../io/socket-reads';
+import { releaseSlab, type Slab } from '../io/slabs';
 import type { ReplyScanner, Scanners } from './scanners';
 import { P_ATTRIB, P_ELEMS, P_END, P_REDIRECT, P_TYPE, REP_HEADER, REP_MORE, REP_RECORD, REP_STATUS, REP_ERROR } from './records';
 

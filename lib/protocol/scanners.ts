@@ -8,6 +8,7 @@ import { JsCommandIndex } from './js-command-index';
 import { DEFAULT_SCAN_LIMITS, JsRequestScanner, type ScanLimits } from './js-request-scanner';
 import { JsReplyScanner } from './js-reply-scanner';
 import { createGather, type Gather } from './gather';
+import { readPoller, type ReadPoller } from '../io/read-poller';
 import { loadNative, type NativeAddon } from './native';
 import {
   KEY_TRIPLE,
@@ -22,6 +23,8 @@ import {
 } from './records';
 
 export type ParserChoice = 'auto' | 'native' | 'js';
+/** SLOTPROXY_SOCKET_READS: auto (the addon's poller where it can), stream (Node's handles) */
+export type SocketReadsChoice = 'auto' | 'stream';
 
 export interface RequestScanner {
   /** Frames buf[start, end); see records.ts for what lands in `requestRecords`. */
@@ -48,6 +51,11 @@ export interface Scanners {
    * One per Scanners object, so one per proxy; a gather never spans an await.
    */
   readonly gather: Gather;
+  /**
+   * reads plain TCP sockets on Node's loop past its stream handle (lib/io/read-poller.ts); null
+   * with the JS scanners, without the addon's poller, or with SLOTPROXY_SOCKET_READS=stream
+   */
+  readonly poller: ReadPoller | null;
   newRequestScanner(): RequestScanner;
   newReplyScanner(): ReplyScanner;
   registerCommands(rows: readonly ScannerRow[]): void;
@@ -86,6 +94,7 @@ export function createJsScanners(reason: string): Scanners {
     reason,
     ...arrays,
     gather: createGather('js'),
+    poller: null,
     newRequestScanner: () => new JsRequestScanner(index, limits, requestOut),
     newReplyScanner: () => new JsReplyScanner(replyOut),
     registerCommands(rows) {
@@ -99,7 +108,7 @@ export function createJsScanners(reason: string): Scanners {
   };
 }
 
-function createNativeScanners(addon: NativeAddon, reason: string): Scanners {
+function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketReadsChoice): Scanners {
   // the addon's command table, limits and output arrays are this object's alone (a ScannerSet)
   const arrays = allocate();
   const set = new addon.ScannerSet(arrays.requestRecords, arrays.requestKeys, arrays.replyRecords, arrays.replyElems);
@@ -108,6 +117,7 @@ function createNativeScanners(addon: NativeAddon, reason: string): Scanners {
     reason,
     ...arrays,
     gather: createGather('auto'),
+    poller: reads === 'auto' ? readPoller(addon.ReadPoller) : null,
     newRequestScanner: () => new addon.RequestScanner(set),
     newReplyScanner: () => new addon.ReplyScanner(set),
     registerCommands(rows) {
@@ -125,10 +135,10 @@ function createNativeScanners(addon: NativeAddon, reason: string): Scanners {
 }
 
 /** Picks the scanners for a SLOTPROXY_PARSER value; throws when `native` was asked for and cannot load. */
-export function createScanners(choice: ParserChoice): Scanners {
+export function createScanners(choice: ParserChoice, reads: SocketReadsChoice = 'auto'): Scanners {
   if (choice === 'js') return createJsScanners('SLOTPROXY_PARSER=js');
   const { addon, error } = loadNative();
-  if (addon) return createNativeScanners(addon, choice === 'native' ? 'SLOTPROXY_PARSER=native' : 'native addon loaded');
+  if (addon) return createNativeScanners(addon, choice === 'native' ? 'SLOTPROXY_PARSER=native' : 'native addon loaded', reads);
   if (choice === 'native') throw new Error(`SLOTPROXY_PARSER=native but the ${error}`);
   return createJsScanners(error ?? 'native addon not loadable');
 }

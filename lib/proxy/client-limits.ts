@@ -2,6 +2,7 @@
 // unanswered commands (backpressure), its unwritten replies (output buffer). Each limit is
 // Redis's own where Redis has one; the settings are read at each check (PROXY CONFIG SET and
 // SIGHUP change them at run time).
+import type { ReadControl } from '../io/read-poller';
 import type { Backpressure } from './reply-queue';
 
 /** Output buffer limits of a client class: bytes, `soft` for `softSeconds` (client-output-buffer-limit). */
@@ -23,6 +24,18 @@ export interface LimitedSocket {
   isPaused(): boolean;
   pause(): unknown;
   resume(): unknown;
+}
+
+/** The socket's output, and its reads as `reads` pauses them (the socket's own or the poller's). */
+export function limitedSocket(socket: { readonly writableLength: number }, reads: ReadControl): LimitedSocket {
+  return {
+    get writableLength() {
+      return socket.writableLength;
+    },
+    isPaused: () => reads.isPaused(),
+    pause: () => reads.pause(),
+    resume: () => reads.resume(),
+  };
 }
 
 export class ClientLimits implements Backpressure {

@@ -1,6 +1,6 @@
 // What a client session keeps per command: the reply slot in the client's in-order list.
 // Request classes (requests/) implement it, one per command family.
-import type { Slab } from '../io/socket-reads';
+import type { Slab } from '../io/slabs';
 
 export interface ClientRequest {
   /** next request of the same client, in the order it was sent */

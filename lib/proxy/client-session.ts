@@ -5,13 +5,14 @@ import type net from 'node:net';
 import { cachedNow, tick } from '../clock';
 import { ReadPolicy } from '../commands/access';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
-import { readSocket, releaseSlab, type Slab } from '../io/socket-reads';
+import { releaseSlab, type Slab } from '../io/slabs';
+import { pollSocket } from '../io/socket-reads';
 import { PendingStats } from '../metrics/pending-stats';
 import { CMD_INLINE, CMD_PROTOCOL_ERROR, REQ_HEADER, REQ_RECORD, R_CMD, R_END, R_FLAGS, R_SLOT, R_START } from '../protocol/records';
 import { RequestReader, type RequestSink } from '../protocol/request-reader';
 import { error } from '../protocol/resp';
 import { ClientIdentity } from './client-identity';
-import { ClientLimits, type OutputLimits } from './client-limits';
+import { ClientLimits, limitedSocket, type OutputLimits } from './client-limits';
 import type { MemoryClient } from './client-memory';
 import { ImmediateReply, type ClientRequest } from './client-request';
 import { ClientReads, mayWrite, policyAfter } from './client-reads';
@@ -54,14 +55,14 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     readonly ctx: ProxyContext,
   ) {
     super(id, socket, ctx.auth.initialUser());
-    this.limits = new ClientLimits(socket, ctx);
+    const reads = pollSocket(socket, (buf, start, end, slab) => this.onData(buf, start, end, slab), true, ctx.scanners.poller);
+    this.limits = new ClientLimits(limitedSocket(socket, reads), ctx);
     this.replies = new ReplyQueue(this, new SocketReplyWriter(socket, ctx.scanners.gather), this.limits);
     this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
     socket.setNoDelay(true);
     if (ctx.config.tcpKeepalive > 0) socket.setKeepAlive(true, ctx.config.tcpKeepalive * 1000);
     const policy = ctx.router.readFrom;
     if (policy !== ReadPolicy.Master) this.reads = new ClientReads(policy, 0, 0);
-    readSocket(socket, (buf, start, end, slab) => this.onData(buf, start, end, slab), true);
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
     // the replies it held were taken by the kernel: it holds less

@@ -12,7 +12,7 @@
 // (lib/io/socket-fd.ts), else copied into one buffer written through the socket's stream.
 import type net from 'node:net';
 import type { Gather } from '../protocol/gather';
-import { releaseSlab } from '../io/socket-reads';
+import { releaseSlab } from '../io/slabs';
 import { flushEarly } from '../io/flush-queue';
 import { SocketFd } from '../io/socket-fd';
 import type { ClientRequest } from './client-request';

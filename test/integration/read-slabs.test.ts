@@ -7,7 +7,7 @@
 // slowly that its replies wait in the proxy.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { clientSlabs, nodeSlabs } from '../../lib/io/socket-reads';
+import { clientSlabs, nodeSlabs } from '../../lib/io/slabs';
 import { command } from '../../lib/protocol/resp';
 import { sharedCluster } from '../harness/mocha-hooks';
 import { startProxy, type RunningProxy } from '../harness/proxy';

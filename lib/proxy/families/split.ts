@@ -22,7 +22,7 @@ import { arrayElements, integerOf, isError, startsWith } from './reply-parts';
 import { SingleRequest } from '../requests/single-request';
 import { replicaRefused } from '../requests/routed-request';
 import { Access, type ReadFence } from '../../commands/access';
-import type { Slab } from '../../io/socket-reads';
+import type { Slab } from '../../io/slabs';
 
 /** How the parts' replies become the client's: the variants of the split family. */
 type Merge = VariantOf<'split'>;

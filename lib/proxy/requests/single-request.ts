@@ -3,7 +3,7 @@
 import { Access, type ReadFence } from '../../commands/access';
 import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
-import type { Slab } from '../../io/socket-reads';
+import type { Slab } from '../../io/slabs';
 import { isErrorType } from '../../protocol/records';
 import { error } from '../../protocol/resp';
 import { repairNoScript } from './script-repair';

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { clientSlabs, nodeSlabs, readSocket, releaseSlab, type Slab } from '../../../lib/io/socket-reads';
+import { clientSlabs, nodeSlabs, releaseSlab, type Slab } from '../../../lib/io/slabs';
+import { readSocket } from '../../../lib/io/socket-reads';
 
 interface Pair {
   server: net.Server;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { slotOf } from '../../../lib/protocol/crc16';
 import { CMD_INLINE, REQUEST_RECORD_CAPACITY, REQ_CONSUMED, REQ_COUNT, REQ_NEED } from '../../../lib/protocol/records';
 import { RequestReader } from '../../../lib/protocol/request-reader';
-import { releaseSlab, tailSlabs, type Slab } from '../../../lib/io/socket-reads';
+import { releaseSlab, tailSlabs, type Slab } from '../../../lib/io/slabs';
 import type { Scanners } from '../../../lib/protocol/scanners';
 import { KINDS, Rng, baseSeed, bytes, cmd, collectRequests, commandId, encodeCommand, randomSplit, readRecord, scanOnce, scannersFor } from './helpers';
 
