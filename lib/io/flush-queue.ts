@@ -14,22 +14,31 @@ export interface Flushable {
   flush(): void;
 }
 
+// The queue is the first `count` entries of an array that is never shortened (setting an
+// array's length is a runtime call and gives up its store, to be grown again: per turn). A flush
+// of the turn's writes works on the array it took; what is queued meanwhile goes to the other.
 let queue: Flushable[] = [];
+let count = 0;
 let spare: Flushable[] = [];
+const NONE: Flushable = { flushQueued: false, early: false, flush() {} };
 let scheduled = false;
+/** the socket reads of this turn are being handled (lib/io/read-poller.ts): it flushes after them */
+let batching = false;
 
 function flushAll(): void {
   scheduled = false;
   // Flushing one writer can queue more (a reply completes a redirect...): loop until quiet.
-  while (queue.length) {
+  while (count > 0) {
     const batch = queue;
+    const n = count;
     queue = spare;
-    for (let i = 0; i < batch.length; i++) {
+    count = 0;
+    for (let i = 0; i < n; i++) {
       const f = batch[i];
+      batch[i] = NONE;
       f.flushQueued = false;
       f.flush();
     }
-    batch.length = 0;
     spare = batch;
   }
 }
@@ -40,8 +49,8 @@ function flushAll(): void {
  */
 export function flushEarly(): void {
   let kept = 0;
-  // (flushing a writer can queue more: the length is read again each time)
-  for (let i = 0; i < queue.length; i++) {
+  // (flushing a writer can queue more: the count is read again each time)
+  for (let i = 0; i < count; i++) {
     const f = queue[i];
     if (f.early) {
       f.flushQueued = false;
@@ -50,15 +59,29 @@ export function flushEarly(): void {
       queue[kept++] = f;
     }
   }
-  if (kept !== queue.length) queue.length = kept;
+  for (let i = kept; i < count; i++) queue[i] = NONE;
+  count = kept;
 }
 
 export function scheduleFlush(f: Flushable): void {
   if (f.flushQueued) return;
   f.flushQueued = true;
-  queue.push(f);
-  if (!scheduled) {
+  queue[count++] = f;
+  if (!scheduled && !batching) {
     scheduled = true;
     setImmediate(flushAll);
   }
+}
+
+/**
+ * The turn's reads are handled from here to endReads() (by the poller, after the loop's poll
+ * phase), which then writes what they queued: no setImmediate per turn for it.
+ */
+export function beginReads(): void {
+  batching = true;
+}
+
+export function endReads(): void {
+  batching = false;
+  flushAll();
 }

@@ -14,6 +14,7 @@
 // SLOTPROXY_SOCKET_READS=stream) sockets are read through the handle (lib/io/socket-reads.ts).
 import type net from 'node:net';
 import { getSystemErrorName } from 'node:util';
+import { beginReads, endReads } from './flush-queue';
 import { clientSlabs, nodeSlabs, releaseSlab, SlabStream, type Slab } from './slabs';
 
 export interface NativeReadPoller {
@@ -144,8 +145,17 @@ export class ReadPoller {
     this.dropped.push(p.id);
   }
 
-  /** The turn's reads, in the order they were done. */
+  /** The turn's reads, in the order they were done; then the writes they queued. */
   private onBatch(): void {
+    beginReads();
+    try {
+      this.readBatch();
+    } finally {
+      endReads();
+    }
+  }
+
+  private readBatch(): void {
     const rec = this.records;
     const count = rec[COUNT];
     let clientSlab = this.streams[CLIENTS].current;
@@ -191,8 +201,10 @@ export class ReadPoller {
     clientSlab.used = rec[USED + CLIENTS];
     nodeSlab.used = rec[USED + NODES];
     for (let t = 0; t < 2; t++) if (this.next[t] === null) this.giveNext(t);
-    for (const id of this.dropped) this.free.push(id);
-    this.dropped.length = 0;
+    if (this.dropped.length !== 0) {
+      for (const id of this.dropped) this.free.push(id);
+      this.dropped.length = 0;
+    }
     if (failure) throw failure.err;
   }
 

@@ -56,7 +56,13 @@ export class Gather {
   /** (source index, start, end) per range not copied yet */
   private readonly ranges = new Int32Array(MAX_RANGES * 3);
   private n = 0;
+  /**
+   * the buffers the ranges point into: the first `nsrc` (the array is not shortened: setting an
+   * array's length is a runtime call, and it gives up the array's store, which the next write grows
+   * again, both per write)
+   */
   private readonly sources: Buffer[] = [];
+  private nsrc = 0;
   private lastSource: Buffer | null = null;
   private lastIndex = -1;
   private prevSource: Buffer | null = null;
@@ -142,7 +148,7 @@ export class Gather {
     const src = this.sources;
     const ranges = this.ranges;
     const n = this.n;
-    switch (src.length) {
+    switch (this.nsrc) {
       case 1:
         return sendv(fd, ranges, n, src[0]);
       case 2:
@@ -152,7 +158,7 @@ export class Gather {
       case 4:
         return sendv(fd, ranges, n, src[0], src[1], src[2], src[3]);
       default:
-        return sendv(fd, ranges, n, ...src);
+        return sendv(fd, ranges, n, ...src.slice(0, this.nsrc));
     }
   }
 
@@ -170,10 +176,11 @@ export class Gather {
     let index: number;
     if (src === this.lastSource) index = this.lastIndex;
     else if (src === this.prevSource) index = this.prevIndex;
-    else index = this.sources.indexOf(src);
+    else index = this.sourceIndex(src);
     if (index < 0) {
-      if (this.sources.length === MAX_SOURCES) this.copyPending();
-      index = this.sources.push(src) - 1;
+      if (this.nsrc === MAX_SOURCES) this.copyPending();
+      index = this.nsrc++;
+      this.sources[index] = src;
     }
     this.bytes += end - start;
     const r = this.n * 3;
@@ -190,6 +197,12 @@ export class Gather {
     this.lastEnd = end;
   }
 
+  private sourceIndex(src: Buffer): number {
+    const sources = this.sources;
+    for (let i = 0; i < this.nsrc; i++) if (sources[i] === src) return i;
+    return -1;
+  }
+
   /** Copies what is pending; returns the bytes written into `out` since begin(). */
   end(): number {
     this.copyPending();
@@ -203,7 +216,7 @@ export class Gather {
       if (this.out === null) this.out = outputBuffer(this.sendSize);
       const n = this.n;
       if (this.native !== null && ((n >= this.nativeMin && this.bytes >= n * this.nativeAvg) || (n >= NATIVE_MANY && this.bytes >= n * NATIVE_MANY_AVG))) {
-        this.at += this.native(this.out!, this.at, this.ranges, n, ...this.sources);
+        this.at += this.native(this.out!, this.at, this.ranges, n, ...this.sources.slice(0, this.nsrc));
       } else {
         for (let i = 0; i < n * 3; i += 3) this.at += copyRange(this.sources[this.ranges[i]], this.ranges[i + 1], this.ranges[i + 2], this.out!, this.at);
       }
@@ -215,7 +228,8 @@ export class Gather {
     this.n = 0;
     this.bytes = 0;
     // no buffer is kept alive past its copy
-    this.sources.length = 0;
+    for (let i = 0; i < this.nsrc; i++) this.sources[i] = EMPTY;
+    this.nsrc = 0;
     this.lastSource = null;
     this.lastIndex = -1;
     this.prevSource = null;
