@@ -4,7 +4,6 @@
 // tracking invalidations), which answer no command: they go to the connection's push handler and
 // never take a reply's place in the FIFO.
 import type net from 'node:net';
-import { tick } from '../clock';
 import { logger } from '../log';
 import { ReplyReader, type ReplySink } from '../protocol/reply-reader';
 import type { Scanners } from '../protocol/scanners';
@@ -341,9 +340,8 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       this.hooks.onReady?.(this);
       if (this.pending.length) scheduleFlush(this);
     });
-    // (replies are timed with the clock of their read: see lib/clock.ts)
+    // (replies are timed with the clock of their read, which lib/io ticks: see lib/clock.ts)
     const onRead = (buf: Buffer, start: number, end: number, slab: Slab | null): void => {
-      tick();
       if (this.socket === socket) this.reader.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end), this, slab);
       this.hooks.onReadDone();
     };

@@ -14,6 +14,7 @@
 // SLOTPROXY_SOCKET_READS=stream) sockets are read through the handle (lib/io/socket-reads.ts).
 import type net from 'node:net';
 import { getSystemErrorName } from 'node:util';
+import { tick } from '../clock';
 import { beginReads, endReads } from './flush-queue';
 import { clientSlabs, nodeSlabs, releaseSlab, SlabStream, type Slab } from './slabs';
 
@@ -147,6 +148,7 @@ export class ReadPoller {
 
   /** The turn's reads, in the order they were done; then the writes they queued. */
   private onBatch(): void {
+    tick();
     beginReads();
     try {
       this.readBatch();

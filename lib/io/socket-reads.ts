@@ -16,6 +16,7 @@
 // The proxy sets no socket timeouts, whose timer that skips (bench/results/hot-path-figures.md,
 // "onread").
 import type net from 'node:net';
+import { tick } from '../clock';
 import type { OnChunk, ReadControl, ReadHandle, ReadPoller } from './read-poller';
 import { clientReads, nodeReads, releaseSlab, type Slab } from './slabs';
 
@@ -112,13 +113,17 @@ export function readSocket(
     typeof handle.useUserBuffer !== 'function' ||
     s[hook.buffer] !== null
   ) {
-    socket.on('data', (chunk: Buffer) => onChunk(chunk, 0, chunk.length, null));
+    socket.on('data', (chunk: Buffer) => {
+      tick();
+      onChunk(chunk, 0, chunk.length, null);
+    });
     return false;
   }
   s[hook.buffer] = shared;
   s[hook.generator] = null;
   const stream = clients ? clientReads : nodeReads;
   const onRead = (nread: number): void => {
+    tick();
     const slab = stream.take(shared, nread);
     const start = slab.used - nread;
     slab.refs++;

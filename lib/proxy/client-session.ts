@@ -2,7 +2,7 @@
 // hands it to the client's reply queue, which writes the replies strictly in the order the
 // commands arrived, whichever node answers first (lib/proxy/reply-queue.ts).
 import type net from 'node:net';
-import { cachedNow, tick } from '../clock';
+import { cachedNow, cachedWallNow } from '../clock';
 import { ReadPolicy } from '../commands/access';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
 import { releaseSlab, type Slab } from '../io/slabs';
@@ -84,8 +84,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
 
   private onData(buf: Buffer, start: number, end: number, slab: Slab | null): void {
     if (this.replies.closing) return;
-    tick();
-    this.lastActive = Date.now();
+    this.lastActive = cachedWallNow();
     this.reader.push(buf, this, slab, start, end);
     // Redis closes such a client without a reply (client-query-buffer-limit).
     if (this.limits.queryBufferExceeded(this.reader.buffered)) this.socket.destroy();
