@@ -193,13 +193,24 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
     if (bound_) bound_->self = nullptr;
   }
 
-  // scan(bytes, start, end, authRequired) -> record count
+  // scan(bytes, start, end, authRequired) -> record count. (Raw napi calls, once per read: the
+  // Napi:: wrappers asked for the typed array's info two or three times and coerced the flag.)
   Napi::Value Scan(const Napi::CallbackInfo& info) {
-    const uint8_t* data;
-    size_t start, end;
-    if (!ByteRange(info, 0, &data, &start, &end)) return Throw(info.Env(), "scan(bytes, start, end): bad range");
-    bool authRequired = info[3].ToBoolean().Value();
-    return Napi::Number::New(info.Env(), scanner_.Scan(data, start, end, authRequired, set_->request()));
+    napi_env env = info.Env();
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    uint32_t start, end;
+    bool authRequired = false;
+    if (info.Length() < 4 || napi_get_typedarray_info(env, info[0], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_uint8_array || napi_get_value_uint32(env, info[1], &start) != napi_ok ||
+        napi_get_value_uint32(env, info[2], &end) != napi_ok || start > end || end > length) {
+      return Throw(info.Env(), "scan(bytes, start, end): bad range");
+    }
+    if (napi_get_value_bool(env, info[3], &authRequired) != napi_ok) authRequired = info[3].ToBoolean().Value();
+    napi_value result;
+    napi_create_int32(env, scanner_.Scan(static_cast<const uint8_t*>(data), start, end, authRequired, set_->request()), &result);
+    return Napi::Value(env, result);
   }
 
  private:
@@ -240,14 +251,21 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
 
   // scan(bytes) -> record count; scan() with no bytes continues after kRepMore
   Napi::Value Scan(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
     const uint8_t* data = nullptr;
     size_t len = 0;
-    if (info.Length() > 0 && info[0].IsTypedArray()) {
-      Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-      data = bytes.Data();
-      len = bytes.ByteLength();
+    napi_typedarray_type type;
+    void* bytes;
+    // (raw napi: one call for the array's type, length and data; a non-array is no bytes)
+    if (info.Length() > 0 && napi_get_typedarray_info(env, info[0], &type, &len, &bytes, nullptr, nullptr) == napi_ok) {
+      if (type != napi_uint8_array && type != napi_uint8_clamped_array && type != napi_int8_array) len = 0;
+      else data = static_cast<const uint8_t*>(bytes);
+    } else {
+      len = 0;
     }
-    return Napi::Number::New(info.Env(), scanner_.Scan(data, len, set_->reply()));
+    napi_value result;
+    napi_create_int32(env, scanner_.Scan(data, len, set_->reply()), &result);
+    return Napi::Value(env, result);
   }
 
  private:
