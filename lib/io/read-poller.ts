@@ -36,6 +36,8 @@ const HEADER = 8;
 const RECORD = 3;
 /** reads noted per loop turn; sockets past it are read in the next turn */
 const CAPACITY = 4096;
+/** slabs queued per target, as many as the addon's kMaxNext */
+const NEXT_SLABS = 8;
 const CLIENTS = 0;
 const NODES = 1;
 
@@ -94,8 +96,8 @@ export class ReadPoller {
   private readonly dropped: number[] = [];
   /** the poller's own slabs (the handle path's are lib/io/socket-reads.ts's) */
   private readonly streams = [new SlabStream(clientSlabs), new SlabStream(nodeSlabs)];
-  /** the slab the addon moves on to when a target's is full, without waiting for the turn's end */
-  private readonly next: (Slab | null)[] = [null, null];
+  /** the slabs the addon moves on to when a target's is full, without waiting for the turn's end */
+  private readonly next: Slab[][] = [[], []];
 
   constructor(Native: NativeReadPollerClass) {
     this.native = new Native(this.records, () => this.onBatch());
@@ -107,10 +109,14 @@ export class ReadPoller {
     }
   }
 
+  /** Tops up the slabs queued for target t (as many as the addon took). */
   private giveNext(t: number): void {
-    const slab = this.streams[t].spare();
-    this.next[t] = slab;
-    this.native.setNext(t, slab.buf);
+    const queued = this.next[t];
+    while (queued.length < NEXT_SLABS) {
+      const slab = this.streams[t].spare();
+      queued.push(slab);
+      this.native.setNext(t, slab.buf);
+    }
   }
 
   /**
@@ -172,8 +178,7 @@ export class ReadPoller {
         const t = rec[at + 1];
         const stream = this.streams[t];
         stream.current.used = rec[at + 2];
-        stream.advance(this.next[t]!);
-        this.next[t] = null;
+        stream.advance(this.next[t].shift()!);
         if (t === CLIENTS) clientSlab = stream.current;
         else nodeSlab = stream.current;
         continue;
@@ -202,7 +207,7 @@ export class ReadPoller {
     rec[COUNT] = 0;
     clientSlab.used = rec[USED + CLIENTS];
     nodeSlab.used = rec[USED + NODES];
-    for (let t = 0; t < 2; t++) if (this.next[t] === null) this.giveNext(t);
+    for (let t = 0; t < 2; t++) if (this.next[t].length < NEXT_SLABS) this.giveNext(t);
     if (this.dropped.length !== 0) {
       for (const id of this.dropped) this.free.push(id);
       this.dropped.length = 0;

@@ -1,4 +1,6 @@
-// Socket reads without Node's stream machinery. A plain net.Socket delivers each read through
+// Socket reads through Node's handle, without its stream machinery: the path of sockets the
+// addon's poller does not read (lib/io/read-poller.ts: TLS, pipes, no addon, SLOTPROXY_PARSER=js,
+// SLOTPROXY_SOCKET_READS=stream), and what a polled socket goes back to at its end of stream. A plain net.Socket delivers each read through
 // Readable's push/addChunk/emit('data'), schedules a nextTick (maybeReadMore) per read, and
 // mallocs a 64 KiB buffer per read that is then shrunk. At one command per read (pipeline 1)
 // that machinery costs about as much as the proxy's own work. Node's `onread` hook (public for
