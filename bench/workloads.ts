@@ -28,20 +28,22 @@ function rows(name: string, run: Partial<BenchRun>, direct: Partial<BenchRun> | 
 export const WORKLOADS: Workload[] = [
   ...rows('SET', { test: 'set' }, undefined, [1, 16], true),
   ...rows('GET', { test: 'get' }, undefined, [1, 16], true),
+  // RESP3 clients (redis-benchmark -3 says HELLO 3 on each connection, directly too): through the
+  // proxy they use the nodes' RESP3 connections, opened for them (docs/resp3.md). Right after the
+  // RESP2 rows that read the same keys: later rows write 1 KiB and 16 KiB values under them (the
+  // RESP3 rows ran last until 2026-12-07 and so read 16 KiB values).
+  ...rows('RESP3 GET', { test: 'get', resp3: true }, undefined, [1, 16], false),
   // redis-benchmark's MSET sets 10 keys; with --cluster it tags them into one slot, through the
   // proxy they are spread over the cluster and split.
   ...rows('MSET (10 keys, split)', { test: 'mset' }, undefined, [1, 16], true, false),
   ...rows('MGET (10 keys, split)', { command: ['MGET', ...tenKeys('key:')] }, { command: ['MGET', ...tenKeys('key:{tag}:')] }, [1, 16], true, false),
+  ...rows('RESP3 MGET (10 keys, split)', { command: ['MGET', ...tenKeys('key:')], resp3: true }, { command: ['MGET', ...tenKeys('key:{tag}:')], resp3: true }, [16], false, false),
   ...rows('INCR', { test: 'incr' }, undefined, [16], false),
   ...rows('LPUSH', { test: 'lpush' }, undefined, [16], false),
   ...rows('LPOP', { test: 'lpop' }, undefined, [16], false),
   ...rows('HSET', { test: 'hset' }, undefined, [16], false),
   ...rows('SET 1 KiB', { test: 'set', dataSize: 1024 }, undefined, [16], false),
   ...rows('SET 16 KiB', { test: 'set', dataSize: 16384 }, undefined, [1, 16], false, false),
-  // RESP3 clients (redis-benchmark -3 says HELLO 3 on each connection, directly too): through the
-  // proxy they use the nodes' RESP3 connections, opened for them (docs/resp3.md)
-  ...rows('RESP3 GET', { test: 'get', resp3: true }, undefined, [1, 16], false),
-  ...rows('RESP3 MGET (10 keys, split)', { command: ['MGET', ...tenKeys('key:')], resp3: true }, { command: ['MGET', ...tenKeys('key:{tag}:')], resp3: true }, [16], false, false),
 ];
 
 /**
