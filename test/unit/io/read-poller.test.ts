@@ -10,42 +10,8 @@ import { once } from 'node:events';
 import { loadNative } from '../../../lib/protocol/native';
 import { readPoller, type ReadControl, type ReadPoller } from '../../../lib/io/read-poller';
 import { pollSocket } from '../../../lib/io/socket-reads';
+import { close, pair, pattern, turn, type Pair } from './socket-pairs';
 
-interface Pair {
-  server: net.Server;
-  accepted: net.Socket;
-  client: net.Socket;
-}
-
-async function pair(onAccept: (s: net.Socket) => void): Promise<Pair> {
-  const server = net.createServer();
-  const accepted = new Promise<net.Socket>((resolve) =>
-    server.on('connection', (s) => {
-      onAccept(s);
-      resolve(s);
-    }),
-  );
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  const client = net.connect({ host: '127.0.0.1', port });
-  await once(client, 'connect');
-  return { server, accepted: await accepted, client };
-}
-
-function close(p: Pair): void {
-  p.client.destroy();
-  p.accepted.destroy();
-  p.server.close();
-}
-
-function pattern(n: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7) & 0xff;
-  return b;
-}
-
-const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 const openFds = (): number => fs.readdirSync('/proc/self/fd').length;
 
 describe('socket reads by the native poller', function () {

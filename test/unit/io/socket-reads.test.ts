@@ -5,48 +5,11 @@
 // skip Node's own read callback (the handle's onread is shortened); every test of chunks, end,
 // errors and pause runs both ways.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { once } from 'node:events';
 import { clientSlabs, nodeSlabs, releaseSlab, type Slab } from '../../../lib/io/slabs';
 import { readSocket } from '../../../lib/io/socket-reads';
+import { close, pair, pattern, turn, type Pair } from './socket-pairs';
 
-interface Pair {
-  server: net.Server;
-  accepted: net.Socket;
-  client: net.Socket;
-}
-
-/** A listening server on 127.0.0.1 and one connection to it; `onAccept` runs in 'connection'. */
-async function pair(onAccept: (s: net.Socket) => void, onConnect: (s: net.Socket) => void): Promise<Pair> {
-  const server = net.createServer();
-  const accepted = new Promise<net.Socket>((resolve) =>
-    server.on('connection', (s) => {
-      onAccept(s);
-      resolve(s);
-    }),
-  );
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  const client = net.connect({ host: '127.0.0.1', port });
-  onConnect(client);
-  await once(client, 'connect');
-  return { server, accepted: await accepted, client };
-}
-
-function close(p: Pair): void {
-  p.client.destroy();
-  p.accepted.destroy();
-  p.server.close();
-}
-
-function pattern(n: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7) & 0xff;
-  return b;
-}
-
-const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('socket reads through the shared buffer', () => {
   it('is used for accepted and for connected plain TCP sockets on this Node', async () => {
