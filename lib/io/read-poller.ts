@@ -220,14 +220,19 @@ export class ReadPoller {
     this.drop(p);
     if (p.socket.destroyed) return;
     if (code < 0) {
-      const name = getSystemErrorName(code);
-      p.socket.destroy(Object.assign(new Error(`read ${name}`), { errno: code, code: name, syscall: 'read' }));
+      p.socket.destroy(readError(code));
       return;
     }
     // Node's handle reads the end itself (it is sticky) and ends the socket as it always does
     const err = p.handle.readStart();
-    if (err < 0) p.socket.destroy(Object.assign(new Error(`read ${getSystemErrorName(err)}`), { errno: err, code: getSystemErrorName(err), syscall: 'read' }));
+    if (err < 0) p.socket.destroy(readError(err));
   }
+}
+
+/** A read's -errno as Node reports a failed read (err.code 'ECONNRESET'...). */
+function readError(errno: number): Error {
+  const code = getSystemErrorName(errno);
+  return Object.assign(new Error(`read ${code}`), { errno, code, syscall: 'read' });
 }
 
 let shared: ReadPoller | null | undefined;
