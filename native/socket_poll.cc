@@ -111,8 +111,13 @@ class Poller : public Napi::ObjectWrap<Poller> {
     }
   }
 
-  static void Close(Entry* e) {
+  static void StopPolling(Entry* e) {
     if (e->polling) uv_poll_stop(&e->poll);
+    e->polling = false;
+  }
+
+  static void Close(Entry* e) {
+    StopPolling(e);
     e->owner = nullptr;
     uv_close(reinterpret_cast<uv_handle_t*>(&e->poll), [](uv_handle_t* h) {
       Entry* entry = static_cast<Entry*>(h->data);
@@ -155,20 +160,15 @@ class Poller : public Napi::ObjectWrap<Poller> {
     e->id = id;
     e->target = target;
     int err = uv_poll_init(loop_, &e->poll, dup);
-    if (err == 0) {
-      e->poll.data = e;
-      err = uv_poll_start(&e->poll, UV_READABLE, OnReadable);
-      if (err != 0) {
-        uv_close(reinterpret_cast<uv_handle_t*>(&e->poll), [](uv_handle_t* h) {
-          Entry* entry = static_cast<Entry*>(h->data);
-          close(entry->fd);
-          delete entry;
-        });
-        return Napi::Number::New(env, err);
-      }
-    } else {
+    if (err != 0) {
       close(dup);
       delete e;
+      return Napi::Number::New(env, err);
+    }
+    e->poll.data = e;
+    err = uv_poll_start(&e->poll, UV_READABLE, OnReadable);
+    if (err != 0) {
+      Close(e);
       return Napi::Number::New(env, err);
     }
     e->polling = true;
@@ -178,10 +178,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
 
   Napi::Value Pause(const Napi::CallbackInfo& info) {
     Entry* e = Find(info);
-    if (e != nullptr && e->polling) {
-      uv_poll_stop(&e->poll);
-      e->polling = false;
-    }
+    if (e != nullptr) StopPolling(e);
     return info.Env().Undefined();
   }
 
@@ -306,8 +303,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
   // and no longer polled; TypeScript hands the socket back to Node.
   void Stop(Entry* e, int32_t code) {
     Push(e->id, -1, code);
-    if (e->polling) uv_poll_stop(&e->poll);
-    e->polling = false;
+    StopPolling(e);
   }
 
   void Arm() {

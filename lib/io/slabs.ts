@@ -107,17 +107,14 @@ export class SlabStream {
 
   /** The slab to read into once the current one is full: itself emptied, or another. */
   renew(): Slab {
-    let slab = this.slab;
+    const slab = this.slab;
     if (slab.refs === 0 && !slab.pinned) {
       slab.used = 0;
       this.stats.reused++;
     } else {
-      slab.retired = true;
-      const again = spare.pop();
-      if (again) this.stats.reused++;
-      slab = this.slab = again ?? this.fresh();
+      this.advance(this.spare());
     }
-    return slab;
+    return this.slab;
   }
 
   /** A slab to read into later (advance()): a spare, or a new one. */

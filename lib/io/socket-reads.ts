@@ -1,13 +1,14 @@
 // Socket reads through Node's handle, without its stream machinery: the path of sockets the
 // addon's poller does not read (lib/io/read-poller.ts: TLS, pipes, no addon, SLOTPROXY_PARSER=js,
-// SLOTPROXY_SOCKET_READS=stream), and what a polled socket goes back to at its end of stream. A plain net.Socket delivers each read through
-// Readable's push/addChunk/emit('data'), schedules a nextTick (maybeReadMore) per read, and
-// mallocs a 64 KiB buffer per read that is then shrunk. At one command per read (pipeline 1)
-// that machinery costs about as much as the proxy's own work. Node's `onread` hook (public for
-// net.connect, set here on accepted sockets too) reads every socket into one shared buffer
-// instead; each read is copied from it into a slab, because requests and replies are handed on
-// as ranges that must outlive the read (requests are written at the end of the event-loop turn,
-// replies once the rest of their client's pipeline has come in from the other nodes).
+// SLOTPROXY_SOCKET_READS=stream), and what a polled socket goes back to at its end of stream.
+// A plain net.Socket delivers each read through Readable's push/addChunk/emit('data'), schedules
+// a nextTick (maybeReadMore) per read, and mallocs a 64 KiB buffer per read that is then shrunk.
+// At one command per read (pipeline 1) that machinery costs about as much as the proxy's own
+// work. Node's `onread` hook (public for net.connect, set here on accepted sockets too) reads
+// every socket into one shared buffer instead; each read is copied from it into a slab, because
+// requests and replies are handed on as ranges that must outlive the read (requests are written
+// at the end of the event-loop turn, replies once the rest of their client's pipeline has come
+// in from the other nodes).
 // Slabs are reused once nothing points into them (Slab).
 // Where the hook is not there (another Node, TLS), sockets fall back to 'data' events.
 //
