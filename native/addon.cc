@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 
+#include "call_sources.h"
 #include "command_table.h"
 #include "crc16.h"
 #include "records.h"
@@ -302,21 +303,12 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   Napi::Int32Array ranges = info[2].As<Napi::Int32Array>();
   uint32_t count = info[3].As<Napi::Number>().Uint32Value();
   if (count > ranges.ElementLength() / 3) return Throw(env, "gatherv: count is beyond the ranges array");
-  constexpr uint32_t kMaxSources = 64;
-  uint32_t nsrc = static_cast<uint32_t>(info.Length() - 4);
-  if (nsrc > kMaxSources) return Throw(env, "gatherv: too many sources");
-  const uint8_t* src[kMaxSources];
+  uint8_t* src[kMaxSources];
   size_t srcLen[kMaxSources];
-  for (uint32_t i = 0; i < nsrc; i++) {
-    napi_typedarray_type type;
-    size_t length;
-    void* data;
-    if (napi_get_typedarray_info(env, info[4 + i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array) {
-      return Throw(env, "gatherv: a source is not a Buffer");
-    }
-    src[i] = static_cast<const uint8_t*>(data);
-    srcLen[i] = length;
-  }
+  int32_t got = CallSources(info, 4, src, srcLen);
+  if (got == kTooManySources) return Throw(env, "gatherv: too many sources");
+  if (got == kSourceNotBuffer) return Throw(env, "gatherv: a source is not a Buffer");
+  uint32_t nsrc = static_cast<uint32_t>(got);
   const int32_t* t = ranges.Data();
   size_t total = 0;
   for (uint32_t r = 0; r < count; r++, t += 3) {

@@ -6,6 +6,8 @@
 // event loop stays Node's: nothing here waits or polls.
 #include "socket_write.h"
 
+#include "call_sources.h"
+
 #include <errno.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -21,7 +23,6 @@ Napi::Value Throw(Napi::Env env, const char* message) {
 // At most this many ranges go in one call (Linux's IOV_MAX); more are left to the caller as a
 // partial write.
 constexpr uint32_t kMaxIov = 1024;
-constexpr uint32_t kMaxSources = 64;
 
 }  // namespace
 
@@ -47,17 +48,12 @@ Napi::Value SendV(const Napi::CallbackInfo& info) {
   if (fd < 0) return Throw(info.Env(), "sendv: fd must be a file descriptor");
   if (count > length / 3) return Throw(info.Env(), "sendv: count is beyond the ranges array");
   if (count > kMaxIov) count = kMaxIov;
-  uint32_t nsrc = static_cast<uint32_t>(info.Length() - 3);
-  if (nsrc > kMaxSources) return Throw(info.Env(), "sendv: too many sources");
   uint8_t* src[kMaxSources];
   size_t srcLen[kMaxSources];
-  for (uint32_t i = 0; i < nsrc; i++) {
-    if (napi_get_typedarray_info(env, info[3 + i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array) {
-      return Throw(info.Env(), "sendv: a source is not a Buffer");
-    }
-    src[i] = static_cast<uint8_t*>(data);
-    srcLen[i] = length;
-  }
+  int32_t got = CallSources(info, 3, src, srcLen);
+  if (got == kTooManySources) return Throw(info.Env(), "sendv: too many sources");
+  if (got == kSourceNotBuffer) return Throw(info.Env(), "sendv: a source is not a Buffer");
+  uint32_t nsrc = static_cast<uint32_t>(got);
   struct iovec iov[kMaxIov];
   for (uint32_t r = 0; r < count; r++, t += 3) {
     if (t[0] < 0 || static_cast<uint32_t>(t[0]) >= nsrc || t[1] < 0 || t[1] > t[2] || static_cast<size_t>(t[2]) > srcLen[t[0]]) {
