@@ -4,6 +4,7 @@
       "target_name": "slotproxy",
       "sources": [
         "native/addon.cc",
+        "native/buffer_ids.cc",
         "native/command_table.cc",
         "native/crc16.cc",
         "native/reply_scanner.cc",

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <memory>
 
+#include "addon_data.h"
+#include "buffer_ids.h"
 #include "call_sources.h"
 #include "command_table.h"
 #include "crc16.h"
@@ -109,8 +111,8 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
 
   // The set a scanner's constructor was given; null (a JS exception pending) when it is not one.
   static ScannerSet* From(const Napi::CallbackInfo& info) {
-    Napi::FunctionReference* ctor = info.Env().GetInstanceData<Napi::FunctionReference>();
-    if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ctor->Value())) {
+    const Napi::FunctionReference& ctor = info.Env().GetInstanceData<AddonData>()->scannerSet;
+    if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ctor.Value())) {
       Throw(info.Env(), "a scanner needs its ScannerSet: new RequestScanner(set), new ReplyScanner(set)");
       return nullptr;
     }
@@ -188,10 +190,13 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
       : Napi::ObjectWrap<RequestScannerWrap>(info), set_(ScannerSet::From(info)), scanner_(TableOf(set_), LimitsOf(set_)) {
     if (!set_) return;
     setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
+    ids_ = BufferIdsOf(info.Env());
     bound_ = BindMethod<RequestScannerWrap, &RequestScannerWrap::Scan>(info, this, "scan");
+    boundId_ = BindMethod<RequestScannerWrap, &RequestScannerWrap::ScanId>(info, this, "scanId");
   }
   ~RequestScannerWrap() {
     if (bound_) bound_->self = nullptr;
+    if (boundId_) boundId_->self = nullptr;
   }
 
   // scan(bytes, start, end, authRequired) -> record count. (Raw napi calls, once per read: the
@@ -214,6 +219,25 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
     return Napi::Value(env, result);
   }
 
+  // scanId(bufferId, start, end, authRequired) -> record count: scan() of a registered buffer
+  // (buffer_ids.h), without asking N-API for its bytes.
+  Napi::Value ScanId(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
+    int32_t id;
+    uint32_t start, end;
+    bool authRequired = false;
+    const uint8_t* bytes = nullptr;
+    if (info.Length() >= 4 && napi_get_value_int32(env, info[0], &id) == napi_ok && napi_get_value_uint32(env, info[1], &start) == napi_ok &&
+        napi_get_value_uint32(env, info[2], &end) == napi_ok) {
+      bytes = ids_->Range(id, start, end);
+    }
+    if (bytes == nullptr) return Throw(info.Env(), "scanId(bufferId, start, end): unknown buffer or bad range");
+    if (napi_get_value_bool(env, info[3], &authRequired) != napi_ok) authRequired = info[3].ToBoolean().Value();
+    napi_value result;
+    napi_create_int32(env, scanner_.Scan(bytes - start, start, end, authRequired, set_->request()), &result);
+    return Napi::Value(env, result);
+  }
+
  private:
   // without a set the constructor throws and the scanner is never used: it gets an empty table
   static const CommandTable& TableOf(const ScannerSet* set) {
@@ -231,8 +255,10 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
   }
   const ScannerSet* set_;
   Napi::ObjectReference setRef_;
+  std::shared_ptr<BufferIds> ids_;
   RequestScanner scanner_;
   std::shared_ptr<Bound<RequestScannerWrap>> bound_;
+  std::shared_ptr<Bound<RequestScannerWrap>> boundId_;
 };
 
 class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
@@ -244,10 +270,13 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
   explicit ReplyScannerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReplyScannerWrap>(info), set_(ScannerSet::From(info)) {
     if (!set_) return;
     setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
+    ids_ = BufferIdsOf(info.Env());
     bound_ = BindMethod<ReplyScannerWrap, &ReplyScannerWrap::Scan>(info, this, "scan");
+    boundId_ = BindMethod<ReplyScannerWrap, &ReplyScannerWrap::ScanId>(info, this, "scanId");
   }
   ~ReplyScannerWrap() {
     if (bound_) bound_->self = nullptr;
+    if (boundId_) boundId_->self = nullptr;
   }
 
   // scan(bytes) -> record count; scan() with no bytes continues after kRepMore
@@ -269,11 +298,30 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
     return Napi::Value(env, result);
   }
 
+  // scanId(bufferId, start, end) -> record count: scan() of bytes start..end of a registered
+  // buffer (buffer_ids.h); the records' offsets are from `start`, as for scan() of that range.
+  Napi::Value ScanId(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
+    int32_t id;
+    uint32_t start, end;
+    const uint8_t* bytes = nullptr;
+    if (info.Length() >= 3 && napi_get_value_int32(env, info[0], &id) == napi_ok && napi_get_value_uint32(env, info[1], &start) == napi_ok &&
+        napi_get_value_uint32(env, info[2], &end) == napi_ok) {
+      bytes = ids_->Range(id, start, end);
+    }
+    if (bytes == nullptr) return Throw(info.Env(), "scanId(bufferId, start, end): unknown buffer or bad range");
+    napi_value result;
+    napi_create_int32(env, scanner_.Scan(bytes, end - start, set_->reply()), &result);
+    return Napi::Value(env, result);
+  }
+
  private:
   const ScannerSet* set_;
   Napi::ObjectReference setRef_;
+  std::shared_ptr<BufferIds> ids_;
   ReplyScanner scanner_;
   std::shared_ptr<Bound<ReplyScannerWrap>> bound_;
+  std::shared_ptr<Bound<ReplyScannerWrap>> boundId_;
 };
 
 // keySlot(bytes, start, end) -> slot
@@ -348,15 +396,20 @@ Napi::Object Layout(Napi::Env env) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function set = ScannerSet::Define(env);
-  // per environment (the addon keeps nothing process-wide): what ScannerSet::From checks against
-  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(set)));
+  // per environment (the addon keeps nothing process-wide): what ScannerSet::From checks against,
+  // the registered buffers
+  auto* data = new AddonData();
+  data->scannerSet = Napi::Persistent(set);
+  env.SetInstanceData(data);
   exports.Set("ScannerSet", set);
   exports.Set("RequestScanner", RequestScannerWrap::Define(env));
   exports.Set("ReplyScanner", ReplyScannerWrap::Define(env));
   exports.Set("keySlot", Napi::Function::New(env, KeySlotFn));
   exports.Set("gatherv", Napi::Function::New(env, Gather));
+  exports.Set("registerBuffer", Napi::Function::New(env, RegisterBuffer));
 #ifndef _WIN32
   exports.Set("sendv", Napi::Function::New(env, SendV));
+  exports.Set("sender", Napi::Function::New(env, MakeSender));
   exports.Set("ReadPoller", DefineReadPoller(env));
 #endif
   exports.Set("layout", Layout(env));

@@ -6,6 +6,7 @@
 // event loop stays Node's: nothing here waits or polls.
 #include "socket_write.h"
 
+#include "buffer_ids.h"
 #include "call_sources.h"
 
 #include <errno.h>
@@ -26,34 +27,13 @@ constexpr uint32_t kMaxIov = 1024;
 
 }  // namespace
 
-// sendv(fd, ranges, count, ...sources) -> bytes the kernel took (0 when the socket's buffer is
-// full), or -errno. `ranges` is the Int32Array of gatherv: (source index, start, end) per range.
-// Every range is checked before anything is sent: a bad one throws and sends nothing.
-// MSG_NOSIGNAL: a peer that is gone gives EPIPE, not a SIGPIPE.
-Napi::Value SendV(const Napi::CallbackInfo& info) {
-  // (raw napi calls: the Napi:: wrappers asked for each typed array's info two or three times,
-  // ~300 instructions each, most of a small send's cost)
-  napi_env env = info.Env();
-  int32_t fd = -1;
-  uint32_t count = 0;
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  if (info.Length() < 3 || napi_get_value_int32(env, info[0], &fd) != napi_ok ||
-      napi_get_typedarray_info(env, info[1], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_int32_array ||
-      napi_get_value_uint32(env, info[2], &count) != napi_ok) {
-    return Throw(info.Env(), "sendv(fd, ranges, count, ...sources)");
-  }
-  const int32_t* t = static_cast<const int32_t*>(data);
-  if (fd < 0) return Throw(info.Env(), "sendv: fd must be a file descriptor");
-  if (count > length / 3) return Throw(info.Env(), "sendv: count is beyond the ranges array");
+// Sends `count` ranges (source index, start, end) of the sources src/srcLen (nsrc of them) to
+// `fd`: the bytes the kernel took (0 when the socket's buffer is full), or -errno; throws (and
+// sends nothing) when a range is outside its source. MSG_NOSIGNAL: a peer that is gone gives
+// EPIPE, not a SIGPIPE.
+static Napi::Value SendRanges(napi_env env, int32_t fd, const int32_t* t, uint32_t count, uint8_t* const* src, const size_t* srcLen, uint32_t nsrc) {
+  if (fd < 0) return Throw(env, "sendv: fd must be a file descriptor");
   if (count > kMaxIov) count = kMaxIov;
-  uint8_t* src[kMaxSources];
-  size_t srcLen[kMaxSources];
-  int32_t got = CallSources(info, 3, src, srcLen);
-  if (got == kTooManySources) return Throw(info.Env(), "sendv: too many sources");
-  if (got == kSourceNotBuffer) return Throw(info.Env(), "sendv: a source is not a Buffer");
-  uint32_t nsrc = static_cast<uint32_t>(got);
   struct iovec iov[kMaxIov];
   for (uint32_t r = 0; r < count; r++, t += 3) {
     if (t[0] < 0 || static_cast<uint32_t>(t[0]) >= nsrc || t[1] < 0 || t[1] > t[2] || static_cast<size_t>(t[2]) > srcLen[t[0]]) {
@@ -69,8 +49,99 @@ Napi::Value SendV(const Napi::CallbackInfo& info) {
   do {
     n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return Napi::Number::New(env, errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno);
-  return Napi::Number::New(env, static_cast<double>(n));
+  napi_value result;
+  if (n < 0) {
+    napi_create_int32(env, errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno, &result);
+  } else {
+    napi_create_int64(env, static_cast<int64_t>(n), &result);
+  }
+  return Napi::Value(env, result);
+}
+
+// What a sender function works with: its gather's ranges and source ids, read once.
+struct Sender {
+  Napi::Reference<Napi::Int32Array> rangesRef, idsRef;
+  const int32_t* ranges;
+  size_t rangeCount;
+  const int32_t* ids;
+  size_t idCount;
+  std::shared_ptr<BufferIds> buffers;
+};
+
+// send(fd, count, nsrc, ...loose): sendv of the sender's first `count` ranges, whose `nsrc`
+// sources are the registered buffers its ids name (buffer_ids.h), or where an id is -1 the next
+// of the `loose` Buffers given. Per call, integers instead of a typed array's info per argument.
+Napi::Value SendFromIds(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  const Sender* s = static_cast<const Sender*>(info.Data());
+  int32_t fd = -1;
+  uint32_t count = 0, nsrc = 0;
+  if (info.Length() < 3 || napi_get_value_int32(env, info[0], &fd) != napi_ok || napi_get_value_uint32(env, info[1], &count) != napi_ok ||
+      napi_get_value_uint32(env, info[2], &nsrc) != napi_ok) {
+    return Throw(env, "send(fd, count, nsrc, ...loose)");
+  }
+  if (count > s->rangeCount || nsrc > s->idCount || nsrc > kMaxSources) return Throw(env, "send: count or nsrc beyond the sender's arrays");
+  uint8_t* src[kMaxSources];
+  size_t srcLen[kMaxSources];
+  uint8_t* loose[kMaxSources];
+  size_t looseLen[kMaxSources];
+  int32_t nloose = CallSources(info, 3, loose, looseLen);
+  if (nloose < 0) return Throw(env, "send: a loose source is not a Buffer, or too many");
+  int32_t next = 0;
+  for (uint32_t i = 0; i < nsrc; i++) {
+    int32_t id = s->ids[i];
+    if (id >= 0) {
+      src[i] = s->buffers->Whole(id, &srcLen[i]);
+      if (src[i] == nullptr) return Throw(env, "send: a source id names no buffer");
+    } else {
+      if (next == nloose) return Throw(env, "send: fewer loose sources than ids of -1");
+      src[i] = loose[next];
+      srcLen[i] = looseLen[next++];
+    }
+  }
+  return SendRanges(env, fd, s->ranges, count, src, srcLen, nsrc);
+}
+
+// sender(ranges: Int32Array, ids: Int32Array) -> send (above), bound to the two arrays.
+Napi::Value MakeSender(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  for (size_t i = 0; i < 2; i++) {
+    if (info.Length() < 2 || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      return Throw(env, "sender(ranges, ids): two Int32Arrays");
+    }
+  }
+  Napi::Int32Array ranges = info[0].As<Napi::Int32Array>(), ids = info[1].As<Napi::Int32Array>();
+  auto* s = new Sender{Napi::Persistent(ranges), Napi::Persistent(ids), ranges.Data(), ranges.ElementLength() / 3, ids.Data(), ids.ElementLength(),
+                       BufferIdsOf(env)};
+  Napi::Function fn = Napi::Function::New<SendFromIds>(env, "send", s);
+  napi_add_finalizer(env, fn, s, [](napi_env, void* d, void*) { delete static_cast<Sender*>(d); }, nullptr, nullptr);
+  return fn;
+}
+
+// sendv(fd, ranges, count, ...sources) -> bytes the kernel took (0 when the socket's buffer is
+// full), or -errno. `ranges` is the Int32Array of gatherv: (source index, start, end) per range.
+// Every range is checked before anything is sent: a bad one throws and sends nothing.
+Napi::Value SendV(const Napi::CallbackInfo& info) {
+  // (raw napi calls: the Napi:: wrappers asked for each typed array's info two or three times,
+  // ~300 instructions each, most of a small send's cost)
+  napi_env env = info.Env();
+  int32_t fd = -1;
+  uint32_t count = 0;
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  if (info.Length() < 3 || napi_get_value_int32(env, info[0], &fd) != napi_ok ||
+      napi_get_typedarray_info(env, info[1], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_int32_array ||
+      napi_get_value_uint32(env, info[2], &count) != napi_ok) {
+    return Throw(info.Env(), "sendv(fd, ranges, count, ...sources)");
+  }
+  if (count > length / 3) return Throw(info.Env(), "sendv: count is beyond the ranges array");
+  uint8_t* src[kMaxSources];
+  size_t srcLen[kMaxSources];
+  int32_t got = CallSources(info, 3, src, srcLen);
+  if (got == kTooManySources) return Throw(info.Env(), "sendv: too many sources");
+  if (got == kSourceNotBuffer) return Throw(info.Env(), "sendv: a source is not a Buffer");
+  return SendRanges(env, fd, static_cast<const int32_t*>(data), count, src, srcLen, static_cast<uint32_t>(got));
 }
 
 }  // namespace slotproxy

@@ -1,4 +1,4 @@
-// sendv(fd, ranges, count, ...sources): see socket_write.cc.
+// sendv(fd, ranges, count, ...sources) and sender(ranges, ids): see socket_write.cc.
 #pragma once
 
 #include <napi.h>
@@ -6,5 +6,6 @@
 namespace slotproxy {
 
 Napi::Value SendV(const Napi::CallbackInfo& info);
+Napi::Value MakeSender(const Napi::CallbackInfo& info);
 
 }  // namespace slotproxy

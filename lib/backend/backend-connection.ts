@@ -342,7 +342,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
     });
     // (replies are timed with the clock of their read, which lib/io ticks: see lib/clock.ts)
     const onRead = (buf: Buffer, start: number, end: number, slab: Slab | null): void => {
-      if (this.socket === socket) this.reader.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end), this, slab);
+      if (this.socket === socket) this.reader.push(buf, this, slab, start, end);
       this.hooks.onReadDone();
     };
     pollSocket(socket, onRead, false, this.scanners.poller);

@@ -35,6 +35,8 @@ export class Slab {
   pinned = false;
   /** no longer read into: back to the spares once its holders are gone */
   retired = false;
+  /** the addon's id for `buf` (slabId()): -1 not asked for yet, -2 none */
+  id = -1;
   constructor(
     readonly buf: Buffer,
     /** where it goes once free */
@@ -43,6 +45,37 @@ export class Slab {
 }
 
 const spare: Slab[] = [];
+
+let register: ((buf: Buffer) => number) | null = null;
+
+/**
+ * Gives slabs ids from the addon (its registerBuffer, native/buffer_ids.h) from now on: a native
+ * call given an id instead of the Buffer is spared asking N-API for the Buffer's bytes.
+ */
+export function registerSlabsWith(fn: (buf: Buffer) => number): void {
+  register = fn;
+}
+
+/** the ids given, by buffer (bufferId) */
+const idOf = new WeakMap<Buffer, number>();
+
+/** The addon's id for the slab's buffer, or -2 where the addon is not used. */
+export function slabId(slab: Slab): number {
+  const id = slab.id;
+  if (id !== -1) return id;
+  if (register === null) return (slab.id = -2);
+  const given = register(slab.buf);
+  idOf.set(slab.buf, given);
+  return (slab.id = given);
+}
+
+/**
+ * The addon's id for `buf` when it is a slab's buffer that has one, else -1: for a writer that
+ * has the Buffer and not its slab (a node connection's write of commands read from clients).
+ */
+export function bufferId(buf: Buffer): number {
+  return idOf.get(buf) ?? -1;
+}
 /** slabs allocated, and taken again from the spares or reused in place (for tests) */
 export const clientSlabs = { allocated: 0, reused: 0 };
 export const nodeSlabs = { allocated: 0, reused: 0 };

@@ -11,6 +11,7 @@
 // written through the stream, as begin ... end does.
 import type net from 'node:net';
 import { copyRange } from '../io/copy-range';
+import { bufferId } from '../io/slabs';
 import { outputBuffer, send } from '../io/write-buffer';
 import { loadNative } from './native';
 
@@ -44,6 +45,9 @@ const MAX_SOURCES = 64;
 type NativeGather = (out: Uint8Array, at: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]) => number;
 /** bytes the kernel took (0: none, the socket's buffer is full), or -errno */
 type NativeSend = (fd: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]) => number;
+/** sendv of this gather's ranges, its sources named by their ids, the others (id -1) given: see native.ts */
+type NativeSendIds = (fd: number, count: number, nsrc: number, ...loose: Uint8Array[]) => number;
+type NativeSender = (ranges: Int32Array, ids: Int32Array) => NativeSendIds;
 
 export class Gather {
   /** null: a send (beginSend) whose ranges are not copied (yet) */
@@ -63,6 +67,13 @@ export class Gather {
    */
   private readonly sources: Buffer[] = [];
   private nsrc = 0;
+  /** per source, the addon's id for it (a slab's, lib/io/slabs.ts), or -1 */
+  private readonly ids = new Int32Array(MAX_SOURCES);
+  /** the sources without an id, in order, for sendIds (as `sources`, not shortened) */
+  private readonly loose: Buffer[] = [];
+  private nloose = 0;
+  /** sendv bound to `ranges` and `ids`: a send then passes integers and the loose sources only */
+  private readonly sendIds: NativeSendIds | null;
   private lastSource: Buffer | null = null;
   private lastIndex = -1;
   private prevSource: Buffer | null = null;
@@ -77,7 +88,10 @@ export class Gather {
     private readonly nativeMin = NATIVE_MIN,
     private readonly nativeAvg = NATIVE_AVG,
     private readonly sendv: NativeSend | null = null,
-  ) {}
+    sender: NativeSender | null = null,
+  ) {
+    this.sendIds = sendv !== null && sender !== null ? sender(this.ranges, this.ids) : null;
+  }
 
   /** sendTo() can write to a descriptor (the addon's sendv is there) */
   get sends(): boolean {
@@ -148,6 +162,20 @@ export class Gather {
     const src = this.sources;
     const ranges = this.ranges;
     const n = this.n;
+    const sendIds = this.sendIds;
+    if (sendIds !== null) {
+      // the sources are mostly slabs, known by id: asking N-API for a Buffer's bytes was ~300
+      // instructions per argument
+      const loose = this.loose;
+      switch (this.nloose) {
+        case 0:
+          return sendIds(fd, n, this.nsrc);
+        case 1:
+          return sendIds(fd, n, this.nsrc, loose[0]);
+        case 2:
+          return sendIds(fd, n, this.nsrc, loose[0], loose[1]);
+      }
+    }
     switch (this.nsrc) {
       case 1:
         return sendv(fd, ranges, n, src[0]);
@@ -162,7 +190,11 @@ export class Gather {
     }
   }
 
-  add(src: Buffer, start: number, end: number): void {
+  /**
+   * Adds src[start, end). `id`: the addon's id for src (slabId()) where the caller knows it; else
+   * it is looked up (bufferId()) once per source of a write.
+   */
+  add(src: Buffer, start: number, end: number, id = -1): void {
     if (src === this.lastSource && start === this.lastEnd && this.n > 0) {
       // the next bytes of the same buffer (commands read together): one range
       this.bytes += end - start;
@@ -181,6 +213,9 @@ export class Gather {
       if (this.nsrc === MAX_SOURCES) this.copyPending();
       index = this.nsrc++;
       this.sources[index] = src;
+      const known = id >= 0 || this.sendIds === null ? id : bufferId(src);
+      this.ids[index] = known;
+      if (known < 0) this.loose[this.nloose++] = src;
     }
     this.bytes += end - start;
     const r = this.n * 3;
@@ -229,7 +264,9 @@ export class Gather {
     this.bytes = 0;
     // no buffer is kept alive past its copy
     for (let i = 0; i < this.nsrc; i++) this.sources[i] = EMPTY;
+    for (let i = 0; i < this.nloose; i++) this.loose[i] = EMPTY;
     this.nsrc = 0;
+    this.nloose = 0;
     this.lastSource = null;
     this.lastIndex = -1;
     this.prevSource = null;
@@ -248,6 +285,10 @@ function nativeSend(): NativeSend | null {
   return loadNative().addon?.sendv ?? null;
 }
 
+function nativeSender(): NativeSender | null {
+  return loadNative().addon?.sender ?? null;
+}
+
 /**
  * 'auto': natively where it pays (see NATIVE_MIN), in JS without the addon; 'js': always in JS;
  * 'native': every gather natively, however few and short its ranges (bench/parser compares).
@@ -255,5 +296,7 @@ function nativeSend(): NativeSend | null {
  */
 export function createGather(kind: 'auto' | 'js' | 'native'): Gather {
   if (kind === 'js') return new Gather(null);
-  return kind === 'native' ? new Gather(nativeGather(), 0, 0, nativeSend()) : new Gather(nativeGather(), NATIVE_MIN, NATIVE_AVG, nativeSend());
+  return kind === 'native'
+    ? new Gather(nativeGather(), 0, 0, nativeSend(), nativeSender())
+    : new Gather(nativeGather(), NATIVE_MIN, NATIVE_AVG, nativeSend(), nativeSender());
 }

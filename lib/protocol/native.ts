@@ -7,10 +7,14 @@ import * as records from './records';
 
 export interface NativeRequestScanner {
   scan(buf: Uint8Array, start: number, end: number, authRequired: boolean): number;
+  /** absent from addons built before it */
+  scanId?(bufferId: number, start: number, end: number, authRequired: boolean): number;
   reset(): void;
 }
 export interface NativeReplyScanner {
   scan(buf?: Uint8Array): number;
+  /** absent from addons built before it */
+  scanId?(bufferId: number, start: number, end: number): number;
 }
 /** A proxy's command table, limits and output arrays in the addon (native/addon.cc). */
 export interface NativeScannerSet {
@@ -33,6 +37,16 @@ export interface NativeAddon {
    * took, or -errno. Absent from older builds and on Windows: writes then go through the stream.
    */
   sendv?(fd: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]): number;
+  /**
+   * an id for a long-lived Buffer (a slab) that scanId() and sender()'s send take instead of it
+   * (native/buffer_ids.h); absent from older builds
+   */
+  registerBuffer?(buf: Uint8Array): number;
+  /**
+   * sendv bound to a gather's ranges and source ids: send(fd, count, nsrc, ...loose), where a
+   * source id of -1 takes the next loose Buffer. Absent from older builds and on Windows.
+   */
+  sender?(ranges: Int32Array, ids: Int32Array): (fd: number, count: number, nsrc: number, ...loose: Uint8Array[]) => number;
   /** socket reads on Node's loop (lib/io/read-poller.ts); absent from older builds and on Windows */
   ReadPoller?: NativeReadPollerClass;
   layout: Record<string, number>;

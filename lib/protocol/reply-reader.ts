@@ -1,6 +1,6 @@
 // Turns a backend's socket reads into whole reply frames: views of the received bytes, except a
 // frame that spans reads, which is joined once when it completes.
-import { releaseSlab, type Slab } from '../io/slabs';
+import { releaseSlab, slabId, type Slab } from '../io/slabs';
 import type { ReplyScanner, Scanners } from './scanners';
 import { P_ATTRIB, P_ELEMS, P_END, P_REDIRECT, P_TYPE, REP_HEADER, REP_MORE, REP_RECORD, REP_STATUS, REP_ERROR } from './records';
 
@@ -25,24 +25,34 @@ export class ReplyReader {
   /** the slabs the pending pieces are views of, held until they are joined */
   private pendingSlabs: Slab[] = [];
   private readonly records: Int32Array;
+  /** the native scanner's scan of a registered buffer (lib/io/slabs.ts slabId), or null */
+  private readonly scanId: ReplyScanner['scanId'] | null;
 
   constructor(
     private readonly scanner: ReplyScanner,
     scanners: Scanners,
   ) {
     this.records = scanners.replyRecords;
+    this.scanId = scanner.scanId ?? null;
   }
 
-  push(chunk: Buffer, sink: ReplySink, slab: Slab | null = null): void {
+  /**
+   * Handles buf[from, to) (all of it by default), read after what came before; `slab` is the read
+   * slab `buf` is (or is part of), or null.
+   */
+  push(buf: Buffer, sink: ReplySink, slab: Slab | null = null, from = 0, to = buf.length): void {
     const rec = this.records;
-    let n = this.scanner.scan(chunk);
+    // (a slab known to the addon is scanned by its id: no view of the read, no typed array's info)
+    const id = this.scanId !== null && slab !== null && slab.buf === buf ? slabId(slab) : -2;
+    let n = id >= 0 ? this.scanId!(id, from, to) : this.scanner.scan(from === 0 && to === buf.length ? buf : buf.subarray(from, to));
+    // the records' offsets are from `from`
     let prevEnd = 0;
     for (;;) {
       for (let i = 0; i < n; i++) {
         const at = REP_HEADER + i * REP_RECORD;
         const end = rec[at + P_END];
         if (this.pendingLen > 0) {
-          this.pending.push(chunk.subarray(0, end));
+          this.pending.push(buf.subarray(from, from + end));
           const joined = Buffer.concat(this.pending, this.pendingLen + end);
           const elemBase = -this.pendingLen;
           this.pending = [];
@@ -50,7 +60,7 @@ export class ReplyReader {
           this.releasePending();
           sink.onReply(joined, 0, joined.length, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], elemBase, null, rec[at + P_ATTRIB]);
         } else {
-          sink.onReply(chunk, prevEnd, end, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], prevEnd, slab, rec[at + P_ATTRIB]);
+          sink.onReply(buf, from + prevEnd, from + end, rec[at + P_TYPE], rec[at + P_REDIRECT], rec[at + P_ELEMS], prevEnd, slab, rec[at + P_ATTRIB]);
         }
         prevEnd = end;
       }
@@ -62,9 +72,9 @@ export class ReplyReader {
       if (status !== REP_MORE) break;
       n = this.scanner.scan();
     }
-    if (prevEnd < chunk.length) {
-      this.pending.push(prevEnd === 0 ? chunk : chunk.subarray(prevEnd));
-      this.pendingLen += chunk.length - prevEnd;
+    if (from + prevEnd < to) {
+      this.pending.push(prevEnd === 0 && from === 0 && to === buf.length ? buf : buf.subarray(from + prevEnd, to));
+      this.pendingLen += to - from - prevEnd;
       if (slab !== null) {
         slab.refs++;
         this.pendingSlabs.push(slab);

@@ -2,7 +2,7 @@
 // of the bytes received (no copy); only a command split between reads is copied, once, into a
 // buffer sized for what the scanner says it still needs, so a huge argument is not re-copied per
 // read, and the commands after it in the next read are not copied at all.
-import { releaseSlab, tailSlab, TAIL_SLAB_SIZE, type Slab } from '../io/slabs';
+import { releaseSlab, slabId, tailSlab, TAIL_SLAB_SIZE, type Slab } from '../io/slabs';
 import type { RequestScanner, Scanners } from './scanners';
 import { NEED_RESCAN, REQ_CONSUMED, REQ_NEED } from './records';
 
@@ -29,12 +29,15 @@ export class RequestReader {
   private need = 0;
   private rescanAt = -1;
   private readonly records: Int32Array;
+  /** the native scanner's scan of a registered buffer (lib/io/slabs.ts slabId), or null */
+  private readonly scanId: RequestScanner['scanId'] | null;
 
   constructor(
     private readonly scanner: RequestScanner,
     scanners: Scanners,
   ) {
     this.records = scanners.requestRecords;
+    this.scanId = scanner.scanId ?? null;
   }
 
   /** Bytes received but not yet part of a complete command. */
@@ -79,8 +82,9 @@ export class RequestReader {
     let consumed = from;
     const rec = this.records;
     let need = 0;
+    const id = this.scanId !== null && slab !== null && slab.buf === buf ? slabId(slab) : -2;
     for (;;) {
-      const n = this.scanner.scan(buf, start, end, sink.authRequired);
+      const n = id >= 0 ? this.scanId!(id, start, end, sink.authRequired) : this.scanner.scan(buf, start, end, sink.authRequired);
       // Read the header before the sink runs: it may scan again (inline commands) and overwrite it.
       consumed = rec[REQ_CONSUMED];
       need = rec[REQ_NEED];

@@ -9,6 +9,7 @@ import { DEFAULT_SCAN_LIMITS, JsRequestScanner, type ScanLimits } from './js-req
 import { JsReplyScanner } from './js-reply-scanner';
 import { createGather, type Gather } from './gather';
 import { readPoller, type ReadPoller } from '../io/read-poller';
+import { registerSlabsWith } from '../io/slabs';
 import { loadNative, type NativeAddon } from './native';
 import {
   KEY_TRIPLE,
@@ -29,12 +30,16 @@ export type SocketReadsChoice = 'auto' | 'stream';
 export interface RequestScanner {
   /** Frames buf[start, end); see records.ts for what lands in `requestRecords`. */
   scan(buf: Uint8Array, start: number, end: number, authRequired: boolean): number;
+  /** scan() of a slab's bytes by the addon's id for it (lib/io/slabs.ts slabId); native only */
+  scanId?(bufferId: number, start: number, end: number, authRequired: boolean): number;
   reset(): void;
 }
 
 export interface ReplyScanner {
   /** Frames a chunk of replies; without bytes, continues after REP_MORE. */
   scan(buf?: Uint8Array): number;
+  /** scan() of bytes start..end of a slab by the addon's id for it (offsets from `start`); native only */
+  scanId?(bufferId: number, start: number, end: number): number;
 }
 
 export interface Scanners {
@@ -112,6 +117,8 @@ function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketR
   // the addon's command table, limits and output arrays are this object's alone (a ScannerSet)
   const arrays = allocate();
   const set = new addon.ScannerSet(arrays.requestRecords, arrays.requestKeys, arrays.replyRecords, arrays.replyElems);
+  // (the addon's ids are per environment, as the slabs are per thread: any native proxy may set it)
+  if (addon.registerBuffer) registerSlabsWith(addon.registerBuffer);
   return {
     kind: 'native',
     reason,

@@ -10,20 +10,24 @@ import { createGather, type Gather } from '../../../lib/protocol/gather';
 import { loadNative } from '../../../lib/protocol/native';
 import { patterned, rng, socketPair as pair } from './helpers';
 
-/** Sends `count` ranges of `pool` as one write; returns their bytes. */
-function sendRandom(g: Gather, client: net.Socket, fd: SocketFd, pool: Buffer[], count: number, next: () => number): Buffer {
+/**
+ * Sends `count` ranges of `pool` as one write; returns their bytes. `ids`: the addon's id of each
+ * source of the pool, or -1 (as slabs and other buffers mix in a client's replies).
+ */
+function sendRandom(g: Gather, client: net.Socket, fd: SocketFd, pool: Buffer[], count: number, next: () => number, ids: number[] = []): Buffer {
   const parts: Buffer[] = [];
-  const ranges: [Buffer, number, number][] = [];
+  const ranges: [Buffer, number, number, number][] = [];
   for (let r = 0; r < count; r++) {
-    const src = pool[Math.floor(next() * pool.length)];
+    const i = Math.floor(next() * pool.length);
+    const src = pool[i];
     const start = Math.floor(next() * src.length);
     const end = start + Math.floor(next() * (src.length - start + 1));
-    ranges.push([src, start, end]);
+    ranges.push([src, start, end, ids[i] ?? -1]);
     parts.push(src.subarray(start, end));
   }
   const bytes = parts.reduce((n, p) => n + p.length, 0);
   g.beginSend(bytes);
-  for (const [src, start, end] of ranges) g.add(src, start, end);
+  for (const [src, start, end, id] of ranges) g.add(src, start, end, id);
   g.sendTo(client, fd.now());
   return Buffer.concat(parts);
 }
@@ -31,22 +35,27 @@ function sendRandom(g: Gather, client: net.Socket, fd: SocketFd, pool: Buffer[],
 describe('SocketFd and Gather.sendTo: writes that skip the stream', () => {
   const { addon } = loadNative();
 
-  it('the native addon has sendv()', () => {
+  it('the native addon has sendv(), sender() and registerBuffer()', () => {
     assert.equal(typeof addon?.sendv, 'function', 'the addon was built before sendv() was added: rebuild it');
+    assert.equal(typeof addon?.sender, 'function', 'the addon was built before sender() was added: rebuild it');
+    assert.equal(typeof addon?.registerBuffer, 'function', 'the addon was built before registerBuffer() was added: rebuild it');
   });
 
-  for (const mode of ['descriptor', 'stream (JS gather)', 'stream (disabled)'] as const) {
+  for (const mode of ['descriptor', 'descriptor (sources by id)', 'stream (JS gather)', 'stream (disabled)'] as const) {
     it(`${mode}: every write arrives whole and in order, through full socket buffers too`, async function () {
       this.timeout(60_000);
       const { server, client, peer } = await pair();
       try {
         const g = createGather(mode === 'stream (JS gather)' ? 'js' : 'auto');
-        const fd = new SocketFd(client, mode === 'descriptor' && g.sends);
-        if (mode === 'descriptor') assert.notEqual(fd.now(), -1, 'a plain TCP socket is written to its descriptor');
+        const direct = mode.startsWith('descriptor');
+        const fd = new SocketFd(client, direct && g.sends);
+        if (direct) assert.notEqual(fd.now(), -1, 'a plain TCP socket is written to its descriptor');
         else assert.equal(fd.now(), -1);
         const next = rng(mode.length);
         const pool: Buffer[] = [patterned(256 * 1024, 1), Buffer.from('+OK\r\n'), patterned(3000, 2).subarray(100)];
         for (let i = 0; i < 80; i++) pool.push(patterned(1 + Math.floor(next() * 200), i + 3));
+        // two of every three sources known by id, the others given: sends of 0, 1, 2 and more loose ones
+        const ids = mode === 'descriptor (sources by id)' ? pool.map((b, i) => (i % 3 === 2 ? -1 : addon!.registerBuffer!(b))) : [];
         const received: Buffer[] = [];
         let got = 0;
         peer.on('data', (c: Buffer) => {
@@ -60,7 +69,7 @@ describe('SocketFd and Gather.sendTo: writes that skip the stream', () => {
         for (let round = 0; round < 120; round++) {
           // up to 2,000 ranges (more than one sendv takes) of up to 83 sources (more than one call takes)
           const count = round % 10 === 0 ? 2000 : 1 + Math.floor(next() * 40);
-          expected.push(sendRandom(g, client, fd, pool, count, next));
+          expected.push(sendRandom(g, client, fd, pool, count, next, ids));
           if (client.writableLength > 0) queued = true;
           if (round === 60) peer.resume();
           if (round % 20 === 19) await new Promise((r) => setImmediate(r));
@@ -139,5 +148,26 @@ describe('SocketFd and Gather.sendTo: writes that skip the stream', () => {
     assert.throws(() => sendv(0, new Int32Array([1, 0, 1]), 1, src), /outside its source/);
     assert.throws(() => sendv(0, new Int32Array([0, 0, 1]), 2, src), /beyond the ranges array/);
     assert.throws(() => sendv(0, new Uint32Array(3) as unknown as Int32Array, 1, src), /sendv\(fd, ranges, count, \.\.\.sources\)/);
+  });
+
+  it("a sender checks its ids, loose sources and ranges before it sends anything", () => {
+    const ranges = new Int32Array(6);
+    const ids = new Int32Array(2);
+    const send = addon!.sender!(ranges, ids);
+    const slab = Buffer.from('hello');
+    ids[0] = addon!.registerBuffer!(slab);
+    ranges.set([0, 0, 5]);
+    assert.throws(() => send(-1, 1, 1), /fd must be a file descriptor/);
+    assert.throws(() => send(0, 3, 1), /beyond the sender's arrays/);
+    assert.throws(() => send(0, 1, 3), /beyond the sender's arrays/);
+    ranges.set([0, 0, 6]);
+    assert.throws(() => send(0, 1, 1), /outside its source/);
+    ids[1] = -1;
+    ranges.set([1, 0, 1]);
+    assert.throws(() => send(0, 1, 2), /fewer loose sources/);
+    assert.throws(() => send(0, 1, 2, 'x' as unknown as Buffer), /loose source is not a Buffer/);
+    ids[0] = 1 << 30;
+    assert.throws(() => send(0, 1, 1), /names no buffer/);
+    assert.throws(() => addon!.sender!(ranges, new Uint32Array(2) as unknown as Int32Array), /two Int32Arrays/);
   });
 });

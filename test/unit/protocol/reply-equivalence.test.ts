@@ -56,6 +56,9 @@ describe('reply scanners: random streams, native and JS against the generator', 
       const js = collectReplies(scannersFor('js'), replyChunks(rng, stream));
       check('native', seed, native, expect);
       check('js', seed, js, expect);
+      // as the read poller hands them on: ranges of slabs, scanned by the slab's id natively
+      check('native in slabs', seed, collectReplies(scannersFor('native'), replyChunks(rng, stream), true), expect);
+      check('js in slabs', seed, collectReplies(scannersFor('js'), replyChunks(rng, stream), true), expect);
       assert.equal(abbreviate(native), abbreviate(js), `seed ${seed}: native and JS differ`);
       frames += expect.length;
     }
@@ -81,6 +84,7 @@ describe('reply scanners: random streams, native and JS against the generator', 
       for (const kind of ['native', 'js'] as const) {
         check(`${kind} whole`, seed, collectReplies(scannersFor(kind), [stream]), expect);
         check(`${kind} byte by byte`, seed, collectReplies(scannersFor(kind), bytewise), expect);
+        check(`${kind} byte by byte in slabs`, seed, collectReplies(scannersFor(kind), bytewise, true), expect);
         for (let i = 0; i < 20; i++) check(`${kind} split #${i}`, seed, collectReplies(scannersFor(kind), replyChunks(rng, stream)), expect);
       }
     });
@@ -94,6 +98,7 @@ describe('reply scanners: random streams, native and JS against the generator', 
         for (let cut = 1; cut < stream.length; cut++) {
           for (const kind of ['native', 'js'] as const) {
             check(`${kind} cut at ${cut} of stream ${k}`, seed, collectReplies(scannersFor(kind), [stream.subarray(0, cut), stream.subarray(cut)]), expect);
+            check(`${kind} cut at ${cut} of stream ${k}, in slabs`, seed, collectReplies(scannersFor(kind), [stream.subarray(0, cut), stream.subarray(cut)], true), expect);
           }
         }
       }
@@ -110,10 +115,12 @@ describe('reply scanners: random streams, native and JS against the generator', 
       const wrapped = rng.pick([bad, `*2\r\n:1\r\n${bad}`, `%1\r\n${bad}:1\r\n`, `|1\r\n+a\r\n+b\r\n${bad}`, `~1\r\n|1\r\n+a\r\n${bad}+b\r\n`]);
       const input = Buffer.concat([stream, Buffer.from(wrapped + '+OK\r\n:1\r\n', 'latin1')]);
       for (const kind of ['native', 'js'] as const) {
-        const got = collectReplies(scannersFor(kind), replyChunks(rng, input));
-        const label = `seed ${seed}, case ${k}, ${kind}: ${JSON.stringify(wrapped)}`;
-        assert.ok(got.protocolErrors > 0, `${label}: no protocol error`); // reported again by each later push
-        assert.equal(abbreviate(got.frames), abbreviate(expect), label);
+        for (const inSlabs of [false, true]) {
+          const got = collectReplies(scannersFor(kind), replyChunks(rng, input), inSlabs);
+          const label = `seed ${seed}, case ${k}, ${kind}${inSlabs ? ' in slabs' : ''}: ${JSON.stringify(wrapped)}`;
+          assert.ok(got.protocolErrors > 0, `${label}: no protocol error`); // reported again by each later push
+          assert.equal(abbreviate(got.frames), abbreviate(expect), label);
+        }
       }
     }
   });

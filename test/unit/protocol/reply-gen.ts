@@ -2,6 +2,7 @@
 // the collection of what a ReplyReader actually reports.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { Slab } from '../../../lib/io/slabs';
 import { ReplyReader } from '../../../lib/protocol/reply-reader';
 import type { Scanners } from '../../../lib/protocol/scanners';
 import { Rng, bytes } from './helpers';
@@ -229,7 +230,12 @@ export interface Collected {
 }
 
 /** Feeds the chunks through a fresh ReplyReader of `s`. */
-export function collectReplies(s: Scanners, chunks: readonly Buffer[]): Collected {
+/**
+ * The frames a ReplyReader reports for `chunks`, read one after the other. `inSlabs`: each chunk
+ * is first put into a slab after stray bytes, as the read poller reads (lib/io/read-poller.ts),
+ * and handed on as a range of it (the native scanner then reads it by the slab's id).
+ */
+export function collectReplies(s: Scanners, chunks: readonly Buffer[], inSlabs = false): Collected {
   const got: Collected = { frames: [], protocolErrors: 0 };
   const reader = new ReplyReader(s.newReplyScanner(), s);
   const sink = {
@@ -247,7 +253,19 @@ export function collectReplies(s: Scanners, chunks: readonly Buffer[]): Collecte
       got.protocolErrors++;
     },
   };
-  for (const c of chunks) reader.push(c, sink);
+  if (!inSlabs) {
+    for (const c of chunks) reader.push(c, sink);
+    return got;
+  }
+  let slab = new Slab(Buffer.alloc(64 * 1024, '$'));
+  for (const c of chunks) {
+    const gap = c.length % 7;
+    if (slab.used + gap + c.length > slab.buf.length) slab = new Slab(Buffer.alloc(Math.max(64 * 1024, gap + c.length), '$'));
+    const from = slab.used + gap;
+    c.copy(slab.buf, from);
+    slab.used = from + c.length;
+    reader.push(slab.buf, sink, slab, from, slab.used);
+  }
   return got;
 }
 

@@ -1,0 +1,98 @@
+// Buffers the addon knows by id (native/buffer_ids.h): the read slabs are scanned and sent by id
+// instead of being handed to N-API on every call. A scan by id must give the records a scan of
+// the same bytes gives, every bad id or range must throw instead of reading memory, and an id
+// must die with its Buffer (and only then be given again).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { Slab, slabId } from '../../../lib/io/slabs';
+import { RequestReader } from '../../../lib/protocol/request-reader';
+import { loadNative } from '../../../lib/protocol/native';
+import { REQ_HEADER, REQ_RECORD } from '../../../lib/protocol/records';
+import type { Scanners } from '../../../lib/protocol/scanners';
+import { scannersFor } from './helpers';
+
+describe('buffer ids: slabs scanned and sent by the addon id', () => {
+  const { addon } = loadNative();
+  let s: Scanners;
+  before(() => {
+    s = scannersFor('native');
+  });
+
+  it('the addon has registerBuffer() and scanId() on both scanners', () => {
+    assert.equal(typeof addon?.registerBuffer, 'function', 'the addon was built before registerBuffer() was added: rebuild it');
+    assert.equal(typeof s.newRequestScanner().scanId, 'function');
+    assert.equal(typeof s.newReplyScanner().scanId, 'function');
+  });
+
+  it('a request scan by id records what a scan of the Buffer records, at the same offsets', () => {
+    const buf = Buffer.from('xx*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$2\r\nbb\r\n*1\r\n$4\r\nPI');
+    const id = addon!.registerBuffer!(buf);
+    const a = s.newRequestScanner();
+    const b = s.newRequestScanner();
+    const n = a.scan(buf, 2, buf.length, false);
+    const byBuffer = s.requestRecords.slice(0, REQ_HEADER + n * REQ_RECORD);
+    const m = b.scanId!(id, 2, buf.length, false);
+    assert.equal(m, n);
+    assert.equal(n, 2);
+    assert.deepEqual(s.requestRecords.slice(0, REQ_HEADER + m * REQ_RECORD), byBuffer);
+  });
+
+  it('a reply scan by id of a range reads that range only', () => {
+    const buf = Buffer.from('garbage+OK\r\n$3\r\nabc\r\n:1');
+    const id = addon!.registerBuffer!(buf);
+    const scanner = s.newReplyScanner();
+    assert.equal(scanner.scanId!(id, 7, buf.length - 2), 2);
+  });
+
+  it('an unknown id, a range outside the buffer or a non-Uint8Array throws', () => {
+    const buf = Buffer.from('*1\r\n$4\r\nPING\r\n');
+    const id = addon!.registerBuffer!(buf);
+    const req = s.newRequestScanner();
+    const rep = s.newReplyScanner();
+    assert.throws(() => req.scanId!(id, 0, buf.length + 1, false), /unknown buffer or bad range/);
+    assert.throws(() => req.scanId!(id, 5, 4, false), /unknown buffer or bad range/);
+    assert.throws(() => req.scanId!(-1, 0, 1, false), /unknown buffer or bad range/);
+    assert.throws(() => req.scanId!(1 << 30, 0, 1, false), /unknown buffer or bad range/);
+    assert.throws(() => rep.scanId!(id, 0, buf.length + 1), /unknown buffer or bad range/);
+    assert.throws(() => rep.scanId!(1 << 30, 0, 1), /unknown buffer or bad range/);
+    assert.throws(() => addon!.registerBuffer!(new Int32Array(4) as unknown as Buffer), /non-empty Uint8Array/);
+    assert.throws(() => addon!.registerBuffer!(Buffer.alloc(0)), /non-empty Uint8Array/);
+  });
+
+  it("a client read in a slab is scanned by the slab's id", () => {
+    const slab = new Slab(Buffer.alloc(1024));
+    const bytes = Buffer.from('*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n');
+    bytes.copy(slab.buf, 100);
+    const seen: number[] = [];
+    const reader = new RequestReader(s.newRequestScanner(), s);
+    reader.push(slab.buf, { authRequired: false, onRequests: (_b, n) => (seen.push(n), true) }, slab, 100, 100 + bytes.length);
+    assert.deepEqual(seen, [2]);
+    assert.ok(slabId(slab) >= 0, 'the slab got an id');
+  });
+
+  it('an id dies with its Buffer: a scan by it throws, and it is given to the next Buffer', () => {
+    // in a child with --expose-gc: the collection of one Buffer is made certain there
+    const root = path.resolve(__dirname, '..', '..', '..');
+    const code = `
+      const { createScanners } = require(${JSON.stringify(path.join(root, 'lib/protocol/scanners'))});
+      const { loadNative } = require(${JSON.stringify(path.join(root, 'lib/protocol/native'))});
+      const s = createScanners('native');
+      const { addon } = loadNative();
+      let buf = Buffer.alloc(64 * 1024, 'x');
+      const id = addon.registerBuffer(buf);
+      const scanner = s.newReplyScanner();
+      scanner.scanId(id, 0, 10);
+      buf = null;
+      (async () => {
+        for (let i = 0; i < 20; i++) { gc(); await new Promise((r) => setImmediate(r)); }
+        let threw = false;
+        try { scanner.scanId(id, 0, 10); } catch (e) { threw = /unknown buffer/.test(e.message); }
+        const again = addon.registerBuffer(Buffer.alloc(16));
+        console.log(JSON.stringify({ threw, reused: again === id }));
+      })();`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim()), { threw: true, reused: true });
+  });
+});
