@@ -48,8 +48,6 @@ export class BackendNode<C extends WireCommand = WireCommand> {
   private readonly dedicated = new Set<BackendConnection<C>>();
   /** dedicated connections open (idle or busy) */
   dedicatedOpen = 0;
-  /** the `written` set noteWrite() last added this node to */
-  private lastWritten: Set<string> | null = null;
   /** the tracking clients' connections, RESP2 and RESP3, made on first use */
   private readonly tracked: [Conns<C> | null, Conns<C> | null] = [null, null];
   /** what turns tracking on for them (CLIENT TRACKING on REDIRECT <id>); null: none may be opened */
@@ -68,17 +66,6 @@ export class BackendNode<C extends WireCommand = WireCommand> {
     private readonly hooks: ConnectionHooks<C>,
   ) {
     this.conns = new Array(options.connections);
-  }
-
-  /**
-   * Adds this node to a client's set of masters written to (for WAIT). A client's writes come in
-   * runs to one node (one per part of a split MSET): a Set#add per write was 1.7% of the proxy.
-   * Sets only grow, so the set noted last already holds this node.
-   */
-  noteWrite(written: Set<string>): void {
-    if (this.lastWritten === written) return;
-    this.lastWritten = written;
-    written.add(this.address);
   }
 
   /** The shared connection for a client's commands: `pin` chooses among those of its protocol. */

@@ -66,6 +66,14 @@ class PolledSocket implements ReadControl {
     readonly onChunk: OnChunk,
   ) {}
 
+  /**
+   * socket.destroyed: destroy() drops the socket's handle at once. (Node's getter reads a flag
+   * bit behind a getter every stream shares, megamorphic per read: lib/io/stream-state.ts.)
+   */
+  gone(): boolean {
+    return (this.socket as unknown as { _handle: unknown })._handle !== this.handle;
+  }
+
   isPaused(): boolean {
     return this.dropped ? this.socket.isPaused() : this.paused;
   }
@@ -189,7 +197,7 @@ export class ReadPoller {
       try {
         if (start < 0) {
           this.ended(p, rec[at + 2]);
-        } else if (p.socket.destroyed) {
+        } else if (p.gone()) {
           this.drop(p);
         } else {
           const slab = p.target === CLIENTS ? clientSlab : nodeSlab;
@@ -218,7 +226,7 @@ export class ReadPoller {
   /** End of stream (0) or a read error (-errno): the socket goes back to Node. */
   private ended(p: PolledSocket, code: number): void {
     this.drop(p);
-    if (p.socket.destroyed) return;
+    if (p.gone()) return;
     if (code < 0) {
       p.socket.destroy(readError(code));
       return;

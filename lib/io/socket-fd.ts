@@ -9,6 +9,7 @@
 // TLS sockets (their handle is a TLSWrap: the bytes must be encrypted), platforms without a
 // descriptor and builds without the addon keep writing through the stream.
 import type net from 'node:net';
+import { writeEnded, writeQueued, writeState, type WriteState } from './stream-state';
 
 type Handle = { fd?: number; constructor: { name: string } };
 
@@ -16,6 +17,7 @@ export class SocketFd {
   /** -1: this socket is always written through its stream */
   private readonly fd: number;
   private readonly handle: Handle | null;
+  private readonly state: WriteState | null;
 
   constructor(
     private readonly socket: net.Socket,
@@ -26,6 +28,7 @@ export class SocketFd {
     const name = handle?.constructor.name;
     const fd = enabled && (name === 'TCP' || name === 'Pipe') ? handle!.fd : undefined;
     this.handle = handle;
+    this.state = writeState(socket);
     this.fd = typeof fd === 'number' && fd >= 0 ? fd : -1;
   }
 
@@ -35,7 +38,9 @@ export class SocketFd {
    * socket), it is ending, or its stream still holds bytes.
    */
   now(): number {
-    const s = this.socket as unknown as { _handle: Handle | null; writableLength: number; writableEnded: boolean };
-    return this.fd >= 0 && s._handle === this.handle && s.writableLength === 0 && !s.writableEnded ? this.fd : -1;
+    const s = this.socket;
+    return this.fd >= 0 && (s as unknown as { _handle: Handle | null })._handle === this.handle && writeQueued(s, this.state) === 0 && !writeEnded(s, this.state)
+      ? this.fd
+      : -1;
   }
 }

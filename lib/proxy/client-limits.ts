@@ -2,7 +2,9 @@
 // unanswered commands (backpressure), its unwritten replies (output buffer). Each limit is
 // Redis's own where Redis has one; the settings are read at each check (PROXY CONFIG SET and
 // SIGHUP change them at run time).
+import type { Writable } from 'node:stream';
 import type { ReadControl } from '../io/read-poller';
+import { writeQueued, writeState } from '../io/stream-state';
 import type { Backpressure } from './reply-queue';
 
 /** Output buffer limits of a client class: bytes, `soft` for `softSeconds` (client-output-buffer-limit). */
@@ -27,10 +29,11 @@ export interface LimitedSocket {
 }
 
 /** The socket's output, and its reads as `reads` pauses them (the socket's own or the poller's). */
-export function limitedSocket(socket: { readonly writableLength: number }, reads: ReadControl): LimitedSocket {
+export function limitedSocket(socket: Writable, reads: ReadControl): LimitedSocket {
+  const state = writeState(socket);
   return {
     get writableLength() {
-      return socket.writableLength;
+      return writeQueued(socket, state);
     },
     isPaused: () => reads.isPaused(),
     pause: () => reads.pause(),

@@ -4,8 +4,10 @@
 import type net from 'node:net';
 import { cachedNow, cachedWallNow } from '../clock';
 import { ReadPolicy } from '../commands/access';
+import { WrittenNodes } from '../backend/written-nodes';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
 import { releaseSlab, type Slab } from '../io/slabs';
+import { writeQueued, writeState, type WriteState } from '../io/stream-state';
 import { pollSocket } from '../io/socket-reads';
 import { PendingStats } from '../metrics/pending-stats';
 import { CMD_INLINE, CMD_PROTOCOL_ERROR, REQ_HEADER, REQ_RECORD, R_CMD, R_END, R_FLAGS, R_SLOT, R_START } from '../protocol/records';
@@ -35,11 +37,13 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
   mode: SessionMode | null = null;
   /** output buffer limits while in a mode; null: those of ordinary clients */
   outputLimits: OutputLimits | null = null;
-  readonly written = new Set<string>();
+  readonly written = new WrittenNodes();
   /** its read policy and read-your-writes state; null while it reads from masters only, untracked */
   reads: ClientReads | null = null;
   private readonly replies: ReplyQueue;
   private readonly limits: ClientLimits;
+  /** its socket's write state (lib/io/stream-state.ts), read per read and write */
+  private readonly out: WriteState | null;
   private readonly reader: RequestReader;
   /** the statistics' view of the requests in the reply queue, in the same order */
   private readonly pendingStats = new PendingStats();
@@ -57,6 +61,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     super(id, socket, ctx.auth.initialUser());
     const reads = pollSocket(socket, (buf, start, end, slab) => this.onData(buf, start, end, slab), true, ctx.scanners.poller);
     this.limits = new ClientLimits(limitedSocket(socket, reads), ctx);
+    this.out = writeState(socket);
     this.replies = new ReplyQueue(this, new SocketReplyWriter(socket, ctx.scanners.gather), this.limits);
     this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
     socket.setNoDelay(true);
@@ -93,12 +98,12 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
 
   /** The client's query and output buffers: what SLOTPROXY_MAXMEMORY_CLIENTS counts of it. */
   measureMemory(): number {
-    return this.reader.buffered + this.socket.writableLength;
+    return this.reader.buffered + writeQueued(this.socket, this.out);
   }
 
   /** Reports the memory it holds when that changed (per read and write: a few field reads). */
   private countMemory(): void {
-    const bytes = this.reader.buffered + this.socket.writableLength;
+    const bytes = this.reader.buffered + writeQueued(this.socket, this.out);
     if (bytes !== this.memoryBytes && !this.closed) this.ctx.clientMemory.update(this, bytes);
   }
 

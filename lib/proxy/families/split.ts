@@ -53,7 +53,7 @@ class Part extends BackendCommand {
   }
 
   sendTo(node: BackendNode): void {
-    if (this.parent.writes) node.noteWrite(this.parent.session.written);
+    if (this.parent.writes) this.parent.session.written.note(node);
     this.sendShared(node);
   }
 

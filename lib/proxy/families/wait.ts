@@ -56,7 +56,7 @@ export function waitForReplicas(session: FamilySession, cmd: ParsedCommand): voi
   if (!/^-?\d{1,18}$/.test(t)) return session.reject('ERR timeout is not an integer or out of range');
   if (Number(t) < 0) return session.reject('ERR timeout is negative');
   const masters = new Set(session.ctx.router.slotMap.masters);
-  let targets = [...session.written].filter((a) => masters.has(a));
+  let targets = [...session.written.addresses].filter((a) => masters.has(a));
   if (targets.length === 0) {
     const any = session.ctx.router.nodeForSlot(-1, session.id);
     if (!any) return session.reject(SLOT_NOT_SERVED);

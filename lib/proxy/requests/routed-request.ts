@@ -2,6 +2,7 @@
 // list and the command a node runs, in one object (no per-request glue on the hot path).
 import { Access, type ReadFence } from '../../commands/access';
 import { BackendCommand, type TrackingRoute } from '../../backend/backend-command';
+import type { WrittenNodes } from '../../backend/written-nodes';
 import { withReplySlot, type ClientRequest } from '../client-request';
 import type { ProxyContext } from '../context';
 
@@ -13,7 +14,7 @@ export interface RequestOwner {
   /** while the client tracks keys (CLIENT TRACKING on): how its commands reach the nodes */
   readonly trackingRoute?: TrackingRoute | null;
   /** masters this client sent write commands to (for WAIT) */
-  readonly written: Set<string>;
+  readonly written: WrittenNodes;
   /** what the read routing needs of the client; null while it reads from masters only */
   readonly reads: ReadFence | null;
   requestDone(req: ClientRequest): void;

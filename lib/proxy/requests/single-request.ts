@@ -15,7 +15,7 @@ export class SingleRequest extends RoutedRequest {
 
   sendTo(node: BackendNode): void {
     // a write: WAIT must cover the node it went to
-    if (this.access === Access.Write) node.noteWrite(this.owner.written);
+    if (this.access === Access.Write) this.owner.written.note(node);
     this.sendShared(node);
   }
 

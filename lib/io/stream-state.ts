@@ -1,0 +1,46 @@
+// A socket's write-side state read without Node's stream getters. Node 20 keeps a Writable's
+// flags as bits of one field behind getters that every stream in the process shares
+// (`ending`, `destroyed`... made by one function per bit), and `writableLength` is a getter
+// shared by every stream too: their loads see the shapes of all streams (sockets, the log's
+// destination...) and go megamorphic, so each check inlined into the proxy's per-request code cost
+// a generic lookup, ~200 instructions per client write (bench/results/hot-path-figures.md,
+// "stream getters"). These read the same fields at call sites of their own, which see the
+// proxy's sockets only. Where the fields are not what they are in Node 20 (another version), the
+// getters are used.
+import { Writable } from 'node:stream';
+
+/** A Writable's internal state: the bytes it holds (`length`), its flag bits under a symbol. */
+export type WriteState = { readonly length: number } & { readonly [key: symbol]: number };
+
+/** The flag field's key and the bits end() sets (ending, ended...), found once on a probe stream. */
+const ENDED = findEndBits();
+
+function findEndBits(): { key: symbol; bits: number } | null {
+  const w = new Writable({ write: (_c, _e, cb) => cb() });
+  const state = (w as unknown as { _writableState?: Record<symbol, unknown> })._writableState;
+  if (!state) return null;
+  const key = Object.getOwnPropertySymbols(state).find((s) => s.description === 'kState');
+  if (key === undefined || typeof state[key] !== 'number') return null;
+  const before = state[key] as number;
+  w.end();
+  const bits = (state[key] as number) & ~before;
+  return bits !== 0 && w.writableEnded ? { key, bits } : null;
+}
+
+/** The socket's write state (the same object for the socket's life), or null. */
+export function writeState(socket: Writable): WriteState | null {
+  return (socket as unknown as { _writableState?: WriteState })._writableState ?? null;
+}
+
+/** socket.writableEnded: end() was called. */
+export function writeEnded(socket: Writable, state: WriteState | null): boolean {
+  return ENDED !== null && state !== null ? (state[ENDED.key] & ENDED.bits) !== 0 : socket.writableEnded;
+}
+
+/** socket.writableLength: bytes its stream holds. */
+export function writeQueued(socket: Writable, state: WriteState | null): number {
+  return state !== null ? state.length : socket.writableLength;
+}
+
+/** whether the flag bits were found (else the getters are read): for tests */
+export const readsFlagBits = ENDED !== null;
