@@ -17,6 +17,7 @@ import { getSystemErrorName } from 'node:util';
 import { tick } from '../clock';
 import { beginReads, endReads } from './flush-queue';
 import { clientSlabs, nodeSlabs, releaseSlab, SlabStream, type Slab } from './slabs';
+import { destroyed, writeState, type WriteState } from './stream-state';
 
 export interface NativeReadPoller {
   /** 0, or -errno (the socket is then read by Node) */
@@ -56,6 +57,7 @@ class PolledSocket implements ReadControl {
   /** no longer polled (ended, failed, closed): its reads are Node's again */
   dropped = false;
   private paused = false;
+  private readonly state: WriteState | null;
 
   constructor(
     private readonly poller: NativeReadPoller,
@@ -64,14 +66,13 @@ class PolledSocket implements ReadControl {
     readonly socket: net.Socket,
     readonly handle: ReadHandle,
     readonly onChunk: OnChunk,
-  ) {}
+  ) {
+    this.state = writeState(socket);
+  }
 
-  /**
-   * socket.destroyed: destroy() drops the socket's handle at once. (Node's getter reads a flag
-   * bit behind a getter every stream shares, megamorphic per read: lib/io/stream-state.ts.)
-   */
+  /** socket.destroyed, past Node's getters (megamorphic per read: lib/io/stream-state.ts) */
   gone(): boolean {
-    return (this.socket as unknown as { _handle: unknown })._handle !== this.handle;
+    return destroyed(this.socket, this.state);
   }
 
   isPaused(): boolean {

@@ -9,14 +9,13 @@
 // TLS sockets (their handle is a TLSWrap: the bytes must be encrypted), platforms without a
 // descriptor and builds without the addon keep writing through the stream.
 import type net from 'node:net';
-import { writeEnded, writeQueued, writeState, type WriteState } from './stream-state';
+import { writeClosed, writeQueued, writeState, type WriteState } from './stream-state';
 
 type Handle = { fd?: number; constructor: { name: string } };
 
 export class SocketFd {
   /** -1: this socket is always written through its stream */
   private readonly fd: number;
-  private readonly handle: Handle | null;
   private readonly state: WriteState | null;
 
   constructor(
@@ -27,20 +26,17 @@ export class SocketFd {
     const handle = (socket as unknown as { _handle: Handle | null })._handle;
     const name = handle?.constructor.name;
     const fd = enabled && (name === 'TCP' || name === 'Pipe') ? handle!.fd : undefined;
-    this.handle = handle;
     this.state = writeState(socket);
     this.fd = typeof fd === 'number' && fd >= 0 ? fd : -1;
   }
 
   /**
    * The descriptor to write to now, or -1 (write through the stream): none, the socket was
-   * destroyed (its handle is dropped at once, and the descriptor may already belong to another
-   * socket), it is ending, or its stream still holds bytes.
+   * destroyed (the descriptor may already belong to another socket), it is ending, or its stream
+   * still holds bytes.
    */
   now(): number {
     const s = this.socket;
-    return this.fd >= 0 && (s as unknown as { _handle: Handle | null })._handle === this.handle && writeQueued(s, this.state) === 0 && !writeEnded(s, this.state)
-      ? this.fd
-      : -1;
+    return this.fd >= 0 && writeQueued(s, this.state) === 0 && !writeClosed(s, this.state) ? this.fd : -1;
   }
 }

@@ -4,7 +4,7 @@
 // SIGHUP change them at run time).
 import type { Writable } from 'node:stream';
 import type { ReadControl } from '../io/read-poller';
-import { writeQueued, writeState } from '../io/stream-state';
+import { writeQueued, writeState, type WriteState } from '../io/stream-state';
 import type { Backpressure } from './reply-queue';
 
 /** Output buffer limits of a client class: bytes, `soft` for `softSeconds` (client-output-buffer-limit). */
@@ -28,17 +28,41 @@ export interface LimitedSocket {
   resume(): unknown;
 }
 
-/** The socket's output, and its reads as `reads` pauses them (the socket's own or the poller's). */
+/**
+ * The socket's output, and its reads as `reads` pauses them (the socket's own or the poller's).
+ * A class, not an object literal with a getter: each such literal has a map of its own, and the
+ * per-request checks on them went megamorphic, a generic property lookup each
+ * (bench/results/hot-path-figures.md, "stream getters").
+ */
 export function limitedSocket(socket: Writable, reads: ReadControl): LimitedSocket {
-  const state = writeState(socket);
-  return {
-    get writableLength() {
-      return writeQueued(socket, state);
-    },
-    isPaused: () => reads.isPaused(),
-    pause: () => reads.pause(),
-    resume: () => reads.resume(),
-  };
+  return new SocketLimits(socket, reads);
+}
+
+class SocketLimits implements LimitedSocket {
+  private readonly state: WriteState | null;
+
+  constructor(
+    private readonly socket: Writable,
+    private readonly reads: ReadControl,
+  ) {
+    this.state = writeState(socket);
+  }
+
+  get writableLength(): number {
+    return writeQueued(this.socket, this.state);
+  }
+
+  isPaused(): boolean {
+    return this.reads.isPaused();
+  }
+
+  pause(): unknown {
+    return this.reads.pause();
+  }
+
+  resume(): unknown {
+    return this.reads.resume();
+  }
 }
 
 export class ClientLimits implements Backpressure {

@@ -3,7 +3,7 @@
 // destroyed), on the Node that runs the tests with the flag bits themselves (not the fallback).
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readsFlagBits, writeEnded, writeQueued, writeState } from '../../../lib/io/stream-state';
+import { destroyed, readsFlagBits, writeClosed, writeEnded, writeQueued, writeState } from '../../../lib/io/stream-state';
 import { socketPair } from './helpers';
 
 describe('stream state read past the getters', () => {
@@ -11,7 +11,7 @@ describe('stream state read past the getters', () => {
     assert.ok(readsFlagBits, "Node's Writable keeps no flag bits where stream-state.ts looks: the getters are read (slower)");
   });
 
-  it('agrees with writableLength and writableEnded: idle, holding bytes, ended, destroyed', async function () {
+  it('agrees with writableLength, writableEnded and destroyed: idle, holding bytes, ended, destroyed', async function () {
     this.timeout(20_000);
     const { server, client, peer } = await socketPair();
     try {
@@ -20,6 +20,8 @@ describe('stream state read past the getters', () => {
       const agree = (when: string): void => {
         assert.equal(writeQueued(client, state), client.writableLength, `${when}: writableLength`);
         assert.equal(writeEnded(client, state), client.writableEnded, `${when}: writableEnded`);
+        assert.equal(destroyed(client, state), client.destroyed, `${when}: destroyed`);
+        assert.equal(writeClosed(client, state), client.writableEnded || client.destroyed, `${when}: ended or destroyed`);
       };
       agree('idle');
       assert.equal(writeQueued(client, state), 0);
@@ -37,10 +39,18 @@ describe('stream state read past the getters', () => {
       agree('finished');
       client.destroy();
       agree('destroyed');
+      assert.equal(destroyed(client, state), true);
+      // destroyed without end(): the other socket
+      assert.equal(writeClosed(peer, writeState(peer)), false);
+      peer.destroy();
+      assert.equal(writeClosed(peer, writeState(peer)), true);
+      assert.equal(writeEnded(peer, writeState(peer)), peer.writableEnded);
       // without a state (another stream kind), the getters answer
-      const bare = { writableLength: 7, writableEnded: true } as unknown as import('node:stream').Writable;
+      const bare = { writableLength: 7, writableEnded: false, destroyed: true } as unknown as import('node:stream').Writable;
       assert.equal(writeQueued(bare, null), 7);
-      assert.equal(writeEnded(bare, null), true);
+      assert.equal(writeEnded(bare, null), false);
+      assert.equal(destroyed(bare, null), true);
+      assert.equal(writeClosed(bare, null), true);
     } finally {
       client.destroy();
       peer.destroy();
