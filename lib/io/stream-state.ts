@@ -1,12 +1,12 @@
 // A socket's write-side state read without Node's stream getters. Node 20 keeps a Writable's
-// flags as bits of one field behind getters that every stream in the process shares
-// (`ending`, `destroyed`... made by one function per bit), and `writableLength` is a getter
-// shared by every stream too: their loads see the shapes of all streams (sockets, the log's
-// destination...) and go megamorphic, so each check inlined into the proxy's per-request code cost
-// a generic lookup, ~200 instructions per client write and per read (bench/results/
-// hot-path-figures.md, "stream getters"). net.Socket's `_handle` is such a getter too. These read the same fields at call sites of their own, which see the
-// proxy's sockets only. Where the fields are not what they are in Node 20 (another version), the
-// getters are used.
+// flags as bits of one field behind getters that every stream in the process shares (`ending`,
+// `destroyed`... one function per bit), `writableLength` is a getter every stream shares, and
+// net.Socket's `_handle` is a getter over a symbol: their loads see the shapes of all streams
+// (client and node sockets, the log's destination...) and go megamorphic, so each one inlined
+// into the proxy's per-request code was a generic lookup, ~200 instructions per client write and
+// per read (bench/results/hot-path-figures.md, "stream getters"). These read the same fields at
+// call sites of their own, which see the proxy's sockets only. Where the fields are not what they
+// are in Node 20 (another version), the getters are read.
 import { Writable } from 'node:stream';
 
 /** A Writable's internal state: the bytes it holds (`length`), its flag bits under a symbol. */

@@ -31,12 +31,16 @@ const NATIVE_AVG = 32;
 const NATIVE_MANY = 64;
 const NATIVE_MANY_AVG = 12;
 /**
- * A send of up to this many ranges goes from them to the descriptor (a writev); more are copied
- * into one buffer first. Many small ranges cost the kernel more than one buffer: at GET -P16 (16
- * replies per client write) a writev of the ranges took ~9% more kernel time than the copy saved
- * in user time (bench/results/hot-path-figures.md, "direct writes").
+ * A send of up to this many ranges passed as Buffers (sendv) goes from them to the descriptor;
+ * more are copied into one buffer first. Where the sources are known by id (sendIds, most
+ * sources being slabs) up to SEND_RANGES go, and the addon copies short ones into one buffer
+ * itself (native/socket_write.cc): many small ranges cost the kernel more than one buffer (at
+ * GET -P16, 16 replies per client write, a writev of the ranges took ~9% more kernel time than
+ * the copy saved; bench/results/hot-path-figures.md, "direct writes"), and copying them in JS was
+ * ~550 instructions per command of a node's write of GETs ("coalesced sends").
  */
 const DIRECT_RANGES = 4;
+const SEND_RANGES = 1024;
 /** Ranges per native call; more are copied in several calls. */
 const MAX_RANGES = 4096;
 /** Distinct source buffers per native call (the addon's limit). */
@@ -121,7 +125,7 @@ export class Gather {
    */
   sendTo(socket: net.Socket, fd: number): void {
     const sendv = fd >= 0 ? this.sendv : null;
-    if (sendv !== null && this.out === null && this.n <= DIRECT_RANGES) {
+    if (sendv !== null && this.out === null && (this.n <= DIRECT_RANGES || (this.sendIds !== null && this.nloose <= 2 && this.n <= SEND_RANGES))) {
       const sent = this.n === 0 ? 0 : this.callSend(sendv, fd);
       if (sent === this.bytes) {
         this.clear();
