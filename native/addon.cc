@@ -65,11 +65,47 @@ std::shared_ptr<Bound<W>> BindMethod(const Napi::CallbackInfo& info, W* self, co
   return bound;
 }
 
+// The same for a method that takes its arguments from an Int32Array (the set's callArgs): a raw
+// napi function, without Napi::CallbackInfo, whose napi_get_cb_info of six arguments and whose
+// conversion of each argument (napi_get_value_uint32...) were ~250 of a call's ~650 instructions
+// (bench/results/hot-path-figures.md, "argument arrays").
+template <typename W, napi_value (W::*Method)(napi_env)>
+napi_value CallBoundRaw(napi_env env, napi_callback_info info) {
+  void* data = nullptr;
+  napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data);
+  W* self = (*static_cast<std::shared_ptr<Bound<W>>*>(data))->self;
+  if (self == nullptr) {
+    napi_throw_type_error(env, nullptr, "the scanner is gone");
+    return nullptr;
+  }
+  return (self->*Method)(env);
+}
+
+template <typename W, napi_value (W::*Method)(napi_env)>
+std::shared_ptr<Bound<W>> BindRaw(const Napi::CallbackInfo& info, W* self, const char* name) {
+  Napi::Env env = info.Env();
+  auto bound = std::make_shared<Bound<W>>(Bound<W>{self});
+  auto* share = new std::shared_ptr<Bound<W>>(bound);
+  napi_value raw;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, CallBoundRaw<W, Method>, share, &raw);
+  Napi::Function fn(env, raw);
+  napi_add_finalizer(
+      env, fn, share, [](napi_env, void* data, void*) { delete static_cast<std::shared_ptr<Bound<W>>*>(data); }, nullptr, nullptr);
+  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
+  return bound;
+}
+
+napi_value ThrowRaw(napi_env env, const char* message) {
+  napi_throw_type_error(env, nullptr, message);
+  return nullptr;
+}
+
 // What one TypeScript Scanners object (one Proxy) owns: its command table, its limits and the
 // typed arrays its scanners write their records into. Nothing of it is process-wide, so two
 // proxies in one process (different clusters, different command tables) do not meet. The
 // scanners it makes hold a reference to it: it lives as long as any of them.
-//   new ScannerSet(requestRecords, requestKeys, replyRecords, replyElems)
+//   new ScannerSet(requestRecords, requestKeys, replyRecords, replyElems[, callArgs])
+// callArgs (Int32Array, 4 or more) holds the arguments of the scanners' scanId().
 class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -107,6 +143,11 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
     reply_.recordCap = (repRecords.ElementLength() - kRepHeader) / kRepRecord;
     reply_.elems = repElems.Data();
     reply_.elemCap = repElems.ElementLength();
+    if (info.Length() > 4 && info[4].IsTypedArray() && info[4].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array &&
+        info[4].As<Napi::Int32Array>().ElementLength() >= 4) {
+      argsRef_ = Napi::Persistent(info[4].As<Napi::Int32Array>());
+      args_ = argsRef_.Value().Data();
+    }
   }
 
   // The set a scanner's constructor was given; null (a JS exception pending) when it is not one.
@@ -123,6 +164,8 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
   const ScanLimits& limits() const { return limits_; }
   const ScanOutput& request() const { return request_; }
   const ReplyOutput& reply() const { return reply_; }
+  // the scanners' call arguments, or null when the set was made without them
+  const int32_t* args() const { return args_; }
 
  private:
   // registerCommand(id, name, parentId, arity, flags, specs: Int32Array (7 per spec), keywords: string[])
@@ -178,6 +221,8 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
   ScanOutput request_;
   ReplyOutput reply_;
   Napi::Reference<Napi::Int32Array> arrays_[4];
+  Napi::Reference<Napi::Int32Array> argsRef_;
+  const int32_t* args_ = nullptr;
 };
 
 class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
@@ -192,7 +237,7 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
     setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
     ids_ = BufferIdsOf(info.Env());
     bound_ = BindMethod<RequestScannerWrap, &RequestScannerWrap::Scan>(info, this, "scan");
-    boundId_ = BindMethod<RequestScannerWrap, &RequestScannerWrap::ScanId>(info, this, "scanId");
+    boundId_ = BindRaw<RequestScannerWrap, &RequestScannerWrap::ScanId>(info, this, "scanId");
   }
   ~RequestScannerWrap() {
     if (bound_) bound_->self = nullptr;
@@ -219,24 +264,19 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
     return Napi::Value(env, result);
   }
 
-  // scanId(bufferId, start, end, authRequired) -> record count: scan() of a registered buffer
-  // (buffer_ids.h), without asking N-API for its bytes.
-  Napi::Value ScanId(const Napi::CallbackInfo& info) {
-    napi_env env = info.Env();
-    int32_t id;
-    uint32_t start, end;
-    bool authRequired = false;
-    const uint8_t* bytes = nullptr;
-    if (info.Length() >= 4 && napi_get_value_int32(env, info[0], &id) == napi_ok && napi_get_value_uint32(env, info[1], &start) == napi_ok &&
-        napi_get_value_uint32(env, info[2], &end) == napi_ok) {
-      bytes = ids_->Range(id, start, end);
-    }
-    if (bytes == nullptr) return Throw(info.Env(), "scanId(bufferId, start, end): unknown buffer or bad range");
-    if (napi_get_value_bool(env, info[3], &authRequired) != napi_ok) authRequired = info[3].ToBoolean().Value();
+  // scanId() -> record count: scan() of bytes start..end of a registered buffer (buffer_ids.h),
+  // the set's callArgs being [bufferId, start, end, authRequired (0 or 1)].
+  napi_value ScanId(napi_env env) {
+    const int32_t* a = set_->args();
+    if (a == nullptr) return ThrowRaw(env, "scanId(): the ScannerSet was made without callArgs");
+    uint32_t start = static_cast<uint32_t>(a[1]), end = static_cast<uint32_t>(a[2]);
+    const uint8_t* bytes = ids_->Range(a[0], start, end);
+    if (bytes == nullptr) return ThrowRaw(env, "scanId(): unknown buffer or bad range");
     napi_value result;
-    napi_create_int32(env, scanner_.Scan(bytes - start, start, end, authRequired, set_->request()), &result);
-    return Napi::Value(env, result);
+    napi_create_int32(env, scanner_.Scan(bytes - start, start, end, a[3] != 0, set_->request()), &result);
+    return result;
   }
+
 
  private:
   // without a set the constructor throws and the scanner is never used: it gets an empty table
@@ -272,7 +312,7 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
     setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
     ids_ = BufferIdsOf(info.Env());
     bound_ = BindMethod<ReplyScannerWrap, &ReplyScannerWrap::Scan>(info, this, "scan");
-    boundId_ = BindMethod<ReplyScannerWrap, &ReplyScannerWrap::ScanId>(info, this, "scanId");
+    boundId_ = BindRaw<ReplyScannerWrap, &ReplyScannerWrap::ScanId>(info, this, "scanId");
   }
   ~ReplyScannerWrap() {
     if (bound_) bound_->self = nullptr;
@@ -298,22 +338,20 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
     return Napi::Value(env, result);
   }
 
-  // scanId(bufferId, start, end) -> record count: scan() of bytes start..end of a registered
-  // buffer (buffer_ids.h); the records' offsets are from `start`, as for scan() of that range.
-  Napi::Value ScanId(const Napi::CallbackInfo& info) {
-    napi_env env = info.Env();
-    int32_t id;
-    uint32_t start, end;
-    const uint8_t* bytes = nullptr;
-    if (info.Length() >= 3 && napi_get_value_int32(env, info[0], &id) == napi_ok && napi_get_value_uint32(env, info[1], &start) == napi_ok &&
-        napi_get_value_uint32(env, info[2], &end) == napi_ok) {
-      bytes = ids_->Range(id, start, end);
-    }
-    if (bytes == nullptr) return Throw(info.Env(), "scanId(bufferId, start, end): unknown buffer or bad range");
+  // scanId() -> record count: scan() of bytes start..end of a registered buffer (buffer_ids.h),
+  // the set's callArgs being [bufferId, start, end]; the records' offsets are from `start`, as for
+  // scan() of that range.
+  napi_value ScanId(napi_env env) {
+    const int32_t* a = set_->args();
+    if (a == nullptr) return ThrowRaw(env, "scanId(): the ScannerSet was made without callArgs");
+    uint32_t start = static_cast<uint32_t>(a[1]), end = static_cast<uint32_t>(a[2]);
+    const uint8_t* bytes = ids_->Range(a[0], start, end);
+    if (bytes == nullptr) return ThrowRaw(env, "scanId(): unknown buffer or bad range");
     napi_value result;
     napi_create_int32(env, scanner_.Scan(bytes, end - start, set_->reply()), &result);
-    return Napi::Value(env, result);
+    return result;
   }
+
 
  private:
   const ScannerSet* set_;

@@ -79,64 +79,75 @@ static Napi::Value SendRanges(napi_env env, int32_t fd, const int32_t* t, uint32
   return Napi::Value(env, result);
 }
 
-// What a sender function works with: its gather's ranges and source ids, read once.
+// What a sender function works with: its gather's ranges, source ids and call arguments, read
+// once.
 struct Sender {
-  Napi::Reference<Napi::Int32Array> rangesRef, idsRef;
+  Napi::Reference<Napi::Int32Array> rangesRef, idsRef, argsRef;
   const int32_t* ranges;
   size_t rangeCount;
   const int32_t* ids;
   size_t idCount;
+  const int32_t* args;
   std::shared_ptr<BufferIds> buffers;
 };
 
-// send(fd, count, nsrc, ...loose): sendv of the sender's first `count` ranges, whose `nsrc`
-// sources are the registered buffers its ids name (buffer_ids.h), or where an id is -1 the next
-// of the `loose` Buffers given. Per call, integers instead of a typed array's info per argument.
-Napi::Value SendFromIds(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  const Sender* s = static_cast<const Sender*>(info.Data());
-  int32_t fd = -1;
-  uint32_t count = 0, nsrc = 0;
-  if (info.Length() < 3 || napi_get_value_int32(env, info[0], &fd) != napi_ok || napi_get_value_uint32(env, info[1], &count) != napi_ok ||
-      napi_get_value_uint32(env, info[2], &nsrc) != napi_ok) {
-    return Throw(env, "send(fd, count, nsrc, ...loose)");
-  }
-  if (count > s->rangeCount || nsrc > s->idCount || nsrc > kMaxSources) return Throw(env, "send: count or nsrc beyond the sender's arrays");
+napi_value ThrowRaw(napi_env env, const char* message) {
+  napi_throw_type_error(env, nullptr, message);
+  return nullptr;
+}
+
+// send(...loose): sendv of the sender's first `count` ranges to `fd`, args being [fd, count,
+// nsrc]; the nsrc sources are the registered buffers its ids name (buffer_ids.h), or where an id
+// is -1 the next of the `loose` Buffers given. A raw napi function: per call, no argument but the
+// few loose Buffers is converted (bench/results/hot-path-figures.md, "argument arrays").
+napi_value SendFromIds(napi_env env, napi_callback_info info) {
+  napi_value argv[kMaxSources];
+  size_t argc = kMaxSources;
+  void* data = nullptr;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
+  const Sender* s = static_cast<const Sender*>(data);
+  int32_t fd = s->args[0];
+  uint32_t count = static_cast<uint32_t>(s->args[1]), nsrc = static_cast<uint32_t>(s->args[2]);
+  if (count > s->rangeCount || nsrc > s->idCount || nsrc > kMaxSources) return ThrowRaw(env, "send: count or nsrc beyond the sender's arrays");
   uint8_t* src[kMaxSources];
   size_t srcLen[kMaxSources];
   uint8_t* loose[kMaxSources];
   size_t looseLen[kMaxSources];
-  int32_t nloose = CallSources(info, 3, loose, looseLen);
-  if (nloose < 0) return Throw(env, "send: a loose source is not a Buffer, or too many");
+  int32_t nloose = CallSources(env, argv, argc, loose, looseLen);
+  if (nloose < 0) return ThrowRaw(env, "send: a loose source is not a Buffer, or too many");
   int32_t next = 0;
   for (uint32_t i = 0; i < nsrc; i++) {
     int32_t id = s->ids[i];
     if (id >= 0) {
       src[i] = s->buffers->Whole(id, &srcLen[i]);
-      if (src[i] == nullptr) return Throw(env, "send: a source id names no buffer");
+      if (src[i] == nullptr) return ThrowRaw(env, "send: a source id names no buffer");
     } else {
-      if (next == nloose) return Throw(env, "send: fewer loose sources than ids of -1");
+      if (next == nloose) return ThrowRaw(env, "send: fewer loose sources than ids of -1");
       src[i] = loose[next];
       srcLen[i] = looseLen[next++];
     }
   }
-  return SendRanges(env, fd, s->ranges, count, src, srcLen, nsrc);
+  Napi::Value r = SendRanges(env, fd, s->ranges, count, src, srcLen, nsrc);
+  return r.IsEmpty() ? nullptr : static_cast<napi_value>(r);
 }
 
-// sender(ranges: Int32Array, ids: Int32Array) -> send (above), bound to the two arrays.
+// sender(ranges: Int32Array, ids: Int32Array, args: Int32Array(3)) -> send (above), bound to
+// the three arrays.
 Napi::Value MakeSender(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  for (size_t i = 0; i < 2; i++) {
-    if (info.Length() < 2 || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-      return Throw(env, "sender(ranges, ids): two Int32Arrays");
+  for (size_t i = 0; i < 3; i++) {
+    if (info.Length() < 3 || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      return Throw(env, "sender(ranges, ids, args): three Int32Arrays");
     }
   }
-  Napi::Int32Array ranges = info[0].As<Napi::Int32Array>(), ids = info[1].As<Napi::Int32Array>();
-  auto* s = new Sender{Napi::Persistent(ranges), Napi::Persistent(ids), ranges.Data(), ranges.ElementLength() / 3, ids.Data(), ids.ElementLength(),
-                       BufferIdsOf(env)};
-  Napi::Function fn = Napi::Function::New<SendFromIds>(env, "send", s);
+  Napi::Int32Array ranges = info[0].As<Napi::Int32Array>(), ids = info[1].As<Napi::Int32Array>(), args = info[2].As<Napi::Int32Array>();
+  if (args.ElementLength() < 3) return Throw(env, "sender(ranges, ids, args): args needs 3 elements");
+  auto* s = new Sender{Napi::Persistent(ranges), Napi::Persistent(ids), Napi::Persistent(args), ranges.Data(), ranges.ElementLength() / 3,
+                       ids.Data(), ids.ElementLength(), args.Data(), BufferIdsOf(env)};
+  napi_value fn;
+  napi_create_function(env, "send", NAPI_AUTO_LENGTH, SendFromIds, s, &fn);
   napi_add_finalizer(env, fn, s, [](napi_env, void* d, void*) { delete static_cast<Sender*>(d); }, nullptr, nullptr);
-  return fn;
+  return Napi::Value(env, fn);
 }
 
 // sendv(fd, ranges, count, ...sources) -> bytes the kernel took (0 when the socket's buffer is

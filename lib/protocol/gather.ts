@@ -50,8 +50,8 @@ type NativeGather = (out: Uint8Array, at: number, ranges: Int32Array, count: num
 /** bytes the kernel took (0: none, the socket's buffer is full), or -errno */
 type NativeSend = (fd: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]) => number;
 /** sendv of this gather's ranges, its sources named by their ids, the others (id -1) given: see native.ts */
-type NativeSendIds = (fd: number, count: number, nsrc: number, ...loose: Uint8Array[]) => number;
-type NativeSender = (ranges: Int32Array, ids: Int32Array) => NativeSendIds;
+type NativeSendIds = (...loose: Uint8Array[]) => number;
+type NativeSender = (ranges: Int32Array, ids: Int32Array, args: Int32Array) => NativeSendIds;
 
 export class Gather {
   /** null: a send (beginSend) whose ranges are not copied (yet) */
@@ -78,6 +78,8 @@ export class Gather {
   private nloose = 0;
   /** sendv bound to `ranges` and `ids`: a send then passes integers and the loose sources only */
   private readonly sendIds: NativeSendIds | null;
+  /** sendIds' arguments: [fd, ranges, sources] */
+  private readonly sendArgs = new Int32Array(3);
   private lastSource: Buffer | null = null;
   private lastIndex = -1;
   private prevSource: Buffer | null = null;
@@ -94,7 +96,7 @@ export class Gather {
     private readonly sendv: NativeSend | null = null,
     sender: NativeSender | null = null,
   ) {
-    this.sendIds = sendv !== null && sender !== null ? sender(this.ranges, this.ids) : null;
+    this.sendIds = sendv !== null && sender !== null ? sender(this.ranges, this.ids, this.sendArgs) : null;
   }
 
   /** sendTo() can write to a descriptor (the addon's sendv is there) */
@@ -171,13 +173,17 @@ export class Gather {
       // the sources are mostly slabs, known by id: asking N-API for a Buffer's bytes was ~300
       // instructions per argument
       const loose = this.loose;
+      const args = this.sendArgs;
+      args[0] = fd;
+      args[1] = n;
+      args[2] = this.nsrc;
       switch (this.nloose) {
         case 0:
-          return sendIds(fd, n, this.nsrc);
+          return sendIds();
         case 1:
-          return sendIds(fd, n, this.nsrc, loose[0]);
+          return sendIds(loose[0]);
         case 2:
-          return sendIds(fd, n, this.nsrc, loose[0], loose[1]);
+          return sendIds(loose[0], loose[1]);
       }
     }
     switch (this.nsrc) {

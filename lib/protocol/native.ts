@@ -7,14 +7,14 @@ import * as records from './records';
 
 export interface NativeRequestScanner {
   scan(buf: Uint8Array, start: number, end: number, authRequired: boolean): number;
-  /** absent from addons built before it */
-  scanId?(bufferId: number, start: number, end: number, authRequired: boolean): number;
+  /** absent from addons built before it; its arguments are in the set's callArgs */
+  scanId?(): number;
   reset(): void;
 }
 export interface NativeReplyScanner {
   scan(buf?: Uint8Array): number;
-  /** absent from addons built before it */
-  scanId?(bufferId: number, start: number, end: number): number;
+  /** absent from addons built before it; its arguments are in the set's callArgs */
+  scanId?(): number;
 }
 /** A proxy's command table, limits and output arrays in the addon (native/addon.cc). */
 export interface NativeScannerSet {
@@ -23,7 +23,7 @@ export interface NativeScannerSet {
   setLimits(maxMultibulk: number, maxBulk: number, maxInline: number, unauthMultibulk: number, unauthBulk: number): void;
 }
 export interface NativeAddon {
-  ScannerSet: new (requestRecords: Int32Array, requestKeys: Int32Array, replyRecords: Int32Array, replyElems: Int32Array) => NativeScannerSet;
+  ScannerSet: new (requestRecords: Int32Array, requestKeys: Int32Array, replyRecords: Int32Array, replyElems: Int32Array, callArgs?: Int32Array) => NativeScannerSet;
   RequestScanner: new (set: NativeScannerSet) => NativeRequestScanner;
   ReplyScanner: new (set: NativeScannerSet) => NativeReplyScanner;
   keySlot(buf: Uint8Array, start: number, end: number): number;
@@ -43,10 +43,10 @@ export interface NativeAddon {
    */
   registerBuffer?(buf: Uint8Array): number;
   /**
-   * sendv bound to a gather's ranges and source ids: send(fd, count, nsrc, ...loose), where a
-   * source id of -1 takes the next loose Buffer. Absent from older builds and on Windows.
+   * sendv bound to a gather's ranges, source ids and arguments [fd, count, nsrc]: send(...loose),
+   * where a source id of -1 takes the next loose Buffer. Absent from older builds and on Windows.
    */
-  sender?(ranges: Int32Array, ids: Int32Array): (fd: number, count: number, nsrc: number, ...loose: Uint8Array[]) => number;
+  sender?(ranges: Int32Array, ids: Int32Array, args: Int32Array): (...loose: Uint8Array[]) => number;
   /** socket reads on Node's loop (lib/io/read-poller.ts); absent from older builds and on Windows */
   ReadPoller?: NativeReadPollerClass;
   layout: Record<string, number>;

@@ -27,6 +27,7 @@ export class ReplyReader {
   private readonly records: Int32Array;
   /** the native scanner's scan of a registered buffer (lib/io/slabs.ts slabId), or null */
   private readonly scanId: ReplyScanner['scanId'] | null;
+  private readonly callArgs: Int32Array;
 
   constructor(
     private readonly scanner: ReplyScanner,
@@ -34,6 +35,7 @@ export class ReplyReader {
   ) {
     this.records = scanners.replyRecords;
     this.scanId = scanner.scanId ?? null;
+    this.callArgs = scanners.callArgs;
   }
 
   /**
@@ -44,7 +46,16 @@ export class ReplyReader {
     const rec = this.records;
     // (a slab known to the addon is scanned by its id: no view of the read, no typed array's info)
     const id = this.scanId !== null && slab !== null && slab.buf === buf ? slabId(slab) : -2;
-    let n = id >= 0 ? this.scanId!(id, from, to) : this.scanner.scan(from === 0 && to === buf.length ? buf : buf.subarray(from, to));
+    let n: number;
+    if (id >= 0) {
+      const args = this.callArgs;
+      args[0] = id;
+      args[1] = from;
+      args[2] = to;
+      n = this.scanId!();
+    } else {
+      n = this.scanner.scan(from === 0 && to === buf.length ? buf : buf.subarray(from, to));
+    }
     // the records' offsets are from `from`
     let prevEnd = 0;
     for (;;) {

@@ -31,6 +31,7 @@ export class RequestReader {
   private readonly records: Int32Array;
   /** the native scanner's scan of a registered buffer (lib/io/slabs.ts slabId), or null */
   private readonly scanId: RequestScanner['scanId'] | null;
+  private readonly callArgs: Int32Array;
 
   constructor(
     private readonly scanner: RequestScanner,
@@ -38,6 +39,7 @@ export class RequestReader {
   ) {
     this.records = scanners.requestRecords;
     this.scanId = scanner.scanId ?? null;
+    this.callArgs = scanners.callArgs;
   }
 
   /** Bytes received but not yet part of a complete command. */
@@ -83,8 +85,18 @@ export class RequestReader {
     const rec = this.records;
     let need = 0;
     const id = this.scanId !== null && slab !== null && slab.buf === buf ? slabId(slab) : -2;
+    const args = this.callArgs;
     for (;;) {
-      const n = id >= 0 ? this.scanId!(id, start, end, sink.authRequired) : this.scanner.scan(buf, start, end, sink.authRequired);
+      let n: number;
+      if (id >= 0) {
+        args[0] = id;
+        args[1] = start;
+        args[2] = end;
+        args[3] = sink.authRequired ? 1 : 0;
+        n = this.scanId!();
+      } else {
+        n = this.scanner.scan(buf, start, end, sink.authRequired);
+      }
       // Read the header before the sink runs: it may scan again (inline commands) and overwrite it.
       consumed = rec[REQ_CONSUMED];
       need = rec[REQ_NEED];

@@ -30,16 +30,22 @@ export type SocketReadsChoice = 'auto' | 'stream';
 export interface RequestScanner {
   /** Frames buf[start, end); see records.ts for what lands in `requestRecords`. */
   scan(buf: Uint8Array, start: number, end: number, authRequired: boolean): number;
-  /** scan() of a slab's bytes by the addon's id for it (lib/io/slabs.ts slabId); native only */
-  scanId?(bufferId: number, start: number, end: number, authRequired: boolean): number;
+  /**
+   * scan() of a slab's bytes by the addon's id for it (lib/io/slabs.ts slabId), its arguments in
+   * callArgs: [bufferId, start, end, authRequired ? 1 : 0]. Native only.
+   */
+  scanId?(): number;
   reset(): void;
 }
 
 export interface ReplyScanner {
   /** Frames a chunk of replies; without bytes, continues after REP_MORE. */
   scan(buf?: Uint8Array): number;
-  /** scan() of bytes start..end of a slab by the addon's id for it (offsets from `start`); native only */
-  scanId?(bufferId: number, start: number, end: number): number;
+  /**
+   * scan() of bytes start..end of a slab by the addon's id for it (offsets from `start`), its
+   * arguments in callArgs: [bufferId, start, end]. Native only.
+   */
+  scanId?(): number;
 }
 
 export interface Scanners {
@@ -50,6 +56,8 @@ export interface Scanners {
   readonly requestKeys: Int32Array;
   readonly replyRecords: Int32Array;
   readonly replyElems: Int32Array;
+  /** the arguments of the native scanners' scanId() (integers passed as arguments cost more) */
+  readonly callArgs: Int32Array;
   /**
    * Copies the ranges of a write (a backend's commands, a client's replies) into one buffer:
    * natively with the native scanners, in JS with the JS ones (SLOTPROXY_PARSER=js: all JS).
@@ -67,8 +75,9 @@ export interface Scanners {
   setLimits(limits: ScanLimits): void;
 }
 
-function allocate(): Pick<Scanners, 'requestRecords' | 'requestKeys' | 'replyRecords' | 'replyElems'> {
+function allocate(): Pick<Scanners, 'requestRecords' | 'requestKeys' | 'replyRecords' | 'replyElems' | 'callArgs'> {
   return {
+    callArgs: new Int32Array(4),
     requestRecords: new Int32Array(REQ_HEADER + REQUEST_RECORD_CAPACITY * REQ_RECORD),
     requestKeys: new Int32Array(KEY_TRIPLE_CAPACITY * KEY_TRIPLE),
     replyRecords: new Int32Array(REP_HEADER + REPLY_RECORD_CAPACITY * REP_RECORD),
@@ -116,7 +125,7 @@ export function createJsScanners(reason: string): Scanners {
 function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketReadsChoice): Scanners {
   // the addon's command table, limits and output arrays are this object's alone (a ScannerSet)
   const arrays = allocate();
-  const set = new addon.ScannerSet(arrays.requestRecords, arrays.requestKeys, arrays.replyRecords, arrays.replyElems);
+  const set = new addon.ScannerSet(arrays.requestRecords, arrays.requestKeys, arrays.replyRecords, arrays.replyElems, arrays.callArgs);
   // (the addon's ids are per environment, as the slabs are per thread: any native proxy may set it)
   if (addon.registerBuffer) registerSlabsWith(addon.registerBuffer);
   return {

@@ -150,24 +150,31 @@ describe('SocketFd and Gather.sendTo: writes that skip the stream', () => {
     assert.throws(() => sendv(0, new Uint32Array(3) as unknown as Int32Array, 1, src), /sendv\(fd, ranges, count, \.\.\.sources\)/);
   });
 
-  it("a sender checks its ids, loose sources and ranges before it sends anything", () => {
+  it("a sender checks its arguments, ids, loose sources and ranges before it sends anything", () => {
     const ranges = new Int32Array(6);
     const ids = new Int32Array(2);
-    const send = addon!.sender!(ranges, ids);
+    const args = new Int32Array(3);
+    const send = addon!.sender!(ranges, ids, args);
+    const call = (fd: number, count: number, nsrc: number, ...loose: Buffer[]): number => {
+      args.set([fd, count, nsrc]);
+      return send(...loose);
+    };
     const slab = Buffer.from('hello');
     ids[0] = addon!.registerBuffer!(slab);
     ranges.set([0, 0, 5]);
-    assert.throws(() => send(-1, 1, 1), /fd must be a file descriptor/);
-    assert.throws(() => send(0, 3, 1), /beyond the sender's arrays/);
-    assert.throws(() => send(0, 1, 3), /beyond the sender's arrays/);
+    assert.throws(() => call(-1, 1, 1), /fd must be a file descriptor/);
+    assert.throws(() => call(0, 3, 1), /beyond the sender's arrays/);
+    assert.throws(() => call(0, 1, 3), /beyond the sender's arrays/);
+    assert.throws(() => call(0, -1, 1), /beyond the sender's arrays/);
     ranges.set([0, 0, 6]);
-    assert.throws(() => send(0, 1, 1), /outside its source/);
+    assert.throws(() => call(0, 1, 1), /outside its source/);
     ids[1] = -1;
     ranges.set([1, 0, 1]);
-    assert.throws(() => send(0, 1, 2), /fewer loose sources/);
-    assert.throws(() => send(0, 1, 2, 'x' as unknown as Buffer), /loose source is not a Buffer/);
+    assert.throws(() => call(0, 1, 2), /fewer loose sources/);
+    assert.throws(() => call(0, 1, 2, 'x' as unknown as Buffer), /loose source is not a Buffer/);
     ids[0] = 1 << 30;
-    assert.throws(() => send(0, 1, 1), /names no buffer/);
-    assert.throws(() => addon!.sender!(ranges, new Uint32Array(2) as unknown as Int32Array), /two Int32Arrays/);
+    assert.throws(() => call(0, 1, 1), /names no buffer/);
+    assert.throws(() => addon!.sender!(ranges, new Uint32Array(2) as unknown as Int32Array, args), /three Int32Arrays/);
+    assert.throws(() => addon!.sender!(ranges, ids, new Int32Array(2)), /args needs 3 elements/);
   });
 });

@@ -9,7 +9,7 @@ import { Slab, slabId } from '../../../lib/io/slabs';
 import { RequestReader } from '../../../lib/protocol/request-reader';
 import { loadNative } from '../../../lib/protocol/native';
 import { REQ_HEADER, REQ_RECORD } from '../../../lib/protocol/records';
-import type { Scanners } from '../../../lib/protocol/scanners';
+import type { ReplyScanner, RequestScanner, Scanners } from '../../../lib/protocol/scanners';
 import { scannersFor } from './helpers';
 
 describe('buffer ids: slabs scanned and sent by the addon id', () => {
@@ -18,6 +18,15 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
   before(() => {
     s = scannersFor('native');
   });
+  /** scanId() with its arguments put where it reads them */
+  const scanReq = (scanner: RequestScanner, id: number, start: number, end: number, auth: boolean): number => {
+    s.callArgs.set([id, start, end, auth ? 1 : 0]);
+    return scanner.scanId!();
+  };
+  const scanRep = (scanner: ReplyScanner, id: number, start: number, end: number): number => {
+    s.callArgs.set([id, start, end]);
+    return scanner.scanId!();
+  };
 
   it('the addon has registerBuffer() and scanId() on both scanners', () => {
     assert.equal(typeof addon?.registerBuffer, 'function', 'the addon was built before registerBuffer() was added: rebuild it');
@@ -32,7 +41,7 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
     const b = s.newRequestScanner();
     const n = a.scan(buf, 2, buf.length, false);
     const byBuffer = s.requestRecords.slice(0, REQ_HEADER + n * REQ_RECORD);
-    const m = b.scanId!(id, 2, buf.length, false);
+    const m = scanReq(b, id, 2, buf.length, false);
     assert.equal(m, n);
     assert.equal(n, 2);
     assert.deepEqual(s.requestRecords.slice(0, REQ_HEADER + m * REQ_RECORD), byBuffer);
@@ -42,7 +51,7 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
     const buf = Buffer.from('garbage+OK\r\n$3\r\nabc\r\n:1');
     const id = addon!.registerBuffer!(buf);
     const scanner = s.newReplyScanner();
-    assert.equal(scanner.scanId!(id, 7, buf.length - 2), 2);
+    assert.equal(scanRep(scanner, id, 7, buf.length - 2), 2);
   });
 
   it('an unknown id, a range outside the buffer or a non-Uint8Array throws', () => {
@@ -50,13 +59,19 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
     const id = addon!.registerBuffer!(buf);
     const req = s.newRequestScanner();
     const rep = s.newReplyScanner();
-    assert.throws(() => req.scanId!(id, 0, buf.length + 1, false), /unknown buffer or bad range/);
-    assert.throws(() => req.scanId!(id, 5, 4, false), /unknown buffer or bad range/);
-    assert.throws(() => req.scanId!(-1, 0, 1, false), /unknown buffer or bad range/);
-    assert.throws(() => req.scanId!(1 << 30, 0, 1, false), /unknown buffer or bad range/);
-    assert.throws(() => rep.scanId!(id, 0, buf.length + 1), /unknown buffer or bad range/);
-    assert.throws(() => rep.scanId!(1 << 30, 0, 1), /unknown buffer or bad range/);
+    assert.throws(() => scanReq(req, id, 0, buf.length + 1, false), /unknown buffer or bad range/);
+    assert.throws(() => scanReq(req, id, 5, 4, false), /unknown buffer or bad range/);
+    assert.throws(() => scanReq(req, -1, 0, 1, false), /unknown buffer or bad range/);
+    assert.throws(() => scanReq(req, id, -1, 3, false), /unknown buffer or bad range/);
+    assert.throws(() => scanRep(rep, id, 2, -1), /unknown buffer or bad range/);
+    assert.throws(() => scanReq(req, 1 << 30, 0, 1, false), /unknown buffer or bad range/);
+    assert.throws(() => scanRep(rep, id, 0, buf.length + 1), /unknown buffer or bad range/);
+    assert.throws(() => scanRep(rep, 1 << 30, 0, 1), /unknown buffer or bad range/);
     assert.throws(() => addon!.registerBuffer!(new Int32Array(4) as unknown as Buffer), /non-empty Uint8Array/);
+    // a set made without the argument array: scanId() says so
+    const bare = new addon!.ScannerSet(new Int32Array(4096), new Int32Array(64), new Int32Array(4096), new Int32Array(64));
+    assert.throws(() => new addon!.RequestScanner(bare).scanId!(), /made without callArgs/);
+    assert.throws(() => new addon!.ReplyScanner(bare).scanId!(), /made without callArgs/);
     assert.throws(() => addon!.registerBuffer!(Buffer.alloc(0)), /non-empty Uint8Array/);
   });
 
@@ -82,12 +97,13 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
       let buf = Buffer.alloc(64 * 1024, 'x');
       const id = addon.registerBuffer(buf);
       const scanner = s.newReplyScanner();
-      scanner.scanId(id, 0, 10);
+      const scan = () => { s.callArgs.set([id, 0, 10]); return scanner.scanId(); };
+      scan();
       buf = null;
       (async () => {
         for (let i = 0; i < 20; i++) { gc(); await new Promise((r) => setImmediate(r)); }
         let threw = false;
-        try { scanner.scanId(id, 0, 10); } catch (e) { threw = /unknown buffer/.test(e.message); }
+        try { scan(); } catch (e) { threw = /unknown buffer/.test(e.message); }
         const again = addon.registerBuffer(Buffer.alloc(16));
         console.log(JSON.stringify({ threw, reused: again === id }));
       })();`;
