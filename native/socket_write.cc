@@ -10,6 +10,7 @@
 #include "call_sources.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -74,7 +75,9 @@ static Napi::Value SendRanges(napi_env env, int32_t fd, const int32_t* t, uint32
   if (n < 0) {
     napi_create_int32(env, errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno, &result);
   } else {
-    napi_create_int64(env, static_cast<int64_t>(n), &result);
+    // (an int32 where it fits, as it always does but for writes of gigabytes: no heap number)
+    if (n <= INT32_MAX) napi_create_int32(env, static_cast<int32_t>(n), &result);
+    else napi_create_int64(env, static_cast<int64_t>(n), &result);
   }
   return Napi::Value(env, result);
 }

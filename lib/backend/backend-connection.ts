@@ -15,6 +15,7 @@ import { pollSocket } from '../io/socket-reads';
 import type { Slab } from '../io/slabs';
 import { SocketFd } from '../io/socket-fd';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
+import { PendingCommands } from './pending-commands';
 import { Ring } from './ring';
 import type { BackendAddress, WireCommand } from './wire-command';
 
@@ -75,9 +76,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
   /** written at the turn's end, with everything routed here during the turn */
   readonly early = false;
   /** routed here but not yet written */
-  private pending: C[] = [];
-  /** the array flush() emptied, reused for the next turn's commands (no growing a new one each turn) */
-  private sparePending: C[] = [];
+  private readonly pending = new PendingCommands<C>();
   private readonly inflight = new Ring<C | typeof DROPPED>();
   private socket: net.Socket | null = null;
   /** where a write can skip the socket's stream (set once connected) */
@@ -123,7 +122,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
   }
 
   get queued(): number {
-    return this.pending.length;
+    return this.pending.count;
   }
 
   /** The oldest command written and not answered yet (the one the node is running). */
@@ -175,14 +174,14 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
   }
 
   flush(): void {
-    if (this.state !== ConnState.Ready || this.pending.length === 0) return;
-    const cmds = this.pending;
-    this.pending = this.sparePending;
+    const count = this.pending.count;
+    if (this.state !== ConnState.Ready || count === 0) return;
+    const cmds = this.pending.drain();
     const socket = this.socket!;
     let total = 0;
     let big = false;
-    for (let i = 0; i < cmds.length; i++) {
-      const c = cmds[i];
+    for (let i = 0; i < count; i++) {
+      const c = cmds[i]!;
       // (c.size, spelled out: a getter on the many command classes was a call per command)
       const head = c.head;
       const size = c.frameEnd - c.frameStart + (head === null ? 0 : head.length);
@@ -194,8 +193,8 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       const g = this.gather;
       g.beginSend(total);
       const inflight = this.inflight;
-      for (let i = 0; i < cmds.length; i++) {
-        const c = cmds[i];
+      for (let i = 0; i < count; i++) {
+        const c = cmds[i]!;
         if (c.asking) {
           g.add(ASKING, 0, ASKING.length);
           inflight.push(DROPPED);
@@ -208,26 +207,19 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       }
       g.sendTo(socket, this.fd === null ? -1 : this.fd.now());
     } else {
-      this.writeSegments(cmds);
+      this.writeSegments(cmds, count);
     }
-    cmds.length = 0;
-    this.sparePending = cmds;
+    this.pending.recycle(cmds, count);
   }
 
   /** Takes back every command not yet written (the topology changed under them). */
   takePending(): C[] {
-    const cmds = this.pending;
-    this.pending = [];
-    return cmds;
+    return this.pending.take();
   }
 
   /** Fails the unwritten commands whose deadline passed; returns how many. */
   expirePending(now: number, message: (cmd: C) => string): number {
-    if (this.pending.length === 0 || this.pending[0].deadline > now) return 0;
-    const keep: C[] = [];
-    const expired: C[] = [];
-    for (const c of this.pending) (c.deadline <= now ? expired : keep).push(c);
-    this.pending = keep;
+    const expired = this.pending.expire(now);
     for (const c of expired) c.onFailure(message(c));
     return expired.length;
   }
@@ -286,7 +278,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
     handler(buf.subarray(start, end), this);
   }
 
-  private writeSegments(cmds: C[]): void {
+  private writeSegments(cmds: (C | null)[], count: number): void {
     const socket = this.socket!;
     socket.cork();
     let run: Buffer[] = [];
@@ -296,7 +288,8 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       run = [];
       runLen = 0;
     };
-    for (const c of cmds) {
+    for (let i = 0; i < count; i++) {
+      const c = cmds[i]!;
       if (c.asking) {
         run.push(ASKING);
         runLen += ASKING.length;
@@ -338,7 +331,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       this.handshakeLeft = handshake.length;
       for (const h of handshake) socket.write(h);
       this.hooks.onReady?.(this);
-      if (this.pending.length) scheduleFlush(this);
+      if (this.pending.count) scheduleFlush(this);
     });
     // (replies are timed with the clock of their read, which lib/io ticks: see lib/clock.ts)
     const onRead = (buf: Buffer, start: number, end: number, slab: Slab | null): void => {
