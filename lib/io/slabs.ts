@@ -74,6 +74,8 @@ export function slabId(slab: Slab): number {
  * has the Buffer and not its slab (a node connection's write of commands read from clients).
  */
 export function bufferId(buf: Buffer): number {
+  // (only a slab's size can be a slab: no map lookup for the many small constant heads)
+  if (buf.length !== SLAB_SIZE && buf.length !== TAIL_SLAB_SIZE) return -1;
   return idOf.get(buf) ?? -1;
 }
 /** slabs allocated, and taken again from the spares or reused in place (for tests) */

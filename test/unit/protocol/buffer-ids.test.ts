@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { Slab, slabId } from '../../../lib/io/slabs';
+import { bufferId, Slab, slabId, tailSlab } from '../../../lib/io/slabs';
 import { RequestReader } from '../../../lib/protocol/request-reader';
 import { loadNative } from '../../../lib/protocol/native';
 import { REQ_HEADER, REQ_RECORD } from '../../../lib/protocol/records';
@@ -84,6 +84,19 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
     reader.push(slab.buf, { authRequired: false, onRequests: (_b, n) => (seen.push(n), true) }, slab, 100, 100 + bytes.length);
     assert.deepEqual(seen, [2]);
     assert.ok(slabId(slab) >= 0, 'the slab got an id');
+  });
+
+  it("a slab's buffer is known by its id to a writer that has only the Buffer; other buffers are not", () => {
+    const slab = new Slab(Buffer.alloc(128 * 1024));
+    assert.equal(bufferId(slab.buf), -1, 'no id before one is asked for');
+    const id = slabId(slab);
+    assert.ok(id >= 0);
+    assert.equal(bufferId(slab.buf), id);
+    const tail = tailSlab();
+    const tailId = slabId(tail);
+    assert.equal(bufferId(tail.buf), tailId);
+    assert.equal(bufferId(Buffer.from('*2\r\n$3\r\nGET\r\n')), -1);
+    assert.equal(bufferId(slab.buf.subarray(0, 10)), -1, 'a view is not the slab');
   });
 
   it('an id dies with its Buffer: a scan by it throws, and it is given to the next Buffer', () => {
