@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "addon_data.h"
+#include "bound.h"
 #include "buffer_ids.h"
 #include "call_sources.h"
 #include "command_table.h"
@@ -15,6 +16,7 @@
 #include "records.h"
 #include "reply_scanner.h"
 #include "request_scanner.h"
+#include "scanner_set.h"
 #include "socket_poll.h"
 #include "socket_write.h"
 
@@ -30,200 +32,6 @@ bool ByteRange(const Napi::CallbackInfo& info, size_t at, const uint8_t** data, 
   return *start <= *end && *end <= bytes.ByteLength();
 }
 
-Napi::Value Throw(Napi::Env env, const char* message) {
-  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
-
-// A scanner's scan() as a function of its own, bound to the C++ object. A method of an ObjectWrap
-// finds its object with napi_unwrap, a private-symbol property lookup that cost ~650 of the ~1,600
-// instructions of a scan() call (bench/results/hot-path-figures.md, "bound scan"); this function
-// gets it from its own data. The data outlives neither: the wrapper's destructor clears it, the
-// function's finalizer frees its share of it.
-template <typename W>
-struct Bound {
-  W* self;
-};
-
-template <typename W, Napi::Value (W::*Method)(const Napi::CallbackInfo&)>
-Napi::Value CallBound(const Napi::CallbackInfo& info) {
-  W* self = (*static_cast<std::shared_ptr<Bound<W>>*>(info.Data()))->self;
-  if (self == nullptr) return Throw(info.Env(), "the scanner is gone");
-  return (self->*Method)(info);
-}
-
-// Defines `name` on the object being constructed as Method bound to `self`.
-template <typename W, Napi::Value (W::*Method)(const Napi::CallbackInfo&)>
-std::shared_ptr<Bound<W>> BindMethod(const Napi::CallbackInfo& info, W* self, const char* name) {
-  Napi::Env env = info.Env();
-  auto bound = std::make_shared<Bound<W>>(Bound<W>{self});
-  auto* share = new std::shared_ptr<Bound<W>>(bound);
-  Napi::Function fn = Napi::Function::New<CallBound<W, Method>>(env, name, share);
-  napi_add_finalizer(
-      env, fn, share, [](napi_env, void* data, void*) { delete static_cast<std::shared_ptr<Bound<W>>*>(data); }, nullptr, nullptr);
-  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
-  return bound;
-}
-
-// The same for a method that takes its arguments from an Int32Array (the set's callArgs): a raw
-// napi function, without Napi::CallbackInfo, whose napi_get_cb_info of six arguments and whose
-// conversion of each argument (napi_get_value_uint32...) were ~250 of a call's ~650 instructions
-// (bench/results/hot-path-figures.md, "argument arrays").
-template <typename W, napi_value (W::*Method)(napi_env)>
-napi_value CallBoundRaw(napi_env env, napi_callback_info info) {
-  void* data = nullptr;
-  napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data);
-  W* self = (*static_cast<std::shared_ptr<Bound<W>>*>(data))->self;
-  if (self == nullptr) {
-    napi_throw_type_error(env, nullptr, "the scanner is gone");
-    return nullptr;
-  }
-  return (self->*Method)(env);
-}
-
-template <typename W, napi_value (W::*Method)(napi_env)>
-std::shared_ptr<Bound<W>> BindRaw(const Napi::CallbackInfo& info, W* self, const char* name) {
-  Napi::Env env = info.Env();
-  auto bound = std::make_shared<Bound<W>>(Bound<W>{self});
-  auto* share = new std::shared_ptr<Bound<W>>(bound);
-  napi_value raw;
-  napi_create_function(env, name, NAPI_AUTO_LENGTH, CallBoundRaw<W, Method>, share, &raw);
-  Napi::Function fn(env, raw);
-  napi_add_finalizer(
-      env, fn, share, [](napi_env, void* data, void*) { delete static_cast<std::shared_ptr<Bound<W>>*>(data); }, nullptr, nullptr);
-  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
-  return bound;
-}
-
-napi_value ThrowRaw(napi_env env, const char* message) {
-  napi_throw_type_error(env, nullptr, message);
-  return nullptr;
-}
-
-// What one TypeScript Scanners object (one Proxy) owns: its command table, its limits and the
-// typed arrays its scanners write their records into. Nothing of it is process-wide, so two
-// proxies in one process (different clusters, different command tables) do not meet. The
-// scanners it makes hold a reference to it: it lives as long as any of them.
-//   new ScannerSet(requestRecords, requestKeys, replyRecords, replyElems[, callArgs])
-// callArgs (Int32Array, 4 or more) holds the arguments of the scanners' scanId().
-class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "ScannerSet",
-                       {InstanceMethod<&ScannerSet::RegisterCommand>("registerCommand"),
-                        InstanceMethod<&ScannerSet::ClearCommands>("clearCommands"),
-                        InstanceMethod<&ScannerSet::SetLimits>("setLimits")});
-  }
-
-  explicit ScannerSet(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ScannerSet>(info) {
-    Napi::Env env = info.Env();
-    for (size_t i = 0; i < 4; i++) {
-      if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-        Throw(env, "ScannerSet(requestRecords, requestKeys, replyRecords, replyElems): four Int32Arrays");
-        return;
-      }
-    }
-    Napi::Int32Array reqRecords = info[0].As<Napi::Int32Array>(), reqKeys = info[1].As<Napi::Int32Array>();
-    Napi::Int32Array repRecords = info[2].As<Napi::Int32Array>(), repElems = info[3].As<Napi::Int32Array>();
-    if (reqRecords.ElementLength() < static_cast<size_t>(kReqHeader + kReqRecord) ||
-        repRecords.ElementLength() < static_cast<size_t>(kRepHeader + kRepRecord)) {
-      Throw(env, "ScannerSet: record array too small");
-      return;
-    }
-    // kept referenced: the scanners write through the raw pointers below
-    arrays_[0] = Napi::Persistent(reqRecords);
-    arrays_[1] = Napi::Persistent(reqKeys);
-    arrays_[2] = Napi::Persistent(repRecords);
-    arrays_[3] = Napi::Persistent(repElems);
-    request_.records = reqRecords.Data();
-    request_.recordCap = (reqRecords.ElementLength() - kReqHeader) / kReqRecord;
-    request_.keys = reqKeys.Data();
-    request_.keyCap = reqKeys.ElementLength() / kKeyTriple;
-    reply_.records = repRecords.Data();
-    reply_.recordCap = (repRecords.ElementLength() - kRepHeader) / kRepRecord;
-    reply_.elems = repElems.Data();
-    reply_.elemCap = repElems.ElementLength();
-    if (info.Length() > 4 && info[4].IsTypedArray() && info[4].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array &&
-        info[4].As<Napi::Int32Array>().ElementLength() >= 4) {
-      argsRef_ = Napi::Persistent(info[4].As<Napi::Int32Array>());
-      args_ = argsRef_.Value().Data();
-    }
-  }
-
-  // The set a scanner's constructor was given; null (a JS exception pending) when it is not one.
-  static ScannerSet* From(const Napi::CallbackInfo& info) {
-    const Napi::FunctionReference& ctor = info.Env().GetInstanceData<AddonData>()->scannerSet;
-    if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ctor.Value())) {
-      Throw(info.Env(), "a scanner needs its ScannerSet: new RequestScanner(set), new ReplyScanner(set)");
-      return nullptr;
-    }
-    return Unwrap(info[0].As<Napi::Object>());
-  }
-
-  const CommandTable& commands() const { return commands_; }
-  const ScanLimits& limits() const { return limits_; }
-  const ScanOutput& request() const { return request_; }
-  const ReplyOutput& reply() const { return reply_; }
-  // the scanners' call arguments, or null when the set was made without them
-  const int32_t* args() const { return args_; }
-
- private:
-  // registerCommand(id, name, parentId, arity, flags, specs: Int32Array (7 per spec), keywords: string[])
-  Napi::Value RegisterCommand(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (info.Length() < 7 || !info[1].IsString() || !info[5].IsTypedArray() || !info[6].IsArray()) {
-      return Throw(env, "registerCommand(id, name, parentId, arity, flags, specs, keywords)");
-    }
-    CommandRow row;
-    row.id = info[0].As<Napi::Number>().Int32Value();
-    row.name = info[1].As<Napi::String>().Utf8Value();
-    int32_t parentId = info[2].As<Napi::Number>().Int32Value();
-    row.arity = info[3].As<Napi::Number>().Int32Value();
-    row.flags = info[4].As<Napi::Number>().Int32Value() & kRowWantKeys;
-    Napi::Int32Array specs = info[5].As<Napi::Int32Array>();
-    Napi::Array keywords = info[6].As<Napi::Array>();
-    for (size_t i = 0; i + 7 <= specs.ElementLength(); i += 7) {
-      KeySpec s;
-      s.bs = specs[i];
-      s.bsArg = specs[i + 1];
-      int32_t kw = specs[i + 2];
-      if (s.bs == kBsKeyword) {
-        if (kw < 0 || static_cast<uint32_t>(kw) >= keywords.Length()) return Throw(env, "keyword index out of range");
-        s.keyword = keywords.Get(static_cast<uint32_t>(kw)).As<Napi::String>().Utf8Value();
-      }
-      s.fk = specs[i + 3];
-      s.a = specs[i + 4];
-      s.b = specs[i + 5];
-      s.c = specs[i + 6];
-      row.specs.push_back(std::move(s));
-    }
-    if (!commands_.Add(std::move(row), parentId)) return Throw(env, "inconsistent command row");
-    return env.Undefined();
-  }
-
-  Napi::Value ClearCommands(const Napi::CallbackInfo& info) {
-    commands_.Clear();
-    return info.Env().Undefined();
-  }
-
-  // setLimits(maxMultibulk, maxBulk, maxInline, unauthMultibulk, unauthBulk)
-  Napi::Value SetLimits(const Napi::CallbackInfo& info) {
-    limits_.maxMultibulk = info[0].As<Napi::Number>().Int64Value();
-    limits_.maxBulk = info[1].As<Napi::Number>().Int64Value();
-    limits_.maxInline = info[2].As<Napi::Number>().Int64Value();
-    limits_.unauthMultibulk = info[3].As<Napi::Number>().Int64Value();
-    limits_.unauthBulk = info[4].As<Napi::Number>().Int64Value();
-    return info.Env().Undefined();
-  }
-
-  CommandTable commands_;
-  ScanLimits limits_;
-  ScanOutput request_;
-  ReplyOutput reply_;
-  Napi::Reference<Napi::Int32Array> arrays_[4];
-  Napi::Reference<Napi::Int32Array> argsRef_;
-  const int32_t* args_ = nullptr;
-};
 
 class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
  public:
@@ -267,16 +75,13 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
   // scanId() -> record count: scan() of bytes start..end of a registered buffer (buffer_ids.h),
   // the set's callArgs being [bufferId, start, end, authRequired (0 or 1)].
   napi_value ScanId(napi_env env) {
-    const int32_t* a = set_->args();
-    if (a == nullptr) return ThrowRaw(env, "scanId(): the ScannerSet was made without callArgs");
-    uint32_t start = static_cast<uint32_t>(a[1]), end = static_cast<uint32_t>(a[2]);
-    const uint8_t* bytes = ids_->Range(a[0], start, end);
-    if (bytes == nullptr) return ThrowRaw(env, "scanId(): unknown buffer or bad range");
+    uint32_t start, end;
+    const uint8_t* bytes = set_->ArgBytes(env, *ids_, &start, &end);
+    if (bytes == nullptr) return nullptr;
     napi_value result;
-    napi_create_int32(env, scanner_.Scan(bytes - start, start, end, a[3] != 0, set_->request()), &result);
+    napi_create_int32(env, scanner_.Scan(bytes - start, start, end, set_->args()[3] != 0, set_->request()), &result);
     return result;
   }
-
 
  private:
   // without a set the constructor throws and the scanner is never used: it gets an empty table
@@ -342,16 +147,13 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
   // the set's callArgs being [bufferId, start, end]; the records' offsets are from `start`, as for
   // scan() of that range.
   napi_value ScanId(napi_env env) {
-    const int32_t* a = set_->args();
-    if (a == nullptr) return ThrowRaw(env, "scanId(): the ScannerSet was made without callArgs");
-    uint32_t start = static_cast<uint32_t>(a[1]), end = static_cast<uint32_t>(a[2]);
-    const uint8_t* bytes = ids_->Range(a[0], start, end);
-    if (bytes == nullptr) return ThrowRaw(env, "scanId(): unknown buffer or bad range");
+    uint32_t start, end;
+    const uint8_t* bytes = set_->ArgBytes(env, *ids_, &start, &end);
+    if (bytes == nullptr) return nullptr;
     napi_value result;
     napi_create_int32(env, scanner_.Scan(bytes, end - start, set_->reply()), &result);
     return result;
   }
-
 
  private:
   const ScannerSet* set_;

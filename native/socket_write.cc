@@ -6,6 +6,7 @@
 // event loop stays Node's: nothing here waits or polls.
 #include "socket_write.h"
 
+#include "bound.h"
 #include "buffer_ids.h"
 #include "call_sources.h"
 
@@ -17,11 +18,6 @@
 
 namespace slotproxy {
 namespace {
-
-Napi::Value Throw(Napi::Env env, const char* message) {
-  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
 
 // At most this many ranges go in one call (Linux's IOV_MAX); more are left to the caller as a
 // partial write.
@@ -93,11 +89,6 @@ struct Sender {
   const int32_t* args;
   std::shared_ptr<BufferIds> buffers;
 };
-
-napi_value ThrowRaw(napi_env env, const char* message) {
-  napi_throw_type_error(env, nullptr, message);
-  return nullptr;
-}
 
 // send(...loose): sendv of the sender's first `count` ranges to `fd`, args being [fd, count,
 // nsrc]; the nsrc sources are the registered buffers its ids name (buffer_ids.h), or where an id
