@@ -5,7 +5,7 @@
 #   bench/callgrind/jit-names.py PERF_MAP FILE:REQUESTS [SMALLER_FILE:REQUESTS] [TOP] [--inclusive]
 # With a smaller run's dump (proxy.sh dumps TEST-N/4 and TEST-N), per request of the difference:
 # the cost of opening the connections is then left out. --inclusive: each function with what it
-# calls, no summary by owner.
+# calls, no summary by owner. The "steady" line sums the rows that runs of one build agree on.
 import bisect
 import re
 import subprocess
@@ -99,6 +99,10 @@ for fn, ir in totals.items():
     groups[g] = groups.get(g, 0) + ir
 for g, ir in sorted(groups.items(), key=lambda kv: -kv[1]):
     print(f'{ir / requests:8.0f} {100 * ir / total:5.1f}%  [{g}]')
+# The rows two runs of one build agree on (within ~3%): GC, V8's runtime (compiling) and its
+# builtins move by hundreds to thousands per request with when a scavenge or a recompile falls.
+steady = sum(groups.get(g, 0) for g in ('JS, slotproxy', 'addon', 'N-API', 'libuv'))
+print(f'steady: {steady / requests:.0f} (the proxy\'s JS, the addon, N-API, libuv)')
 print()
 for fn, ir in sorted(totals.items(), key=lambda kv: -kv[1])[:top]:
     print(f'{ir / requests:8.0f} {100 * ir / total:5.1f}%  {fn[:160]}')

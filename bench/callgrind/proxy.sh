@@ -65,12 +65,21 @@ measure() {
 # taken from a run of N to leave their cost out. Each test is measured REPS times (3), and the
 # lowest is reported too (a forced full GC before each run made it worse: V8 then dropped
 # compiled code and compiled it again within the run).
-declare -A low
+# With --perf-basic-prof in NODEFLAGS, each measurement also gets its "steady" count
+# (jit-names.py: the proxy's JS, the addon, N-API and libuv), which runs of one build agree on
+# within ~3%, where the totals move by thousands with a scavenge or a recompile in one run.
+declare -A low lowSteady
 for r in $(seq "${REPS:-3}"); do for t in "${TESTS[@]}"; do
   small=$(measure "$t" $((N / 4)))
   big=$(measure "$t" "$N")
   per=$(( (big - small) / (N - N / 4) ))
-  echo "$t -P $P: $per instructions per request; $(( (small - (big - small) / 3) / C )) per connection"
+  steady=
+  if [ -s "/tmp/perf-$PROXY.map" ]; then
+    dumps=($(ls -t "$WORK"/cg.*.* | head -2))
+    steady=$(python3 "$ROOT/bench/callgrind/jit-names.py" "/tmp/perf-$PROXY.map" "${dumps[0]}:$N" "${dumps[1]}:$((N / 4))" 0 | sed -n 's/^steady: \([0-9]*\).*/\1/p')
+  fi
+  echo "$t -P $P: $per instructions per request; $(( (small - (big - small) / 3) / C )) per connection${steady:+; steady $steady}"
   if [ -z "${low[$t]:-}" ] || [ "$per" -lt "${low[$t]}" ]; then low[$t]=$per; fi
+  if [ -n "$steady" ] && { [ -z "${lowSteady[$t]:-}" ] || [ "$steady" -lt "${lowSteady[$t]}" ]; }; then lowSteady[$t]=$steady; fi
 done; done
-for t in "${TESTS[@]}"; do echo "lowest: $t -P $P: ${low[$t]} instructions per request"; done
+for t in "${TESTS[@]}"; do echo "lowest: $t -P $P: ${low[$t]} instructions per request${lowSteady[$t]:+; steady ${lowSteady[$t]}}"; done
