@@ -43,7 +43,6 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
       : Napi::ObjectWrap<RequestScannerWrap>(info), set_(ScannerSet::From(info)), scanner_(TableOf(set_), LimitsOf(set_)) {
     if (!set_) return;
     setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
-    ids_ = BufferIdsOf(info.Env());
     bound_ = BindMethod<RequestScannerWrap, &RequestScannerWrap::Scan>(info, this, "scan");
     boundId_ = BindRaw<RequestScannerWrap, &RequestScannerWrap::ScanId>(info, this, "scanId");
   }
@@ -67,20 +66,16 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
       return Throw(info.Env(), "scan(bytes, start, end): bad range");
     }
     if (napi_get_value_bool(env, info[3], &authRequired) != napi_ok) authRequired = info[3].ToBoolean().Value();
-    napi_value result;
-    napi_create_int32(env, scanner_.Scan(static_cast<const uint8_t*>(data), start, end, authRequired, set_->request()), &result);
-    return Napi::Value(env, result);
+    return Napi::Value(env, Int32(env, scanner_.Scan(static_cast<const uint8_t*>(data), start, end, authRequired, set_->request())));
   }
 
   // scanId() -> record count: scan() of bytes start..end of a registered buffer (buffer_ids.h),
   // the set's callArgs being [bufferId, start, end, authRequired (0 or 1)].
   napi_value ScanId(napi_env env) {
     uint32_t start, end;
-    const uint8_t* bytes = set_->ArgBytes(env, *ids_, &start, &end);
+    const uint8_t* bytes = set_->ArgBytes(env, &start, &end);
     if (bytes == nullptr) return nullptr;
-    napi_value result;
-    napi_create_int32(env, scanner_.Scan(bytes - start, start, end, set_->args()[3] != 0, set_->request()), &result);
-    return result;
+    return Int32(env, scanner_.Scan(bytes - start, start, end, set_->args()[3] != 0, set_->request()));
   }
 
  private:
@@ -100,7 +95,6 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
   }
   const ScannerSet* set_;
   Napi::ObjectReference setRef_;
-  std::shared_ptr<BufferIds> ids_;
   RequestScanner scanner_;
   std::shared_ptr<Bound<RequestScannerWrap>> bound_;
   std::shared_ptr<Bound<RequestScannerWrap>> boundId_;
@@ -115,7 +109,6 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
   explicit ReplyScannerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReplyScannerWrap>(info), set_(ScannerSet::From(info)) {
     if (!set_) return;
     setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
-    ids_ = BufferIdsOf(info.Env());
     bound_ = BindMethod<ReplyScannerWrap, &ReplyScannerWrap::Scan>(info, this, "scan");
     boundId_ = BindRaw<ReplyScannerWrap, &ReplyScannerWrap::ScanId>(info, this, "scanId");
   }
@@ -138,9 +131,7 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
     } else {
       len = 0;
     }
-    napi_value result;
-    napi_create_int32(env, scanner_.Scan(data, len, set_->reply()), &result);
-    return Napi::Value(env, result);
+    return Napi::Value(env, Int32(env, scanner_.Scan(data, len, set_->reply())));
   }
 
   // scanId() -> record count: scan() of bytes start..end of a registered buffer (buffer_ids.h),
@@ -148,17 +139,14 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
   // scan() of that range.
   napi_value ScanId(napi_env env) {
     uint32_t start, end;
-    const uint8_t* bytes = set_->ArgBytes(env, *ids_, &start, &end);
+    const uint8_t* bytes = set_->ArgBytes(env, &start, &end);
     if (bytes == nullptr) return nullptr;
-    napi_value result;
-    napi_create_int32(env, scanner_.Scan(bytes, end - start, set_->reply()), &result);
-    return result;
+    return Int32(env, scanner_.Scan(bytes, end - start, set_->reply()));
   }
 
  private:
   const ScannerSet* set_;
   Napi::ObjectReference setRef_;
-  std::shared_ptr<BufferIds> ids_;
   ReplyScanner scanner_;
   std::shared_ptr<Bound<ReplyScannerWrap>> bound_;
   std::shared_ptr<Bound<ReplyScannerWrap>> boundId_;

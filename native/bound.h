@@ -4,6 +4,7 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <memory>
 
 namespace slotproxy {
@@ -71,6 +72,13 @@ std::shared_ptr<Bound<W>> BindRaw(const Napi::CallbackInfo& info, W* self, const
       env, fn, share, [](napi_env, void* data, void*) { delete static_cast<std::shared_ptr<Bound<W>>*>(data); }, nullptr, nullptr);
   info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
   return bound;
+}
+
+// An int32 as a JS number (a small integer: no heap number to make), from raw napi.
+inline napi_value Int32(napi_env env, int32_t value) {
+  napi_value result;
+  napi_create_int32(env, value, &result);
+  return result;
 }
 
 inline napi_value ThrowRaw(napi_env env, const char* message) {

@@ -59,6 +59,7 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
     reply_.recordCap = (repRecords.ElementLength() - kRepHeader) / kRepRecord;
     reply_.elems = repElems.Data();
     reply_.elemCap = repElems.ElementLength();
+    ids_ = BufferIdsOf(env);
     if (info.Length() > 4 && info[4].IsTypedArray() && info[4].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array &&
         info[4].As<Napi::Int32Array>().ElementLength() >= 4) {
       argsRef_ = Napi::Persistent(info[4].As<Napi::Int32Array>());
@@ -85,14 +86,14 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
   // The bytes the call arguments [bufferId, start, end, ...] name in a registered buffer
   // (buffer_ids.h), from `start`; null, with a JS exception pending, when the set has no call
   // arguments or the range is not in the buffer.
-  const uint8_t* ArgBytes(napi_env env, const BufferIds& ids, uint32_t* start, uint32_t* end) const {
+  const uint8_t* ArgBytes(napi_env env, uint32_t* start, uint32_t* end) const {
     if (args_ == nullptr) {
       ThrowRaw(env, "scanId(): the ScannerSet was made without callArgs");
       return nullptr;
     }
     *start = static_cast<uint32_t>(args_[1]);
     *end = static_cast<uint32_t>(args_[2]);
-    const uint8_t* bytes = ids.Range(args_[0], *start, *end);
+    const uint8_t* bytes = ids_->Range(args_[0], *start, *end);
     if (bytes == nullptr) ThrowRaw(env, "scanId(): unknown buffer or bad range");
     return bytes;
   }
@@ -153,6 +154,8 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
   Napi::Reference<Napi::Int32Array> arrays_[4];
   Napi::Reference<Napi::Int32Array> argsRef_;
   const int32_t* args_ = nullptr;
+  // the environment's registered buffers, which call arguments name
+  std::shared_ptr<BufferIds> ids_;
 };
 
 }  // namespace slotproxy

@@ -67,14 +67,11 @@ static Napi::Value SendRanges(napi_env env, int32_t fd, const int32_t* t, uint32
   do {
     n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
+  if (n < 0) return Napi::Value(env, Int32(env, errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno));
+  // (an int32 where it fits, as it always does but for writes of gigabytes: no heap number)
+  if (n <= INT32_MAX) return Napi::Value(env, Int32(env, static_cast<int32_t>(n)));
   napi_value result;
-  if (n < 0) {
-    napi_create_int32(env, errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno, &result);
-  } else {
-    // (an int32 where it fits, as it always does but for writes of gigabytes: no heap number)
-    if (n <= INT32_MAX) napi_create_int32(env, static_cast<int32_t>(n), &result);
-    else napi_create_int64(env, static_cast<int64_t>(n), &result);
-  }
+  napi_create_int64(env, static_cast<int64_t>(n), &result);
   return Napi::Value(env, result);
 }
 
