@@ -70,6 +70,14 @@ export function slabId(slab: Slab): number {
 }
 
 /**
+ * The addon's id for `buf` when it is the buffer of `slab` (the slab a read or a reply is a range
+ * of; null: none), else -1; -2 where the addon is not used.
+ */
+export function slabIdFor(slab: Slab | null, buf: Buffer): number {
+  return slab !== null && slab.buf === buf ? slabId(slab) : -1;
+}
+
+/**
  * The addon's id for `buf` when it is a slab's buffer that has one, else -1: for a writer that
  * has the Buffer and not its slab (a node connection's write of commands read from clients).
  */

@@ -1,6 +1,6 @@
 // Turns a backend's socket reads into whole reply frames: views of the received bytes, except a
 // frame that spans reads, which is joined once when it completes.
-import { releaseSlab, slabId, type Slab } from '../io/slabs';
+import { releaseSlab, slabIdFor, type Slab } from '../io/slabs';
 import type { ReplyScanner, Scanners } from './scanners';
 import { P_ATTRIB, P_ELEMS, P_END, P_REDIRECT, P_TYPE, REP_HEADER, REP_MORE, REP_RECORD, REP_STATUS, REP_ERROR } from './records';
 
@@ -45,7 +45,7 @@ export class ReplyReader {
   push(buf: Buffer, sink: ReplySink, slab: Slab | null = null, from = 0, to = buf.length): void {
     const rec = this.records;
     // (a slab known to the addon is scanned by its id: no view of the read, no typed array's info)
-    const id = this.scanId !== null && slab !== null && slab.buf === buf ? slabId(slab) : -2;
+    const id = this.scanId !== null ? slabIdFor(slab, buf) : -1;
     let n: number;
     if (id >= 0) {
       const args = this.callArgs;

@@ -2,7 +2,7 @@
 // of the bytes received (no copy); only a command split between reads is copied, once, into a
 // buffer sized for what the scanner says it still needs, so a huge argument is not re-copied per
 // read, and the commands after it in the next read are not copied at all.
-import { releaseSlab, slabId, tailSlab, TAIL_SLAB_SIZE, type Slab } from '../io/slabs';
+import { releaseSlab, slabIdFor, tailSlab, TAIL_SLAB_SIZE, type Slab } from '../io/slabs';
 import type { RequestScanner, Scanners } from './scanners';
 import { NEED_RESCAN, REQ_CONSUMED, REQ_NEED } from './records';
 
@@ -84,7 +84,7 @@ export class RequestReader {
     let consumed = from;
     const rec = this.records;
     let need = 0;
-    const id = this.scanId !== null && slab !== null && slab.buf === buf ? slabId(slab) : -2;
+    const id = this.scanId !== null ? slabIdFor(slab, buf) : -1;
     const args = this.callArgs;
     for (;;) {
       let n: number;

@@ -12,7 +12,7 @@
 // (lib/io/socket-fd.ts), else copied into one buffer written through the socket's stream.
 import type net from 'node:net';
 import type { Gather } from '../protocol/gather';
-import { releaseSlab, slabId } from '../io/slabs';
+import { releaseSlab, slabIdFor } from '../io/slabs';
 import { flushEarly } from '../io/flush-queue';
 import { SocketFd } from '../io/socket-fd';
 import type { ClientRequest } from './client-request';
@@ -57,9 +57,8 @@ export class SocketReplyWriter implements ReplyWriter {
       const reply = req.reply;
       if (reply !== null) {
         const end = req.replyEnd ?? -1;
-        const slab = req.replySlab;
         if (end < 0) g.add(reply, 0, reply.length);
-        else g.add(reply, req.replyStart!, end, slab !== null && slab.buf === reply ? slabId(slab) : -1);
+        else g.add(reply, req.replyStart!, end, slabIdFor(req.replySlab, reply));
         const tail = req.replyTail;
         if (tail != null) {
           const { bufs, ranges } = tail;
