@@ -10,8 +10,10 @@
         "native/reply_scanner.cc",
         "native/request_scanner.cc",
         "native/resp_framer.cc",
+        "native/send_batch.cc",
         "native/socket_poll.cc",
-        "native/socket_write.cc"
+        "native/socket_write.cc",
+        "native/uring.cc"
       ],
       "conditions": [["OS=='win'", { "sources!": ["native/socket_poll.cc", "native/socket_write.cc"] }]],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -11,6 +11,7 @@ type ValueOf<T extends OptionType> = T extends 'int' | 'size' | 'workers' ? numb
 export type Config = { [K in OptionName]: ValueOf<(typeof OPTIONS)[K]['type']> } & {
   parser: 'auto' | 'native' | 'js';
   socketReads: 'auto' | 'stream';
+  ioUring: 'auto' | 'off';
 };
 
 export interface Seed {

@@ -295,6 +295,14 @@ export const OPTIONS = {
     values: ['auto', 'stream'],
     help: "how plain TCP sockets are read: auto (by the native addon on Node's loop, past Node's stream handles, when the native scanners run) or stream (through Node's handles, to compare)",
   },
+  ioUring: {
+    env: 'SLOTPROXY_IO_URING',
+    live: false,
+    type: 'enum',
+    default: 'auto',
+    values: ['auto', 'off'],
+    help: "auto: the client writes of one flush go to the kernel in one io_uring submit, where the kernel allows io_uring and the addon reads the sockets; off: one system call per write (to compare)",
+  },
   logLevel: {
     env: 'SLOTPROXY_LOG_LEVEL',
     live: true,

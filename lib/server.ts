@@ -188,7 +188,7 @@ export class Proxy implements ProxyContext {
   /** Discovers the cluster and starts listening. */
   static async start(config: Config, options: { clientIdBase?: number } = {}): Promise<Proxy> {
     const log = logger('proxy');
-    const scanners = createScanners(config.parser, config.socketReads);
+    const scanners = createScanners(config.parser, config.socketReads, config.ioUring);
     log.debug({ scanners: scanners.kind, reason: scanners.reason }, `using the ${scanners.kind} scanners (${scanners.reason})`);
     const seeds = config.cluster.map((s) => formatAddress(s.host, s.port));
     if (seeds.length === 0) throw new Error('no cluster configured: set SLOTPROXY_CLUSTER=host:port[,host:port...] or run with --demo');

@@ -238,6 +238,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #ifndef _WIN32
   exports.Set("sendv", Napi::Function::New(env, SendV));
   exports.Set("sender", Napi::Function::New(env, MakeSender));
+  exports.Set("submitSends", Napi::Function::New(env, SubmitSends));
+  exports.Set("queuedBytes", Napi::Function::New(env, QueuedBytes));
+  exports.Set("sendBatchState", Napi::Function::New(env, SendBatchState));
   exports.Set("ReadPoller", DefineReadPoller(env));
 #endif
   exports.Set("layout", Layout(env));

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "buffer_ids.h"
+#include "send_batch.h"
 
 namespace slotproxy {
 
@@ -13,6 +14,8 @@ struct AddonData {
   // the ScannerSet class, which a scanner's constructor checks its argument against
   Napi::FunctionReference scannerSet;
   std::shared_ptr<BufferIds> buffers = std::make_shared<BufferIds>();
+  // client sends batched per flush (send_batch.h); io_uring is set up on first use
+  std::shared_ptr<SendBatch> sends = std::make_shared<SendBatch>();
 };
 
 }  // namespace slotproxy

@@ -133,7 +133,9 @@ class Poller : public Napi::ObjectWrap<Poller> {
     return entries_[id];
   }
 
-  // add(fd, id, target) -> 0, or -errno (the socket is then read by Node as before)
+  // add(fd, id, target) -> the duplicate descriptor it polls (and batched sends go to: it stays
+  // open until remove(), even when Node closes the socket's own), or -errno (the socket is then
+  // read by Node as before)
   Napi::Value Add(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() || check_ == nullptr) {
@@ -173,7 +175,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
     }
     e->polling = true;
     entries_[id] = e;
-    return Napi::Number::New(env, 0);
+    return Napi::Number::New(env, dup);
   }
 
   Napi::Value Pause(const Napi::CallbackInfo& info) {

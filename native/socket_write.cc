@@ -9,6 +9,7 @@
 #include "bound.h"
 #include "buffer_ids.h"
 #include "call_sources.h"
+#include "send_batch.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -36,8 +37,10 @@ thread_local uint8_t coalesced[kCoalesceMax];
 // Sends `count` ranges (source index, start, end) of the sources src/srcLen (nsrc of them) to
 // `fd`: the bytes the kernel took (0 when the socket's buffer is full), or -errno; throws (and
 // sends nothing) when a range is outside its source. MSG_NOSIGNAL: a peer that is gone gives
-// EPIPE, not a SIGPIPE.
-static Napi::Value SendRanges(napi_env env, int32_t fd, const int32_t* t, uint32_t count, uint8_t* const* src, const size_t* srcLen, uint32_t nsrc) {
+// EPIPE, not a SIGPIPE. With a `batch`, the send may be queued in it instead (its entry in
+// *queued, else -1): it then counts as taken whole, and the batch's submit says what was.
+static Napi::Value SendRanges(napi_env env, int32_t fd, const int32_t* t, uint32_t count, uint8_t* const* src, const size_t* srcLen, uint32_t nsrc,
+                              SendBatch* batch = nullptr, int32_t* queued = nullptr) {
   if (fd < 0) return Throw(env, "sendv: fd must be a file descriptor");
   if (count > kMaxIov) count = kMaxIov;
   struct iovec iov[kMaxIov];
@@ -49,6 +52,10 @@ static Napi::Value SendRanges(napi_env env, int32_t fd, const int32_t* t, uint32
     iov[r].iov_base = src[t[0]] + t[1];
     iov[r].iov_len = static_cast<size_t>(t[2] - t[1]);
     total += iov[r].iov_len;
+  }
+  if (batch != nullptr) {
+    *queued = total > 0 && total <= INT32_MAX ? batch->Queue(fd, iov, count, total) : -1;
+    if (*queued >= 0) return Napi::Value(env, Int32(env, static_cast<int32_t>(total)));
   }
   struct msghdr msg = {};
   msg.msg_iov = iov;
@@ -83,12 +90,15 @@ struct Sender {
   size_t rangeCount;
   const int32_t* ids;
   size_t idCount;
-  const int32_t* args;
+  int32_t* args;
+  size_t argCount;
   std::shared_ptr<BufferIds> buffers;
+  std::shared_ptr<SendBatch> batch;
 };
 
 // send(...loose): sendv of the sender's first `count` ranges to `fd`, args being [fd, count,
-// nsrc]; the nsrc sources are the registered buffers its ids name (buffer_ids.h), or where an id
+// nsrc, queue, entry]: with `queue` 1 (and args that long) the send may be queued in the batch
+// of client sends (send_batch.h), `entry` then saying where (-1: sent at once); the nsrc sources are the registered buffers its ids name (buffer_ids.h), or where an id
 // is -1 the next of the `loose` Buffers given. A raw napi function: per call, no argument but the
 // few loose Buffers is converted (bench/results/hot-path-figures.md, "argument arrays").
 napi_value SendFromIds(napi_env env, napi_callback_info info) {
@@ -118,12 +128,15 @@ napi_value SendFromIds(napi_env env, napi_callback_info info) {
       srcLen[i] = looseLen[next++];
     }
   }
-  Napi::Value r = SendRanges(env, fd, s->ranges, count, src, srcLen, nsrc);
+  bool queue = s->argCount >= 5 && s->args[3] == 1;
+  if (queue) s->args[4] = -1;
+  Napi::Value r = queue ? SendRanges(env, fd, s->ranges, count, src, srcLen, nsrc, s->batch.get(), &s->args[4])
+                        : SendRanges(env, fd, s->ranges, count, src, srcLen, nsrc);
   return r.IsEmpty() ? nullptr : static_cast<napi_value>(r);
 }
 
-// sender(ranges: Int32Array, ids: Int32Array, args: Int32Array(3)) -> send (above), bound to
-// the three arrays.
+// sender(ranges: Int32Array, ids: Int32Array, args: Int32Array(3 or 5)) -> send (above), bound
+// to the three arrays.
 Napi::Value MakeSender(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   for (size_t i = 0; i < 3; i++) {
@@ -134,7 +147,7 @@ Napi::Value MakeSender(const Napi::CallbackInfo& info) {
   Napi::Int32Array ranges = info[0].As<Napi::Int32Array>(), ids = info[1].As<Napi::Int32Array>(), args = info[2].As<Napi::Int32Array>();
   if (args.ElementLength() < 3) return Throw(env, "sender(ranges, ids, args): args needs 3 elements");
   auto* s = new Sender{Napi::Persistent(ranges), Napi::Persistent(ids), Napi::Persistent(args), ranges.Data(), ranges.ElementLength() / 3,
-                       ids.Data(), ids.ElementLength(), args.Data(), BufferIdsOf(env)};
+                       ids.Data(), ids.ElementLength(), args.Data(), args.ElementLength(), BufferIdsOf(env), SendBatchOf(env)};
   napi_value fn;
   napi_create_function(env, "send", NAPI_AUTO_LENGTH, SendFromIds, s, &fn);
   napi_add_finalizer(env, fn, s, [](napi_env, void* d, void*) { delete static_cast<Sender*>(d); }, nullptr, nullptr);

@@ -5,7 +5,9 @@
 // Some writers go out sooner: those marked `early` are flushed by flushEarly() too, which the
 // layer that owns them calls where it wants them written (the proxy: client replies at the end
 // of each read of a node's replies, see lib/proxy/reply-writes.ts). This module only keeps the
-// two lanes; it decides nothing about clients or nodes.
+// two lanes; it decides nothing about clients or nodes. Client sends queued during a flush
+// (lib/io/send-batch.ts) are submitted at its end.
+import { submitSends } from './send-batch';
 
 export interface Flushable {
   flushQueued: boolean;
@@ -27,19 +29,23 @@ let batching = false;
 
 function flushAll(): void {
   scheduled = false;
-  // Flushing one writer can queue more (a reply completes a redirect...): loop until quiet.
-  while (count > 0) {
-    const batch = queue;
-    const n = count;
-    queue = spare;
-    count = 0;
-    for (let i = 0; i < n; i++) {
-      const f = batch[i];
-      batch[i] = NONE;
-      f.flushQueued = false;
-      f.flush();
+  try {
+    // Flushing one writer can queue more (a reply completes a redirect...): loop until quiet.
+    while (count > 0) {
+      const batch = queue;
+      const n = count;
+      queue = spare;
+      count = 0;
+      for (let i = 0; i < n; i++) {
+        const f = batch[i];
+        batch[i] = NONE;
+        f.flushQueued = false;
+        f.flush();
+      }
+      spare = batch;
     }
-    spare = batch;
+  } finally {
+    submitSends();
   }
 }
 
@@ -48,19 +54,23 @@ function flushAll(): void {
  * called while a gather is being filled (a client's write uses the shared one).
  */
 export function flushEarly(): void {
-  let kept = 0;
-  // (flushing a writer can queue more: the count is read again each time)
-  for (let i = 0; i < count; i++) {
-    const f = queue[i];
-    if (f.early) {
-      f.flushQueued = false;
-      f.flush();
-    } else {
-      queue[kept++] = f;
+  try {
+    let kept = 0;
+    // (flushing a writer can queue more: the count is read again each time)
+    for (let i = 0; i < count; i++) {
+      const f = queue[i];
+      if (f.early) {
+        f.flushQueued = false;
+        f.flush();
+      } else {
+        queue[kept++] = f;
+      }
     }
+    for (let i = kept; i < count; i++) queue[i] = NONE;
+    count = kept;
+  } finally {
+    submitSends();
   }
-  for (let i = kept; i < count; i++) queue[i] = NONE;
-  count = kept;
 }
 
 export function scheduleFlush(f: Flushable): void {

@@ -20,7 +20,7 @@ import { clientSlabs, nodeSlabs, releaseSlab, SlabStream, type Slab } from './sl
 import { destroyed, writeState, type WriteState } from './stream-state';
 
 export interface NativeReadPoller {
-  /** 0, or -errno (the socket is then read by Node) */
+  /** the duplicate descriptor it polls, or -errno (the socket is then read by Node) */
   add(fd: number, id: number, target: number): number;
   pause(id: number): void;
   resume(id: number): void;
@@ -53,8 +53,8 @@ export interface ReadControl {
 
 export type ReadHandle = { fd?: number; reading?: boolean; readStart(): number; readStop(): number };
 
-class PolledSocket implements ReadControl {
-  /** no longer polled (ended, failed, closed): its reads are Node's again */
+export class PolledSocket implements ReadControl {
+  /** no longer polled (ended, failed, closed): its reads are Node's again, `fd` is closed */
   dropped = false;
   private paused = false;
   private readonly state: WriteState | null;
@@ -66,6 +66,12 @@ class PolledSocket implements ReadControl {
     readonly socket: net.Socket,
     readonly handle: ReadHandle,
     readonly onChunk: OnChunk,
+    /**
+     * the addon's duplicate of the socket's descriptor, open until the socket is dropped (after
+     * its 'close'): batched sends go to it (lib/io/send-batch.ts), so that a send queued before
+     * Node closes the socket cannot reach a descriptor the number was given to since
+     */
+    readonly fd: number,
   ) {
     this.state = writeState(socket);
   }
@@ -137,7 +143,8 @@ export class ReadPoller {
     if (typeof fd !== 'number' || fd < 0) return null;
     const id = this.free.length ? this.free.pop()! : this.sockets.length;
     const target = clients ? CLIENTS : NODES;
-    if (this.native.add(fd, id, target) !== 0) {
+    const dup = this.native.add(fd, id, target);
+    if (dup < 0) {
       this.free.push(id);
       return null;
     }
@@ -145,7 +152,7 @@ export class ReadPoller {
     // true so that Node's resume() or read() never starts the handle behind the poller's back.
     handle.reading = true;
     handle.readStop();
-    const polled = new PolledSocket(this.native, id, target, socket, handle, onChunk);
+    const polled = new PolledSocket(this.native, id, target, socket, handle, onChunk, dup);
     this.sockets[id] = polled;
     this.polled++;
     socket.once('close', () => this.drop(polled));

@@ -8,20 +8,27 @@
 // and a slow client's output is still counted in writableLength (the output limits).
 // TLS sockets (their handle is a TLSWrap: the bytes must be encrypted), platforms without a
 // descriptor and builds without the addon keep writing through the stream.
+// A polled client socket's sends may also be queued and made together at the flush's end
+// (lib/io/send-batch.ts).
 import type net from 'node:net';
+import type { PolledSocket } from './read-poller';
+import { hasQueued, submitSends, type QueuedWriter } from './send-batch';
 import { writeClosed, writeQueued, writeState, type WriteState } from './stream-state';
 
 type Handle = { fd?: number; constructor: { name: string } };
 
-export class SocketFd {
+export class SocketFd implements QueuedWriter {
   /** -1: this socket is always written through its stream */
   private readonly fd: number;
   private readonly state: WriteState | null;
+  queuedIn = 0;
 
   constructor(
-    private readonly socket: net.Socket,
+    readonly socket: net.Socket,
     /** false: never write to the descriptor (no native sendv, or to compare the two paths) */
     enabled: boolean,
+    /** the poller's reading of the socket, whose descriptor sends may be queued to; null: none */
+    private readonly polled: PolledSocket | null = null,
   ) {
     const handle = (socket as unknown as { _handle: Handle | null })._handle;
     const name = handle?.constructor.name;
@@ -36,7 +43,14 @@ export class SocketFd {
    * still holds bytes.
    */
   now(): number {
+    // a second write in one flush: the first one's bytes go first
+    if (this.queuedIn !== 0 && hasQueued(this)) submitSends();
     const s = this.socket;
     return this.fd >= 0 && writeQueued(s, this.state) === 0 && !writeClosed(s, this.state) ? this.fd : -1;
+  }
+
+  queueFd(): number {
+    const p = this.polled;
+    return p !== null && !p.dropped ? p.fd : -1;
   }
 }

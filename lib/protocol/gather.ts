@@ -11,6 +11,7 @@
 // written through the stream, as begin ... end does.
 import type net from 'node:net';
 import { copyRange } from '../io/copy-range';
+import type { QueuedWriter, SendBatch } from '../io/send-batch';
 import { bufferId } from '../io/slabs';
 import { outputBuffer, send } from '../io/write-buffer';
 import { loadNative } from './native';
@@ -78,8 +79,11 @@ export class Gather {
   private nloose = 0;
   /** sendv bound to `ranges` and `ids`: a send then passes integers and the loose sources only */
   private readonly sendIds: NativeSendIds | null;
-  /** sendIds' arguments: [fd, ranges, sources] */
-  private readonly sendArgs = new Int32Array(3);
+  /**
+   * sendIds' arguments: [fd, ranges, sources, queue, entry]: with queue 1 the addon may queue the
+   * send in the batch (`batch`), and says in `entry` where (-1: it sent it at once)
+   */
+  private readonly sendArgs = new Int32Array(5);
   private lastSource: Buffer | null = null;
   private lastIndex = -1;
   private prevSource: Buffer | null = null;
@@ -95,6 +99,8 @@ export class Gather {
     private readonly nativeAvg = NATIVE_AVG,
     private readonly sendv: NativeSend | null = null,
     sender: NativeSender | null = null,
+    /** where sends to a QueuedWriter may be queued (lib/io/send-batch.ts); null: all go at once */
+    private readonly batch: SendBatch | null = null,
   ) {
     this.sendIds = sendv !== null && sender !== null ? sender(this.ranges, this.ids, this.sendArgs) : null;
   }
@@ -124,11 +130,25 @@ export class Gather {
    * that is not -1 (SocketFd.now()), from the ranges where they are few (DIRECT_RANGES), else
    * from one buffer they are copied into; through its stream, from a copy, for whatever the kernel
    * did not take and where there is no descriptor (the stream then reports any error itself).
+   * With a `writer` (fd being its SocketFd.now()), the send may be queued in the batch instead, to
+   * its writer's queueFd(): it then counts as sent, and the batch's submit writes what was not.
    */
-  sendTo(socket: net.Socket, fd: number): void {
+  sendTo(socket: net.Socket, fd: number, writer: QueuedWriter | null = null): void {
     const sendv = fd >= 0 ? this.sendv : null;
     if (sendv !== null && this.out === null && (this.n <= DIRECT_RANGES || (this.sendIds !== null && this.nloose <= 2 && this.n <= SEND_RANGES))) {
-      const sent = this.n === 0 ? 0 : this.callSend(sendv, fd);
+      const queueFd = writer !== null && this.batch !== null && this.sendIds !== null ? writer.queueFd() : -1;
+      let sent: number;
+      if (this.n === 0) {
+        sent = 0;
+      } else if (queueFd >= 0) {
+        const args = this.sendArgs;
+        args[3] = 1;
+        sent = this.callSend(sendv, queueFd);
+        args[3] = 0;
+        if (args[4] >= 0) this.batch!.noteQueued(writer!, args[4]);
+      } else {
+        sent = this.callSend(sendv, fd);
+      }
       if (sent === this.bytes) {
         this.clear();
         this.out = EMPTY;
@@ -302,11 +322,11 @@ function nativeSender(): NativeSender | null {
 /**
  * 'auto': natively where it pays (see NATIVE_MIN), in JS without the addon; 'js': always in JS;
  * 'native': every gather natively, however few and short its ranges (bench/parser compares).
- * Each proxy's Scanners makes its own (lib/protocol/scanners.ts): nothing here is process-wide.
+ * `batch`: where client sends may be queued (SLOTPROXY_IO_URING). Each proxy's Scanners makes its own (lib/protocol/scanners.ts): nothing here is process-wide.
  */
-export function createGather(kind: 'auto' | 'js' | 'native'): Gather {
+export function createGather(kind: 'auto' | 'js' | 'native', batch: SendBatch | null = null): Gather {
   if (kind === 'js') return new Gather(null);
   return kind === 'native'
-    ? new Gather(nativeGather(), 0, 0, nativeSend(), nativeSender())
-    : new Gather(nativeGather(), NATIVE_MIN, NATIVE_AVG, nativeSend(), nativeSender());
+    ? new Gather(nativeGather(), 0, 0, nativeSend(), nativeSender(), batch)
+    : new Gather(nativeGather(), NATIVE_MIN, NATIVE_AVG, nativeSend(), nativeSender(), batch);
 }

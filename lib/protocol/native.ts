@@ -47,6 +47,10 @@ export interface NativeAddon {
    * where a source id of -1 takes the next loose Buffer. Absent from older builds and on Windows.
    */
   sender?(ranges: Int32Array, ids: Int32Array, args: Int32Array): (...loose: Uint8Array[]) => number;
+  /** the batch of client sends (lib/io/send-batch.ts); absent from older builds and on Windows */
+  submitSends?(results: Int32Array): number;
+  queuedBytes?(entry: number, from: number): Buffer;
+  sendBatchState?(): number;
   /** socket reads on Node's loop (lib/io/read-poller.ts); absent from older builds and on Windows */
   ReadPoller?: NativeReadPollerClass;
   layout: Record<string, number>;

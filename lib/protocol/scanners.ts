@@ -9,6 +9,7 @@ import { DEFAULT_SCAN_LIMITS, JsRequestScanner, type ScanLimits } from './js-req
 import { JsReplyScanner } from './js-reply-scanner';
 import { createGather, type Gather } from './gather';
 import { readPoller, type ReadPoller } from '../io/read-poller';
+import { sendBatch } from '../io/send-batch';
 import { registerSlabsWith } from '../io/slabs';
 import { loadNative, type NativeAddon } from './native';
 import {
@@ -26,6 +27,8 @@ import {
 export type ParserChoice = 'auto' | 'native' | 'js';
 /** SLOTPROXY_SOCKET_READS: auto (the addon's poller where it can), stream (Node's handles) */
 export type SocketReadsChoice = 'auto' | 'stream';
+/** SLOTPROXY_IO_URING: auto (a flush's client writes in one io_uring submit where there), off */
+export type IoUringChoice = 'auto' | 'off';
 
 export interface RequestScanner {
   /** Frames buf[start, end); see records.ts for what lands in `requestRecords`. */
@@ -122,7 +125,7 @@ export function createJsScanners(reason: string): Scanners {
   };
 }
 
-function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketReadsChoice): Scanners {
+function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketReadsChoice, sends: IoUringChoice): Scanners {
   // the addon's command table, limits and output arrays are this object's alone (a ScannerSet)
   const arrays = allocate();
   const set = new addon.ScannerSet(arrays.requestRecords, arrays.requestKeys, arrays.replyRecords, arrays.replyElems, arrays.callArgs);
@@ -132,7 +135,8 @@ function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketR
     kind: 'native',
     reason,
     ...arrays,
-    gather: createGather('auto'),
+    // (sends are queued to the poller's descriptors: none without it)
+    gather: createGather('auto', reads === 'auto' && sends === 'auto' ? sendBatch(addon) : null),
     poller: reads === 'auto' ? readPoller(addon.ReadPoller) : null,
     newRequestScanner: () => new addon.RequestScanner(set),
     newReplyScanner: () => new addon.ReplyScanner(set),
@@ -151,10 +155,10 @@ function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketR
 }
 
 /** Picks the scanners for a SLOTPROXY_PARSER value; throws when `native` was asked for and cannot load. */
-export function createScanners(choice: ParserChoice, reads: SocketReadsChoice = 'auto'): Scanners {
+export function createScanners(choice: ParserChoice, reads: SocketReadsChoice = 'auto', sends: IoUringChoice = 'auto'): Scanners {
   if (choice === 'js') return createJsScanners('SLOTPROXY_PARSER=js');
   const { addon, error } = loadNative();
-  if (addon) return createNativeScanners(addon, choice === 'native' ? 'SLOTPROXY_PARSER=native' : 'native addon loaded', reads);
+  if (addon) return createNativeScanners(addon, choice === 'native' ? 'SLOTPROXY_PARSER=native' : 'native addon loaded', reads, sends);
   if (choice === 'native') throw new Error(`SLOTPROXY_PARSER=native but the ${error}`);
   return createJsScanners(error ?? 'native addon not loadable');
 }

@@ -8,6 +8,7 @@ import { WrittenNodes } from '../backend/written-nodes';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
 import { releaseSlab, type Slab } from '../io/slabs';
 import { writeQueued, writeState, type WriteState } from '../io/stream-state';
+import { PolledSocket } from '../io/read-poller';
 import { pollSocket } from '../io/socket-reads';
 import { PendingStats } from '../metrics/pending-stats';
 import { CMD_INLINE, CMD_PROTOCOL_ERROR, REQ_HEADER, REQ_RECORD, R_CMD, R_END, R_FLAGS, R_SLOT, R_START } from '../protocol/records';
@@ -62,7 +63,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     const reads = pollSocket(socket, (buf, start, end, slab) => this.onData(buf, start, end, slab), true, ctx.scanners.poller);
     this.limits = new ClientLimits(limitedSocket(socket, reads), ctx);
     this.out = writeState(socket);
-    this.replies = new ReplyQueue(this, new SocketReplyWriter(socket, ctx.scanners.gather), this.limits);
+    this.replies = new ReplyQueue(this, new SocketReplyWriter(socket, ctx.scanners.gather, reads instanceof PolledSocket ? reads : null), this.limits);
     this.reader = new RequestReader(ctx.scanners.newRequestScanner(), ctx.scanners);
     socket.setNoDelay(true);
     if (ctx.config.tcpKeepalive > 0) socket.setKeepAlive(true, ctx.config.tcpKeepalive * 1000);

@@ -14,6 +14,7 @@ import type net from 'node:net';
 import type { Gather } from '../protocol/gather';
 import { releaseSlab, slabIdFor } from '../io/slabs';
 import { flushEarly } from '../io/flush-queue';
+import type { PolledSocket } from '../io/read-poller';
 import { SocketFd } from '../io/socket-fd';
 import type { ClientRequest } from './client-request';
 import type { ReplyWriter } from './reply-queue';
@@ -30,8 +31,10 @@ export class SocketReplyWriter implements ReplyWriter {
     private readonly socket: net.Socket,
     /** the proxy's gather (its scanners'), which sends a run of replies in one write */
     private readonly gather: Gather,
+    /** the poller's reading of the socket (its sends may then be batched), or null */
+    polled: PolledSocket | null = null,
   ) {
-    this.fd = new SocketFd(socket, gather.sends);
+    this.fd = new SocketFd(socket, gather.sends, polled);
   }
 
   /**
@@ -67,7 +70,7 @@ export class SocketReplyWriter implements ReplyWriter {
       }
       if (req === last) break;
     }
-    g.sendTo(socket, fd);
+    g.sendTo(socket, fd, this.fd);
     // the replies are sent or copied: their slabs may be read into again
     for (let req = first; ; req = req.next!) {
       const slab = req.replySlab;

@@ -1,0 +1,74 @@
+// Client writes batched into one system call: the sends of one flush of client replies are
+// queued here (their bytes copied) and handed to the kernel together through io_uring when
+// TypeScript ends the flush (lib/io/send-batch.ts). At pipeline 1 each client write was a
+// sendmsg of its own, and on this machine's virtualised kernel every return from a system call
+// costs user time (the instructions after `syscall` in libc's wrapper held ~9% of the proxy's
+// samples, ~1.7 µs per request with the reads): one io_uring_enter for a flush's writes takes
+// most of that away (docs/performance.md, "batched client writes").
+//
+// A queued send is one range of at most kQueueMax bytes to a socket, with MSG_DONTWAIT: it is done
+// when the call returns, whole, in part (the socket's buffer filled), or not at all (EAGAIN,
+// an error), and TypeScript writes what was not taken through the socket's stream, as it does
+// after a direct send (lib/io/socket-fd.ts). Where io_uring is not there, nothing is queued and
+// every send is made at once.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "uring.h"
+
+struct iovec;
+
+namespace slotproxy {
+
+class SendBatch {
+ public:
+  // Sends larger than this are made at once (copying them would cost more than the call).
+  static constexpr size_t kQueueMax = 64 * 1024;
+
+  // Queues the `count` ranges of iov (`total` bytes, copied) as one send to `fd`: its entry's
+  // index, or -1 when not queued (no io_uring, the batch is full, the send is too large), and
+  // the caller sends at once.
+  int32_t Queue(int fd, const struct iovec* iov, uint32_t count, size_t total);
+  // Makes the queued sends (one io_uring_enter) and writes (entry, bytes taken or -errno, bytes)
+  // into `out` for each one the kernel did not take whole, up to `capacity` of them; returns how
+  // many it wrote. Their bytes stay readable with Bytes() until the next Queue().
+  uint32_t Submit(int32_t* out, uint32_t capacity);
+  // The bytes of entry `entry` from `from` on, or nullptr (no such entry, or it was let go).
+  const uint8_t* Bytes(int32_t entry, uint32_t from, size_t* len) const;
+  // 0 when io_uring is ready (set up on first use), else -errno of its setup.
+  int State();
+  // Entries queued and not submitted yet.
+  uint32_t Queued() const { return submitted_ ? 0 : static_cast<uint32_t>(entries_.size()); }
+
+ private:
+  struct Entry {
+    int fd;
+    uint32_t at;
+    uint32_t len;
+    int32_t result;
+  };
+
+  Ring ring_;
+  bool tried_ = false;
+  int error_ = 0;
+  std::vector<uint8_t> arena_;
+  std::vector<Entry> entries_;
+  size_t used_ = 0;
+  // entries_ holds the last submit's results (cleared by the next Queue)
+  bool submitted_ = false;
+};
+
+std::shared_ptr<SendBatch> SendBatchOf(Napi::Env env);
+
+// submitSends(results: Int32Array) -> count; queuedBytes(entry, from) -> Buffer;
+// sendBatchState() -> 0 or -errno. See send_batch.cc.
+Napi::Value SubmitSends(const Napi::CallbackInfo& info);
+Napi::Value QueuedBytes(const Napi::CallbackInfo& info);
+Napi::Value SendBatchState(const Napi::CallbackInfo& info);
+
+}  // namespace slotproxy
