@@ -301,7 +301,7 @@ export const OPTIONS = {
     type: 'enum',
     default: 'auto',
     values: ['auto', 'off'],
-    help: "auto: the client writes of one flush go to the kernel in one io_uring submit, where the kernel allows io_uring and the addon reads the sockets; off: one system call per write (to compare)",
+    help: "auto: the socket reads of one event-loop turn, and the client writes of one flush, go to the kernel in one io_uring submit each, where the kernel allows io_uring and the addon reads the sockets; off: one system call per read and per write (to compare)",
   },
   logLevel: {
     env: 'SLOTPROXY_LOG_LEVEL',

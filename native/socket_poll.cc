@@ -13,10 +13,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <vector>
+
+#include "uring.h"
+
+#if defined(__linux__)
+#include <linux/io_uring.h>
+#include <sys/socket.h>
+#endif
 
 namespace slotproxy {
 namespace {
@@ -40,6 +48,11 @@ constexpr int kMaxReadsPerTurn = 8;
 // Slabs queued per target to go on to within a turn: 16 KiB values 16 to a pipeline from 50
 // clients are 12 MiB per turn, which one slab and one spare cut into many short turns.
 constexpr int kMaxNext = 8;
+// Batched reads (ReadReady): at most this many per submit, each into a region of at least
+// kMinRegion bytes of its slab (a command at pipeline 1 is tens of bytes; a read that fills its
+// region is continued by a plain read).
+constexpr unsigned kBatchReads = 256;
+constexpr size_t kMinRegion = 512;
 
 class Poller;
 
@@ -50,6 +63,10 @@ struct Entry {
   int32_t id;
   int target;
   bool polling;
+  // read with the turn's other batched sockets (ReadReady), not when it polls readable
+  bool batched;
+  // in ready_ this turn
+  bool ready;
 };
 
 class Poller : public Napi::ObjectWrap<Poller> {
@@ -58,7 +75,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
     return DefineClass(env, "ReadPoller",
                        {InstanceMethod<&Poller::Add>("add"), InstanceMethod<&Poller::Pause>("pause"),
                         InstanceMethod<&Poller::Resume>("resume"), InstanceMethod<&Poller::Remove>("remove"),
-                        InstanceMethod<&Poller::SetTarget>("setTarget"), InstanceMethod<&Poller::SetNext>("setNext")});
+                        InstanceMethod<&Poller::SetTarget>("setTarget"), InstanceMethod<&Poller::SetNext>("setNext"),
+                        InstanceMethod<&Poller::BatchedReads>("batchedReads")});
   }
 
   // new ReadPoller(records: Int32Array, onBatch: () => void)
@@ -101,6 +119,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
   static void Cleanup(void* arg) { static_cast<Poller*>(arg)->CloseAll(); }
 
   void CloseAll() {
+    ready_.clear();
     for (Entry* e : entries_) {
       if (e != nullptr) Close(e);
     }
@@ -133,9 +152,10 @@ class Poller : public Napi::ObjectWrap<Poller> {
     return entries_[id];
   }
 
-  // add(fd, id, target) -> the duplicate descriptor it polls (and batched sends go to: it stays
-  // open until remove(), even when Node closes the socket's own), or -errno (the socket is then
-  // read by Node as before)
+  // add(fd, id, target, batched?) -> the duplicate descriptor it polls (and batched sends go to:
+  // it stays open until remove(), even when Node closes the socket's own), or -errno (the socket
+  // is then read by Node as before). `batched`: its reads are made with the turn's other batched
+  // sockets' in one io_uring submit where the poller has a ring (ReadReady).
   Napi::Value Add(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() || check_ == nullptr) {
@@ -161,6 +181,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
     e->fd = dup;
     e->id = id;
     e->target = target;
+    e->batched = info.Length() > 3 && info[3].ToBoolean().Value() && OpenRing();
     int err = uv_poll_init(loop_, &e->poll, dup);
     if (err != 0) {
       close(dup);
@@ -199,6 +220,9 @@ class Poller : public Napi::ObjectWrap<Poller> {
     }
     return info.Env().Undefined();
   }
+
+  // batchedReads() -> the reads made in io_uring submits so far (the tests' and metrics' check)
+  Napi::Value BatchedReads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(batchedReads_)); }
 
   // setTarget(target, slab: Uint8Array): where the reads of that target's sockets go from now on,
   // from the used count TypeScript leaves in the header.
@@ -239,6 +263,15 @@ class Poller : public Napi::ObjectWrap<Poller> {
     Entry* e = static_cast<Entry*>(handle->data);
     Poller* self = e->owner;
     if (self == nullptr) return;
+    if (status == 0 && e->batched) {
+      // read in the check phase with the others (ReadReady)
+      self->Arm();
+      if (!e->ready) {
+        e->ready = true;
+        self->ready_.push_back(e);
+      }
+      return;
+    }
     self->Read(e, status);
     // On an error libuv stops the handle before calling back; unless the read found the error
     // (and Stop() took the socket out), poll it again, to read what is left and then the error.
@@ -252,28 +285,10 @@ class Poller : public Napi::ObjectWrap<Poller> {
     // (libuv reports any POLLERR as UV_EBADF: the read below says what the error was)
     Target& target = targets_[e->target];
     for (int reads = 0; reads < kMaxReadsPerTurn && rec[kCount] < capacity_; reads++) {
+      if (!MakeRoom(e->target)) return;
       Slab& t = target.current;
       int32_t used = rec[kUsed + e->target];
-      if (used < 0 || static_cast<size_t>(used) > t.length) return;  // (TypeScript wrote nonsense)
       size_t room = t.length - static_cast<size_t>(used);
-      if (t.data == nullptr || room < kMinRoom) {
-        if (target.nextCount == 0 || rec[kCount] + 1 >= capacity_) {
-          rec[kNeedRoom] |= 1 << e->target;
-          return;
-        }
-        Push(-1, e->target, used);
-        Slab& next = target.next[target.nextFirst];
-        target.nextFirst = (target.nextFirst + 1) % kMaxNext;
-        target.nextCount--;
-        t.ref = std::move(next.ref);
-        t.data = next.data;
-        t.length = next.length;
-        next.data = nullptr;
-        next.length = 0;
-        rec[kUsed + e->target] = 0;
-        reads--;
-        continue;
-      }
       size_t want = room < kMaxRead ? room : kMaxRead;
       ssize_t n;
       do {
@@ -292,6 +307,119 @@ class Poller : public Napi::ObjectWrap<Poller> {
       }
     }
   }
+
+  // Gives target t a slab with room for a read (going on to its next slab when the current one
+  // is nearly full); false when there is none (TypeScript is told: kNeedRoom) or the used count
+  // TypeScript left is nonsense.
+  bool MakeRoom(int t) {
+    int32_t* rec = rec_;
+    Target& target = targets_[t];
+    Slab& s = target.current;
+    int32_t used = rec[kUsed + t];
+    if (used < 0 || static_cast<size_t>(used) > s.length) return false;
+    if (s.data != nullptr && s.length - static_cast<size_t>(used) >= kMinRoom) return true;
+    if (target.nextCount == 0 || rec[kCount] + 1 >= capacity_) {
+      rec[kNeedRoom] |= 1 << t;
+      return false;
+    }
+    Push(-1, t, used);
+    Slab& next = target.next[target.nextFirst];
+    target.nextFirst = (target.nextFirst + 1) % kMaxNext;
+    target.nextCount--;
+    s.ref = std::move(next.ref);
+    s.data = next.data;
+    s.length = next.length;
+    next.data = nullptr;
+    next.length = 0;
+    rec[kUsed + t] = 0;
+    return true;
+  }
+
+  bool OpenRing() {
+    if (!ringTried_) {
+      ringTried_ = true;
+      ring_.Open(kBatchReads);
+    }
+    return ring_.IsOpen();
+  }
+
+  // The turn's reads of batched sockets, in one io_uring submit: each socket gets a region of its
+  // target's slab (the room shared out, from kMinRegion to kMaxRead), the reads are made together
+  // with MSG_DONTWAIT, and what they read is moved down over the gaps between regions, so the
+  // slab fills as with plain reads, in the same order. A read that filled its region is continued
+  // by Read(), as are the sockets no region was left for. At pipeline 1 a read per client per
+  // request was a system call of its own (see send_batch.h for what each costs here).
+  void ReadReady() {
+#if defined(__linux__)
+    batch_.clear();
+    for (int t = 0; t < kTargets; t++) {
+      size_t k = 0;
+      for (Entry* e : ready_) k += Live(e) && e->target == t ? 1 : 0;
+      if (k == 0 || !MakeRoom(t)) continue;
+      Slab& s = targets_[t].current;
+      size_t at = static_cast<size_t>(rec_[kUsed + t]);
+      size_t region = (s.length - at) / k;
+      if (region > kMaxRead) region = kMaxRead;
+      if (region < kMinRegion) region = kMinRegion;
+      for (Entry* e : ready_) {
+        if (!Live(e) || e->target != t) continue;
+        // (each read notes one record; the ring and the records bound the batch)
+        if (at + region > s.length || rec_[kCount] + static_cast<int32_t>(batch_.size()) + 2 >= capacity_) break;
+        io_uring_sqe* sqe = ring_.Next();
+        if (sqe == nullptr) break;
+        sqe->opcode = IORING_OP_RECV;
+        sqe->fd = e->fd;
+        sqe->addr = reinterpret_cast<uint64_t>(s.data + at);
+        sqe->len = static_cast<uint32_t>(region);
+        sqe->msg_flags = MSG_DONTWAIT;
+        sqe->user_data = batch_.size();
+        batch_.push_back(Pending{e, t, static_cast<int32_t>(at), static_cast<int32_t>(region), kNotRead});
+        at += region;
+      }
+    }
+    if (!batch_.empty()) {
+      batchedReads_ += batch_.size();
+      ring_.SubmitAndWait();
+      ring_.Reap([this](uint64_t data, int32_t res) {
+        if (data < batch_.size()) batch_[data].result = res;
+      });
+    }
+    for (int t = 0; t < kTargets; t++) {
+      Slab& s = targets_[t].current;
+      int32_t write = rec_[kUsed + t];
+      for (Pending& p : batch_) {
+        if (p.target != t || p.result <= 0) continue;
+        if (p.at != write) memmove(s.data + write, s.data + p.at, static_cast<size_t>(p.result));
+        Push(p.e->id, write, write + p.result);
+        write += p.result;
+      }
+      rec_[kUsed + t] = write;
+    }
+    for (Pending& p : batch_) {
+      Entry* e = p.e;
+      e->ready = false;
+      if (p.result == 0) {
+        Stop(e, 0);
+      } else if (p.result == kNotRead || p.result == p.size) {
+        // not read (the submit failed), or more may be waiting: read on (the poll is
+        // level-triggered, so a socket left unread is read next turn all the same)
+        Read(e, 0);
+      } else if (p.result < 0 && p.result != -EAGAIN && p.result != -EWOULDBLOCK) {
+        Stop(e, p.result);
+      }
+    }
+#endif
+    // the ready sockets no region was left for
+    for (Entry* e : ready_) {
+      if (!e->ready) continue;
+      e->ready = false;
+      if (Live(e)) Read(e, 0);
+    }
+    ready_.clear();
+  }
+
+  // still polled by this poller (not removed, nor paused, since it polled readable)
+  bool Live(const Entry* e) const { return e->owner == this && e->polling; }
 
   void Push(int32_t id, int32_t start, int32_t end) {
     int32_t* r = rec_ + kHeader + rec_[kCount] * kRecord;
@@ -318,6 +446,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
   static void OnCheck(uv_check_t* handle) { static_cast<Poller*>(handle->data)->Deliver(); }
 
   void Deliver() {
+    // (before the check stops: the reads ReadReady continues must not arm it again)
+    if (!ready_.empty()) ReadReady();
     armed_ = false;
     uv_check_stop(check_);
     if (rec_[kCount] == 0 && rec_[kNeedRoom] == 0) return;
@@ -358,6 +488,21 @@ class Poller : public Napi::ObjectWrap<Poller> {
   Napi::AsyncContext* context_ = nullptr;
   Target targets_[kTargets];
   std::vector<Entry*> entries_;
+  // batched reads: the ring (set up at the first batched socket), this turn's ready sockets and
+  // their reads
+  Ring ring_;
+  bool ringTried_ = false;
+  uint64_t batchedReads_ = 0;
+  std::vector<Entry*> ready_;
+  static constexpr int32_t kNotRead = INT32_MIN;
+  struct Pending {
+    Entry* e;
+    int target;
+    int32_t at;
+    int32_t size;
+    int32_t result;
+  };
+  std::vector<Pending> batch_;
 };
 
 }  // namespace

@@ -338,7 +338,7 @@ export class BackendConnection<C extends WireCommand = WireCommand> implements R
       if (this.socket === socket) this.reader.push(buf, this, slab, start, end);
       this.hooks.onReadDone();
     };
-    pollSocket(socket, onRead, false, this.scanners.poller);
+    pollSocket(socket, onRead, false, this.scanners.poller, this.scanners.ioUring);
     socket.on('error', (err) => {
       clearTimeout(timer);
       if (this.socket === socket) this.lost(`${this.address}: ${err.message}`);

@@ -20,13 +20,18 @@ import { clientSlabs, nodeSlabs, releaseSlab, SlabStream, type Slab } from './sl
 import { destroyed, writeState, type WriteState } from './stream-state';
 
 export interface NativeReadPoller {
-  /** the duplicate descriptor it polls, or -errno (the socket is then read by Node) */
-  add(fd: number, id: number, target: number): number;
+  /**
+   * the duplicate descriptor it polls, or -errno (the socket is then read by Node); `batched`:
+   * its reads go in one io_uring submit with the turn's others, where io_uring is there
+   */
+  add(fd: number, id: number, target: number, batched?: boolean): number;
   pause(id: number): void;
   resume(id: number): void;
   remove(id: number): void;
   setTarget(target: number, slab: Uint8Array): void;
   setNext(target: number, slab: Uint8Array): void;
+  /** reads made in io_uring submits so far (absent from older builds) */
+  batchedReads?(): number;
 }
 export type NativeReadPollerClass = new (records: Int32Array, onBatch: () => void) => NativeReadPoller;
 
@@ -124,6 +129,11 @@ export class ReadPoller {
     }
   }
 
+  /** Reads made in io_uring submits so far (sockets polled with `batched`). */
+  get batchedReads(): number {
+    return this.native.batchedReads?.() ?? 0;
+  }
+
   /** Tops up the slabs queued for target t (as many as the addon took). */
   private giveNext(t: number): void {
     const queued = this.next[t];
@@ -136,14 +146,15 @@ export class ReadPoller {
 
   /**
    * Polls a connected plain socket from now on, its reads going to onChunk (as readSocket's);
-   * null where the addon cannot (the handle keeps reading then).
+   * null where the addon cannot (the handle keeps reading then). `batched`: its reads are made
+   * with the turn's other batched sockets' in one io_uring submit (SLOTPROXY_IO_URING).
    */
-  poll(socket: net.Socket, handle: ReadHandle, onChunk: OnChunk, clients: boolean): ReadControl | null {
+  poll(socket: net.Socket, handle: ReadHandle, onChunk: OnChunk, clients: boolean, batched = false): ReadControl | null {
     const fd = handle.fd;
     if (typeof fd !== 'number' || fd < 0) return null;
     const id = this.free.length ? this.free.pop()! : this.sockets.length;
     const target = clients ? CLIENTS : NODES;
-    const dup = this.native.add(fd, id, target);
+    const dup = this.native.add(fd, id, target, batched);
     if (dup < 0) {
       this.free.push(id);
       return null;

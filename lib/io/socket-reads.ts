@@ -147,11 +147,11 @@ export function readSocket(
  * socket over: a plain TCP socket read through the shared buffer, once connected. Returns how to
  * pause and resume its reads (the socket itself while Node reads it).
  */
-export function pollSocket(socket: net.Socket, onChunk: OnChunk, clients: boolean, poller: ReadPoller | null): ReadControl {
+export function pollSocket(socket: net.Socket, onChunk: OnChunk, clients: boolean, poller: ReadPoller | null, batched = false): ReadControl {
   if (!readSocket(socket, onChunk, clients) || poller === null) return socket;
   const take = (): ReadControl | null => {
     const handle = (socket as unknown as { _handle: ReadHandle | null })._handle;
-    return handle === null || socket.destroyed ? null : poller.poll(socket, handle, onChunk, clients);
+    return handle === null || socket.destroyed ? null : poller.poll(socket, handle, onChunk, clients, batched);
   };
   // (a connecting socket's descriptor may not exist yet; Node starts reading it right after its
   // 'connect' listeners, which the poller's marks stop)

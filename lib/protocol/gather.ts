@@ -136,15 +136,20 @@ export class Gather {
   sendTo(socket: net.Socket, fd: number, writer: QueuedWriter | null = null): void {
     const sendv = fd >= 0 ? this.sendv : null;
     if (sendv !== null && this.out === null && (this.n <= DIRECT_RANGES || (this.sendIds !== null && this.nloose <= 2 && this.n <= SEND_RANGES))) {
-      const queueFd = writer !== null && this.batch !== null && this.sendIds !== null ? writer.queueFd() : -1;
+      // (only sendIds queues: callSend uses it for up to 2 loose sources)
+      const queueFd = writer !== null && this.batch !== null && this.sendIds !== null && this.nloose <= 2 ? writer.queueFd() : -1;
       let sent: number;
       if (this.n === 0) {
         sent = 0;
       } else if (queueFd >= 0) {
         const args = this.sendArgs;
         args[3] = 1;
-        sent = this.callSend(sendv, queueFd);
-        args[3] = 0;
+        args[4] = -1;
+        try {
+          sent = this.callSend(sendv, queueFd);
+        } finally {
+          args[3] = 0;
+        }
         if (args[4] >= 0) this.batch!.noteQueued(writer!, args[4]);
       } else {
         sent = this.callSend(sendv, fd);

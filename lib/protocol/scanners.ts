@@ -27,7 +27,7 @@ import {
 export type ParserChoice = 'auto' | 'native' | 'js';
 /** SLOTPROXY_SOCKET_READS: auto (the addon's poller where it can), stream (Node's handles) */
 export type SocketReadsChoice = 'auto' | 'stream';
-/** SLOTPROXY_IO_URING: auto (a flush's client writes in one io_uring submit where there), off */
+/** SLOTPROXY_IO_URING: auto (a turn's reads, a flush's client writes, each in one io_uring submit where there), off */
 export type IoUringChoice = 'auto' | 'off';
 
 export interface RequestScanner {
@@ -72,6 +72,11 @@ export interface Scanners {
    * with the JS scanners, without the addon's poller, or with SLOTPROXY_SOCKET_READS=stream
    */
   readonly poller: ReadPoller | null;
+  /**
+   * SLOTPROXY_IO_URING=auto with the poller: its sockets' reads of a turn go in one io_uring
+   * submit, and the gather's client sends of a flush too (where the kernel has io_uring)
+   */
+  readonly ioUring: boolean;
   newRequestScanner(): RequestScanner;
   newReplyScanner(): ReplyScanner;
   registerCommands(rows: readonly ScannerRow[]): void;
@@ -112,6 +117,7 @@ export function createJsScanners(reason: string): Scanners {
     ...arrays,
     gather: createGather('js'),
     poller: null,
+    ioUring: false,
     newRequestScanner: () => new JsRequestScanner(index, limits, requestOut),
     newReplyScanner: () => new JsReplyScanner(replyOut),
     registerCommands(rows) {
@@ -125,7 +131,7 @@ export function createJsScanners(reason: string): Scanners {
   };
 }
 
-function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketReadsChoice, sends: IoUringChoice): Scanners {
+function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketReadsChoice, uring: IoUringChoice): Scanners {
   // the addon's command table, limits and output arrays are this object's alone (a ScannerSet)
   const arrays = allocate();
   const set = new addon.ScannerSet(arrays.requestRecords, arrays.requestKeys, arrays.replyRecords, arrays.replyElems, arrays.callArgs);
@@ -136,8 +142,9 @@ function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketR
     reason,
     ...arrays,
     // (sends are queued to the poller's descriptors: none without it)
-    gather: createGather('auto', reads === 'auto' && sends === 'auto' ? sendBatch(addon) : null),
+    gather: createGather('auto', reads === 'auto' && uring === 'auto' ? sendBatch(addon) : null),
     poller: reads === 'auto' ? readPoller(addon.ReadPoller) : null,
+    ioUring: reads === 'auto' && uring === 'auto',
     newRequestScanner: () => new addon.RequestScanner(set),
     newReplyScanner: () => new addon.ReplyScanner(set),
     registerCommands(rows) {
@@ -155,10 +162,10 @@ function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketR
 }
 
 /** Picks the scanners for a SLOTPROXY_PARSER value; throws when `native` was asked for and cannot load. */
-export function createScanners(choice: ParserChoice, reads: SocketReadsChoice = 'auto', sends: IoUringChoice = 'auto'): Scanners {
+export function createScanners(choice: ParserChoice, reads: SocketReadsChoice = 'auto', uring: IoUringChoice = 'auto'): Scanners {
   if (choice === 'js') return createJsScanners('SLOTPROXY_PARSER=js');
   const { addon, error } = loadNative();
-  if (addon) return createNativeScanners(addon, choice === 'native' ? 'SLOTPROXY_PARSER=native' : 'native addon loaded', reads, sends);
+  if (addon) return createNativeScanners(addon, choice === 'native' ? 'SLOTPROXY_PARSER=native' : 'native addon loaded', reads, uring);
   if (choice === 'native') throw new Error(`SLOTPROXY_PARSER=native but the ${error}`);
   return createJsScanners(error ?? 'native addon not loadable');
 }

@@ -60,7 +60,7 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     readonly ctx: ProxyContext,
   ) {
     super(id, socket, ctx.auth.initialUser());
-    const reads = pollSocket(socket, (buf, start, end, slab) => this.onData(buf, start, end, slab), true, ctx.scanners.poller);
+    const reads = pollSocket(socket, (buf, start, end, slab) => this.onData(buf, start, end, slab), true, ctx.scanners.poller, ctx.scanners.ioUring);
     this.limits = new ClientLimits(limitedSocket(socket, reads), ctx);
     this.out = writeState(socket);
     this.replies = new ReplyQueue(this, new SocketReplyWriter(socket, ctx.scanners.gather, reads instanceof PolledSocket ? reads : null), this.limits);

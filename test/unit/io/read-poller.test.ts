@@ -14,7 +14,7 @@ import { close, pair, pattern, turn, type Pair } from './socket-pairs';
 
 const openFds = (): number => fs.readdirSync('/proc/self/fd').length;
 
-describe('socket reads by the native poller', function () {
+for (const batched of [false, true]) describe(`socket reads by the native poller${batched ? ', batched in one io_uring submit per turn' : ''}`, function () {
   let poller: ReadPoller;
 
   before(function () {
@@ -23,12 +23,14 @@ describe('socket reads by the native poller', function () {
     // and the suite says so (pending), not passed.
     if (!addon?.ReadPoller) this.skip();
     poller = readPoller(addon.ReadPoller)!;
+    // (without io_uring the batched sockets are read one by one: nothing more to test here)
+    if (batched && addon.sendBatchState?.() !== 0) this.skip();
   });
 
   /** A pair whose accepted socket is polled, its chunks copied into `got`. */
   async function polledPair(got: Buffer[]): Promise<Pair & { reads: ReadControl }> {
     let reads: ReadControl | null = null;
-    const p = await pair((s) => (reads = pollSocket(s, (b, from, to) => got.push(Buffer.from(b.subarray(from, to))), true, poller)));
+    const p = await pair((s) => (reads = pollSocket(s, (b, from, to) => got.push(Buffer.from(b.subarray(from, to))), true, poller, batched)));
     assert.notEqual(reads, p.accepted, 'the accepted socket was left to Node');
     return { ...p, reads: reads! };
   }
@@ -38,7 +40,7 @@ describe('socket reads by the native poller', function () {
     const pairs: Pair[] = [];
     for (let k = 0; k < 3; k++) {
       let reads: ReadControl | null = null;
-      const p = await pair((s) => (reads = pollSocket(s, (b, from, to) => got[k].push(Buffer.from(b.subarray(from, to))), k !== 1, poller)));
+      const p = await pair((s) => (reads = pollSocket(s, (b, from, to) => got[k].push(Buffer.from(b.subarray(from, to))), k !== 1, poller, batched)));
       assert.notEqual(reads, p.accepted);
       pairs.push(p);
     }
@@ -58,6 +60,40 @@ describe('socket reads by the native poller', function () {
         while (Buffer.concat(got[k]).length < want.length) await turn();
         assert.ok(Buffer.concat(got[k]).equals(want), `socket ${k}: bytes lost, reordered or overwritten`);
       }
+    } finally {
+      for (const p of pairs) close(p);
+    }
+  });
+
+  it('many sockets readable in one turn, short and long writes: every byte in order', async function () {
+    this.timeout(60_000);
+    const n = 60;
+    const got: Buffer[][] = Array.from({ length: n }, () => []);
+    const pairs: Pair[] = [];
+    for (let k = 0; k < n; k++) {
+      pairs.push(await pair((s) => pollSocket(s, (b, from, to) => got[k].push(Buffer.from(b.subarray(from, to))), k % 7 !== 3, poller, batched)));
+    }
+    try {
+      const before = poller.batchedReads;
+      const sent: Buffer[][] = Array.from({ length: n }, () => []);
+      for (let round = 0; round < 40; round++) {
+        // all write in one turn: mostly commands' worth, some more than a region (which then
+        // fills it and is read on), one now and then more than a read
+        for (let k = 0; k < n; k++) {
+          const size = (round + k) % 13 === 0 ? 3000 + ((k * 977 + round * 131) % 70000) : 20 + ((k + round) % 90);
+          const b = pattern(size, round * n + k);
+          sent[k].push(b);
+          pairs[k].client.write(b);
+        }
+        await turn();
+      }
+      for (let k = 0; k < n; k++) {
+        const want = Buffer.concat(sent[k]);
+        while (Buffer.concat(got[k]).length < want.length) await turn();
+        assert.ok(Buffer.concat(got[k]).equals(want), `socket ${k}: bytes lost, reordered or overwritten`);
+      }
+      if (batched) assert.ok(poller.batchedReads > before, 'no read was batched');
+      else assert.equal(poller.batchedReads, before, 'a socket not asked to be batched was');
     } finally {
       for (const p of pairs) close(p);
     }
@@ -140,7 +176,7 @@ describe('socket reads by the native poller', function () {
     const client = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
     const before = poller.polled;
     let polledOnConnect = -1;
-    pollSocket(client, (b, from, to) => got.push(Buffer.from(b.subarray(from, to))), false, poller);
+    pollSocket(client, (b, from, to) => got.push(Buffer.from(b.subarray(from, to))), false, poller, batched);
     // (after the poller's own 'connect' listener)
     client.once('connect', () => (polledOnConnect = poller.polled));
     try {
@@ -172,6 +208,7 @@ describe('socket reads by the native poller', function () {
           },
           true,
           poller,
+          batched,
         ),
       );
       for (let i = 0; i < 20; i++) {

@@ -230,6 +230,32 @@ describe('client sends batched into one io_uring submit', function () {
       }
     });
 
+    it('a write the sender does not queue (more loose sources than it takes) goes at once, uncounted', async () => {
+      const pairs = [await polledPair(poller), await polledPair(poller)];
+      try {
+        const g = createGather('auto', batch);
+        const fds = pairs.map((p) => new SocketFd(p.accepted, g.sends, p.polled));
+        const got = pairs.map((p) => collect(p.client));
+        g.beginSend(3);
+        g.add(Buffer.from('one'), 0, 3);
+        g.sendTo(pairs[0].accepted, fds[0].now(), fds[0]);
+        assert.equal(batch!.queued, 1);
+        // three Buffers no id names: sendv, which never queues
+        const parts = [Buffer.from('a'), Buffer.from('b'), Buffer.from('c')];
+        g.beginSend(3);
+        for (const b of parts) g.add(b, 0, 1);
+        g.sendTo(pairs[1].accepted, fds[1].now(), fds[1]);
+        assert.equal(batch!.queued, 1, 'a send made at once was counted as queued');
+        await got[1].until(3);
+        assert.equal(got[1].bytes().toString(), 'abc');
+        submitSends();
+        await got[0].until(3);
+        assert.equal(got[0].bytes().toString(), 'one');
+      } finally {
+        pairs.forEach(close);
+      }
+    });
+
     it("a socket destroyed before the submit: its bytes go to its own peer, not to the descriptor number's next owner", async () => {
       const p = await polledPair(poller);
       const file = path.join(os.tmpdir(), `slotproxy-send-batch-${process.pid}`);
