@@ -53,6 +53,11 @@ constexpr int kMaxNext = 8;
 // region is continued by a plain read).
 constexpr unsigned kBatchReads = 256;
 constexpr size_t kMinRegion = 512;
+// At most this much per batched read: a socket whose read fills it is read on its own from then
+// on (Entry::big), as long as its reads are that large (batching saves a system call per read,
+// which is nothing to a read of kilobytes, while regions that large would spread reads over the
+// slab and the gaps between them be moved).
+constexpr size_t kRegion = 4096;
 
 class Poller;
 
@@ -67,6 +72,8 @@ struct Entry {
   bool batched;
   // in ready_ this turn
   bool ready;
+  // its last reads filled a batched read's region: read on its own
+  bool big;
 };
 
 class Poller : public Napi::ObjectWrap<Poller> {
@@ -263,7 +270,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
     Entry* e = static_cast<Entry*>(handle->data);
     Poller* self = e->owner;
     if (self == nullptr) return;
-    if (status == 0 && e->batched) {
+    if (status == 0 && e->batched && !e->big) {
       // read in the check phase with the others (ReadReady)
       self->Arm();
       if (!e->ready) {
@@ -279,13 +286,22 @@ class Poller : public Napi::ObjectWrap<Poller> {
   }
 
   void Read(Entry* e, int status) {
+    size_t total = ReadSome(e, status);
+    // a socket read on its own because it sent much at a time is batched again once it sends
+    // little (ReadReady)
+    if (e->big && total > 0 && total < kMinRegion) e->big = false;
+  }
+
+  // The socket's reads this turn; the bytes read.
+  size_t ReadSome(Entry* e, int /*status*/) {
     Arm();
     int32_t* rec = rec_;
-    if (rec[kCount] >= capacity_) return;  // read next turn (the poll is level-triggered)
+    size_t total = 0;
+    if (rec[kCount] >= capacity_) return 0;  // read next turn (the poll is level-triggered)
     // (libuv reports any POLLERR as UV_EBADF: the read below says what the error was)
     Target& target = targets_[e->target];
     for (int reads = 0; reads < kMaxReadsPerTurn && rec[kCount] < capacity_; reads++) {
-      if (!MakeRoom(e->target)) return;
+      if (!MakeRoom(e->target)) return total;
       Slab& t = target.current;
       int32_t used = rec[kUsed + e->target];
       size_t room = t.length - static_cast<size_t>(used);
@@ -297,15 +313,17 @@ class Poller : public Napi::ObjectWrap<Poller> {
       if (n > 0) {
         Push(e->id, used, used + static_cast<int32_t>(n));
         rec[kUsed + e->target] = used + static_cast<int32_t>(n);
-        if (static_cast<size_t>(n) < want) return;
+        total += static_cast<size_t>(n);
+        if (static_cast<size_t>(n) < want) return total;
       } else if (n == 0) {
         Stop(e, 0);
-        return;
+        return total;
       } else {
         if (errno != EAGAIN && errno != EWOULDBLOCK) Stop(e, -errno);
-        return;
+        return total;
       }
     }
+    return total;
   }
 
   // Gives target t a slab with room for a read (going on to its next slab when the current one
@@ -359,7 +377,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
       Slab& s = targets_[t].current;
       size_t at = static_cast<size_t>(rec_[kUsed + t]);
       size_t region = (s.length - at) / k;
-      if (region > kMaxRead) region = kMaxRead;
+      if (region > kRegion) region = kRegion;
       if (region < kMinRegion) region = kMinRegion;
       for (Entry* e : ready_) {
         if (!Live(e) || e->target != t) continue;
@@ -400,9 +418,12 @@ class Poller : public Napi::ObjectWrap<Poller> {
       e->ready = false;
       if (p.result == 0) {
         Stop(e, 0);
-      } else if (p.result == kNotRead || p.result == p.size) {
-        // not read (the submit failed), or more may be waiting: read on (the poll is
-        // level-triggered, so a socket left unread is read next turn all the same)
+      } else if (p.result == p.size) {
+        // more may be waiting: read on, and read it on its own from now on
+        e->big = true;
+        ReadSome(e, 0);
+      } else if (p.result == kNotRead) {
+        // (the submit failed: read it as before)
         Read(e, 0);
       } else if (p.result < 0 && p.result != -EAGAIN && p.result != -EWOULDBLOCK) {
         Stop(e, p.result);
