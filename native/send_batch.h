@@ -27,8 +27,10 @@ namespace slotproxy {
 
 class SendBatch {
  public:
-  // Sends larger than this are made at once (copying them would cost more than the call).
-  static constexpr size_t kQueueMax = 64 * 1024;
+  // Sends larger than this are made at once: batching saves a system call, which is little to a
+  // send of kilobytes, and a queued send is copied (at GET 16 KiB -P16, queueing client writes of
+  // up to 64 KiB cost ~7% more CPU per request than sending them from where they are).
+  static constexpr size_t kQueueMax = 4 * 1024;
 
   // Queues the `count` ranges of iov (`total` bytes, copied) as one send to `fd`: its entry's
   // index, or -1 when not queued (no io_uring, the batch is full, the send is too large), and
