@@ -34,8 +34,8 @@ async function main(): Promise<number> {
   }
   if (argv.includes('--version')) {
     try {
-      const s = createScanners(config.parser);
-      console.log(`slotproxy ${VERSION} (scanners: ${s.kind}: ${s.reason})`);
+      const s = createScanners(config.parser, config.socketReads, config.ioUring);
+      console.log(`slotproxy ${VERSION} (scanners: ${s.kind}: ${s.reason}; io_uring: ${s.ioUringNote})`);
       return 0;
     } catch (err) {
       console.log(`slotproxy ${VERSION} (scanners: none: ${(err as Error).message})`);

@@ -72,7 +72,7 @@ struct Entry {
   bool batched;
   // in ready_ this turn
   bool ready;
-  // its last reads filled a batched read's region: read on its own
+  // its last reads filled a batched read's region: read on its own, after the batched ones
   bool big;
 };
 
@@ -270,7 +270,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
     Entry* e = static_cast<Entry*>(handle->data);
     Poller* self = e->owner;
     if (self == nullptr) return;
-    if (status == 0 && e->batched && !e->big) {
+    if (status == 0 && e->batched) {
       // read in the check phase with the others (ReadReady)
       self->Arm();
       if (!e->ready) {
@@ -372,7 +372,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
     batch_.clear();
     for (int t = 0; t < kTargets; t++) {
       size_t k = 0;
-      for (Entry* e : ready_) k += Live(e) && e->target == t ? 1 : 0;
+      for (Entry* e : ready_) k += Live(e) && e->target == t && !e->big ? 1 : 0;
       if (k == 0 || !MakeRoom(t)) continue;
       Slab& s = targets_[t].current;
       size_t at = static_cast<size_t>(rec_[kUsed + t]);
@@ -380,7 +380,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
       if (region > kRegion) region = kRegion;
       if (region < kMinRegion) region = kMinRegion;
       for (Entry* e : ready_) {
-        if (!Live(e) || e->target != t) continue;
+        if (!Live(e) || e->target != t || e->big) continue;
         // (each read notes one record; the ring and the records bound the batch)
         if (at + region > s.length || rec_[kCount] + static_cast<int32_t>(batch_.size()) + 2 >= capacity_) break;
         io_uring_sqe* sqe = ring_.Next();
@@ -430,7 +430,10 @@ class Poller : public Napi::ObjectWrap<Poller> {
       }
     }
 #endif
-    // the ready sockets no region was left for
+    // the sockets that send much at a time, and those no region was left for: after the others,
+    // which a few such sockets would otherwise leave without room in the turn's slabs (a client
+    // writing 8 MiB pipelines of 256 KiB values took every slab of the turn, turn after turn, and
+    // the others' commands waited for it to pause)
     for (Entry* e : ready_) {
       if (!e->ready) continue;
       e->ready = false;

@@ -44,6 +44,12 @@ int Ring::Open(unsigned entries) {
     fd = Setup(entries, &p);
   }
   if (fd < 0) return -errno;
+  // SEND and RECV came in 5.6; FAST_POLL says 5.7 or later (5.1-5.5 would fail each such
+  // operation with EINVAL: a read's error would close its socket)
+  if ((p.features & IORING_FEAT_FAST_POLL) == 0) {
+    close(fd);
+    return -ENOSYS;
+  }
   size_t sqSize = p.sq_off.array + p.sq_entries * sizeof(unsigned);
   size_t cqSize = p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe);
   bool single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;

@@ -1,9 +1,9 @@
-// Just enough of io_uring (Linux 5.1+) to hand the kernel many socket sends in one system call:
+// Just enough of io_uring (Linux 5.7+) to hand the kernel many socket sends in one system call:
 // setting a ring up, filling submission entries, one io_uring_enter to submit them and wait for
 // their completions, reading the completions back. liburing does more than this needs (and is
 // not in every build image); the ring's layout is the kernel's ABI (linux/io_uring.h).
 //
-// Where io_uring is missing or refused (Linux before 5.1, other systems, the io_uring_disabled
+// Where io_uring is missing or refused (Linux before 5.7, other systems, the io_uring_disabled
 // sysctl, container seccomp profiles that filter it) Open() fails and the caller does without.
 #pragma once
 
@@ -22,7 +22,8 @@ class Ring {
   Ring& operator=(const Ring&) = delete;
   ~Ring();
 
-  // 0, or -errno: ENOSYS where the system has no io_uring, EPERM where it is refused.
+  // 0, or -errno: ENOSYS where the system has no io_uring (or one older than 5.7, without
+  // IORING_FEAT_FAST_POLL), EPERM where it is refused.
   int Open(unsigned entries);
   bool IsOpen() const { return fd_ >= 0; }
   // Submission entries one Submit() can take.

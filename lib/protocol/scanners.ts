@@ -3,6 +3,7 @@
 // records.ts, whichever implementation filled them. A Scanners object is a proxy's own: its
 // command table, limits, record arrays and gather are shared with no other (two proxies in one
 // process may front different clusters, one native and one JS).
+import { getSystemErrorName } from 'node:util';
 import { encodeSpecs, specProblem, type ScannerRow } from '../commands/key-spec';
 import { JsCommandIndex } from './js-command-index';
 import { DEFAULT_SCAN_LIMITS, JsRequestScanner, type ScanLimits } from './js-request-scanner';
@@ -77,6 +78,8 @@ export interface Scanners {
    * submit, and the gather's client sends of a flush too (where the kernel has io_uring)
    */
   readonly ioUring: boolean;
+  /** whether reads and client writes are batched through io_uring, and if not why, for --version */
+  readonly ioUringNote: string;
   newRequestScanner(): RequestScanner;
   newReplyScanner(): ReplyScanner;
   registerCommands(rows: readonly ScannerRow[]): void;
@@ -118,6 +121,7 @@ export function createJsScanners(reason: string): Scanners {
     gather: createGather('js'),
     poller: null,
     ioUring: false,
+    ioUringNote: 'off (JS scanners)',
     newRequestScanner: () => new JsRequestScanner(index, limits, requestOut),
     newReplyScanner: () => new JsReplyScanner(replyOut),
     registerCommands(rows) {
@@ -137,6 +141,14 @@ function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketR
   const set = new addon.ScannerSet(arrays.requestRecords, arrays.requestKeys, arrays.replyRecords, arrays.replyElems, arrays.callArgs);
   // (the addon's ids are per environment, as the slabs are per thread: any native proxy may set it)
   if (addon.registerBuffer) registerSlabsWith(addon.registerBuffer);
+  const state = addon.sendBatchState?.();
+  const ioUring = reads === 'auto' && uring === 'auto';
+  const ioUringNote =
+    uring === 'off' ? 'off (SLOTPROXY_IO_URING=off)'
+    : reads !== 'auto' ? 'off (SLOTPROXY_SOCKET_READS=stream)'
+    : state === undefined ? 'off (not in this build of the addon)'
+    : state === 0 ? 'on'
+    : `off (the kernel refused it: ${getSystemErrorName(state)})`;
   return {
     kind: 'native',
     reason,
@@ -144,7 +156,8 @@ function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketR
     // (sends are queued to the poller's descriptors: none without it)
     gather: createGather('auto', reads === 'auto' && uring === 'auto' ? sendBatch(addon) : null),
     poller: reads === 'auto' ? readPoller(addon.ReadPoller) : null,
-    ioUring: reads === 'auto' && uring === 'auto',
+    ioUring,
+    ioUringNote,
     newRequestScanner: () => new addon.RequestScanner(set),
     newReplyScanner: () => new addon.ReplyScanner(set),
     registerCommands(rows) {

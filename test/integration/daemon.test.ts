@@ -77,8 +77,11 @@ describe('the slotproxy command', function () {
     const { code, stdout } = await exitOf(['--version']);
     assert.equal(code, 0);
     assert.match(stdout, /^slotproxy \d+\.\d+\.\d+ \(scanners: (native|js): /);
+    assert.match(stdout, /; io_uring: (on|off \(.+\))\)$/m);
     const js = await exitOf(['--version'], { SLOTPROXY_PARSER: 'js' });
-    assert.match(js.stdout, /scanners: js: SLOTPROXY_PARSER=js/);
+    assert.match(js.stdout, /scanners: js: SLOTPROXY_PARSER=js; io_uring: off \(JS scanners\)/);
+    const off = await exitOf(['--version'], { SLOTPROXY_IO_URING: 'off' });
+    assert.match(off.stdout, /io_uring: off \(SLOTPROXY_IO_URING=off\)/);
   });
 
   for (const [env, value] of [

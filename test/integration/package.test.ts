@@ -173,7 +173,7 @@ describe('npm package: prebuild, pack, install without a compiler', function () 
     const pkgDir = path.join(app, 'node_modules', 'slotproxy');
     assert.match(install.stdout, new RegExp(`slotproxy: native scanners: prebuilds/${TUPLE}/slotproxy\\.glibc\\.node`), tail(install));
     assert.equal(fs.existsSync(path.join(pkgDir, 'build')), false, 'nothing was compiled');
-    assert.match(version.stdout, /^slotproxy \d+\.\d+\.\d+ \(scanners: native: native addon loaded\)/, tail(version));
+    assert.match(version.stdout, /^slotproxy \d+\.\d+\.\d+ \(scanners: native: native addon loaded; io_uring: /, tail(version));
 
     // The loader itself, as code that depends on slotproxy reaches it.
     const probe = await run(
@@ -189,7 +189,7 @@ describe('npm package: prebuild, pack, install without a compiler', function () 
     assert.ok(tarball, 'the pack test made a tarball');
     const { install, version } = await installInto('app-ignore-scripts', tarball, ['--ignore-scripts']);
     assert.doesNotMatch(install.stdout, /slotproxy: /, 'the install script did not run');
-    assert.match(version.stdout, /\(scanners: native: native addon loaded\)/, tail(version));
+    assert.match(version.stdout, /\(scanners: native: native addon loaded; io_uring: /, tail(version));
   });
 
   it('without the prebuild and a compiler it still installs, and uses the JS scanners saying why', async function () {

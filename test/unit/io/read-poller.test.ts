@@ -99,6 +99,40 @@ for (const batched of [false, true]) describe(`socket reads by the native poller
     }
   });
 
+  it('in a turn, sockets that send little are read before those that send much', async function () {
+    // (a few clients writing 8 MiB pipelines took every slab of each turn, turn after turn, and
+    // the others' commands waited for them to pause)
+    const order: string[] = [];
+    let heavyGot = 0;
+    let smallGot = 0;
+    const heavy = await pair((s) =>
+      pollSocket(s, (_b, from, to) => {
+        heavyGot += to - from;
+        order.push('heavy');
+      }, true, poller, batched),
+    );
+    const small = await pair((s) =>
+      pollSocket(s, (_b, from, to) => {
+        smallGot += to - from;
+        order.push('small');
+      }, true, poller, batched),
+    );
+    try {
+      // the heavy socket shows it sends much at a time
+      heavy.client.write(pattern(256 * 1024, 1));
+      while (heavyGot < 256 * 1024) await turn();
+      order.length = 0;
+      heavy.client.write(pattern(256 * 1024, 2));
+      small.client.write('PING');
+      while (smallGot < 4 || heavyGot < 512 * 1024) await turn();
+      if (batched) assert.equal(order[0], 'small', `read in the order ${order.join(', ')}`);
+      else assert.ok(order.includes('small'));
+    } finally {
+      close(heavy);
+      close(small);
+    }
+  });
+
   it("emits 'end' and 'close' when the peer ends, after its last bytes", async () => {
     const got: Buffer[] = [];
     const p = await polledPair(got);
