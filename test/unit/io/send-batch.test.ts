@@ -86,6 +86,24 @@ describe('client sends batched into one io_uring submit', function () {
       };
     }
 
+    /**
+     * `n` polled pairs written through one gather with the batch: write(k, ...parts) is one
+     * write of the parts to pair k's accepted socket, as a client's replies are written.
+     */
+    async function writers(n: number) {
+      const pairs: (Pair & { polled: PolledSocket })[] = [];
+      for (let i = 0; i < n; i++) pairs.push(await polledPair(poller));
+      const g = createGather('auto', batch);
+      const fds = pairs.map((p) => new SocketFd(p.accepted, g.sends, p.polled));
+      const got = pairs.map((p) => collect(p.client));
+      const write = (k: number, ...parts: Buffer[]): void => {
+        g.beginSend(parts.reduce((sum, b) => sum + b.length, 0));
+        for (const b of parts) g.add(b, 0, b.length);
+        g.sendTo(pairs[k].accepted, fds[k].now(), fds[k]);
+      };
+      return { pairs, got, write, close: () => pairs.forEach(close) };
+    }
+
     it('queues sends in order, makes them in one submit, and sends a large one at once', async () => {
       const pairs = [await polledPair(poller), await polledPair(poller)];
       try {
@@ -204,16 +222,8 @@ describe('client sends batched into one io_uring submit', function () {
     });
 
     it('a second write to a socket in one flush submits the first before it', async () => {
-      const pairs = [await polledPair(poller), await polledPair(poller)];
+      const { got, write, close: closeAll } = await writers(2);
       try {
-        const g = createGather('auto', batch);
-        const fds = pairs.map((p) => new SocketFd(p.accepted, g.sends, p.polled));
-        const got = pairs.map((p) => collect(p.client));
-        const write = (k: number, b: Buffer): void => {
-          g.beginSend(b.length);
-          g.add(b, 0, b.length);
-          g.sendTo(pairs[k].accepted, fds[k].now(), fds[k]);
-        };
         write(0, Buffer.from('first'));
         write(1, Buffer.from('other'));
         assert.equal(batch!.queued, 2);
@@ -226,25 +236,17 @@ describe('client sends batched into one io_uring submit', function () {
         assert.equal(got[0].bytes().toString(), 'firstsecond');
         assert.equal(got[1].bytes().toString(), 'other');
       } finally {
-        pairs.forEach(close);
+        closeAll();
       }
     });
 
     it('a write the sender does not queue (more loose sources than it takes) goes at once, uncounted', async () => {
-      const pairs = [await polledPair(poller), await polledPair(poller)];
+      const { got, write, close: closeAll } = await writers(2);
       try {
-        const g = createGather('auto', batch);
-        const fds = pairs.map((p) => new SocketFd(p.accepted, g.sends, p.polled));
-        const got = pairs.map((p) => collect(p.client));
-        g.beginSend(3);
-        g.add(Buffer.from('one'), 0, 3);
-        g.sendTo(pairs[0].accepted, fds[0].now(), fds[0]);
+        write(0, Buffer.from('one'));
         assert.equal(batch!.queued, 1);
         // three Buffers no id names: sendv, which never queues
-        const parts = [Buffer.from('a'), Buffer.from('b'), Buffer.from('c')];
-        g.beginSend(3);
-        for (const b of parts) g.add(b, 0, 1);
-        g.sendTo(pairs[1].accepted, fds[1].now(), fds[1]);
+        write(1, Buffer.from('a'), Buffer.from('b'), Buffer.from('c'));
         assert.equal(batch!.queued, 1, 'a send made at once was counted as queued');
         await got[1].until(3);
         assert.equal(got[1].bytes().toString(), 'abc');
@@ -252,7 +254,7 @@ describe('client sends batched into one io_uring submit', function () {
         await got[0].until(3);
         assert.equal(got[0].bytes().toString(), 'one');
       } finally {
-        pairs.forEach(close);
+        closeAll();
       }
     });
 
