@@ -11,11 +11,12 @@
         "native/request_scanner.cc",
         "native/resp_framer.cc",
         "native/send_batch.cc",
+        "native/slab_reads.cc",
         "native/socket_poll.cc",
         "native/socket_write.cc",
         "native/uring.cc"
       ],
-      "conditions": [["OS=='win'", { "sources!": ["native/socket_poll.cc", "native/socket_write.cc"] }]],
+      "conditions": [["OS=='win'", { "sources!": ["native/slab_reads.cc", "native/socket_poll.cc", "native/socket_write.cc"] }]],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],

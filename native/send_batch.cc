@@ -53,7 +53,7 @@ int32_t SendBatch::Queue(int fd, const struct iovec* iov, uint32_t count, size_t
     at += iov[r].iov_len;
   }
   int32_t entry = static_cast<int32_t>(entries_.size());
-  sqe->opcode = IORING_OP_SEND;
+  sqe->opcode = kOpSend;
   sqe->fd = fd;
   sqe->addr = reinterpret_cast<uint64_t>(arena_.data() + used_);
   sqe->len = static_cast<uint32_t>(total);

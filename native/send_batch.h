@@ -1,10 +1,8 @@
 // Client writes batched into one system call: the sends of one flush of client replies are
 // queued here (their bytes copied) and handed to the kernel together through io_uring when
 // TypeScript ends the flush (lib/io/send-batch.ts). At pipeline 1 each client write was a
-// sendmsg of its own, and on this machine's virtualised kernel every return from a system call
-// costs user time (the instructions after `syscall` in libc's wrapper held ~9% of the proxy's
-// samples, ~1.7 µs per request with the reads): one io_uring_enter for a flush's writes takes
-// most of that away (docs/performance.md, "batched client writes").
+// sendmsg of its own: one io_uring_enter per flush instead takes a system call per request away
+// and some kernel time with it (bench/results/hot-path-figures.md, "batched system calls").
 //
 // A queued send is one range of at most kQueueMax bytes to a socket, with MSG_DONTWAIT: it is done
 // when the call returns, whole, in part (the socket's buffer filled), or not at all (EAGAIN,
@@ -28,8 +26,7 @@ namespace slotproxy {
 class SendBatch {
  public:
   // Sends larger than this are made at once: batching saves a system call, which is little to a
-  // send of kilobytes, and a queued send is copied (at GET 16 KiB -P16, queueing client writes of
-  // up to 64 KiB cost ~7% more CPU per request than sending them from where they are).
+  // send of kilobytes, and a queued send is copied (hot-path-figures.md, "batch limits").
   static constexpr size_t kQueueMax = 4 * 1024;
 
   // Queues the `count` ranges of iov (`total` bytes, copied) as one send to `fd`: its entry's

@@ -10,7 +10,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <atomic>
+// (flags newer than some build machines' headers, by their ABI values)
+#ifndef IORING_SETUP_SUBMIT_ALL
+#define IORING_SETUP_SUBMIT_ALL (1U << 7)
+#endif
+#ifndef IORING_FEAT_FAST_POLL
+#define IORING_FEAT_FAST_POLL (1U << 5)
+#endif
 
 namespace slotproxy {
 namespace {

@@ -15,6 +15,11 @@ struct io_uring_cqe;
 
 namespace slotproxy {
 
+// Opcodes by their values in the kernel's ABI, so that the addon also builds against kernel
+// headers older than the kernels it uses them on (Open() checks the running one).
+constexpr uint8_t kOpSend = 26;  // IORING_OP_SEND, Linux 5.6
+constexpr uint8_t kOpRecv = 27;  // IORING_OP_RECV, Linux 5.6
+
 class Ring {
  public:
   Ring() = default;

@@ -2,8 +2,7 @@
 // (lib/io/socket-fd.ts) may be queued in the addon's batch instead of sent at once
 // (native/send_batch.h): its bytes are copied there, and the flush's end (lib/io/flush-queue.ts)
 // submits them all through io_uring in one io_uring_enter. At pipeline 1 every reply was a
-// sendmsg of its own, and each return from a system call costs user time on a virtualised kernel
-// (docs/performance.md, "batched client writes").
+// sendmsg of its own (bench/results/hot-path-figures.md, "batched system calls").
 //
 // A queued send is made with MSG_DONTWAIT, so it is over when the submit returns: what the kernel
 // did not take (the client's socket buffer was full, or an error) is written through the socket's
