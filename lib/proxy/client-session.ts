@@ -6,6 +6,7 @@ import { cachedNow, cachedWallNow } from '../clock';
 import { ReadPolicy } from '../commands/access';
 import { WrittenNodes } from '../backend/written-nodes';
 import { scheduleFlush, type Flushable } from '../io/flush-queue';
+import { submitSends } from '../io/send-batch';
 import { releaseSlab, type Slab } from '../io/slabs';
 import { writeQueued, writeState, type WriteState } from '../io/stream-state';
 import { PolledSocket } from '../io/read-poller';
@@ -291,7 +292,12 @@ export class ClientSession extends ClientIdentity implements RequestSink, Flusha
     this.replies.flush();
     if (this.limits.outputExceeded(this.outputLimits)) return this.closeNow();
     this.countMemory();
-    if (this.replies.finished && !this.closed) closeAfterWrites(this.socket);
+    if (this.replies.finished && !this.closed) {
+      // a last reply still queued in the send batch goes to the kernel first: what it does not
+      // take must reach the stream before end() (lib/io/send-batch.ts)
+      submitSends();
+      closeAfterWrites(this.socket);
+    }
   }
 
   /** Ends the connection without waiting for outstanding replies (shutdown). */
