@@ -44,7 +44,8 @@ int32_t SendBatch::Queue(int fd, const struct iovec* iov, uint32_t count, size_t
     used_ = 0;
     submitted_ = false;
   }
-  if (used_ + total > arena_.size() || entries_.size() == ring_.Capacity()) return -1;
+  if (used_ + total > arena_.size()) return -1;
+  // (nullptr: as many sends are queued as the ring takes)
   io_uring_sqe* sqe = ring_.Next();
   if (sqe == nullptr) return -1;
   uint8_t* at = arena_.data() + used_;
@@ -59,7 +60,7 @@ int32_t SendBatch::Queue(int fd, const struct iovec* iov, uint32_t count, size_t
   sqe->len = static_cast<uint32_t>(total);
   sqe->msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
   sqe->user_data = static_cast<uint64_t>(entry);
-  entries_.push_back(Entry{fd, static_cast<uint32_t>(used_), static_cast<uint32_t>(total), kNotSubmitted});
+  entries_.push_back(Entry{static_cast<uint32_t>(used_), static_cast<uint32_t>(total), kNotSubmitted});
   used_ += total;
   return entry;
 #else

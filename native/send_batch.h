@@ -41,12 +41,9 @@ class SendBatch {
   const uint8_t* Bytes(int32_t entry, uint32_t from, size_t* len) const;
   // 0 when io_uring is ready (set up on first use), else -errno of its setup.
   int State();
-  // Entries queued and not submitted yet.
-  uint32_t Queued() const { return submitted_ ? 0 : static_cast<uint32_t>(entries_.size()); }
 
  private:
   struct Entry {
-    int fd;
     uint32_t at;
     uint32_t len;
     int32_t result;

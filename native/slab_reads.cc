@@ -112,7 +112,7 @@ bool SlabReads::OpenRing() {
 }
 
 // The turn's reads of batched sockets, in one io_uring submit: each socket gets a region of its
-// target's slab (the room shared out, from kMinRegion to kMaxRead), the reads are made together
+// target's slab (the room shared out, from kMinRegion to kRegion), the reads are made together
 // with MSG_DONTWAIT, and what they read is moved down over the gaps between regions, so the
 // slab fills as with plain reads, in the same order. A read that filled its region is continued
 // by Read(), as are the sockets no region was left for. At pipeline 1 a read per client per
@@ -122,7 +122,7 @@ void SlabReads::ReadReady() {
   batch_.clear();
   for (int t = 0; t < kTargets; t++) {
     size_t k = 0;
-    for (Polled* e : ready_) k += Live(e) && e->target == t && !e->big ? 1 : 0;
+    for (Polled* e : ready_) k += Batched(e, t) ? 1 : 0;
     if (k == 0 || !MakeRoom(t)) continue;
     Slab& s = targets_[t].current;
     size_t at = static_cast<size_t>(rec_[kUsed + t]);
@@ -130,7 +130,7 @@ void SlabReads::ReadReady() {
     if (region > kRegion) region = kRegion;
     if (region < kMinRegion) region = kMinRegion;
     for (Polled* e : ready_) {
-      if (!Live(e) || e->target != t || e->big) continue;
+      if (!Batched(e, t)) continue;
       // (each read notes one record; the ring and the records bound the batch)
       if (at + region > s.length || rec_[kCount] + static_cast<int32_t>(batch_.size()) + 2 >= capacity_) break;
       io_uring_sqe* sqe = ring_.Next();
@@ -200,7 +200,7 @@ void SlabReads::Push(int32_t id, int32_t start, int32_t end) {
   rec_[kCount]++;
 }
 
-// End of stream or an error: noted (always: a full records array does not lose it, see Read)
+// End of stream or an error: noted (always: a full records array does not lose it, see ReadSome)
 // and no longer polled; TypeScript hands the socket back to Node.
 void SlabReads::Stop(Polled* e, int32_t code) {
   Push(e->id, -1, code);

@@ -112,6 +112,8 @@ class SlabReads {
   bool MakeRoom(int t);
   // still polled (not removed, nor paused, since it polled readable)
   static bool Live(const Polled* e) { return e->owner != nullptr && e->polling; }
+  // a live socket of target t read in this turn's submit (not one that sends much at a time)
+  static bool Batched(const Polled* e, int t) { return Live(e) && e->target == t && !e->big; }
   void Push(int32_t id, int32_t start, int32_t end);
   void Stop(Polled* e, int32_t code);
 

@@ -26,8 +26,6 @@ namespace {
 
 class Poller;
 
-using Entry = Polled;
-
 class Poller : public Napi::ObjectWrap<Poller> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -78,7 +76,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
 
   void CloseAll() {
     reads_.ForgetReady();
-    for (Entry* e : entries_) {
+    for (Polled* e : entries_) {
       if (e != nullptr) Close(e);
     }
     entries_.clear();
@@ -88,17 +86,17 @@ class Poller : public Napi::ObjectWrap<Poller> {
     }
   }
 
-  static void Close(Entry* e) {
+  static void Close(Polled* e) {
     StopPolling(e);
     e->owner = nullptr;
     uv_close(reinterpret_cast<uv_handle_t*>(&e->poll), [](uv_handle_t* h) {
-      Entry* entry = static_cast<Entry*>(h->data);
+      Polled* entry = static_cast<Polled*>(h->data);
       close(entry->fd);
       delete entry;
     });
   }
 
-  Entry* Find(const Napi::CallbackInfo& info) {
+  Polled* Find(const Napi::CallbackInfo& info) {
     if (info.Length() < 1 || !info[0].IsNumber()) return nullptr;
     int32_t id = info[0].As<Napi::Number>().Int32Value();
     if (id < 0 || static_cast<size_t>(id) >= entries_.size()) return nullptr;
@@ -129,7 +127,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
     }
     int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (dup < 0) return Napi::Number::New(env, -errno);
-    Entry* e = new Entry{};
+    Polled* e = new Polled{};
     e->owner = this;
     e->fd = dup;
     e->id = id;
@@ -153,20 +151,20 @@ class Poller : public Napi::ObjectWrap<Poller> {
   }
 
   Napi::Value Pause(const Napi::CallbackInfo& info) {
-    Entry* e = Find(info);
+    Polled* e = Find(info);
     if (e != nullptr) StopPolling(e);
     return info.Env().Undefined();
   }
 
   Napi::Value Resume(const Napi::CallbackInfo& info) {
-    Entry* e = Find(info);
+    Polled* e = Find(info);
     if (e != nullptr && !e->polling && uv_poll_start(&e->poll, UV_READABLE, OnReadable) == 0) e->polling = true;
     return info.Env().Undefined();
   }
 
   // Stops polling and closes the duplicate descriptor (once the handle is closed, this turn).
   Napi::Value Remove(const Napi::CallbackInfo& info) {
-    Entry* e = Find(info);
+    Polled* e = Find(info);
     if (e != nullptr) {
       entries_[e->id] = nullptr;
       Close(e);
@@ -174,7 +172,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
     return info.Env().Undefined();
   }
 
-  // batchedReads() -> the reads made in io_uring submits so far (the tests' and metrics' check)
+  // batchedReads() -> the reads made in io_uring submits so far (what the tests check batching by)
   Napi::Value BatchedReads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(reads_.BatchedReads())); }
 
   // setTarget(target, slab: Uint8Array): where the reads of that target's sockets go from now on,
@@ -199,7 +197,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
   }
 
   static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
-    Entry* e = static_cast<Entry*>(handle->data);
+    Polled* e = static_cast<Polled*>(handle->data);
     Poller* self = static_cast<Poller*>(e->owner);
     if (self == nullptr) return;
     self->Arm();
@@ -252,7 +250,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
   Napi::FunctionReference onBatch_;
   Napi::AsyncContext* context_ = nullptr;
   SlabReads reads_;
-  std::vector<Entry*> entries_;
+  std::vector<Polled*> entries_;
 };
 
 }  // namespace

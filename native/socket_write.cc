@@ -54,7 +54,8 @@ static Napi::Value SendRanges(napi_env env, int32_t fd, const int32_t* t, uint32
     total += iov[r].iov_len;
   }
   if (batch != nullptr) {
-    *queued = total > 0 && total <= INT32_MAX ? batch->Queue(fd, iov, count, total) : -1;
+    // (Queue takes kQueueMax bytes at most: the int32 below holds them)
+    *queued = total > 0 ? batch->Queue(fd, iov, count, total) : -1;
     if (*queued >= 0) return Napi::Value(env, Int32(env, static_cast<int32_t>(total)));
   }
   struct msghdr msg = {};

@@ -31,10 +31,8 @@ class Ring {
   // IORING_FEAT_FAST_POLL), EPERM where it is refused.
   int Open(unsigned entries);
   bool IsOpen() const { return fd_ >= 0; }
-  // Submission entries one Submit() can take.
-  unsigned Capacity() const { return sqEntries_; }
 
-  // The next submission entry, zeroed, or nullptr when Capacity() are already waiting.
+  // The next submission entry, zeroed, or nullptr when as many as the ring holds are waiting.
   io_uring_sqe* Next();
   // Submits the entries Next() gave and waits until each has completed; the number submitted,
   // or -errno. Meant for operations that never wait (MSG_DONTWAIT sends): they complete during

@@ -94,5 +94,6 @@ export function submitSends(): void {
 
 /** Whether `w` has a send in the batch being filled (a next one must wait for its submit). */
 export function hasQueued(w: QueuedWriter): boolean {
-  return shared != null && w.queuedIn === shared.generation && shared.queued > 0;
+  // (a submit moves the generation on: only a send of the batch being filled has it)
+  return shared != null && w.queuedIn === shared.generation;
 }

@@ -327,7 +327,8 @@ function nativeSender(): NativeSender | null {
 /**
  * 'auto': natively where it pays (see NATIVE_MIN), in JS without the addon; 'js': always in JS;
  * 'native': every gather natively, however few and short its ranges (bench/parser compares).
- * `batch`: where client sends may be queued (SLOTPROXY_IO_URING). Each proxy's Scanners makes its own (lib/protocol/scanners.ts): nothing here is process-wide.
+ * `batch`: where client sends may be queued (SLOTPROXY_IO_URING). Each proxy's Scanners makes
+ * its own (lib/protocol/scanners.ts): nothing here is process-wide.
  */
 export function createGather(kind: 'auto' | 'js' | 'native', batch: SendBatch | null = null): Gather {
   if (kind === 'js') return new Gather(null);

@@ -154,7 +154,7 @@ function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketR
     reason,
     ...arrays,
     // (sends are queued to the poller's descriptors: none without it)
-    gather: createGather('auto', reads === 'auto' && uring === 'auto' ? sendBatch(addon) : null),
+    gather: createGather('auto', ioUring ? sendBatch(addon) : null),
     poller: reads === 'auto' ? readPoller(addon.ReadPoller) : null,
     ioUring,
     ioUringNote,
