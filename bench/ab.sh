@@ -14,6 +14,10 @@
 # AENV / BENV: extra environment (VAR=value ...) for proxy A / B, to compare settings of one build
 # (ADIR=. then). AFLAGS / BFLAGS: node options for proxy A / B (V8 flags such as --single-threaded
 # are refused in NODE_OPTIONS).
+# FRESH=1: new proxy processes for every rep (each warmed with one run first). One pair of
+# processes for all reps measures those two processes: at GET -P1 two processes of one build
+# differed by up to ~10% in CPU per request for as long as they ran (how V8 compiled each),
+# more than most changes; with FRESH the medians are over as many processes as reps.
 # Never point redis-benchmark at a port nobody listens on: it retries forever.
 set -euo pipefail
 REPS=${REPS:-6}
@@ -25,19 +29,30 @@ WORK=$(mktemp -d)
 cd "$ROOT"
 . "$ROOT/bench/local-cluster.sh"
 start_cluster "$WORK"
-(cd "$ADIR" && SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn exec env ${AENV:-} node ${AFLAGS:-} dist/bin/slotproxy.js --port "$PORT_A") &
-PA=$!
-SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn env ${BENV:-} node ${BFLAGS:-} dist/bin/slotproxy.js --port "$PORT_B" &
-PB=$!
-cleanup() {
+PA=
+PB=
+start_proxies() {
+  (cd "$ADIR" && SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn exec env ${AENV:-} node ${AFLAGS:-} dist/bin/slotproxy.js --port "$PORT_A") &
+  PA=$!
+  SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn env ${BENV:-} node ${BFLAGS:-} dist/bin/slotproxy.js --port "$PORT_B" &
+  PB=$!
+  until redis-cli -p "$PORT_A" ping >/dev/null 2>&1 && redis-cli -p "$PORT_B" ping >/dev/null 2>&1; do sleep 0.2; done
+}
+stop_proxies() {
+  [ -n "$PA$PB" ] || return 0
   kill -INT $PA $PB 2>/dev/null || true
   wait $PA $PB 2>/dev/null || true
+  PA=
+  PB=
+}
+cleanup() {
+  stop_proxies
   kill -TERM $CLUSTER 2>/dev/null || true
   wait $CLUSTER 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-until redis-cli -p "$PORT_A" ping >/dev/null 2>&1 && redis-cli -p "$PORT_B" ping >/dev/null 2>&1; do sleep 0.2; done
+start_proxies
 if [ -n "${PRE:-}" ]; then eval "$PRE"; fi
 N=$(echo "$@" | sed -n 's/.*-n \([0-9]*\).*/\1/p')
 ARGS=("$@")
@@ -54,6 +69,12 @@ one "$PORT_A" $PA >/dev/null
 one "$PORT_B" $PB >/dev/null
 head -1 /proc/stat > "$WORK/stat0"
 for r in $(seq "$REPS"); do
+  if [ -n "${FRESH:-}" ] && (( r > 1 )); then
+    stop_proxies
+    start_proxies
+    one "$PORT_A" $PA >/dev/null
+    one "$PORT_B" $PB >/dev/null
+  fi
   if (( r % 2 )); then a=$(one "$PORT_A" $PA); b=$(one "$PORT_B" $PB); else b=$(one "$PORT_B" $PB); a=$(one "$PORT_A" $PA); fi
   echo "A $a B $b" | tee -a "$WORK/runs"
 done
@@ -71,4 +92,14 @@ print('median  A %.0f req/s, CPU %.2f us/req   B %.0f req/s, CPU %.2f us/req   B
       % (med(1), a_cpu, med(5), b_cpu, med(5) / med(1), b_cpu / a_cpu))
 print('median  user / kernel us/req: A %.2f / %.2f   B %.2f / %.2f   B/A user %.3f, kernel %.3f'
       % (med(2) / 100, med(3) / 100, med(6) / 100, med(7) / 100, med(6) / max(1, med(2)), med(7) / max(1, med(3))))
+# B/A within each rep (A and B ran back to back), then their median and range: the machine's
+# drift between reps cancels out of these, and the range says how far one rep's ratio can be off
+def paired(f):
+    q = sorted(f(r) for r in rows)
+    return '%.3f (%.3f-%.3f)' % (st.median(q), q[0], q[-1])
+cpu = lambda r, i: float(r[i + 1]) + float(r[i + 2])
+print('per rep B/A: req/s %s, CPU %s, user %s' % (
+    paired(lambda r: float(r[5]) / float(r[1])),
+    paired(lambda r: cpu(r, 5) / max(1, cpu(r, 1))),
+    paired(lambda r: float(r[6]) / max(1, float(r[2])))))
 EOF
