@@ -15,9 +15,12 @@
 # (ADIR=. then). AFLAGS / BFLAGS: node options for proxy A / B (V8 flags such as --single-threaded
 # are refused in NODE_OPTIONS).
 # FRESH=1: new proxy processes for every rep (each warmed with one run first). One pair of
-# processes for all reps measures those two processes: at GET -P1 two processes of one build
-# differed by up to ~10% in CPU per request for as long as they ran (how V8 compiled each),
-# more than most changes; with FRESH the medians are over as many processes as reps.
+# processes for all reps measures those two processes: A/Bs of one build against itself at GET
+# -P1 (REPS=6) gave user B/A 0.906 and 0.899 with one pair, 1.005 and 1.001 with FRESH (CPU
+# 0.963 / 0.920 and 1.015 / 1.072: the kernel's share moves with the machine either way). The
+# "per rep" line gives B/A within each rep, where the machine's drift between reps cancels out,
+# and its range: a change smaller than that range needs more reps, or callgrind
+# (bench/callgrind/proxy.sh), to be told from noise.
 # Never point redis-benchmark at a port nobody listens on: it retries forever.
 set -euo pipefail
 REPS=${REPS:-6}
