@@ -1,9 +1,9 @@
 // The turn's write queue (lib/io/flush-queue.ts): early writers (client replies) go out when
 // flushEarly() is called, also in the middle of the read poller's batch of a turn (after each
 // node read: leaving them to the batch's end saved ~0.1 io_uring_enter per request at GET -P1
-// but cost 2-8% of req/s, bench/results/hot-path-figures.md, "early replies, batched reads"); the others wait
-// for the turn's end, or the batch's, which flushes them in the order they were queued, with
-// what the flushes themselves queue.
+// but cost 2-8% of req/s: bench/results/hot-path-figures.md, "early replies, batched reads");
+// the others wait for the turn's end, or the batch's, which flushes them in the order they were
+// queued, with what the flushes themselves queue.
 import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { beginReads, endReads, flushEarly, scheduleFlush, type Flushable } from '../../../lib/io/flush-queue';
