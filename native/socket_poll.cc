@@ -50,7 +50,6 @@ class Poller : public Napi::ObjectWrap<Poller> {
       return;
     }
     records_ = Napi::Persistent(records);
-    reads_.Attach(records.Data(), records.ElementLength());
     onBatch_ = Napi::Persistent(info[1].As<Napi::Function>());
     context_ = new Napi::AsyncContext(env, "slotproxy:reads");
     env_ = env;

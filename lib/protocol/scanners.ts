@@ -141,8 +141,9 @@ function createNativeScanners(addon: NativeAddon, reason: string, reads: SocketR
   const set = new addon.ScannerSet(arrays.requestRecords, arrays.requestKeys, arrays.replyRecords, arrays.replyElems, arrays.callArgs);
   // (the addon's ids are per environment, as the slabs are per thread: any native proxy may set it)
   if (addon.registerBuffer) registerSlabsWith(addon.registerBuffer);
-  const state = addon.sendBatchState?.();
   const ioUring = reads === 'auto' && uring === 'auto';
+  // (asked only where it is used: the addon sets its ring and arena up at the first ask)
+  const state = ioUring ? addon.sendBatchState?.() : undefined;
   const ioUringNote =
     uring === 'off' ? 'off (SLOTPROXY_IO_URING=off)'
     : reads !== 'auto' ? 'off (SLOTPROXY_SOCKET_READS=stream)'
