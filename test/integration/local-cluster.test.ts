@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { canBind, findFreePort } from '../../lib/localcluster/free-port';
 import { LocalCluster, startStandalone, trackedPids, type LocalNode } from '../../lib/localcluster/local-cluster';
 import { runRedisCli } from '../../lib/localcluster/redis-cli';
+import { respCommands } from '../../lib/localcluster/resp-client';
 
 /** Gone, or a zombie nobody has reaped yet (the test's grandchildren are reparented away). */
 function processIsDead(pid: number): boolean {
@@ -105,8 +106,9 @@ describe('LocalCluster (3 masters + 3 replicas)', function () {
       const slot = Number(await cluster.cli(victim, 'CLUSTER', 'KEYSLOT', `lc:fo:${i}`));
       if (victimInfo.slots.some(([a, b]) => a <= slot && slot <= b)) key = `lc:fo:${i}`;
     }
-    assert.equal(await cluster.cli(victim, 'SET', key, 'survives'), 'OK');
-    assert.equal(await cluster.cli(victim, 'WAIT', '1', '5000'), '1', 'the replica acknowledged the write');
+    // WAIT covers the writes of its own connection only: both on one (two redis-cli runs would
+    // make WAIT answer at once, whether or not the SET had reached the replica)
+    assert.deepEqual(await respCommands(victim.host, victim.port, [['SET', key, 'survives'], ['WAIT', '1', '5000']], { timeoutMs: 10_000 }), ['OK', 1], 'the replica acknowledged the write');
 
     cluster.kill(victim);
     await cluster.waitForStable();
