@@ -31,6 +31,9 @@ constexpr uint32_t kMaxIov = 1024;
 constexpr size_t kCoalesceMax = 64 * 1024;
 constexpr size_t kCoalesceAvg = 512;
 thread_local uint8_t coalesced[kCoalesceMax];
+// A sender's send takes the few sources that are not registered buffers as arguments: the gather
+// passes at most 2 (lib/protocol/gather.ts, callSend).
+constexpr size_t kMaxLoose = 4;
 
 }  // namespace
 
@@ -103,10 +106,15 @@ struct Sender {
 // is -1 the next of the `loose` Buffers given. A raw napi function: per call, no argument but the
 // few loose Buffers is converted (bench/results/hot-path-figures.md, "argument arrays").
 napi_value SendFromIds(napi_env env, napi_callback_info info) {
-  napi_value argv[kMaxSources];
-  size_t argc = kMaxSources;
+  // napi_get_cb_info fills every argv slot it is given, with undefined past the arguments (~3
+  // instructions each: 64 slots were ~190 per send): the count first, the few loose sources
+  // only where there are some (replies are mostly ranges of registered slabs: none).
+  napi_value argv[kMaxLoose];
+  size_t argc = 0;
   void* data = nullptr;
-  napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
+  napi_get_cb_info(env, info, &argc, nullptr, nullptr, &data);
+  if (argc > kMaxLoose) return ThrowRaw(env, "send: more loose sources than kMaxLoose (4)");
+  if (argc > 0) napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   const Sender* s = static_cast<const Sender*>(data);
   int32_t fd = s->args[0];
   uint32_t count = static_cast<uint32_t>(s->args[1]), nsrc = static_cast<uint32_t>(s->args[2]);

@@ -172,6 +172,10 @@ describe('SocketFd and Gather.sendTo: writes that skip the stream', () => {
     ranges.set([1, 0, 1]);
     assert.throws(() => call(0, 1, 2), /fewer loose sources/);
     assert.throws(() => call(0, 1, 2, 'x' as unknown as Buffer), /loose source is not a Buffer/);
+    // (it reads at most 4: a fifth would be dropped unseen)
+    assert.throws(() => call(0, 1, 2, slab, slab, slab, slab, slab), /more loose sources than kMaxLoose/);
+    // four are read (the check after them, of the descriptor, is reached)
+    assert.throws(() => call(-1, 1, 2, slab, slab, slab, slab), /fd must be a file descriptor/);
     ids[0] = 1 << 30;
     assert.throws(() => call(0, 1, 1), /names no buffer/);
     assert.throws(() => addon!.sender!(ranges, new Uint32Array(2) as unknown as Int32Array, args), /three Int32Arrays/);
