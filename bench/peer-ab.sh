@@ -17,44 +17,22 @@ WORK=$(mktemp -d)
 cd "$ROOT"
 command -v nutcracker >/dev/null || { echo "peer-ab.sh: nutcracker is not installed (apt-get install nutcracker)" >&2; exit 1; }
 . "$ROOT/bench/local-cluster.sh"
+. "$ROOT/bench/twemproxy.sh"
 start_cluster "$WORK"
-MASTERS=()
-T=
 P=
 cleanup() {
   [ -n "$P" ] && { kill -INT $P 2>/dev/null || true; wait $P 2>/dev/null || true; }
-  [ -n "$T" ] && { kill -TERM $T 2>/dev/null || true; wait $T 2>/dev/null || true; }
-  for m in "${MASTERS[@]}"; do kill -TERM $m 2>/dev/null || true; wait $m 2>/dev/null || true; done
+  stop_twemproxy
   kill -TERM $CLUSTER 2>/dev/null || true
   wait $CLUSTER 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-for i in 0 1 2; do
-  redis-server --port $((17950 + i)) --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" >/dev/null 2>&1 &
-  MASTERS+=($!)
-done
-cat > "$WORK/nutcracker.yml" <<EOC
-bench:
-  listen: 127.0.0.1:17960
-  hash: crc16
-  distribution: modula
-  redis: true
-  preconnect: true
-  server_connections: 1
-  servers:
-    - 127.0.0.1:17950:1
-    - 127.0.0.1:17951:1
-    - 127.0.0.1:17952:1
-EOC
-until redis-cli -p 17950 ping >/dev/null 2>&1 && redis-cli -p 17951 ping >/dev/null 2>&1 && redis-cli -p 17952 ping >/dev/null 2>&1; do sleep 0.2; done
-# (the stats port binds 0.0.0.0 unless told)
-nutcracker -c "$WORK/nutcracker.yml" -s 17961 -a 127.0.0.1 -o "$WORK/nutcracker.log" &
-T=$!
+start_twemproxy "$WORK"
+T=$TWEMPROXY
 SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn node dist/bin/slotproxy.js --port 17962 &
 P=$!
-# Never point redis-benchmark at a port nobody listens on: it retries forever.
-until redis-cli -p 17962 ping >/dev/null 2>&1 && redis-cli -p 17960 ping >/dev/null 2>&1; do sleep 0.2; done
+until redis-cli -p 17962 ping >/dev/null 2>&1; do sleep 0.2; done
 N=$(echo "$@" | sed -n 's/.*-n \([0-9]*\).*/\1/p')
 ARGS=("$@")
 one() { # port pid -> "req/s user-ticks kernel-ticks"
