@@ -37,29 +37,36 @@ constexpr size_t kMaxLoose = 4;
 
 }  // namespace
 
+// SendRanges's answer where it threw (a bad argument): nothing was sent.
+constexpr int64_t kThrew = INT64_MIN;
+
 // Sends `count` ranges (source index, start, end) of the sources src/srcLen (nsrc of them) to
 // `fd`: the bytes the kernel took (0 when the socket's buffer is full), or -errno; throws (and
-// sends nothing) when a range is outside its source. MSG_NOSIGNAL: a peer that is gone gives
-// EPIPE, not a SIGPIPE. With a `batch`, the send may be queued in it instead (its entry in
-// *queued, else -1): it then counts as taken whole, and the batch's submit says what was.
-static Napi::Value SendRanges(napi_env env, int32_t fd, const int32_t* t, uint32_t count, uint8_t* const* src, const size_t* srcLen, uint32_t nsrc,
-                              SendBatch* batch = nullptr, int32_t* queued = nullptr) {
-  if (fd < 0) return Throw(env, "sendv: fd must be a file descriptor");
+// sends nothing, answering kThrew) when a range is outside its source. MSG_NOSIGNAL: a peer that
+// is gone gives EPIPE, not a SIGPIPE. With a `batch`, the send may be queued in it instead (its
+// entry in *queued, else -1): it then counts as taken whole, and the batch's submit says what was.
+static int64_t SendRanges(napi_env env, int32_t fd, const int32_t* t, uint32_t count, uint8_t* const* src, const size_t* srcLen, uint32_t nsrc,
+                          SendBatch* batch = nullptr, int32_t* queued = nullptr) {
+  if (fd < 0) {
+    ThrowRaw(env, "sendv: fd must be a file descriptor");
+    return kThrew;
+  }
   if (count > kMaxIov) count = kMaxIov;
   struct iovec iov[kMaxIov];
   size_t total = 0;
   for (uint32_t r = 0; r < count; r++, t += 3) {
     if (t[0] < 0 || static_cast<uint32_t>(t[0]) >= nsrc || t[1] < 0 || t[1] > t[2] || static_cast<size_t>(t[2]) > srcLen[t[0]]) {
-      return Throw(env, "sendv: a range is outside its source");
+      ThrowRaw(env, "sendv: a range is outside its source");
+      return kThrew;
     }
     iov[r].iov_base = src[t[0]] + t[1];
     iov[r].iov_len = static_cast<size_t>(t[2] - t[1]);
     total += iov[r].iov_len;
   }
   if (batch != nullptr) {
-    // (Queue takes kQueueMax bytes at most: the int32 below holds them)
+    // (Queue takes kQueueMax bytes at most)
     *queued = total > 0 ? batch->Queue(fd, iov, count, total) : -1;
-    if (*queued >= 0) return Napi::Value(env, Int32(env, static_cast<int32_t>(total)));
+    if (*queued >= 0) return static_cast<int64_t>(total);
   }
   struct msghdr msg = {};
   msg.msg_iov = iov;
@@ -78,12 +85,18 @@ static Napi::Value SendRanges(napi_env env, int32_t fd, const int32_t* t, uint32
   do {
     n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return Napi::Value(env, Int32(env, errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno));
-  // (an int32 where it fits, as it always does but for writes of gigabytes: no heap number)
-  if (n <= INT32_MAX) return Napi::Value(env, Int32(env, static_cast<int32_t>(n)));
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+  return static_cast<int64_t>(n);
+}
+
+// SendRanges's answer as a JS number: an int32 where it fits, as it always does but for writes
+// of gigabytes (no heap number); nothing where it threw.
+static napi_value SentNumber(napi_env env, int64_t sent) {
+  if (sent == kThrew) return nullptr;
+  if (sent >= INT32_MIN && sent <= INT32_MAX) return Int32(env, static_cast<int32_t>(sent));
   napi_value result;
-  napi_create_int64(env, static_cast<int64_t>(n), &result);
-  return Napi::Value(env, result);
+  napi_create_int64(env, sent, &result);
+  return result;
 }
 
 // What a sender function works with: its gather's ranges, source ids and call arguments, read
@@ -101,9 +114,11 @@ struct Sender {
 };
 
 // send(...loose): sendv of the sender's first `count` ranges to `fd`, args being [fd, count,
-// nsrc, queue, entry]: with `queue` 1 (and args that long) the send may be queued in the batch
-// of client sends (send_batch.h), `entry` then saying where (-1: sent at once); the nsrc sources are the registered buffers its ids name (buffer_ids.h), or where an id
-// is -1 the next of the `loose` Buffers given. A raw napi function: per call, no argument but the
+// nsrc, queue, entry, sent]: with `queue` 1 (and args that long) the send may be queued in the
+// batch of client sends (send_batch.h), `entry` then saying where (-1: sent at once); with a
+// sixth element, the answer (bytes taken, or -errno) goes there and the call returns nothing: a
+// number made per call was ~50 instructions. The nsrc sources are the registered buffers its ids
+// name (buffer_ids.h), or where an id is -1 the next of the `loose` Buffers given. A raw napi function: per call, no argument but the
 // few loose Buffers is converted (bench/results/hot-path-figures.md, "argument arrays").
 napi_value SendFromIds(napi_env env, napi_callback_info info) {
   // napi_get_cb_info fills every argv slot it is given, with undefined past the arguments (~3
@@ -139,9 +154,12 @@ napi_value SendFromIds(napi_env env, napi_callback_info info) {
   }
   bool queue = s->argCount >= 5 && s->args[3] == 1;
   if (queue) s->args[4] = -1;
-  Napi::Value r = queue ? SendRanges(env, fd, s->ranges, count, src, srcLen, nsrc, s->batch.get(), &s->args[4])
-                        : SendRanges(env, fd, s->ranges, count, src, srcLen, nsrc);
-  return r.IsEmpty() ? nullptr : static_cast<napi_value>(r);
+  int64_t sent = queue ? SendRanges(env, fd, s->ranges, count, src, srcLen, nsrc, s->batch.get(), &s->args[4])
+                       : SendRanges(env, fd, s->ranges, count, src, srcLen, nsrc);
+  if (s->argCount < 6 || sent == kThrew) return SentNumber(env, sent);
+  // (a send takes at most a socket buffer's worth, or kQueueMax queued: an int32)
+  s->args[5] = sent > INT32_MAX ? INT32_MAX : static_cast<int32_t>(sent);
+  return nullptr;
 }
 
 // sender(ranges: Int32Array, ids: Int32Array, args: Int32Array(3 or 5)) -> send (above), bound
@@ -186,7 +204,7 @@ Napi::Value SendV(const Napi::CallbackInfo& info) {
   int32_t got = CallSources(info, 3, src, srcLen);
   if (got == kTooManySources) return Throw(info.Env(), "sendv: too many sources");
   if (got == kSourceNotBuffer) return Throw(info.Env(), "sendv: a source is not a Buffer");
-  return SendRanges(env, fd, static_cast<const int32_t*>(data), count, src, srcLen, static_cast<uint32_t>(got));
+  return Napi::Value(env, SentNumber(env, SendRanges(env, fd, static_cast<const int32_t*>(data), count, src, srcLen, static_cast<uint32_t>(got))));
 }
 
 }  // namespace slotproxy

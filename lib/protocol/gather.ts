@@ -50,8 +50,11 @@ const MAX_SOURCES = 64;
 type NativeGather = (out: Uint8Array, at: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]) => number;
 /** bytes the kernel took (0: none, the socket's buffer is full), or -errno */
 type NativeSend = (fd: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]) => number;
-/** sendv of this gather's ranges, its sources named by their ids, the others (id -1) given: see native.ts */
-type NativeSendIds = (...loose: Uint8Array[]) => number;
+/**
+ * sendv of this gather's ranges, its sources named by their ids, the others (id -1) given: see
+ * native.ts. Its answer goes to the args array (sendArgs[5]); it returns nothing.
+ */
+type NativeSendIds = (...loose: Uint8Array[]) => unknown;
 type NativeSender = (ranges: Int32Array, ids: Int32Array, args: Int32Array) => NativeSendIds;
 
 export class Gather {
@@ -80,10 +83,11 @@ export class Gather {
   /** sendv bound to `ranges` and `ids`: a send then passes integers and the loose sources only */
   private readonly sendIds: NativeSendIds | null;
   /**
-   * sendIds' arguments: [fd, ranges, sources, queue, entry]: with queue 1 the addon may queue the
-   * send in the batch (`batch`), and says in `entry` where (-1: it sent it at once)
+   * sendIds' arguments and answer: [fd, ranges, sources, queue, entry, sent]: with queue 1 the
+   * addon may queue the send in the batch (`batch`), and says in `entry` where (-1: it sent it at
+   * once); `sent` is what it took (the answer in the array: no number made per call)
    */
-  private readonly sendArgs = new Int32Array(5);
+  private readonly sendArgs = new Int32Array(6);
   private lastSource: Buffer | null = null;
   private lastIndex = -1;
   private prevSource: Buffer | null = null;
@@ -204,11 +208,14 @@ export class Gather {
       args[2] = this.nsrc;
       switch (this.nloose) {
         case 0:
-          return sendIds();
+          sendIds();
+          return args[5];
         case 1:
-          return sendIds(loose[0]);
+          sendIds(loose[0]);
+          return args[5];
         case 2:
-          return sendIds(loose[0], loose[1]);
+          sendIds(loose[0], loose[1]);
+          return args[5];
       }
     }
     switch (this.nsrc) {

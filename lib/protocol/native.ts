@@ -8,13 +8,13 @@ import * as records from './records';
 export interface NativeRequestScanner {
   scan(buf: Uint8Array, start: number, end: number, authRequired: boolean): number;
   /** absent from addons built before it; its arguments are in the set's callArgs */
-  scanId?(): number;
+  scanId?(): void;
   reset(): void;
 }
 export interface NativeReplyScanner {
   scan(buf?: Uint8Array): number;
   /** absent from addons built before it; its arguments are in the set's callArgs */
-  scanId?(): number;
+  scanId?(): void;
 }
 /** A proxy's command table, limits and output arrays in the addon (native/addon.cc). */
 export interface NativeScannerSet {
@@ -43,10 +43,12 @@ export interface NativeAddon {
    */
   registerBuffer?(buf: Uint8Array): number;
   /**
-   * sendv bound to a gather's ranges, source ids and arguments [fd, count, nsrc]: send(...loose),
-   * where a source id of -1 takes the next loose Buffer. Absent from older builds and on Windows.
+   * sendv bound to a gather's ranges, source ids and arguments [fd, count, nsrc, queue, entry,
+   * sent]: send(...loose), where a source id of -1 takes the next loose Buffer. With args of 6
+   * the answer goes to args[5] and send() returns undefined; shorter, send() returns it. Absent
+   * from older builds and on Windows.
    */
-  sender?(ranges: Int32Array, ids: Int32Array, args: Int32Array): (...loose: Uint8Array[]) => number;
+  sender?(ranges: Int32Array, ids: Int32Array, args: Int32Array): (...loose: Uint8Array[]) => number | undefined;
   /** the batch of client sends (lib/io/send-batch.ts); absent from older builds and on Windows */
   submitSends?(results: Int32Array): number;
   queuedBytes?(entry: number, from: number): Buffer;

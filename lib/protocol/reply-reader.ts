@@ -2,7 +2,7 @@
 // frame that spans reads, which is joined once when it completes.
 import { releaseSlab, slabIdFor, type Slab } from '../io/slabs';
 import type { ReplyScanner, Scanners } from './scanners';
-import { P_ATTRIB, P_ELEMS, P_END, P_REDIRECT, P_TYPE, REP_HEADER, REP_MORE, REP_RECORD, REP_STATUS, REP_ERROR } from './records';
+import { P_ATTRIB, P_ELEMS, P_END, P_REDIRECT, P_TYPE, REP_COUNT, REP_HEADER, REP_MORE, REP_RECORD, REP_STATUS, REP_ERROR } from './records';
 
 export interface ReplySink {
   /**
@@ -52,7 +52,8 @@ export class ReplyReader {
       args[0] = id;
       args[1] = from;
       args[2] = to;
-      n = this.scanId!();
+      this.scanId!();
+      n = rec[REP_COUNT];
     } else {
       n = this.scanner.scan(from === 0 && to === buf.length ? buf : buf.subarray(from, to));
     }

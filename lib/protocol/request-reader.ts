@@ -4,7 +4,7 @@
 // read, and the commands after it in the next read are not copied at all.
 import { releaseSlab, slabIdFor, tailSlab, TAIL_SLAB_SIZE, type Slab } from '../io/slabs';
 import type { RequestScanner, Scanners } from './scanners';
-import { NEED_RESCAN, REQ_CONSUMED, REQ_NEED } from './records';
+import { NEED_RESCAN, REQ_CONSUMED, REQ_COUNT, REQ_NEED } from './records';
 
 export interface RequestSink {
   /**
@@ -93,7 +93,8 @@ export class RequestReader {
         args[1] = start;
         args[2] = end;
         args[3] = sink.authRequired ? 1 : 0;
-        n = this.scanId!();
+        this.scanId!();
+        n = rec[REQ_COUNT];
       } else {
         n = this.scanner.scan(buf, start, end, sink.authRequired);
       }

@@ -36,9 +36,10 @@ export interface RequestScanner {
   scan(buf: Uint8Array, start: number, end: number, authRequired: boolean): number;
   /**
    * scan() of a slab's bytes by the addon's id for it (lib/io/slabs.ts slabId), its arguments in
-   * callArgs: [bufferId, start, end, authRequired ? 1 : 0]. Native only.
+   * callArgs: [bufferId, start, end, authRequired ? 1 : 0]; the record count is in the records'
+   * header (REQ_COUNT), not returned. Native only.
    */
-  scanId?(): number;
+  scanId?(): void;
   reset(): void;
 }
 
@@ -47,9 +48,10 @@ export interface ReplyScanner {
   scan(buf?: Uint8Array): number;
   /**
    * scan() of bytes start..end of a slab by the addon's id for it (offsets from `start`), its
-   * arguments in callArgs: [bufferId, start, end]. Native only.
+   * arguments in callArgs: [bufferId, start, end]; the record count is in the header (REP_COUNT).
+   * Native only.
    */
-  scanId?(): number;
+  scanId?(): void;
 }
 
 export interface Scanners {

@@ -76,13 +76,14 @@ describe('client sends batched into one io_uring submit', function () {
     function sender(): (fd: number, bytes: Buffer) => [number, number] {
       const ranges = new Int32Array(3);
       const ids = new Int32Array(1).fill(-1);
-      const args = new Int32Array(5);
+      // (six arguments, as the gather has them: the answer comes back in the sixth)
+      const args = new Int32Array(6);
       const send = addon.sender!(ranges, ids, args);
       return (fd, bytes) => {
         ranges.set([0, 0, bytes.length]);
-        args.set([fd, 1, 1, 1, 99]);
-        const r = send(bytes);
-        return [r, args[4]];
+        args.set([fd, 1, 1, 1, 99, -99]);
+        assert.equal(send(bytes), undefined);
+        return [args[5], args[4]];
       };
     }
 

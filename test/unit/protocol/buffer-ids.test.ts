@@ -8,7 +8,7 @@ import path from 'node:path';
 import { bufferId, Slab, slabId, tailSlab } from '../../../lib/io/slabs';
 import { RequestReader } from '../../../lib/protocol/request-reader';
 import { loadNative } from '../../../lib/protocol/native';
-import { REQ_HEADER, REQ_RECORD } from '../../../lib/protocol/records';
+import { REP_COUNT, REQ_COUNT, REQ_HEADER, REQ_RECORD } from '../../../lib/protocol/records';
 import type { ReplyScanner, RequestScanner, Scanners } from '../../../lib/protocol/scanners';
 import { scannersFor } from './helpers';
 
@@ -18,14 +18,18 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
   before(() => {
     s = scannersFor('native');
   });
-  /** scanId() with its arguments put where it reads them */
+  /** scanId() with its arguments put where it reads them; the record count from the header, where it leaves it */
   const scanReq = (scanner: RequestScanner, id: number, start: number, end: number, auth: boolean): number => {
     s.callArgs.set([id, start, end, auth ? 1 : 0]);
-    return scanner.scanId!();
+    s.requestRecords[REQ_COUNT] = -1;
+    assert.equal(scanner.scanId!(), undefined);
+    return s.requestRecords[REQ_COUNT];
   };
   const scanRep = (scanner: ReplyScanner, id: number, start: number, end: number): number => {
     s.callArgs.set([id, start, end]);
-    return scanner.scanId!();
+    s.replyRecords[REP_COUNT] = -1;
+    assert.equal(scanner.scanId!(), undefined);
+    return s.replyRecords[REP_COUNT];
   };
 
   it('the addon has registerBuffer() and scanId() on both scanners', () => {
