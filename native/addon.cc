@@ -33,6 +33,16 @@ bool ByteRange(const Napi::CallbackInfo& info, size_t at, const uint8_t** data, 
 }
 
 
+// Gives the scanner being constructed (info.This()) its set's scanId() (the set's property
+// `shared`, one function for all its scanners of a kind: scanner_set.h) and its place among them
+// as `scannerIndex`, which scanId() reads from callArgs[4]. Returns the place.
+int32_t ShareScanId(const Napi::CallbackInfo& info, int32_t index, const char* shared) {
+  Napi::Object self = info.This().As<Napi::Object>();
+  self.DefineProperty(Napi::PropertyDescriptor::Value("scanId", info[0].As<Napi::Object>().Get(shared), napi_default));
+  self.DefineProperty(Napi::PropertyDescriptor::Value("scannerIndex", Napi::Number::New(info.Env(), index), napi_default));
+  return index;
+}
+
 class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -44,11 +54,11 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
     if (!set_) return;
     setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
     bound_ = BindMethod<RequestScannerWrap, &RequestScannerWrap::Scan>(info, this, "scan");
-    boundId_ = BindRaw<RequestScannerWrap, &RequestScannerWrap::ScanId>(info, this, "scanId");
+    index_ = ShareScanId(info, set_->Add(&scanner_), "scanRequestId");
   }
   ~RequestScannerWrap() {
     if (bound_) bound_->self = nullptr;
-    if (boundId_) boundId_->self = nullptr;
+    if (set_) set_->Remove(&scanner_, index_);
   }
 
   // scan(bytes, start, end, authRequired) -> record count. (Raw napi calls, once per read: the
@@ -69,16 +79,6 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
     return Napi::Value(env, Int32(env, scanner_.Scan(static_cast<const uint8_t*>(data), start, end, authRequired, set_->request())));
   }
 
-  // scanId(): scan() of bytes start..end of a registered buffer (buffer_ids.h), the set's
-  // callArgs being [bufferId, start, end, authRequired (0 or 1)]. The record count is the
-  // records' header's (kReqCount): no number is made per call (~50 instructions).
-  napi_value ScanId(napi_env env) {
-    uint32_t start, end;
-    const uint8_t* bytes = set_->ArgBytes(env, &start, &end);
-    if (bytes != nullptr) scanner_.Scan(bytes - start, start, end, set_->args()[3] != 0, set_->request());
-    return nullptr;
-  }
-
  private:
   // without a set the constructor throws and the scanner is never used: it gets an empty table
   static const CommandTable& TableOf(const ScannerSet* set) {
@@ -94,11 +94,11 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
     scanner_.Reset();
     return info.Env().Undefined();
   }
-  const ScannerSet* set_;
+  ScannerSet* set_;
   Napi::ObjectReference setRef_;
   RequestScanner scanner_;
   std::shared_ptr<Bound<RequestScannerWrap>> bound_;
-  std::shared_ptr<Bound<RequestScannerWrap>> boundId_;
+  int32_t index_ = -1;
 };
 
 class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
@@ -111,11 +111,11 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
     if (!set_) return;
     setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
     bound_ = BindMethod<ReplyScannerWrap, &ReplyScannerWrap::Scan>(info, this, "scan");
-    boundId_ = BindRaw<ReplyScannerWrap, &ReplyScannerWrap::ScanId>(info, this, "scanId");
+    index_ = ShareScanId(info, set_->Add(&scanner_), "scanReplyId");
   }
   ~ReplyScannerWrap() {
     if (bound_) bound_->self = nullptr;
-    if (boundId_) boundId_->self = nullptr;
+    if (set_) set_->Remove(&scanner_, index_);
   }
 
   // scan(bytes) -> record count; scan() with no bytes continues after kRepMore
@@ -135,22 +135,12 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
     return Napi::Value(env, Int32(env, scanner_.Scan(data, len, set_->reply())));
   }
 
-  // scanId(): scan() of bytes start..end of a registered buffer (buffer_ids.h), the set's
-  // callArgs being [bufferId, start, end]; the records' offsets are from `start`, as for scan() of
-  // that range. The record count is the header's (kRepCount), as for the request scanner.
-  napi_value ScanId(napi_env env) {
-    uint32_t start, end;
-    const uint8_t* bytes = set_->ArgBytes(env, &start, &end);
-    if (bytes != nullptr) scanner_.Scan(bytes, end - start, set_->reply());
-    return nullptr;
-  }
-
  private:
-  const ScannerSet* set_;
+  ScannerSet* set_;
   Napi::ObjectReference setRef_;
   ReplyScanner scanner_;
   std::shared_ptr<Bound<ReplyScannerWrap>> bound_;
-  std::shared_ptr<Bound<ReplyScannerWrap>> boundId_;
+  int32_t index_ = -1;
 };
 
 // keySlot(bytes, start, end) -> slot

@@ -9,12 +9,16 @@ export interface NativeRequestScanner {
   scan(buf: Uint8Array, start: number, end: number, authRequired: boolean): number;
   /** absent from addons built before it; its arguments are in the set's callArgs */
   scanId?(): void;
+  /** callArgs[4] for scanId() (absent from addons built before it, whose scanId is the scanner's own) */
+  readonly scannerIndex?: number;
   reset(): void;
 }
 export interface NativeReplyScanner {
   scan(buf?: Uint8Array): number;
   /** absent from addons built before it; its arguments are in the set's callArgs */
   scanId?(): void;
+  /** callArgs[4] for scanId() (absent from addons built before it, whose scanId is the scanner's own) */
+  readonly scannerIndex?: number;
 }
 /** A proxy's command table, limits and output arrays in the addon (native/addon.cc). */
 export interface NativeScannerSet {

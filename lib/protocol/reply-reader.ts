@@ -28,6 +28,8 @@ export class ReplyReader {
   /** the native scanner's scan of a registered buffer (lib/io/slabs.ts slabId), or null */
   private readonly scanId: ReplyScanner['scanId'] | null;
   private readonly callArgs: Int32Array;
+  /** callArgs[4]: which of the set's scanners scanId() runs */
+  private readonly scannerIndex: number;
 
   constructor(
     private readonly scanner: ReplyScanner,
@@ -36,6 +38,7 @@ export class ReplyReader {
     this.records = scanners.replyRecords;
     this.scanId = scanner.scanId ?? null;
     this.callArgs = scanners.callArgs;
+    this.scannerIndex = scanner.scannerIndex ?? -1;
   }
 
   /**
@@ -52,6 +55,7 @@ export class ReplyReader {
       args[0] = id;
       args[1] = from;
       args[2] = to;
+      args[4] = this.scannerIndex;
       this.scanId!();
       n = rec[REP_COUNT];
     } else {

@@ -32,6 +32,8 @@ export class RequestReader {
   /** the native scanner's scan of a registered buffer (lib/io/slabs.ts slabId), or null */
   private readonly scanId: RequestScanner['scanId'] | null;
   private readonly callArgs: Int32Array;
+  /** callArgs[4]: which of the set's scanners scanId() runs */
+  private readonly scannerIndex: number;
 
   constructor(
     private readonly scanner: RequestScanner,
@@ -40,6 +42,7 @@ export class RequestReader {
     this.records = scanners.requestRecords;
     this.scanId = scanner.scanId ?? null;
     this.callArgs = scanners.callArgs;
+    this.scannerIndex = scanner.scannerIndex ?? -1;
   }
 
   /** Bytes received but not yet part of a complete command. */
@@ -93,6 +96,7 @@ export class RequestReader {
         args[1] = start;
         args[2] = end;
         args[3] = sink.authRequired ? 1 : 0;
+        args[4] = this.scannerIndex;
         this.scanId!();
         n = rec[REQ_COUNT];
       } else {

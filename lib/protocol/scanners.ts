@@ -36,10 +36,14 @@ export interface RequestScanner {
   scan(buf: Uint8Array, start: number, end: number, authRequired: boolean): number;
   /**
    * scan() of a slab's bytes by the addon's id for it (lib/io/slabs.ts slabId), its arguments in
-   * callArgs: [bufferId, start, end, authRequired ? 1 : 0]; the record count is in the records'
-   * header (REQ_COUNT), not returned. Native only.
+   * callArgs: [bufferId, start, end, authRequired ? 1 : 0, scannerIndex]; the record count is in
+   * the records' header (REQ_COUNT), not returned. One function for all the scanners of a
+   * Scanners (a call site meeting one per client was megamorphic: native/scanner_set.h). Native
+   * only.
    */
   scanId?(): void;
+  /** this scanner's place among its set's, for callArgs[4] (native only) */
+  readonly scannerIndex?: number;
   reset(): void;
 }
 
@@ -48,10 +52,12 @@ export interface ReplyScanner {
   scan(buf?: Uint8Array): number;
   /**
    * scan() of bytes start..end of a slab by the addon's id for it (offsets from `start`), its
-   * arguments in callArgs: [bufferId, start, end]; the record count is in the header (REP_COUNT).
-   * Native only.
+   * arguments in callArgs: [bufferId, start, end, -, scannerIndex]; the record count is in the
+   * header (REP_COUNT). One function for all, as the request scanners'. Native only.
    */
   scanId?(): void;
+  /** this scanner's place among its set's, for callArgs[4] (native only) */
+  readonly scannerIndex?: number;
 }
 
 export interface Scanners {
@@ -90,7 +96,7 @@ export interface Scanners {
 
 function allocate(): Pick<Scanners, 'requestRecords' | 'requestKeys' | 'replyRecords' | 'replyElems' | 'callArgs'> {
   return {
-    callArgs: new Int32Array(4),
+    callArgs: new Int32Array(5),
     requestRecords: new Int32Array(REQ_HEADER + REQUEST_RECORD_CAPACITY * REQ_RECORD),
     requestKeys: new Int32Array(KEY_TRIPLE_CAPACITY * KEY_TRIPLE),
     replyRecords: new Int32Array(REP_HEADER + REPLY_RECORD_CAPACITY * REP_RECORD),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { bufferId, Slab, slabId, tailSlab } from '../../../lib/io/slabs';
 import { RequestReader } from '../../../lib/protocol/request-reader';
 import { loadNative } from '../../../lib/protocol/native';
-import { REP_COUNT, REQ_COUNT, REQ_HEADER, REQ_RECORD } from '../../../lib/protocol/records';
+import { R_ARGC, R_START, REP_COUNT, REQ_COUNT, REQ_HEADER, REQ_RECORD } from '../../../lib/protocol/records';
 import type { ReplyScanner, RequestScanner, Scanners } from '../../../lib/protocol/scanners';
 import { scannersFor } from './helpers';
 
@@ -20,13 +20,13 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
   });
   /** scanId() with its arguments put where it reads them; the record count from the header, where it leaves it */
   const scanReq = (scanner: RequestScanner, id: number, start: number, end: number, auth: boolean): number => {
-    s.callArgs.set([id, start, end, auth ? 1 : 0]);
+    s.callArgs.set([id, start, end, auth ? 1 : 0, scanner.scannerIndex!]);
     s.requestRecords[REQ_COUNT] = -1;
     assert.equal(scanner.scanId!(), undefined);
     return s.requestRecords[REQ_COUNT];
   };
   const scanRep = (scanner: ReplyScanner, id: number, start: number, end: number): number => {
-    s.callArgs.set([id, start, end]);
+    s.callArgs.set([id, start, end, 0, scanner.scannerIndex!]);
     s.replyRecords[REP_COUNT] = -1;
     assert.equal(scanner.scanId!(), undefined);
     return s.replyRecords[REP_COUNT];
@@ -49,6 +49,29 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
     assert.equal(m, n);
     assert.equal(n, 2);
     assert.deepEqual(s.requestRecords.slice(0, REQ_HEADER + m * REQ_RECORD), byBuffer);
+  });
+
+  it("one scanId() for all of a set's scanners of a kind; callArgs[4] picks the scanner, and each keeps its own state", () => {
+    const a = s.newRequestScanner();
+    const b = s.newRequestScanner();
+    assert.equal(a.scanId, b.scanId, 'one function: its call sites stay monomorphic');
+    assert.notEqual(a.scannerIndex, b.scannerIndex);
+    assert.equal(s.newReplyScanner().scanId, s.newReplyScanner().scanId);
+    assert.notEqual(s.newReplyScanner().scanId, a.scanId);
+    // a command cut in two on `a`, a whole one on `b` in between: `a` still finishes its own
+    const cut = Buffer.from('*2\r\n$3\r\nGET\r\n$5\r\nhello\r\n');
+    const whole = Buffer.from('*1\r\n$4\r\nPING\r\n');
+    const id = addon!.registerBuffer!(Buffer.concat([cut, whole]));
+    assert.equal(scanReq(a, id, 0, 20, false), 0);
+    assert.equal(scanReq(b, id, cut.length, cut.length + whole.length, false), 1);
+    assert.equal(s.requestRecords[REQ_HEADER + R_ARGC], 1, 'b scanned its PING');
+    assert.equal(s.requestRecords[REQ_HEADER + R_START], cut.length);
+    assert.equal(scanReq(a, id, 0, cut.length, false), 1, 'a finished the GET it had begun');
+    // an index that names no scanner of the set
+    s.callArgs.set([id, 0, cut.length, 0, 1 << 20]);
+    assert.throws(() => a.scanId!(), /names no scanner/);
+    s.callArgs[4] = -1;
+    assert.throws(() => a.scanId!(), /names no scanner/);
   });
 
   it('a reply scan by id of a range reads that range only', () => {
@@ -103,7 +126,7 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
     assert.equal(bufferId(slab.buf.subarray(0, 10)), -1, 'a view is not the slab');
   });
 
-  it('an id dies with its Buffer: a scan by it throws, and it is given to the next Buffer', () => {
+  it('an id dies with its Buffer: a scan by it throws, and it is given to the next Buffer (a scanner’s place too)', () => {
     // in a child with --expose-gc: the collection of one Buffer is made certain there
     const root = path.resolve(__dirname, '..', '..', '..');
     const code = `
@@ -114,18 +137,26 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
       let buf = Buffer.alloc(64 * 1024, 'x');
       const id = addon.registerBuffer(buf);
       const scanner = s.newReplyScanner();
-      const scan = () => { s.callArgs.set([id, 0, 10]); return scanner.scanId(); };
+      const scan = () => { s.callArgs.set([id, 0, 10, 0, scanner.scannerIndex]); return scanner.scanId(); };
       scan();
       buf = null;
+      // a scanner's place among its set's is given to the next one once it is collected
+      let gone = s.newReplyScanner();
+      const goneIndex = gone.scannerIndex;
+      gone = null;
       (async () => {
         for (let i = 0; i < 20; i++) { gc(); await new Promise((r) => setImmediate(r)); }
         let threw = false;
         try { scan(); } catch (e) { threw = /unknown buffer/.test(e.message); }
         const again = addon.registerBuffer(Buffer.alloc(16));
-        console.log(JSON.stringify({ threw, reused: again === id }));
+        let placeFree = false;
+        s.callArgs.set([again, 0, 1, 0, goneIndex]);
+        try { scanner.scanId(); } catch (e) { placeFree = /names no scanner/.test(e.message); }
+        const next = s.newReplyScanner();
+        console.log(JSON.stringify({ threw, reused: again === id, placeFree, placeReused: next.scannerIndex === goneIndex }));
       })();`;
     const r = spawnSync(process.execPath, ['--expose-gc', '-e', code], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout.trim()), { threw: true, reused: true });
+    assert.deepEqual(JSON.parse(r.stdout.trim()), { threw: true, reused: true, placeFree: true, placeReused: true });
   });
 });
