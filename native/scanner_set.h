@@ -29,8 +29,8 @@ namespace slotproxy {
 // scanId() is one function for all the set's request scanners (and one for its reply scanners),
 // callArgs[4] saying which scanner (its scannerIndex): a call site that meets a function per
 // scanner (a client's, a node connection's) is megamorphic, and V8 then calls through its
-// generic API path, ~240 instructions more per call than where it always meets the same function
-// (measured with callgrind: 955 against 711 per scanId() of a GET).
+// generic API path instead of CallApiCallback (bench/results/hot-path-figures.md, "one scanId
+// per set").
 class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
  public:
   static Napi::Function Define(Napi::Env env) {

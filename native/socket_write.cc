@@ -116,14 +116,16 @@ struct Sender {
 // send(...loose): sendv of the sender's first `count` ranges to `fd`, args being [fd, count,
 // nsrc, queue, entry, sent]: with `queue` 1 (and args that long) the send may be queued in the
 // batch of client sends (send_batch.h), `entry` then saying where (-1: sent at once); with a
-// sixth element, the answer (bytes taken, or -errno) goes there and the call returns nothing: a
-// number made per call was ~50 instructions. The nsrc sources are the registered buffers its ids
-// name (buffer_ids.h), or where an id is -1 the next of the `loose` Buffers given. A raw napi function: per call, no argument but the
-// few loose Buffers is converted (bench/results/hot-path-figures.md, "argument arrays").
+// sixth element, the answer (bytes taken, or -errno) goes there and the call returns nothing
+// (bench/results/hot-path-figures.md, "answers in arrays"). The nsrc sources are the registered
+// buffers its ids name (buffer_ids.h), or where an id is -1 the next of the `loose` Buffers
+// given. A raw napi function: per call, no argument but the few loose Buffers is converted
+// ("argument arrays").
 napi_value SendFromIds(napi_env env, napi_callback_info info) {
-  // napi_get_cb_info fills every argv slot it is given, with undefined past the arguments (~3
-  // instructions each: 64 slots were ~190 per send): the count first, the few loose sources
-  // only where there are some (replies are mostly ranges of registered slabs: none).
+  // napi_get_cb_info fills every argv slot it is given, with undefined past the arguments (64
+  // slots were most of a send's N-API cost: hot-path-figures.md, "argument slots"): the count
+  // first, the few loose sources only where there are some (replies are mostly ranges of
+  // registered slabs: none).
   napi_value argv[kMaxLoose];
   size_t argc = 0;
   void* data = nullptr;
