@@ -9,10 +9,8 @@
 // through the stream.)
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startStandalone } from '../../lib/localcluster/local-cluster';
 import { command } from '../../lib/protocol/resp';
-import { sharedCluster } from '../harness/mocha-hooks';
-import { startProxy, type RunningProxy } from '../harness/proxy';
+import { proxyBesideRedis } from '../harness/beside-redis';
 import { until } from '../harness/wait';
 
 /** Connects, sends `input`, reads nothing until `ready()` resolves, then everything until the peer closes. */
@@ -40,19 +38,7 @@ async function readLate(port: number, input: Buffer, ready: () => Promise<void>)
 
 describe('QUIT after replies the client has not read: all of them, +OK, then the close (as Redis)', function () {
   this.timeout(180_000);
-  let proxy: RunningProxy;
-  let standalone: { port: number; stop(): Promise<void> };
-
-  before(async function () {
-    const cluster = await sharedCluster();
-    proxy = await startProxy(cluster.seeds());
-    standalone = await startStandalone();
-  });
-
-  after(async function () {
-    await proxy?.stop();
-    await standalone?.stop();
-  });
+  const pair = proxyBesideRedis();
 
   // reply sizes: below the batch's 4 KiB (queued sends), above it (direct sends), and one large
   for (const [size, count] of [
@@ -75,6 +61,7 @@ describe('QUIT after replies the client has not read: all of them, +OK, then the
       ]);
       // more than the kernel's buffers between the proxy and the client hold
       assert.ok(expected.length > 10_000_000);
+      const { proxy, redis } = pair;
       const stats = proxy.proxy.stats;
       const before = stats.commandsProcessed;
       const answered = (): boolean => {
@@ -87,7 +74,7 @@ describe('QUIT after replies the client has not read: all of them, +OK, then the
           // the proxy: the close is due once that is written
           await until(answered, 'the proxy answers every command', 120_000);
         }),
-        readLate(standalone.port, input, async () => undefined),
+        readLate(redis.port, input, async () => undefined),
       ]);
       assert.equal(theirs.data.length, expected.length, 'Redis sent every reply');
       assert.ok(theirs.data.equals(expected) && theirs.closed, 'Redis: the replies, +OK, then the close');
