@@ -54,11 +54,12 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
     if (!set_) return;
     setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
     bound_ = BindMethod<RequestScannerWrap, &RequestScannerWrap::Scan>(info, this, "scan");
-    index_ = ShareScanId(info, set_->Add(&scanner_), "scanRequestId");
+    slots_ = set_->slots();
+    index_ = ShareScanId(info, slots_->Add(&scanner_), "scanRequestId");
   }
   ~RequestScannerWrap() {
     if (bound_) bound_->self = nullptr;
-    if (set_) set_->Remove(&scanner_, index_);
+    if (slots_) slots_->Remove(&scanner_, index_);
   }
 
   // scan(bytes, start, end, authRequired) -> record count. (Raw napi calls, once per read: the
@@ -98,6 +99,8 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
   Napi::ObjectReference setRef_;
   RequestScanner scanner_;
   std::shared_ptr<Bound<RequestScannerWrap>> bound_;
+  // its place among the set's scanners (scanner_set.h), in slots it shares with the set
+  std::shared_ptr<ScannerSlots> slots_;
   int32_t index_ = -1;
 };
 
@@ -111,11 +114,12 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
     if (!set_) return;
     setRef_ = Napi::Persistent(info[0].As<Napi::Object>());
     bound_ = BindMethod<ReplyScannerWrap, &ReplyScannerWrap::Scan>(info, this, "scan");
-    index_ = ShareScanId(info, set_->Add(&scanner_), "scanReplyId");
+    slots_ = set_->slots();
+    index_ = ShareScanId(info, slots_->Add(&scanner_), "scanReplyId");
   }
   ~ReplyScannerWrap() {
     if (bound_) bound_->self = nullptr;
-    if (set_) set_->Remove(&scanner_, index_);
+    if (slots_) slots_->Remove(&scanner_, index_);
   }
 
   // scan(bytes) -> record count; scan() with no bytes continues after kRepMore
@@ -140,6 +144,7 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
   Napi::ObjectReference setRef_;
   ReplyScanner scanner_;
   std::shared_ptr<Bound<ReplyScannerWrap>> bound_;
+  std::shared_ptr<ScannerSlots> slots_;
   int32_t index_ = -1;
 };
 

@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <type_traits>
 #include <vector>
 
 #include "addon_data.h"
@@ -31,6 +30,40 @@ namespace slotproxy {
 // scanner (a client's, a node connection's) is megamorphic, and V8 then calls through its
 // generic API path instead of CallApiCallback (bench/results/hot-path-figures.md, "one scanId
 // per set").
+// The scanners made for a set, by scannerIndex (null: a free place, given to the next one). Held
+// by the set and by each of its scanners, so a scanner that goes after its set (the environment's
+// teardown finalizes in an order Node-API does not promise) frees its place in memory that is
+// still there.
+struct ScannerSlots {
+  std::vector<RequestScanner*> requests;
+  std::vector<ReplyScanner*> replies;
+  std::vector<int32_t> freeRequests, freeReplies;
+
+  int32_t Add(RequestScanner* s) { return Place(requests, freeRequests, s); }
+  int32_t Add(ReplyScanner* s) { return Place(replies, freeReplies, s); }
+  void Remove(RequestScanner*, int32_t index) { Free(requests, freeRequests, index); }
+  void Remove(ReplyScanner*, int32_t index) { Free(replies, freeReplies, index); }
+
+ private:
+  template <typename S>
+  static int32_t Place(std::vector<S*>& all, std::vector<int32_t>& free, S* s) {
+    if (!free.empty()) {
+      int32_t index = free.back();
+      free.pop_back();
+      all[static_cast<size_t>(index)] = s;
+      return index;
+    }
+    all.push_back(s);
+    return static_cast<int32_t>(all.size() - 1);
+  }
+  template <typename S>
+  static void Free(std::vector<S*>& all, std::vector<int32_t>& free, int32_t index) {
+    if (index < 0 || static_cast<size_t>(index) >= all.size() || all[static_cast<size_t>(index)] == nullptr) return;
+    all[static_cast<size_t>(index)] = nullptr;
+    free.push_back(index);
+  }
+};
+
 class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -83,11 +116,8 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
   }
 
   // A scanner made for the set takes a place among its scanners (its scannerIndex) until it is
-  // destroyed. (The scanner holds a reference to the set: the set is there when it goes.)
-  int32_t Add(RequestScanner* s) { return Place(requests_, s); }
-  int32_t Add(ReplyScanner* s) { return Place(replies_, s); }
-  void Remove(RequestScanner*, int32_t index) { requests_[static_cast<size_t>(index)] = nullptr; freeRequests_.push_back(index); }
-  void Remove(ReplyScanner*, int32_t index) { replies_[static_cast<size_t>(index)] = nullptr; freeReplies_.push_back(index); }
+  // destroyed, and keeps the slots it freed it in.
+  const std::shared_ptr<ScannerSlots>& slots() const { return slots_; }
 
   // The set a scanner's constructor was given; null (a JS exception pending) when it is not one.
   static ScannerSet* From(const Napi::CallbackInfo& info) {
@@ -121,20 +151,9 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
   }
 
  private:
-  template <typename S>
-  int32_t Place(std::vector<S*>& all, S* s) {
-    std::vector<int32_t>& free = std::is_same<S, RequestScanner>::value ? freeRequests_ : freeReplies_;
-    if (!free.empty()) {
-      int32_t index = free.back();
-      free.pop_back();
-      all[static_cast<size_t>(index)] = s;
-      return index;
-    }
-    all.push_back(s);
-    return static_cast<int32_t>(all.size() - 1);
-  }
-
-  // The scanner callArgs[4] names, or null with a JS exception pending.
+  // The scanner callArgs[4] names, or null with a JS exception pending. The index is used up (set
+  // to -1): a caller that forgets to name its scanner gets an error, not the last one named,
+  // whose half-read command it would write over.
   template <typename S>
   S* Pick(napi_env env, const std::vector<S*>& all) const {
     if (args_ == nullptr) {
@@ -142,15 +161,16 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
       return nullptr;
     }
     const int32_t index = args_[4];
+    args_[4] = -1;
     S* s = index >= 0 && static_cast<size_t>(index) < all.size() ? all[static_cast<size_t>(index)] : nullptr;
-    if (s == nullptr) ThrowRaw(env, "scanId(): callArgs[4] names no scanner of this set");
+    if (s == nullptr) ThrowRaw(env, "scanId(): callArgs[4] names no scanner of this set (its scannerIndex, set before each call)");
     return s;
   }
 
   // scanId() of a request scanner: callArgs [bufferId, start, end, authRequired (0 or 1),
   // scannerIndex]; the record count is the records' header's (kReqCount).
   napi_value ScanRequestId(napi_env env) {
-    RequestScanner* s = Pick(env, requests_);
+    RequestScanner* s = Pick(env, slots_->requests);
     uint32_t start, end;
     const uint8_t* bytes = s != nullptr ? ArgBytes(env, &start, &end) : nullptr;
     if (bytes != nullptr) s->Scan(bytes - start, start, end, args_[3] != 0, request_);
@@ -160,7 +180,7 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
   // scanId() of a reply scanner: callArgs [bufferId, start, end, -, scannerIndex]; the records'
   // offsets are from `start`, as for scan() of that range; the count is the header's (kRepCount).
   napi_value ScanReplyId(napi_env env) {
-    ReplyScanner* s = Pick(env, replies_);
+    ReplyScanner* s = Pick(env, slots_->replies);
     uint32_t start, end;
     const uint8_t* bytes = s != nullptr ? ArgBytes(env, &start, &end) : nullptr;
     if (bytes != nullptr) s->Scan(bytes, end - start, reply_);
@@ -221,13 +241,11 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
   ReplyOutput reply_;
   Napi::Reference<Napi::Int32Array> arrays_[4];
   Napi::Reference<Napi::Int32Array> argsRef_;
-  const int32_t* args_ = nullptr;
+  // (written too: Pick uses callArgs[4] up)
+  int32_t* args_ = nullptr;
   // the environment's registered buffers, which call arguments name
   std::shared_ptr<BufferIds> ids_;
-  // the scanners made for the set, by scannerIndex (null: a free place)
-  std::vector<RequestScanner*> requests_;
-  std::vector<ReplyScanner*> replies_;
-  std::vector<int32_t> freeRequests_, freeReplies_;
+  std::shared_ptr<ScannerSlots> slots_ = std::make_shared<ScannerSlots>();
   std::shared_ptr<Bound<ScannerSet>> boundRequests_, boundReplies_;
 };
 

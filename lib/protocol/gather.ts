@@ -52,9 +52,10 @@ type NativeGather = (out: Uint8Array, at: number, ranges: Int32Array, count: num
 type NativeSend = (fd: number, ranges: Int32Array, count: number, ...sources: Uint8Array[]) => number;
 /**
  * sendv of this gather's ranges, its sources named by their ids, the others (id -1) given: see
- * native.ts. Its answer goes to the args array (sendArgs[5]); it returns nothing.
+ * native.ts. Its answer goes to the args array (sendArgs[5]); it returns nothing (an addon built
+ * before that returns the answer).
  */
-type NativeSendIds = (...loose: Uint8Array[]) => unknown;
+type NativeSendIds = (...loose: Uint8Array[]) => number | undefined;
 type NativeSender = (ranges: Int32Array, ids: Int32Array, args: Int32Array) => NativeSendIds;
 
 export class Gather {
@@ -206,16 +207,15 @@ export class Gather {
       args[0] = fd;
       args[1] = n;
       args[2] = this.nsrc;
+      // (the answer is in args[5]; an addon built before that returns it and leaves args[5] as
+      // it was: taken as 0, every reply would also have gone through the stream, twice)
       switch (this.nloose) {
         case 0:
-          sendIds();
-          return args[5];
+          return sendIds() ?? args[5];
         case 1:
-          sendIds(loose[0]);
-          return args[5];
+          return sendIds(loose[0]) ?? args[5];
         case 2:
-          sendIds(loose[0], loose[1]);
-          return args[5];
+          return sendIds(loose[0], loose[1]) ?? args[5];
       }
     }
     switch (this.nsrc) {

@@ -108,7 +108,7 @@ describe('LocalCluster (3 masters + 3 replicas)', function () {
     }
     // WAIT covers the writes of its own connection only: both on one (two redis-cli runs would
     // make WAIT answer at once, whether or not the SET had reached the replica)
-    assert.deepEqual(await respCommands(victim.host, victim.port, [['SET', key, 'survives'], ['WAIT', '1', '5000']], { timeoutMs: 10_000 }), ['OK', 1], 'the replica acknowledged the write');
+    assert.deepEqual(await respCommands(victim.host, victim.port, [['SET', key, 'survives'], ['WAIT', '1', '5000']], { password: cluster.password, timeoutMs: 10_000 }), ['OK', 1], 'the replica acknowledged the write');
 
     cluster.kill(victim);
     await cluster.waitForStable();

@@ -21,19 +21,22 @@ async function readLate(port: number, input: Buffer, ready: () => Promise<void>)
     socket.once('connect', resolve);
     socket.once('error', reject);
   });
-  socket.write(input);
-  await ready();
-  const chunks: Buffer[] = [];
-  socket.on('data', (c: Buffer) => chunks.push(c));
-  const closed = await new Promise<boolean>((resolve) => {
-    socket.once('end', () => resolve(true));
-    socket.once('error', () => resolve(false));
-    // bounded: a connection the proxy never closes fails the test instead of hanging it
-    setTimeout(() => resolve(false), 60_000).unref();
-    socket.resume();
-  });
-  socket.destroy();
-  return { data: Buffer.concat(chunks), closed };
+  try {
+    socket.write(input);
+    await ready();
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    const closed = await new Promise<boolean>((resolve) => {
+      socket.once('end', () => resolve(true));
+      socket.once('error', () => resolve(false));
+      // bounded: a connection the proxy never closes fails the test instead of hanging it
+      setTimeout(() => resolve(false), 30_000).unref();
+      socket.resume();
+    });
+    return { data: Buffer.concat(chunks), closed };
+  } finally {
+    socket.destroy();
+  }
 }
 
 describe('QUIT after replies the client has not read: all of them, +OK, then the close (as Redis)', function () {
@@ -72,7 +75,7 @@ describe('QUIT after replies the client has not read: all of them, +OK, then the
         readLate(proxy.port, input, async () => {
           // every command read and answered (QUIT too), what the kernel did not take waiting in
           // the proxy: the close is due once that is written
-          await until(answered, 'the proxy answers every command', 120_000);
+          await until(answered, 'the proxy answers every command', 90_000);
         }),
         readLate(redis.port, input, async () => undefined),
       ]);

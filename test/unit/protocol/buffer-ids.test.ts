@@ -67,6 +67,9 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
     assert.equal(s.requestRecords[REQ_HEADER + R_ARGC], 1, 'b scanned its PING');
     assert.equal(s.requestRecords[REQ_HEADER + R_START], cut.length);
     assert.equal(scanReq(a, id, 0, cut.length, false), 1, 'a finished the GET it had begun');
+    // each call uses the index up: a call that does not name its scanner again throws
+    assert.equal(s.callArgs[4], -1);
+    assert.throws(() => a.scanId!(), /names no scanner/);
     // an index that names no scanner of the set
     s.callArgs.set([id, 0, cut.length, 0, 1 << 20]);
     assert.throws(() => a.scanId!(), /names no scanner/);
@@ -100,6 +103,23 @@ describe('buffer ids: slabs scanned and sent by the addon id', () => {
     assert.throws(() => new addon!.RequestScanner(bare).scanId!(), /made without callArgs/);
     assert.throws(() => new addon!.ReplyScanner(bare).scanId!(), /made without callArgs/);
     assert.throws(() => addon!.registerBuffer!(Buffer.alloc(0)), /non-empty Uint8Array/);
+  });
+
+  it("two clients' readers on one set, each with a command cut in two, interleaved: each gets its own", () => {
+    const slab = new Slab(Buffer.alloc(1024));
+    const a = Buffer.from('*2\r\n$3\r\nGET\r\n$5\r\nalpha\r\n');
+    const b = Buffer.from('*3\r\n$3\r\nSET\r\n$4\r\nbeta\r\n$1\r\nv\r\n');
+    a.copy(slab.buf, 0);
+    b.copy(slab.buf, 100);
+    const got: string[] = [];
+    const sink = (who: string) => ({ authRequired: false, onRequests: (buf: Buffer, n: number) => (got.push(`${who}:${n}:${buf.toString('latin1', s.requestRecords[REQ_HEADER + R_START], s.requestRecords[REQ_HEADER + R_START] + 4)}`), true) });
+    const ra = new RequestReader(s.newRequestScanner(), s);
+    const rb = new RequestReader(s.newRequestScanner(), s);
+    ra.push(slab.buf, sink('a'), slab, 0, 10);
+    rb.push(slab.buf, sink('b'), slab, 100, 112);
+    ra.push(slab.buf, sink('a'), slab, 10, a.length);
+    rb.push(slab.buf, sink('b'), slab, 112, 100 + b.length);
+    assert.deepEqual(got, ['a:1:*2\r\n', 'b:1:*3\r\n']);
   });
 
   it("a client read in a slab is scanned by the slab's id", () => {
