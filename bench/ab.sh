@@ -39,7 +39,7 @@ start_proxies() {
   PA=$!
   SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn env ${BENV:-} node ${BFLAGS:-} dist/bin/slotproxy.js --port "$PORT_B" &
   PB=$!
-  until redis-cli -p "$PORT_A" ping >/dev/null 2>&1 && redis-cli -p "$PORT_B" ping >/dev/null 2>&1; do sleep 0.2; done
+  wait_ping "$PORT_A" "$PORT_B"
 }
 stop_proxies() {
   [ -n "$PA$PB" ] || return 0

@@ -32,7 +32,7 @@ start_twemproxy "$WORK"
 T=$TWEMPROXY
 SLOTPROXY_CLUSTER=$SEEDS SLOTPROXY_LOG_LEVEL=warn node dist/bin/slotproxy.js --port 17962 &
 P=$!
-until redis-cli -p 17962 ping >/dev/null 2>&1; do sleep 0.2; done
+wait_ping 17962
 N=$(echo "$@" | sed -n 's/.*-n \([0-9]*\).*/\1/p')
 ARGS=("$@")
 one() { # port pid -> "req/s user-ticks kernel-ticks"

@@ -4,6 +4,7 @@
 #   start_twemproxy WORK [WRAPPER...]   masters on 17950-17952, twemproxy on 17960 (stats 17961),
 #                                        run under WRAPPER (e.g. valgrind ...) when given
 # Sets TWEMPROXY (its process) and TW_MASTERS; stop_twemproxy ends them.
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 TW_MASTERS=()
 TWEMPROXY=
 start_twemproxy() {
@@ -27,12 +28,12 @@ bench:
     - 127.0.0.1:17951:1
     - 127.0.0.1:17952:1
 EOC
-  until redis-cli -p 17950 ping >/dev/null 2>&1 && redis-cli -p 17951 ping >/dev/null 2>&1 && redis-cli -p 17952 ping >/dev/null 2>&1; do sleep 0.2; done
+  wait_ping 17950 17951 17952 || return 1
   # (the stats port binds 0.0.0.0 unless told)
   "$@" nutcracker -c "$work/nutcracker.yml" -s 17961 -a 127.0.0.1 -o "$work/nutcracker.log" &
   TWEMPROXY=$!
   # never point redis-benchmark at a port nobody listens on: it retries forever
-  until redis-cli -p 17960 ping >/dev/null 2>&1; do sleep 0.2; done
+  wait_ping 17960 || return 1
 }
 stop_twemproxy() {
   [ -n "$TWEMPROXY" ] && { kill -TERM $TWEMPROXY 2>/dev/null || true; wait $TWEMPROXY 2>/dev/null || true; }

@@ -49,7 +49,7 @@ trap cleanup EXIT
   SLOTPROXY_REQUEST_TIMEOUT_MS=600000 SLOTPROXY_SLOWLOG_US=10000000 exec env ${AENV:-} \
   valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.%p" node ${NODEFLAGS:---predictable --no-memory-reducer} dist/bin/slotproxy.js --port "$PORT" 2>"$WORK/valgrind.log") &
 PROXY=$!
-until redis-cli -p "$PORT" ping >/dev/null 2>&1; do sleep 0.5; done
+wait_ping "$PORT"
 bench() { redis-benchmark -q -p "$PORT" -c "$C" -P "$P" -d 64 -r 100000 "$@" >/dev/null 2>&1; }
 # two rounds of every test: switching between tests changes the shapes V8 optimised for (a
 # reply of +OK, of a bulk string), and the first switch recompiles
