@@ -95,7 +95,7 @@ class RequestScannerWrap : public Napi::ObjectWrap<RequestScannerWrap> {
     scanner_.Reset();
     return info.Env().Undefined();
   }
-  ScannerSet* set_;
+  const ScannerSet* set_;
   Napi::ObjectReference setRef_;
   RequestScanner scanner_;
   std::shared_ptr<Bound<RequestScannerWrap>> bound_;
@@ -140,7 +140,7 @@ class ReplyScannerWrap : public Napi::ObjectWrap<ReplyScannerWrap> {
   }
 
  private:
-  ScannerSet* set_;
+  const ScannerSet* set_;
   Napi::ObjectReference setRef_;
   ReplyScanner scanner_;
   std::shared_ptr<Bound<ReplyScannerWrap>> bound_;

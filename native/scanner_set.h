@@ -18,18 +18,6 @@
 
 namespace slotproxy {
 
-// What one TypeScript Scanners object (one Proxy) owns: its command table, its limits and the
-// typed arrays its scanners write their records into. Nothing of it is process-wide, so two
-// proxies in one process (different clusters, different command tables) do not meet. The
-// scanners it makes hold a reference to it: it lives as long as any of them.
-//   new ScannerSet(requestRecords, requestKeys, replyRecords, replyElems[, callArgs])
-// callArgs (Int32Array, 5 or more) holds the arguments of the scanners' scanId().
-//
-// scanId() is one function for all the set's request scanners (and one for its reply scanners),
-// callArgs[4] saying which scanner (its scannerIndex): a call site that meets a function per
-// scanner (a client's, a node connection's) is megamorphic, and V8 then calls through its
-// generic API path instead of CallApiCallback (bench/results/hot-path-figures.md, "one scanId
-// per set").
 // The scanners made for a set, by scannerIndex (null: a free place, given to the next one). Held
 // by the set and by each of its scanners, so a scanner that goes after its set (the environment's
 // teardown finalizes in an order Node-API does not promise) frees its place in memory that is
@@ -64,6 +52,18 @@ struct ScannerSlots {
   }
 };
 
+// What one TypeScript Scanners object (one Proxy) owns: its command table, its limits and the
+// typed arrays its scanners write their records into. Nothing of it is process-wide, so two
+// proxies in one process (different clusters, different command tables) do not meet. The
+// scanners it makes hold a reference to it: it lives as long as any of them.
+//   new ScannerSet(requestRecords, requestKeys, replyRecords, replyElems[, callArgs])
+// callArgs (Int32Array, 5 or more) holds the arguments of the scanners' scanId().
+//
+// scanId() is one function for all the set's request scanners (and one for its reply scanners),
+// callArgs[4] saying which scanner (its scannerIndex): a call site that meets a function per
+// scanner (a client's, a node connection's) is megamorphic, and V8 then calls through its
+// generic API path instead of CallApiCallback (bench/results/hot-path-figures.md, "one scanId
+// per set").
 class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -115,8 +115,8 @@ class ScannerSet : public Napi::ObjectWrap<ScannerSet> {
     if (boundReplies_) boundReplies_->self = nullptr;
   }
 
-  // A scanner made for the set takes a place among its scanners (its scannerIndex) until it is
-  // destroyed, and keeps the slots it freed it in.
+  // A scanner made for the set takes a place in these (its scannerIndex) and holds them, to give
+  // the place back when it is destroyed.
   const std::shared_ptr<ScannerSlots>& slots() const { return slots_; }
 
   // The set a scanner's constructor was given; null (a JS exception pending) when it is not one.

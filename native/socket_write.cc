@@ -164,7 +164,7 @@ napi_value SendFromIds(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// sender(ranges: Int32Array, ids: Int32Array, args: Int32Array(3 or 5)) -> send (above), bound
+// sender(ranges: Int32Array, ids: Int32Array, args: Int32Array(3, 5 or 6)) -> send (above), bound
 // to the three arrays.
 Napi::Value MakeSender(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
