@@ -59,14 +59,11 @@ start_proxies
 if [ -n "${PRE:-}" ]; then eval "$PRE"; fi
 N=$(echo "$@" | sed -n 's/.*-n \([0-9]*\).*/\1/p')
 ARGS=("$@")
-cpu() { awk '{print $14" "$15}' "/proc/$1/stat"; }
 one() { # port pid -> "req/s usr-us-x100 sys-us-x100"
-  local c0 c1 r
-  c0=($(cpu "$2"))
-  r=$(redis-benchmark -q -p "$1" "${ARGS[@]}" 2>&1 | tr '\r' '\n' | grep "per second" | awk '{for(i=1;i<=NF;i++) if($i=="requests") print $(i-1)}')
-  c1=($(cpu "$2"))
+  local t
+  t=($(timed_run "$1" "$2" "${ARGS[@]}"))
   # clock ticks (10 ms) -> µs per request x 100
-  echo "$r $(( (c1[0]-c0[0])*10*100000/N )) $(( (c1[1]-c0[1])*10*100000/N ))"
+  echo "${t[0]} $(( t[1]*10*100000/N )) $(( t[2]*10*100000/N ))"
 }
 one "$PORT_A" $PA >/dev/null
 one "$PORT_B" $PB >/dev/null

@@ -1,7 +1,8 @@
-# Sourced by bench/ab.sh and bench/callgrind/proxy.sh (from the checkout's root, built):
+# Sourced by bench/ab.sh, bench/peer-ab.sh and bench/callgrind/proxy.sh (from the checkout's root,
+# built):
 # start_cluster WORK starts a local 3-master cluster in the background and sets CLUSTER (its
 # process; SIGTERM stops the servers) and SEEDS.
-. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/server-runs.sh"
 start_cluster() {
   node -e "
 const {LocalCluster}=require('./dist/lib/localcluster/local-cluster');

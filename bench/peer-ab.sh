@@ -15,9 +15,10 @@ REPS=${REPS:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 cd "$ROOT"
-command -v nutcracker >/dev/null || { echo "peer-ab.sh: nutcracker is not installed (apt-get install nutcracker)" >&2; exit 1; }
 . "$ROOT/bench/local-cluster.sh"
 . "$ROOT/bench/twemproxy.sh"
+# (before the cluster is started for nothing)
+need_nutcracker || exit 1
 start_cluster "$WORK"
 P=
 cleanup() {
@@ -35,13 +36,7 @@ P=$!
 wait_ping 17962
 N=$(echo "$@" | sed -n 's/.*-n \([0-9]*\).*/\1/p')
 ARGS=("$@")
-one() { # port pid -> "req/s user-ticks kernel-ticks"
-  local c0 c1 r
-  c0=($(awk '{print $14" "$15}' "/proc/$2/stat"))
-  r=$(redis-benchmark -q -p "$1" "${ARGS[@]}" 2>&1 | tr '\r' '\n' | grep "per second" | awk '{for(i=1;i<=NF;i++) if($i=="requests") print $(i-1)}')
-  c1=($(awk '{print $14" "$15}' "/proc/$2/stat"))
-  echo "$r $((c1[0] - c0[0])) $((c1[1] - c0[1]))"
-}
+one() { timed_run "$1" "$2" "${ARGS[@]}"; }
 one 17962 $P >/dev/null
 one 17960 $T >/dev/null
 for r in $(seq "$REPS"); do

@@ -4,13 +4,16 @@
 #   start_twemproxy WORK [WRAPPER...]   masters on 17950-17952, twemproxy on 17960 (stats 17961),
 #                                        run under WRAPPER (e.g. valgrind ...) when given
 # Sets TWEMPROXY (its process) and TW_MASTERS; stop_twemproxy ends them.
-. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/server-runs.sh"
 TW_MASTERS=()
 TWEMPROXY=
+need_nutcracker() {
+  command -v nutcracker >/dev/null || { echo "nutcracker is not installed (apt-get install nutcracker)" >&2; return 1; }
+}
 start_twemproxy() {
   local work=$1
   shift
-  command -v nutcracker >/dev/null || { echo "nutcracker is not installed (apt-get install nutcracker)" >&2; return 1; }
+  need_nutcracker || return 1
   for i in 0 1 2; do
     redis-server --port $((17950 + i)) --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null 2>&1 &
     TW_MASTERS+=($!)
