@@ -103,6 +103,8 @@ export function dispatchSlow(session: DispatchSession, buf: Buffer, rec: Int32Ar
   const parsed: ParsedCommand = {
     row,
     frame,
+    source: buf,
+    sourceStart: rec[at + R_START],
     slot: rec[at + R_SLOT],
     crossSlot: (flags & FLAG_CROSSSLOT) !== 0,
     deadline,

@@ -12,6 +12,13 @@ export interface ParsedCommand {
   readonly row: CommandRow;
   /** the command as RESP (inline commands are re-encoded) */
   readonly frame: Buffer;
+  /**
+   * the buffer `frame` is a view of (the read slab), and where in it `frame` starts: a split
+   * part that sends a range of the command names it, so a node's write of many clients' parts
+   * sees one source per read, not a new view per command (lib/protocol/gather.ts)
+   */
+  readonly source: Buffer;
+  readonly sourceStart: number;
   /** slot of the keys from the scanner; -1 when keyless; meaningless when crossSlot */
   readonly slot: number;
   readonly crossSlot: boolean;
