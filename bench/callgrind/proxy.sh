@@ -7,8 +7,10 @@
 # Environment: DIR a built checkout to measure (default this one); P pipeline (1); N requests
 # per measured run (20000; each test is measured twice); WARM requests of each test before, twice
 # (20000: V8 has optimised the hot path by then);
-# C clients (50); KEEP a directory to keep the callgrind files in (for callgrind_annotate: the
-# dump named TEST-N is the one to read);
+# C clients (50); BARGS more redis-benchmark arguments (e.g. `--user app -a secret`, with
+# AENV=SLOTPROXY_USERS_FILE=...: a user with key patterns, whose commands take the slow path);
+# KEEP a directory to keep the callgrind files in (for callgrind_annotate: the dump named TEST-N
+# is the one to read);
 # AENV extra environment for the proxy (VAR=value ...); NODEFLAGS node options (default
 # --predictable --no-memory-reducer: V8 in one thread, its GC driven by allocation, not by time.
 # With only --single-threaded, runs of one build still differed by up to 40%: the compiler and
@@ -50,7 +52,7 @@ trap cleanup EXIT
   valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.%p" node ${NODEFLAGS:---predictable --no-memory-reducer} dist/bin/slotproxy.js --port "$PORT" 2>"$WORK/valgrind.log") &
 PROXY=$!
 wait_ping "$PORT"
-bench() { redis-benchmark -q -p "$PORT" -c "$C" -P "$P" -d 64 -r 100000 "$@" >/dev/null 2>&1; }
+bench() { redis-benchmark -q -p "$PORT" ${BARGS:-} -c "$C" -P "$P" -d 64 -r 100000 "$@" >/dev/null 2>&1; }
 # two rounds of every test: switching between tests changes the shapes V8 optimised for (a
 # reply of +OK, of a bulk string), and the first switch recompiles
 for round in 1 2; do for t in "${TESTS[@]}"; do bench -n "$WARM" -t "$t"; done; done

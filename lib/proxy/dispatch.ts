@@ -121,7 +121,7 @@ export function dispatchSlow(session: DispatchSession, buf: Buffer, rec: Int32Ar
 }
 
 function dispatchRow(session: DispatchSession, cmd: ParsedCommand): void {
-  const { row, frame, deadline } = cmd;
+  const { row, frame } = cmd;
   let slot = cmd.slot;
   const h = row.handler;
   switch (h.kind) {
@@ -138,9 +138,7 @@ function dispatchRow(session: DispatchSession, cmd: ParsedCommand): void {
         session.refuse(CROSSSLOT);
         return;
       }
-      const req = new SingleRequest(session, frame, slot, session.id, deadline);
-      req.access = row.access;
-      session.enqueue(req);
+      session.enqueue(SingleRequest.of(session, cmd, slot));
       return;
     }
     case 'blocking':
@@ -159,9 +157,7 @@ function dispatchRow(session: DispatchSession, cmd: ParsedCommand): void {
         return;
       }
       // XREAD without BLOCK: a read like any other
-      const req = new SingleRequest(session, frame, slot, session.id, deadline);
-      req.access = row.access;
-      session.enqueue(req);
+      session.enqueue(SingleRequest.of(session, cmd, slot));
       return;
     }
     case 'local': {

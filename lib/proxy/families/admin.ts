@@ -78,7 +78,7 @@ function migrate(session: FamilySession, cmd: ParsedCommand): void {
   const args = cmd.args();
   const slots = new Set(cmd.row.keyProc!(args).map((i) => keySlot(args[i])));
   if (slots.size > 1) return session.reject(CROSSSLOT);
-  const req = new SingleRequest(session, cmd.frame, slots.size ? slots.values().next().value! : -1, session.id, cmd.deadline);
+  const req = SingleRequest.of(session, cmd, slots.size ? slots.values().next().value! : -1);
   req.access = Access.Write;
   session.enqueue(req);
 }

@@ -266,9 +266,7 @@ function partFrame(frame: Buffer, bounds: Int32Array, keyArgs: number[], first: 
 /** The split of a command whose variant merges with `merge`. */
 const splitWith = (merge: Merge): FamilyDispatch => (session, cmd) => {
   if (!cmd.crossSlot) {
-    const req = new SingleRequest(session, cmd.frame, cmd.slot, session.id, cmd.deadline);
-    req.access = cmd.row.access;
-    session.enqueue(req);
+    session.enqueue(SingleRequest.of(session, cmd, cmd.slot));
     return;
   }
   const frame = cmd.frame;

@@ -4,14 +4,30 @@ import { Access, type ReadFence } from '../../commands/access';
 import type { BackendAddress } from '../../backend/backend-command';
 import type { BackendNode } from '../../backend/backend-node';
 import type { Slab } from '../../io/slabs';
+import type { ParsedCommand } from '../family';
 import { isErrorType } from '../../protocol/records';
 import { error } from '../../protocol/resp';
 import { repairNoScript } from './script-repair';
-import { replicaRefused, RoutedRequest } from './routed-request';
+import { replicaRefused, RoutedRequest, type RequestOwner } from './routed-request';
 
 export class SingleRequest extends RoutedRequest {
   readonly holds = false;
   private repaired = false;
+
+  /**
+   * The request for a command the slow path parsed, to `slot`, sent as its range of the read's
+   * buffer (`cmd.source`) as the fast path's requests are, not as its view: a node's write of
+   * many such commands then has one source per read, where a view per command was a new source
+   * each time (lib/protocol/gather.ts: a search of the sources, a slab-id lookup, and a loose
+   * source that sent the write through a copy).
+   */
+  static of(owner: RequestOwner & { readonly id: number }, cmd: ParsedCommand, slot: number): SingleRequest {
+    const req = new SingleRequest(owner, cmd.source, slot, owner.id, cmd.deadline);
+    req.frameStart = cmd.sourceStart;
+    req.frameEnd = cmd.sourceStart + cmd.frame.length;
+    req.access = cmd.row.access;
+    return req;
+  }
 
   sendTo(node: BackendNode): void {
     // a write: WAIT must cover the node it went to
